@@ -1,0 +1,11 @@
+// Subcommand registration for the taifeng CLI. Each Register* adds its subcommands to `app`
+// and sets their callbacks; a callback throws taifeng::Error on failure.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace taifeng::cli {
+
+void RegisterArchiveCommands(CLI::App& app);
+
+}  // namespace taifeng::cli

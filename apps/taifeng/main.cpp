@@ -1,0 +1,32 @@
+// taifeng: the operator CLI of the Taifeng typhoon and flood early-warning service.
+#include <iostream>
+
+#include "commands.h"
+#include "taifeng/geo/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Taifeng: typhoon and flood early warning for South China.\n"
+               "Exit codes: 0 ok, 64 usage, 65 bad input data / archive, 66 not found, 74 I/O, 70 internal."};
+  app.set_version_flag("--version", "taifeng " TAIFENG_VERSION);
+  app.require_subcommand(1);
+  taifeng::cli::RegisterArchiveCommands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return taifeng::Describe(taifeng::ErrorCode::kUsage).exit_status;
+  } catch (const taifeng::Error& e) {
+    std::cerr << "taifeng: error: " << e.what() << '\n';
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    std::cerr << "taifeng: internal error: " << e.what() << '\n';
+    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
+  }
+  return 0;
+}

@@ -1,0 +1,503 @@
+#include "taifeng/data/archive.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "h5.h"
+#include "parsers.h"
+#include "storm_build.h"
+#include "taifeng/data/time_utc.h"
+
+namespace taifeng::data {
+namespace {
+
+namespace fs = std::filesystem;
+using h5::Handle;
+
+template <typename T> struct Types;
+template <> struct Types<double> { static hid_t File() { return H5T_IEEE_F64LE; } static hid_t Mem() { return H5T_NATIVE_DOUBLE; } };
+template <> struct Types<float> { static hid_t File() { return H5T_IEEE_F32LE; } static hid_t Mem() { return H5T_NATIVE_FLOAT; } };
+template <> struct Types<std::int64_t> { static hid_t File() { return H5T_STD_I64LE; } static hid_t Mem() { return H5T_NATIVE_INT64; } };
+template <> struct Types<std::int32_t> { static hid_t File() { return H5T_STD_I32LE; } static hid_t Mem() { return H5T_NATIVE_INT32; } };
+template <> struct Types<std::int8_t> { static hid_t File() { return H5T_STD_I8LE; } static hid_t Mem() { return H5T_NATIVE_INT8; } };
+template <> struct Types<std::uint8_t> { static hid_t File() { return H5T_STD_U8LE; } static hid_t Mem() { return H5T_NATIVE_UINT8; } };
+
+void Check(herr_t status, const std::string& what) {
+  if (status < 0) throw Error(ErrorCode::kIo, "HDF5: " + what + " failed");
+}
+
+void WriteStringAttr(hid_t object, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create attribute ") + name);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  Check(H5Awrite(attr.get(), type.get(), padded.data()), std::string("writing attribute ") + name);
+}
+
+void WriteIntAttr(hid_t object, const char* name, long long value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name, H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create attribute ") + name);
+  Check(H5Awrite(attr.get(), H5T_NATIVE_LLONG, &value), std::string("writing attribute ") + name);
+}
+
+Handle ChunkedProps(const std::vector<hsize_t>& dims, int deflate, bool compress) {
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::clamp<hsize_t>(dims[0], 1, dims.size() > 1 ? 8192 : 65536);
+  Check(H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk");
+  if (compress) {  // numeric data; HDF5 cannot filter variable-length strings
+    Check(H5Pset_fletcher32(plist.get()), "H5Pset_fletcher32");
+    Check(H5Pset_shuffle(plist.get()), "H5Pset_shuffle");
+    if (deflate > 0) Check(H5Pset_deflate(plist.get(), static_cast<unsigned>(deflate)), "H5Pset_deflate");
+  }
+  return plist;
+}
+
+struct Meta {
+  const char* units = nullptr;
+  const char* long_name = nullptr;
+};
+
+Handle CreateDataset(hid_t group, const char* name, hid_t file_type, const std::vector<hsize_t>& dims,
+                     int deflate, bool compress) {
+  std::vector<hsize_t> max(dims.size(), H5S_UNLIMITED);
+  for (std::size_t i = 1; i < dims.size(); ++i) max[i] = dims[i];
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.data()), H5Sclose);
+  Handle props = ChunkedProps(dims, deflate, compress);
+  Handle ds(H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create dataset ") + name);
+  return ds;
+}
+
+void Annotate(hid_t ds, const Meta& meta) {
+  if (meta.units) WriteStringAttr(ds, "units", meta.units);
+  if (meta.long_name) WriteStringAttr(ds, "long_name", meta.long_name);
+}
+
+template <typename T>
+void WriteColumn(hid_t group, const char* name, const std::vector<T>& data, int deflate, Meta meta,
+                 std::vector<hsize_t> dims = {}) {
+  if (dims.empty()) dims = {data.size()};
+  Handle ds = CreateDataset(group, name, Types<T>::File(), dims, deflate, true);
+  if (!data.empty()) {
+    Check(H5Dwrite(ds.get(), Types<T>::Mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+          std::string("writing ") + name);
+  }
+  Annotate(ds.get(), meta);
+}
+
+void WriteStrings(hid_t group, const char* name, const std::vector<std::string>& data, Meta meta) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle ds = CreateDataset(group, name, type.get(), {data.size()}, 0, false);
+  std::vector<const char*> ptrs(data.size());
+  for (std::size_t i = 0; i < data.size(); ++i) ptrs[i] = data[i].c_str();
+  if (!data.empty()) {
+    Check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), std::string("writing ") + name);
+  }
+  Annotate(ds.get(), meta);
+}
+
+Handle CreateGroup(hid_t parent, const char* name) {
+  Handle g(H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create group ") + name);
+  return g;
+}
+
+std::string JoinCodes(auto codes) {
+  std::string out;
+  for (const auto& c : codes) {
+    if (!out.empty()) out += ',';
+    out += c;
+  }
+  return out;
+}
+
+std::string SourcesJson(const std::vector<ArchiveSource>& sources) {
+  // A per-agency summary: the full per-file list is the /sources group.
+  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> by_agency;
+  for (const auto& s : sources) {
+    auto& v = by_agency[{s.agency, s.format}];
+    ++v.first;
+    v.second += s.storms;
+  }
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [key, v] : by_agency) {
+    j.push_back({{"agency", key.first}, {"format", key.second}, {"files", v.first}, {"storms", v.second},
+                 {"citation", std::string(AgencyCitation(key.first))}});
+  }
+  return j.dump();
+}
+
+void FsyncPath(const fs::path& p, bool directory) {
+  const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+template <typename T>
+std::vector<T> ReadColumn(hid_t group, const char* name, std::size_t expected) {
+  Handle ds = h5::OpenDataset(group, name);
+  std::vector<T> v = h5::ReadNumeric<T>(ds.get());
+  if (v.size() != expected) {
+    throw Error(ErrorCode::kArchiveCorrupt, std::string("dataset ") + name + " has " + std::to_string(v.size()) +
+                                                " elements, expected " + std::to_string(expected));
+  }
+  return v;
+}
+
+std::vector<std::uint8_t> ReadU8(hid_t group, const char* name, std::size_t expected) {
+  std::vector<std::int8_t> raw = ReadColumn<std::int8_t>(group, name, expected);
+  return std::vector<std::uint8_t>(raw.begin(), raw.end());
+}
+
+std::vector<std::string> ReadStringColumn(hid_t group, const char* name, std::size_t expected) {
+  Handle ds = h5::OpenDataset(group, name);
+  std::vector<std::string> v = h5::ReadStrings(ds.get());
+  if (v.size() != expected) {
+    throw Error(ErrorCode::kArchiveCorrupt, std::string("dataset ") + name + " has " + std::to_string(v.size()) +
+                                                " elements, expected " + std::to_string(expected));
+  }
+  return v;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Archive ToArchive(const std::vector<Storm>& storms, const std::vector<SourceInfo>& sources) {
+  Archive a;
+  a.software_version = TAIFENG_VERSION;
+  a.created_utc = FormatIsoUtc(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count());
+  for (const auto& s : sources) a.sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
+  std::size_t total = 0;
+  for (const Storm& s : storms) total += s.fixes.size();
+  a.time_utc.reserve(total);
+  for (auto* v : {&a.lat_deg, &a.lon_deg, &a.wind_ms, &a.pressure_hpa, &a.rmw_km, &a.mean_wind_ms}) v->reserve(total);
+  a.wind_radii_km.reserve(total * 12);
+  for (std::size_t i = 0; i < storms.size(); ++i) {
+    const Storm& s = storms[i];
+    a.id.push_back(s.id);
+    a.agency.push_back(s.agency);
+    a.name.push_back(s.name);
+    a.basin.push_back(s.basin);
+    a.intl_number.push_back(s.intl_number);
+    a.agency_number.push_back(s.agency_number);
+    a.source_format.push_back(s.source_format);
+    a.source_file.push_back(s.source_file);
+    a.season.push_back(s.season);
+    a.first_fix.push_back(static_cast<std::int64_t>(a.time_utc.size()));
+    a.fix_count.push_back(static_cast<std::int32_t>(s.fixes.size()));
+    a.secondary_centre.push_back(s.secondary_centre ? 1 : 0);
+    a.end_flag.push_back(s.end_flag);
+    a.wind_averaging_min.push_back(static_cast<std::int8_t>(s.wind_averaging));
+    for (const Fix& f : s.fixes) {
+      a.time_utc.push_back(f.time_utc);
+      a.lat_deg.push_back(static_cast<float>(f.lat_deg));
+      a.lon_deg.push_back(static_cast<float>(f.lon_deg));
+      a.wind_ms.push_back(f.wind_ms);
+      a.pressure_hpa.push_back(f.pressure_hpa);
+      a.rmw_km.push_back(f.rmw_km);
+      a.mean_wind_ms.push_back(f.mean_wind_ms);
+      a.grade.push_back(f.grade);
+      a.category.push_back(static_cast<std::int8_t>(f.category));
+      a.flags.push_back(f.flags);
+      a.storm.push_back(static_cast<std::int32_t>(i));
+      for (const auto& threshold : f.radii_km) a.wind_radii_km.insert(a.wind_radii_km.end(), threshold.begin(), threshold.end());
+    }
+  }
+  return a;
+}
+
+void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& options) {
+  h5::SilenceErrors();
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(ErrorCode::kIo, dir.string() + ": no such directory");
+  const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  auto progress = [&](double fraction) {
+    if (options.progress) options.progress(fraction);
+  };
+  try {
+    {
+      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+      if (!file.valid()) throw Error(ErrorCode::kIo, tmp.string() + ": cannot create (is the directory writable?)");
+      const hid_t root = file.get();
+      const int z = options.deflate_level;
+      WriteStringAttr(root, "schema", kSchemaName);
+      WriteIntAttr(root, "schema_version", kSchemaVersion);
+      WriteStringAttr(root, "created_utc", a.created_utc);
+      WriteStringAttr(root, "software_version", std::string("taifeng ") + a.software_version);
+      WriteStringAttr(root, "sources", SourcesJson(a.sources));
+      WriteStringAttr(root, "grade_codes_atcf", JoinCodes(kAtcfStatusCodes));
+      std::vector<std::string> hko;
+      for (int i = 0; !HkoGradeCode(i).empty(); ++i) hko.emplace_back(HkoGradeCode(i));
+      WriteStringAttr(root, "grade_codes_hko", JoinCodes(hko));
+      WriteStringAttr(root, "Conventions", "Taifeng archive; columnar 1-D datasets, storms contiguous in /fixes");
+
+      Handle storms = CreateGroup(root, "storms");
+      const hid_t s = storms.get();
+      WriteStrings(s, "id", a.id, {nullptr, "archive id, unique: AGENCY:key"});
+      WriteStrings(s, "agency", a.agency, {nullptr, "agency whose best track this is"});
+      WriteStrings(s, "name", a.name, {nullptr, "storm name as the agency spells it"});
+      WriteStrings(s, "basin", a.basin, {nullptr, "basin code"});
+      WriteStrings(s, "intl_number", a.intl_number, {nullptr, "WMO international number YYNN"});
+      WriteStrings(s, "agency_number", a.agency_number, {nullptr, "the agency's own storm number(s)"});
+      WriteStrings(s, "source_format", a.source_format, {nullptr, "importer format"});
+      WriteStrings(s, "source_file", a.source_file, {nullptr, "file the storm was read from"});
+      progress(0.2);
+      WriteColumn(s, "season", a.season, z, {"year", "season"});
+      WriteColumn(s, "first_fix", a.first_fix, z, {"1", "index of the storm's first row in /fixes"});
+      WriteColumn(s, "fix_count", a.fix_count, z, {"1", "number of rows in /fixes"});
+      WriteColumn(s, "secondary_centre", a.secondary_centre, z, {"1", "1 for a CMA secondary centre block"});
+      WriteColumn(s, "end_flag", a.end_flag, z, {"1", "header end flag (CMA/JMA), -1 missing"});
+      WriteColumn(s, "wind_averaging_min", a.wind_averaging_min, z, {"min", "averaging period of wind_ms"});
+      progress(0.3);
+
+      Handle fixes = CreateGroup(root, "fixes");
+      const hid_t f = fixes.get();
+      WriteColumn(f, "time", a.time_utc, z, {"seconds since 1970-01-01T00:00:00Z", "fix time (UTC)"});
+      progress(0.4);
+      WriteColumn(f, "lat", a.lat_deg, z, {"degrees_north", "latitude"});
+      WriteColumn(f, "lon", a.lon_deg, z, {"degrees_east", "longitude in [-180, 180)"});
+      progress(0.5);
+      WriteColumn(f, "wind_ms", a.wind_ms, z, {"m s-1", "maximum sustained wind (see storms/wind_averaging_min), NaN missing"});
+      WriteColumn(f, "pressure_hpa", a.pressure_hpa, z, {"hPa", "central pressure, NaN missing"});
+      progress(0.6);
+      WriteColumn(f, "rmw_km", a.rmw_km, z, {"km", "radius of maximum wind, NaN missing"});
+      WriteColumn(f, "mean_wind_ms", a.mean_wind_ms, z, {"m s-1", "CMA OWD average wind, NaN missing"});
+      WriteColumn(f, "grade", a.grade, z, {"1", "agency grade code (CMA/JMA numeric; ATCF/HURDAT2 index into grade_codes_atcf; HKO into grade_codes_hko), -1 missing"});
+      WriteColumn(f, "category", a.category, z, {"1", "common category: -1 unknown, 0 disturbance, 1 TD, 2 TS, 3 STS, 4 TY, 5 STY, 6 SuperTY, 7 subtropical, 9 extratropical"});
+      WriteColumn(f, "flags", a.flags, z, {"1", "bits: 1 wind below 10 m/s (CMA WND=9), 2 landfall, 4 off-synoptic time"});
+      progress(0.8);
+      WriteColumn(f, "storm", a.storm, z, {"1", "index of the storm in /storms"});
+      WriteColumn(f, "wind_radii_km", a.wind_radii_km, z,
+                  {"km", "radii of 34/50/64 kt winds by quadrant NE SE SW NW, NaN missing"}, {a.time_utc.size(), 3, 4});
+      progress(0.9);
+
+      Handle src = CreateGroup(root, "sources");
+      std::vector<std::string> files, format, agency;
+      std::vector<std::int64_t> nstorms, nrecords;
+      for (const auto& x : a.sources) {
+        files.push_back(x.file);
+        format.push_back(x.format);
+        agency.push_back(x.agency);
+        nstorms.push_back(x.storms);
+        nrecords.push_back(x.records);
+      }
+      WriteStrings(src.get(), "file", files, {nullptr, "imported file"});
+      WriteStrings(src.get(), "format", format, {nullptr, "importer format"});
+      WriteStrings(src.get(), "agency", agency, {nullptr, "agency"});
+      WriteColumn(src.get(), "storms", nstorms, z, {"1", "storms read from the file"});
+      WriteColumn(src.get(), "records", nrecords, z, {"1", "data records read from the file"});
+      Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
+    }
+    FsyncPath(tmp, false);
+    progress(1.0);
+    fs::rename(tmp, path, ec);
+    if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
+    FsyncPath(dir, true);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+Archive LoadArchive(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  const std::string name = path.string();
+  Handle file;
+  try {
+    file = h5::OpenFile(name);
+  } catch (const Error& e) {
+    throw Error(e.code(), name + ": not a Taifeng archive (" + e.what() + ")");
+  }
+  const hid_t root = file.get();
+  if (!h5::HasAttribute(root, "schema") || h5::ReadStringAttribute(root, "schema") != kSchemaName) {
+    throw Error(ErrorCode::kArchiveFormat, name + ": not a Taifeng archive (no schema=\"taifeng-archive\" attribute)");
+  }
+  Archive a;
+  try {
+    a.schema_version = static_cast<int>(h5::ReadIntAttribute(root, "schema_version"));
+  } catch (const Error&) {
+    throw Error(ErrorCode::kArchiveCorrupt, name + ": schema_version attribute missing or not an integer");
+  }
+  if (a.schema_version > kSchemaVersion) {
+    throw Error(ErrorCode::kArchiveVersion, name + ": archive schema version " + std::to_string(a.schema_version) +
+                                                " is newer than this taifeng supports (" + std::to_string(kSchemaVersion) +
+                                                "); upgrade taifeng");
+  }
+  if (a.schema_version < 1) throw Error(ErrorCode::kArchiveCorrupt, name + ": invalid schema version");
+  try {
+    a.created_utc = h5::ReadStringAttribute(root, "created_utc");
+    a.software_version = h5::ReadStringAttribute(root, "software_version");
+    Handle storms = h5::OpenGroup(root, "storms");
+    const hid_t s = storms.get();
+    a.id = h5::ReadStrings(h5::OpenDataset(s, "id").get());
+    const std::size_t n = a.id.size();
+    a.agency = ReadStringColumn(s, "agency", n);
+    a.name = ReadStringColumn(s, "name", n);
+    a.basin = ReadStringColumn(s, "basin", n);
+    a.intl_number = ReadStringColumn(s, "intl_number", n);
+    a.agency_number = ReadStringColumn(s, "agency_number", n);
+    a.source_format = ReadStringColumn(s, "source_format", n);
+    a.source_file = ReadStringColumn(s, "source_file", n);
+    a.season = ReadColumn<std::int32_t>(s, "season", n);
+    a.first_fix = ReadColumn<std::int64_t>(s, "first_fix", n);
+    a.fix_count = ReadColumn<std::int32_t>(s, "fix_count", n);
+    a.secondary_centre = ReadColumn<std::int8_t>(s, "secondary_centre", n);
+    a.end_flag = ReadColumn<std::int8_t>(s, "end_flag", n);
+    a.wind_averaging_min = ReadColumn<std::int8_t>(s, "wind_averaging_min", n);
+
+    Handle fixes = h5::OpenGroup(root, "fixes");
+    const hid_t f = fixes.get();
+    a.time_utc = h5::ReadNumeric<std::int64_t>(h5::OpenDataset(f, "time").get());
+    const std::size_t m = a.time_utc.size();
+    a.lat_deg = ReadColumn<float>(f, "lat", m);
+    a.lon_deg = ReadColumn<float>(f, "lon", m);
+    a.wind_ms = ReadColumn<float>(f, "wind_ms", m);
+    a.pressure_hpa = ReadColumn<float>(f, "pressure_hpa", m);
+    a.rmw_km = ReadColumn<float>(f, "rmw_km", m);
+    a.mean_wind_ms = ReadColumn<float>(f, "mean_wind_ms", m);
+    a.grade = ReadColumn<std::int8_t>(f, "grade", m);
+    a.category = ReadColumn<std::int8_t>(f, "category", m);
+    a.flags = ReadU8(f, "flags", m);
+    a.storm = ReadColumn<std::int32_t>(f, "storm", m);
+    a.wind_radii_km = ReadColumn<float>(f, "wind_radii_km", m * 12);
+
+    Handle src = h5::OpenGroup(root, "sources");
+    const std::vector<std::string> file_names = h5::ReadStrings(h5::OpenDataset(src.get(), "file").get());
+    const std::size_t k = file_names.size();
+    const auto formats = ReadStringColumn(src.get(), "format", k);
+    const auto agencies = ReadStringColumn(src.get(), "agency", k);
+    const auto nstorms = ReadColumn<std::int64_t>(src.get(), "storms", k);
+    const auto nrecords = ReadColumn<std::int64_t>(src.get(), "records", k);
+    for (std::size_t i = 0; i < k; ++i) a.sources.push_back({file_names[i], formats[i], agencies[i], nstorms[i], nrecords[i]});
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kArchiveFormat) {
+      throw Error(ErrorCode::kArchiveCorrupt, name + ": incomplete archive: " + e.what());
+    }
+    throw Error(e.code(), name + ": " + e.what());
+  }
+  // Cross-references.
+  std::int64_t expected_first = 0;
+  for (std::size_t i = 0; i < a.id.size(); ++i) {
+    if (a.first_fix[i] != expected_first || a.fix_count[i] < 0) {
+      throw Error(ErrorCode::kArchiveCorrupt, name + ": storm " + a.id[i] + " does not start where the previous ends");
+    }
+    expected_first += a.fix_count[i];
+  }
+  if (static_cast<std::size_t>(expected_first) != a.time_utc.size()) {
+    throw Error(ErrorCode::kArchiveCorrupt, name + ": fix counts do not add up to the /fixes length");
+  }
+  for (std::size_t i = 0; i < a.id.size(); ++i) {
+    for (std::int64_t j = a.first_fix[i]; j < a.first_fix[i] + a.fix_count[i]; ++j) {
+      if (a.storm[static_cast<std::size_t>(j)] != static_cast<std::int32_t>(i)) {
+        throw Error(ErrorCode::kArchiveCorrupt, name + ": /fixes/storm disagrees with /storms/first_fix at row " + std::to_string(j));
+      }
+    }
+  }
+  return a;
+}
+
+Storm Archive::StormAt(std::size_t i) const {
+  Storm s;
+  s.id = id[i];
+  s.agency = agency[i];
+  s.name = name[i];
+  s.basin = basin[i];
+  s.intl_number = intl_number[i];
+  s.agency_number = agency_number[i];
+  s.source_format = source_format[i];
+  s.source_file = source_file[i];
+  s.season = season[i];
+  s.secondary_centre = secondary_centre[i] != 0;
+  s.end_flag = end_flag[i];
+  s.wind_averaging = static_cast<WindAveraging>(wind_averaging_min[i]);
+  const auto begin = static_cast<std::size_t>(first_fix[i]);
+  s.fixes.reserve(static_cast<std::size_t>(fix_count[i]));
+  for (std::size_t j = begin; j < begin + static_cast<std::size_t>(fix_count[i]); ++j) {
+    Fix f;
+    f.time_utc = time_utc[j];
+    f.lat_deg = lat_deg[j];
+    f.lon_deg = lon_deg[j];
+    f.wind_ms = wind_ms[j];
+    f.pressure_hpa = pressure_hpa[j];
+    f.rmw_km = rmw_km[j];
+    f.mean_wind_ms = mean_wind_ms[j];
+    f.grade = grade[j];
+    f.category = static_cast<Category>(category[j]);
+    f.flags = flags[j];
+    for (std::size_t t = 0; t < 3; ++t) {
+      for (std::size_t q = 0; q < 4; ++q) f.radii_km[t][q] = wind_radii_km[j * 12 + t * 4 + q];
+    }
+    s.fixes.push_back(f);
+  }
+  return s;
+}
+
+std::optional<std::size_t> Archive::Find(const std::string& key) const {
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (id[i] == key) return i;
+  }
+  const std::string lower = Lower(key);
+  std::optional<std::size_t> by_number;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (Lower(agency_number[i]) == lower || Lower(intl_number[i]) == lower) {
+      if (by_number) return std::nullopt;  // ambiguous
+      by_number = i;
+    }
+  }
+  if (by_number) return by_number;
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (Lower(name[i]) == lower && !secondary_centre[i] && (!best || season[i] > season[*best])) best = i;
+  }
+  return best;
+}
+
+std::size_t MergeInto(std::vector<Storm>& existing, std::vector<Storm> incoming) {
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < existing.size(); ++i) index[existing[i].agency + "\n" + existing[i].id] = i;
+  std::size_t replaced = 0;
+  for (Storm& s : incoming) {
+    auto it = index.find(s.agency + "\n" + s.id);
+    if (it != index.end()) {
+      existing[it->second] = std::move(s);
+      ++replaced;
+    } else {
+      index.emplace(s.agency + "\n" + s.id, existing.size());
+      existing.push_back(std::move(s));
+    }
+  }
+  return replaced;
+}
+
+std::vector<Storm> ToStorms(const Archive& archive) {
+  std::vector<Storm> out;
+  out.reserve(archive.storm_count());
+  for (std::size_t i = 0; i < archive.storm_count(); ++i) out.push_back(archive.StormAt(i));
+  return out;
+}
+
+}  // namespace taifeng::data

@@ -1,0 +1,203 @@
+// ATCF b-decks: JTWC bwpNNYYYY.txt/.dat and NHC bALNNYYYY.dat.
+//
+// BASIN, CY, YYYYMMDDHH, TECHNUM, TECH, TAU, LAT, LON, VMAX, MSLP, TY, RAD, WINDCODE, RAD1-4,
+// POUTER, ROUTER, RMW, GUSTS, EYE, SUBREGION, MAXSEAS, INITIALS, DIR, SPEED, STORMNAME, …
+// 9 to 40+ fields; one line per wind-radius threshold (merged into one fix per time);
+// longitudes zero-padded to 4 digits in old files; the last line may lack its newline.
+#include <string>
+#include <vector>
+
+#include "parse_context.h"
+#include "parsers.h"
+#include "storm_build.h"
+#include "text_util.h"
+
+namespace taifeng::data {
+namespace {
+
+enum Field : std::size_t {
+  kBasin = 0, kCy, kTime, kTechnum, kTech, kTau, kLat, kLon, kVmax, kMslp, kTy, kRad, kWindcode,
+  kRad1, kRad2, kRad3, kRad4, kPouter, kRouter, kRmw, kGusts, kEye, kSubregion, kMaxseas,
+  kInitials, kDir, kSpeed, kStormname,
+};
+
+std::optional<double> ParseTenths(std::string_view s, char positive, char negative) {
+  if (s.size() < 2) return std::nullopt;
+  const char hemi = s.back();
+  if (hemi != positive && hemi != negative) return std::nullopt;
+  auto v = text::ParseDigits(s.substr(0, s.size() - 1));
+  if (!v || *v > 3600) return std::nullopt;
+  const double deg = static_cast<double>(*v) / 10.0;
+  return hemi == negative ? -deg : deg;
+}
+
+bool IsGenericName(std::string_view name) {
+  return name.empty() || IEquals(name, "INVEST") || IEquals(name, "NONAME") ||
+         IEquals(name, "UNNAMED") || IEquals(name, "NAMELESS");
+}
+
+struct Current {
+  Storm storm;
+  std::string basin;
+  std::string cy;
+  bool open = false;
+};
+
+// The storm number in the file name (bwp351997.txt -> "35"), or "".
+std::string NumberFromFileName(std::string_view name) {
+  if (YearFromFileName(name, Format::kAtcf) == 0 || !text::ParseDigits(name.substr(3, 2), 2)) return "";
+  return std::string(name.substr(3, 2));
+}
+
+// The first storm of a file takes its number from the file name: JTWC files such as
+// bwp351997.txt hold a storm that crossed from the central Pacific with its CPHC number (CY 02)
+// on every line, and the file name is JTWC's own number for it. Further storms in the same
+// file use the number on their lines.
+void Close(Current& cur, int file_year, bool first_in_file, ParseContext& ctx) {
+  if (!cur.open) return;
+  cur.open = false;
+  Storm& s = cur.storm;
+  s.season = file_year > 0 ? file_year : ToCivil(s.fixes.front().time_utc).year;
+  const std::string file_number = first_in_file ? NumberFromFileName(ctx.file()) : "";
+  s.agency_number = cur.basin + (file_number.empty() ? cur.cy : file_number) + std::to_string(s.season);
+  const bool nhc = cur.basin == "AL" || cur.basin == "EP" || cur.basin == "CP";
+  s.agency = nhc ? "NHC" : "JTWC";
+  s.id = s.agency + ":" + s.agency_number;
+  ctx.result().storms.push_back(std::move(s));
+}
+
+}  // namespace
+
+void ParseAtcf(std::string_view text, ParseContext& ctx) {
+  const int file_year = YearFromFileName(ctx.file(), Format::kAtcf);
+  text::LineReader reader(text);
+  std::string_view line;
+  std::int64_t number = 0;
+  std::vector<std::string_view> f;
+  Current cur;
+  int storms_closed = 0;
+  while (reader.Next(line, number)) {
+    if (text::IsBlank(line)) continue;
+    ++ctx.result().records_read;
+    text::SplitCommas(line, f);
+    if (f.size() < 9) {
+      ctx.Bad(number, "record", "an ATCF line of at least 9 comma-separated fields");
+      continue;
+    }
+    if (f[kBasin].size() != 2 || !std::isupper(static_cast<unsigned char>(f[kBasin][0])) ||
+        !std::isupper(static_cast<unsigned char>(f[kBasin][1]))) {
+      ctx.Bad(number, "BASIN", "a two-letter basin such as WP or AL");
+      continue;
+    }
+    auto cy = text::ParseDigits(f[kCy]);
+    if (!cy || *cy > 99) {
+      ctx.Bad(number, "CY", "a storm number 1-99");
+      continue;
+    }
+    auto t = ParseUtc(f[kTime]);
+    if (f[kTime].size() != 10 || !t) {
+      ctx.Bad(number, "YYYYMMDDHH", "a valid UTC time YYYYMMDDHH");
+      continue;
+    }
+    if (f[kTech] != "BEST" && f[kTech] != "CARQ") {
+      ctx.Bad(number, "TECH", "BEST (a best-track b-deck line)");
+      continue;
+    }
+    auto lat = ParseTenths(f[kLat], 'N', 'S');
+    if (!lat || *lat > 90.0 || *lat < -90.0) {
+      ctx.Bad(number, "LAT", "latitude in 0.1° with N or S, e.g. 202N");
+      continue;
+    }
+    auto lon = ParseTenths(f[kLon], 'E', 'W');
+    if (!lon) {
+      ctx.Bad(number, "LON", "longitude in 0.1° with E or W, e.g. 1143E");
+      continue;
+    }
+    auto vmax = text::ParseInt(f[kVmax]);
+    if (!f[kVmax].empty() && (!vmax || *vmax < -999 || *vmax > 300)) {
+      ctx.Bad(number, "VMAX", "wind in kt, 0-300 (negative or 0 missing)");
+      continue;
+    }
+    std::optional<std::int64_t> mslp;
+    if (f.size() > kMslp && !f[kMslp].empty()) {
+      mslp = text::ParseInt(f[kMslp]);
+      if (!mslp || *mslp < -999 || *mslp > 1100) {
+        ctx.Bad(number, "MSLP", "pressure in hPa, 0-1100 (negative or 0 missing)");
+        continue;
+      }
+    }
+    std::string_view ty = f.size() > kTy ? f[kTy] : std::string_view{};
+    int grade = -1;
+    if (!ty.empty()) {
+      grade = AtcfStatusIndex(ty);
+      if (grade < 0) {
+        ctx.Bad(number, "TY", "an ATCF status code (DB TD TS TY ST TC HU SD SS EX IN DS LO WV ET XX PT MD)");
+        continue;
+      }
+    }
+    // Wind radii of this line's threshold.
+    int threshold_index = -1;
+    std::array<float, 4> radii{kMissing, kMissing, kMissing, kMissing};
+    if (f.size() > kRad4) {
+      auto rad = text::ParseInt(f[kRad]);
+      if (rad && (*rad == 34 || *rad == 35 || *rad == 50 || *rad == 64)) {
+        threshold_index = *rad == 64 ? 2 : (*rad == 50 ? 1 : 0);
+        const bool full_circle = f[kWindcode] == "AAA";
+        bool ok = true;
+        for (int q = 0; q < 4; ++q) {
+          auto r = text::ParseInt(f[kRad1 + (full_circle ? 0 : q)]);
+          if (!f[kRad1 + (full_circle ? 0 : q)].empty() && (!r || *r < 0 || *r > 2000)) ok = false;
+          if (r) radii[q] = static_cast<float>(*r * kKmPerNauticalMile);
+        }
+        if (!ok) {
+          ctx.Bad(number, "RAD1-4", "wind radii in n mi, 0-2000");
+          continue;
+        }
+      }
+    }
+    float rmw_km = kMissing;
+    if (f.size() > kRmw) {
+      auto rmw = text::ParseInt(f[kRmw]);
+      if (rmw && *rmw > 0 && *rmw < 1000) rmw_km = static_cast<float>(*rmw * kKmPerNauticalMile);
+    }
+
+    const std::string basin(f[kBasin]);
+    char cy_text[4];
+    std::snprintf(cy_text, sizeof cy_text, "%02d", static_cast<int>(*cy));
+    if (!cur.open || cur.basin != basin || cur.cy != cy_text) {
+      if (cur.open) Close(cur, file_year, storms_closed++ == 0, ctx);
+      cur = Current{};
+      cur.open = true;
+      cur.basin = basin;
+      cur.cy = cy_text;
+      cur.storm.basin = basin;
+      cur.storm.wind_averaging = WindAveraging::kOneMinute;
+      cur.storm.source_format = "atcf";
+      cur.storm.source_file = ctx.file();
+    }
+    if (f.size() > kStormname && !IsGenericName(f[kStormname])) cur.storm.name = std::string(f[kStormname]);
+
+    std::vector<Fix>& fixes = cur.storm.fixes;
+    const bool same_time = !fixes.empty() && fixes.back().time_utc == *t &&
+                           std::fabs(fixes.back().lat_deg - *lat) < 1e-9 &&
+                           std::fabs(fixes.back().lon_deg - geo::NormalizeLonDeg(*lon)) < 1e-9;
+    if (!same_time) {
+      Fix fix;
+      fix.time_utc = *t;
+      fix.lat_deg = *lat;
+      fix.lon_deg = geo::NormalizeLonDeg(*lon);
+      if (vmax && *vmax > 0) fix.wind_ms = static_cast<float>(KnotsToMs(static_cast<double>(*vmax)));
+      if (mslp && *mslp > 0) fix.pressure_hpa = static_cast<float>(*mslp);
+      fix.grade = static_cast<std::int8_t>(grade);
+      fix.category = CategoryFromAtcfStatus(ty, fix.wind_ms);
+      fix.rmw_km = rmw_km;
+      fix.source_line = number;
+      MarkSynoptic(fix);
+      fixes.push_back(fix);
+    }
+    if (threshold_index >= 0) fixes.back().radii_km[threshold_index] = radii;
+  }
+  Close(cur, file_year, storms_closed == 0, ctx);
+}
+
+}  // namespace taifeng::data

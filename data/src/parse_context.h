@@ -1,0 +1,35 @@
+// Private: the strict/lenient error policy shared by the parsers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "taifeng/data/import.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::data {
+
+class ParseContext {
+ public:
+  ParseContext(std::string_view file, const ImportOptions& options, ImportResult& result)
+      : file_(file), options_(options), result_(result) {}
+
+  // A bad record: throws ParseError in strict mode, records it as skipped in lenient mode.
+  void Bad(std::int64_t line, std::string_view field, std::string_view expected) const {
+    if (options_.strict) {
+      throw ParseError(file_, line, std::string(field), std::string(expected));
+    }
+    result_.skipped.push_back({file_, line, std::string(field), std::string(expected)});
+  }
+
+  const std::string& file() const { return file_; }
+  const ImportOptions& options() const { return options_; }
+  ImportResult& result() const { return result_; }
+
+ private:
+  std::string file_;
+  const ImportOptions& options_;
+  ImportResult& result_;
+};
+
+}  // namespace taifeng::data

@@ -1,0 +1,50 @@
+#include "storm_build.h"
+
+#include <cctype>
+
+#include "text_util.h"
+
+namespace taifeng::data {
+
+int AtcfStatusIndex(std::string_view code) noexcept {
+  for (std::size_t i = 0; i < kAtcfStatusCodes.size(); ++i) {
+    if (kAtcfStatusCodes[i] == code) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Category CategoryFromAtcfStatus(std::string_view code, double wind_ms) noexcept {
+  if (code == "DB" || code == "LO" || code == "WV" || code == "IN" || code == "DS" || code == "MD") {
+    return Category::kDisturbance;
+  }
+  if (code == "SD" || code == "SS") return Category::kSubtropical;
+  if (code == "EX" || code == "ET" || code == "PT") return Category::kExtratropical;
+  return CategoryFromWind(wind_ms, WindAveraging::kOneMinute);
+}
+
+bool IEquals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int YearFromFileName(std::string_view name, Format format) noexcept {
+  std::optional<std::int64_t> year;
+  if (format == Format::kCma) {
+    // CHYYYYBST.txt
+    if (name.size() >= 9 && IEquals(name.substr(0, 2), "CH") && IEquals(name.substr(6, 3), "BST")) {
+      year = text::ParseDigits(name.substr(2, 4), 4);
+    }
+  } else if (format == Format::kAtcf) {
+    // bBBNNYYYY.dat / .txt
+    const std::size_t dot = name.find('.');
+    if (dot == 9 && (name[0] == 'b' || name[0] == 'B')) year = text::ParseDigits(name.substr(5, 4), 4);
+  }
+  return year && *year >= 1800 && *year <= 2200 ? static_cast<int>(*year) : 0;
+}
+
+}  // namespace taifeng::data

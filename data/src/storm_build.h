@@ -1,0 +1,38 @@
+// Private helpers shared by the importers.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "taifeng/data/import.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/data/track.h"
+#include "taifeng/data/units.h"
+
+namespace taifeng::data {
+
+// Status codes of ATCF b-decks and HURDAT2; the archive's `grade` for those sources is the index
+// into this table (stored with the archive as the attribute `grade_codes_atcf`).
+inline constexpr std::array<std::string_view, 18> kAtcfStatusCodes{
+    "DB", "TD", "TS", "TY", "ST", "TC", "HU", "SD", "SS",
+    "EX", "IN", "DS", "LO", "WV", "ET", "XX", "PT", "MD"};
+
+// Index of an ATCF status code, or -1.
+int AtcfStatusIndex(std::string_view code) noexcept;
+
+// The common category for an ATCF/HURDAT2 status and 1-minute wind.
+Category CategoryFromAtcfStatus(std::string_view code, double wind_ms) noexcept;
+
+// Sets kFixOffSynoptic when the fix is not at 00/06/12/18 UTC.
+inline void MarkSynoptic(Fix& fix) {
+  if (fix.time_utc % 21600 != 0) fix.flags |= kFixOffSynoptic;
+}
+
+// Lowercase-insensitive compare of ASCII names.
+bool IEquals(std::string_view a, std::string_view b) noexcept;
+
+// The year part of a file name such as CH1997BST.txt or bwp152017.dat, or 0.
+int YearFromFileName(std::string_view file_name, Format format) noexcept;
+
+}  // namespace taifeng::data
