@@ -1,0 +1,219 @@
+// End-to-end tests of the taifeng executable: real files in, real archive out, exit codes, and
+// an interoperability check of the archive with h5py.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "taifeng/data/archive.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+};
+
+// Runs a shell command, capturing stdout (stderr is merged when merge_stderr).
+CommandResult Shell(const std::string& command, bool merge_stderr = true) {
+  CommandResult r;
+  FILE* pipe = ::popen((command + (merge_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Cli() { return TAIFENG_CLI; }
+std::string Samples() { return TAIFENG_SAMPLES_DIR; }
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("taifeng-cli-test-" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    archive_ = new std::string((*dir_ / "archive.h5").string());
+    const CommandResult r = Shell(Cli() + " archive build --out " + *archive_ + " --cma " + Samples() + "/cma --atcf " +
+                        Samples() + "/atcf/bwp262018.dat " + Samples() + "/atcf/bwp152017.dat --json -q", false);
+    ASSERT_EQ(r.status, 0) << r.out;
+    build_ = new json(json::parse(r.out));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+    delete archive_;
+    delete build_;
+  }
+  static fs::path* dir_;
+  static std::string* archive_;
+  static json* build_;
+};
+fs::path* CliTest::dir_ = nullptr;
+std::string* CliTest::archive_ = nullptr;
+json* CliTest::build_ = nullptr;
+
+TEST_F(CliTest, BuildReportsCountsAndQuality) {
+  const json& j = *build_;
+  EXPECT_EQ(j["storms"], 2471);
+  EXPECT_EQ(j["storms_by_agency"]["CMA"], 2469);
+  EXPECT_EQ(j["storms_by_agency"]["JTWC"], 2);
+  EXPECT_EQ(j["secondary_centres"], 51);
+  EXPECT_EQ(j["seasons"][0], 1949);
+  EXPECT_EQ(j["seasons"][1], 2022);
+  EXPECT_EQ(j["quality"]["records_read"], 71705 + 109 + 32);
+  EXPECT_EQ(j["quality"]["skipped_records"], 0);
+}
+
+TEST_F(CliTest, InfoListShow) {
+  CommandResult info = Shell(Cli() + " archive info " + *archive_ + " --json", false);
+  ASSERT_EQ(info.status, 0) << info.out;
+  json j = json::parse(info.out);
+  EXPECT_EQ(j["schema"], "taifeng-archive");
+  EXPECT_EQ(j["fixes"], 71705 + 44 + 19);  // Mangkhut 44 and Hato 19 distinct times
+  EXPECT_FALSE(j["sources"][0]["citation"].get<std::string>().empty());
+
+  CommandResult list = Shell(Cli() + " archive list " + *archive_ + " --season 2018 --name mangkhut --json", false);
+  ASSERT_EQ(list.status, 0) << list.out;
+  json l = json::parse(list.out);
+  ASSERT_EQ(l.size(), 2u);  // CMA and JTWC
+  EXPECT_EQ(l[0]["id"], "CMA:2018-0026");
+  EXPECT_EQ(l[0]["first_utc"], "2018-09-07T00:00:00Z");
+  EXPECT_EQ(l[1]["min_pressure_hpa"], 896.0);
+
+  CommandResult table = Shell(Cli() + " archive show " + *archive_ + " WP262018", false);
+  ASSERT_EQ(table.status, 0) << table.out;
+  EXPECT_NE(table.out.find("wind (m/s, 1-min)"), std::string::npos);
+  EXPECT_NE(table.out.find("pressure (hPa)"), std::string::npos);
+  EXPECT_NE(table.out.find("2018-09-11T06:00:00Z  13.9"), std::string::npos);
+
+  CommandResult show = Shell(Cli() + " archive show " + *archive_ + " CMA:2018-0026 --json", false);
+  json s = json::parse(show.out);
+  EXPECT_EQ(s["fixes"].size(), 52u);
+  EXPECT_EQ(s["wind_averaging_min"], 2);
+}
+
+TEST_F(CliTest, ExportCsvAndGeoJsonSplitAtTheAntimeridian) {
+  CommandResult csv = Shell(Cli() + " archive export " + *archive_ + " CMA:2018-0026 --format csv", false);
+  ASSERT_EQ(csv.status, 0);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 53);
+  EXPECT_EQ(csv.out.substr(0, 9), "storm_id,");
+  // CMA 1957: a storm that crossed 180°.
+  const std::string hurdat = (*dir_ / "nepac.h5").string();
+  ASSERT_EQ(Shell(Cli() + " archive build -q --out " + hurdat + " --hurdat2 " + Samples() +
+                  "/hurdat2/hurdat2-nepac-2014-2015.subset.txt").status, 0);
+  CommandResult geo = Shell(Cli() + " archive export " + hurdat + " --format geojson", false);
+  ASSERT_EQ(geo.status, 0);
+  json g = json::parse(geo.out);
+  EXPECT_EQ(g["type"], "FeatureCollection");
+  EXPECT_EQ(g["features"].size(), 54u);
+  int split = 0;
+  for (const auto& f : g["features"]) {
+    if (f["geometry"]["type"] != "MultiLineString") continue;
+    ++split;
+    for (const auto& line : f["geometry"]["coordinates"]) {
+      for (std::size_t k = 1; k < line.size(); ++k) {
+        EXPECT_LT(std::fabs(line[k][0].get<double>() - line[k - 1][0].get<double>()), 180.0);
+      }
+    }
+  }
+  EXPECT_GE(split, 1);
+}
+
+TEST_F(CliTest, AddReplacesInsteadOfDuplicating) {
+  const std::string copy = (*dir_ / "add.h5").string();
+  fs::copy_file(*archive_, copy);
+  CommandResult r = Shell(Cli() + " archive add " + copy + " --cma " + Samples() + "/cma/CH2018BST.txt --json -q", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["storms"], 2471);
+  EXPECT_EQ(j["replaced"], 34);
+  EXPECT_EQ(j["added"], 0);
+  r = Shell(Cli() + " archive add " + copy + " --hurdat2 " + Samples() + "/hurdat2/hurdat2-atlantic-2017-2018.subset.txt --json -q", false);
+  j = json::parse(r.out);
+  EXPECT_EQ(j["storms"], 2471 + 34);
+  EXPECT_EQ(j["added"], 34);
+}
+
+TEST_F(CliTest, ExitCodesAndErrorMessages) {
+  EXPECT_EQ(Shell(Cli() + " --help").status, 0);
+  for (const char* sub : {"archive", "archive build", "archive add", "archive info", "archive list", "archive show",
+                          "archive export"}) {
+    CommandResult h = Shell(Cli() + " " + sub + " --help");
+    EXPECT_EQ(h.status, 0) << sub;
+    EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
+  }
+  EXPECT_EQ(Shell(Cli() + " archive info /nonexistent.h5").status, 66);
+  EXPECT_EQ(Shell(Cli() + " archive bogus").status, 64);
+  EXPECT_EQ(Shell(Cli() + " archive build --out x.h5").status, 64);  // no sources
+  CommandResult notarchive = Shell(Cli() + " archive info " + Samples() + "/ibtracs/sample_small_ibtracs.nc");
+  EXPECT_EQ(notarchive.status, 65);
+  EXPECT_NE(notarchive.out.find("not a Taifeng archive"), std::string::npos);
+  EXPECT_EQ(Shell(Cli() + " archive show " + *archive_ + " NO-SUCH-STORM").status, 66);
+
+  const fs::path bad = *dir_ / "CH2018BST.txt";
+  {
+    std::ofstream out(bad);
+    out << "66666 0000    1 0001 0000 0 6 X 20110729\n2018010100 1 1O0 1200 1000 20\n";
+  }
+  const std::string out = (*dir_ / "strict.h5").string();
+  CommandResult strict = Shell(Cli() + " archive build -q --strict --out " + out + " --cma " + bad.string());
+  EXPECT_EQ(strict.status, 65);
+  EXPECT_NE(strict.out.find("CH2018BST.txt:2: field LAT"), std::string::npos) << strict.out;
+  EXPECT_FALSE(fs::exists(out));  // refused whole
+  CommandResult lenient = Shell(Cli() + " archive build -q --out " + out + " --cma " + bad.string(), false);
+  EXPECT_EQ(lenient.status, 0);
+  // The bad record, and its header left with no records.
+  EXPECT_NE(lenient.out.find("records skipped:   2"), std::string::npos) << lenient.out;
+}
+
+// The archive read by h5py (Debian python3-h5py), a reader we did not write.
+TEST_F(CliTest, H5pyReadsTheSameCountsAndValues) {
+  const std::string python = TAIFENG_PYTHON;
+  ASSERT_FALSE(python.empty()) << "python3 with h5py is required (Debian python3-h5py)";
+  CommandResult r = Shell(python + " " + std::string(TAIFENG_SOURCE_DIR) + "/tests/interop_h5py.py " + *archive_ +
+                    " CMA:2018-0026", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  const taifeng::data::Archive a = taifeng::data::LoadArchive(*archive_);
+  EXPECT_EQ(j["schema"], "taifeng-archive");
+  EXPECT_EQ(j["schema_version"], taifeng::data::kSchemaVersion);
+  EXPECT_EQ(j["storms"], a.storm_count());
+  EXPECT_EQ(j["fixes"], a.fix_count_total());
+  EXPECT_EQ(j["time_units"], "seconds since 1970-01-01T00:00:00Z");
+  EXPECT_EQ(j["filters"]["lat_compression"], "gzip");
+  EXPECT_TRUE(j["filters"]["lat_shuffle"]);
+  EXPECT_TRUE(j["filters"]["lat_fletcher32"]);
+  const std::size_t i = *a.Find("CMA:2018-0026");
+  const json& s = j["storm"];
+  EXPECT_EQ(s["name"], "MANGKHUT");
+  EXPECT_EQ(s["season"], 2018);
+  ASSERT_EQ(s["time"].size(), static_cast<std::size_t>(a.fix_count[i]));
+  for (std::size_t k = 0; k < s["time"].size(); ++k) {
+    const std::size_t row = static_cast<std::size_t>(a.first_fix[i]) + k;
+    EXPECT_EQ(s["time"][k].get<std::int64_t>(), a.time_utc[row]);
+    EXPECT_EQ(s["lat"][k].get<float>(), a.lat_deg[row]);
+    EXPECT_EQ(s["lon"][k].get<float>(), a.lon_deg[row]);
+    if (s["wind_ms"][k].is_null()) {
+      EXPECT_TRUE(std::isnan(a.wind_ms[row]));
+    } else {
+      EXPECT_EQ(s["wind_ms"][k].get<float>(), a.wind_ms[row]);
+    }
+  }
+  EXPECT_EQ(s["time"][0].get<std::int64_t>(), 1536278400);  // 2018-09-07T00:00:00Z
+  EXPECT_EQ(s["radii_shape"], json::array({a.fix_count_total(), 3, 4}));
+}
+
+}  // namespace

@@ -1,0 +1,395 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "taifeng/data/import.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/data/units.h"
+#include "taifeng/geo/error.h"
+#include "test_util.h"
+
+namespace taifeng::data {
+namespace {
+
+using testing::FindById;
+using testing::ImportAll;
+using testing::ParseString;
+using testing::Samples;
+
+std::int64_t Utc(int y, int m, int d, int h) { return *UtcSeconds(y, m, d, h); }
+
+// --- CMA ---------------------------------------------------------------------------------------
+
+class CmaArchiveTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { result_ = new ImportResult(ImportAll(Format::kCma, Samples() / "cma")); }
+  static void TearDownTestSuite() { delete result_; }
+  static ImportResult* result_;
+};
+ImportResult* CmaArchiveTest::result_ = nullptr;
+
+TEST_F(CmaArchiveTest, CountsMatchTheFiles1949To2022) {
+  const ImportResult& r = *result_;
+  EXPECT_EQ(r.sources.size(), 74u);
+  EXPECT_EQ(r.storms.size(), 2469u);
+  EXPECT_EQ(r.records_read, 71705);
+  EXPECT_TRUE(r.skipped.empty());
+  EXPECT_TRUE(r.warnings.empty());
+  std::size_t fixes = 0, secondary = 0;
+  for (const Storm& s : r.storms) {
+    fixes += s.fixes.size();
+    secondary += s.secondary_centre ? 1 : 0;
+  }
+  EXPECT_EQ(fixes, 71705u);
+  EXPECT_EQ(secondary, 51u);
+}
+
+TEST_F(CmaArchiveTest, IdsAreUnique) {
+  std::set<std::string> ids;
+  for (const Storm& s : result_->storms) EXPECT_TRUE(ids.insert(s.id).second) << s.id;
+}
+
+TEST_F(CmaArchiveTest, NamesWithBracketsTwoCnNumbersAndSecondaryCentres) {
+  const Storm* faye = FindById(*result_, "CMA:1971-0040");
+  ASSERT_NE(faye, nullptr);
+  EXPECT_EQ(faye->name, "Faye(Gloria)");
+  EXPECT_EQ(faye->agency_number, "7127,7128");
+  EXPECT_EQ(faye->intl_number, "");  // 0000 in the header
+  EXPECT_FALSE(faye->secondary_centre);
+  EXPECT_EQ(faye->fixes.size(), 26u);
+  const Storm* second = FindById(*result_, "CMA:1971-0040-1");
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->name, "Faye(Gloria)");
+  EXPECT_TRUE(second->secondary_centre);
+  EXPECT_EQ(second->fixes.size(), 18u);
+}
+
+TEST_F(CmaArchiveTest, HeaderWithoutNameAndNamelessStorms) {
+  const Storm* s = FindById(*result_, "CMA:1997-0029");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->name, "");
+  EXPECT_EQ(s->agency_number, "9725");
+  EXPECT_EQ(s->fixes.size(), 44u);
+  const Storm* nameless = FindById(*result_, "CMA:1949-0003");
+  ASSERT_NE(nameless, nullptr);
+  EXPECT_EQ(nameless->name, "");
+}
+
+TEST_F(CmaArchiveTest, MangkhutValuesAndThreeHourlyRecords) {
+  const Storm* m = FindById(*result_, "CMA:2018-0026");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->name, "MANGKHUT");
+  EXPECT_EQ(m->intl_number, "1822");
+  EXPECT_EQ(m->wind_averaging, WindAveraging::kTwoMinute);
+  EXPECT_EQ(m->fixes.size(), 52u);
+  EXPECT_EQ(m->source_file, "CH2018BST.txt");
+  int off_synoptic = 0;
+  for (const Fix& f : m->fixes) off_synoptic += (f.flags & kFixOffSynoptic) ? 1 : 0;
+  EXPECT_GT(off_synoptic, 0);  // 03/09/15/21 UTC records near landfall
+  float max_wind = 0;
+  for (const Fix& f : m->fixes) max_wind = std::max(max_wind, std::isnan(f.wind_ms) ? 0.0f : f.wind_ms);
+  EXPECT_FLOAT_EQ(max_wind, 65.0f);  // CMA 2-min peak for Mangkhut
+}
+
+TEST_F(CmaArchiveTest, WindBelow10MissingWindAndSeventhColumn) {
+  // CH1950BST.txt line 266: "1950072718 0 222 1092  998       9   12"
+  const Fix* fix = nullptr;
+  for (const Storm& s : result_->storms) {
+    for (const Fix& f : s.fixes) {
+      if (s.source_file == "CH1950BST.txt" && f.source_line == 266) fix = &f;
+    }
+  }
+  ASSERT_NE(fix, nullptr);
+  EXPECT_EQ(fix->time_utc, Utc(1950, 7, 27, 18));
+  EXPECT_DOUBLE_EQ(fix->lat_deg, 22.2);
+  EXPECT_DOUBLE_EQ(fix->lon_deg, 109.2);
+  EXPECT_TRUE(std::isnan(fix->wind_ms));
+  EXPECT_TRUE(fix->flags & kFixWindBelow10Ms);
+  EXPECT_FLOAT_EQ(fix->mean_wind_ms, 12.0f);
+  EXPECT_FLOAT_EQ(fix->pressure_hpa, 998.0f);
+  EXPECT_EQ(fix->category, Category::kDisturbance);
+  int zero_wind_missing = 0;
+  for (const Storm& s : result_->storms) {
+    for (const Fix& f : s.fixes) {
+      if (std::isnan(f.wind_ms) && !(f.flags & kFixWindBelow10Ms)) ++zero_wind_missing;
+      if (!std::isnan(f.wind_ms)) EXPECT_GT(f.wind_ms, 0.0f);  // never a zero
+    }
+  }
+  EXPECT_EQ(zero_wind_missing, 5909);  // WND=0 records, per the provenance count
+}
+
+TEST_F(CmaArchiveTest, LongitudesAreNormalised) {
+  // CH1957BST.txt line 477: longitude 1960 (196.0°E) -> -164.0.
+  bool found = false;
+  for (const Storm& s : result_->storms) {
+    for (const Fix& f : s.fixes) {
+      EXPECT_GE(f.lon_deg, -180.0);
+      EXPECT_LT(f.lon_deg, 180.0);
+      if (s.source_file == "CH1957BST.txt" && f.source_line == 477) {
+        EXPECT_NEAR(f.lon_deg, -164.0, 1e-9);
+        found = true;
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(CmaParseTest, NameWithSpacesAndMissingFinalNewline) {
+  const std::string text =
+      "66666 0000    2 0007 0000 0 6 Big Storm (Two)           20110729\r\n"
+      "1960062500 1 143 1113 1000      12\r\n"
+      "1960062506 2 150 1105  995      18";  // no final newline
+  ImportResult r = ParseString(Format::kCma, text, true, "CH1960BST.txt");
+  ASSERT_EQ(r.storms.size(), 1u);
+  EXPECT_EQ(r.storms[0].name, "Big Storm (Two)");
+  EXPECT_EQ(r.storms[0].id, "CMA:1960-0007");
+  ASSERT_EQ(r.storms[0].fixes.size(), 2u);
+  EXPECT_FLOAT_EQ(r.storms[0].fixes[1].wind_ms, 18.0f);
+  EXPECT_EQ(r.storms[0].fixes[1].category, Category::kTropicalStorm);
+}
+
+TEST(CmaParseTest, StrictModeNamesFileLineAndField) {
+  const std::string text =
+      "66666 0000    2 0007 0000 0 6 TEST                    20110729\n"
+      "1960062500 1 143 1113 1000      12\n"
+      "1960062506 2 1X0 1105  995      18\n";
+  try {
+    ParseString(Format::kCma, text, true, "CH1960BST.txt");
+    FAIL() << "expected ParseError";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.file(), "CH1960BST.txt");
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_EQ(e.field(), "LAT");
+    EXPECT_NE(std::string(e.what()).find("CH1960BST.txt:3: field LAT"), std::string::npos);
+  }
+}
+
+TEST(CmaParseTest, LenientModeSkipsAndListsBadRecordsKeepsTheRest) {
+  const std::string text =
+      "66666 0000    3 0007 0000 0 6 TEST                    20110729\n"
+      "1960062500 1 143 1113 1000      12\n"
+      "1960063200 1 143 1113 1000      12\n"  // June 32nd
+      "1960062512 2 150 1105  995      18\n"
+      "66666 0000    1 0008 0000 0 6 NEXT                    20110729\n"
+      "1960070100 1 100 1300 1002      11\n";
+  ImportResult r = ParseString(Format::kCma, text, false, "CH1960BST.txt");
+  ASSERT_EQ(r.storms.size(), 2u);
+  EXPECT_EQ(r.storms[0].fixes.size(), 2u);
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(r.skipped[0].line, 3);
+  EXPECT_EQ(r.skipped[0].field, "YYYYMMDDHH");
+  ASSERT_EQ(r.warnings.size(), 1u);  // header said 3, block kept 2
+  EXPECT_EQ(r.warnings[0].field, "COUNT");
+  EXPECT_EQ(r.records_read, 4);
+}
+
+TEST(CmaParseTest, RecordsBeforeAnyHeaderAreRefused) {
+  ImportResult r = ParseString(Format::kCma, "1960062500 1 143 1113 1000 12\n");
+  EXPECT_TRUE(r.storms.empty());
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_THROW(ParseString(Format::kCma, "1960062500 1 143 1113 1000 12\n", true), ParseError);
+}
+
+// --- ATCF / JTWC -------------------------------------------------------------------------------
+
+TEST(AtcfTest, MangkhutMergesWindRadiusLines) {
+  ImportResult r;
+  ImportFile(Format::kAtcf, Samples() / "atcf" / "bwp262018.dat", {}, r);
+  ASSERT_EQ(r.storms.size(), 1u);
+  const Storm& m = r.storms[0];
+  EXPECT_EQ(m.id, "JTWC:WP262018");
+  EXPECT_EQ(m.name, "MANGKHUT");
+  EXPECT_EQ(m.agency, "JTWC");
+  EXPECT_EQ(m.wind_averaging, WindAveraging::kOneMinute);
+  EXPECT_EQ(r.records_read, 109);
+  EXPECT_EQ(m.fixes.size(), 44u);  // 44 distinct times in 109 lines
+  const Fix* at = nullptr;
+  for (const Fix& f : m.fixes) {
+    if (f.time_utc == Utc(2018, 9, 11, 6)) at = &f;
+  }
+  ASSERT_NE(at, nullptr);
+  EXPECT_DOUBLE_EQ(at->lat_deg, 13.9);
+  EXPECT_DOUBLE_EQ(at->lon_deg, 139.8);
+  EXPECT_NEAR(at->wind_ms, 140 * 0.514444, 1e-3);
+  EXPECT_FLOAT_EQ(at->pressure_hpa, 919.0f);
+  EXPECT_NEAR(at->radii_km[0][0], 180 * 1.852, 1e-3);  // 34 kt NE
+  EXPECT_NEAR(at->radii_km[1][1], 78 * 1.852, 1e-3);   // 50 kt SE
+  EXPECT_NEAR(at->radii_km[2][3], 56 * 1.852, 1e-3);   // 64 kt NW
+  EXPECT_NEAR(at->rmw_km, 15 * 1.852, 1e-3);
+  EXPECT_EQ(at->category, Category::kSuperTyphoon);
+  float max_kt = 0, min_hpa = 2000;
+  for (const Fix& f : m.fixes) {
+    max_kt = std::max(max_kt, static_cast<float>(MsToKnots(f.wind_ms)));
+    if (!std::isnan(f.pressure_hpa)) min_hpa = std::min(min_hpa, f.pressure_hpa);
+  }
+  EXPECT_NEAR(max_kt, 155.0f, 1e-3);
+  EXPECT_FLOAT_EQ(min_hpa, 896.0f);
+}
+
+TEST(AtcfTest, OldShortRecordsPaddedLongitudeNoFinalNewline) {
+  const std::string text =
+      "WP, 16, 1985101812,   , BEST,   0, 146N, 0998E,  20\n"
+      "WP, 16, 1985101818,   , BEST,   0, 148N, 0984E,-999\n"
+      "WP, 16, 1985101900,   , BEST,   0,  15S, 1799W,  30,    0, TD";
+  ImportResult r = ParseString(Format::kAtcf, text, true, "bwp161985.txt");
+  ASSERT_EQ(r.storms.size(), 1u);
+  const auto& f = r.storms[0].fixes;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_DOUBLE_EQ(f[0].lon_deg, 99.8);
+  EXPECT_NEAR(f[0].wind_ms, 20 * 1852.0 / 3600.0, 1e-5);
+  EXPECT_TRUE(std::isnan(f[1].wind_ms));  // -999
+  EXPECT_DOUBLE_EQ(f[2].lat_deg, -1.5);
+  EXPECT_DOUBLE_EQ(f[2].lon_deg, -179.9);
+  EXPECT_TRUE(std::isnan(f[2].pressure_hpa));  // 0 is missing
+  EXPECT_EQ(r.storms[0].season, 1985);
+}
+
+TEST(AtcfTest, AllJtwcFilesImportWithOneKnownBadRecord) {
+  ImportResult r = ImportAll(Format::kAtcf, Samples() / "jtwc");
+  EXPECT_EQ(r.sources.size(), 2320u);
+  EXPECT_EQ(r.storms.size(), 2318u);  // two files are empty as JTWC distributes them
+  ASSERT_EQ(r.skipped.size(), 1u);    // bwp231969.txt: "1969100000", day 00
+  EXPECT_EQ(r.skipped[0].file, "bwp231969.txt");
+  EXPECT_EQ(r.skipped[0].field, "YYYYMMDDHH");
+  EXPECT_EQ(r.warnings.size(), 2u);
+  // A storm that crossed from the central Pacific keeps JTWC's file number, not CY 02.
+  const Storm* crossed = FindById(r, "JTWC:WP351997");
+  ASSERT_NE(crossed, nullptr);
+  EXPECT_TRUE(FindById(r, "JTWC:WP021997") != nullptr);
+}
+
+TEST(AtcfTest, StrictErrorsNameTheField) {
+  try {
+    ParseString(Format::kAtcf, "WP, 26, 2018091106,   , BEST,   0, 139X, 1398E, 140\n", true, "bwp262018.dat");
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.field(), "LAT");
+    EXPECT_EQ(e.line(), 1);
+  }
+  EXPECT_THROW(ParseString(Format::kAtcf, "WP, 26, 2018091106\n", true), ParseError);
+}
+
+// --- JMA, HURDAT2, IBTrACS ---------------------------------------------------------------------
+
+TEST(JmaTest, SubsetCountsAndMissingDepressionWinds) {
+  ImportResult r = ImportAll(Format::kJma, Samples() / "jma");
+  EXPECT_EQ(r.storms.size(), 169u);
+  EXPECT_EQ(r.records_read, 6154);
+  EXPECT_TRUE(r.skipped.empty());
+  const Storm* mekkhala = FindById(r, "JMA:1501");
+  ASSERT_NE(mekkhala, nullptr);
+  EXPECT_EQ(mekkhala->name, "MEKKHALA");
+  EXPECT_EQ(mekkhala->wind_averaging, WindAveraging::kTenMinute);
+  ASSERT_GE(mekkhala->fixes.size(), 3u);
+  // "15011300 002 2 087 1429 1006     000": a depression, wind not estimated (not calm).
+  EXPECT_EQ(mekkhala->fixes[0].time_utc, Utc(2015, 1, 13, 0));
+  EXPECT_TRUE(std::isnan(mekkhala->fixes[0].wind_ms));
+  EXPECT_EQ(mekkhala->fixes[0].grade, 2);
+  EXPECT_EQ(mekkhala->fixes[0].category, Category::kTropicalDepression);
+  // "15011312 002 3 086 1417 1002     035": 35 kt 10-min.
+  EXPECT_NEAR(mekkhala->fixes[2].wind_ms, 35 * 0.514444, 1e-3);
+  EXPECT_DOUBLE_EQ(mekkhala->fixes[2].lon_deg, 141.7);
+}
+
+TEST(Hurdat2Test, SubsetsAntimeridianMissingValuesAndLandfall) {
+  ImportResult r = ImportAll(Format::kHurdat2, Samples() / "hurdat2");
+  EXPECT_EQ(r.storms.size(), 88u);
+  EXPECT_TRUE(r.skipped.empty());
+  EXPECT_TRUE(r.warnings.empty());
+  bool crossed = false;
+  int landfalls = 0;
+  for (const Storm& s : r.storms) {
+    for (std::size_t i = 0; i < s.fixes.size(); ++i) {
+      EXPECT_GE(s.fixes[i].lon_deg, -180.0);
+      EXPECT_LT(s.fixes[i].lon_deg, 180.0);
+      if (i > 0 && s.fixes[i - 1].lon_deg < -170 && s.fixes[i].lon_deg > 170) crossed = true;
+      landfalls += (s.fixes[i].flags & kFixLandfall) ? 1 : 0;
+    }
+  }
+  EXPECT_TRUE(crossed);  // Genevieve 2014 / Kilo 2015 move from 179°W into the West Pacific
+  EXPECT_GT(landfalls, 0);
+  const Storm* amanda = FindById(r, "NHC:EP012014");
+  ASSERT_NE(amanda, nullptr);
+  EXPECT_EQ(amanda->name, "AMANDA");
+  EXPECT_EQ(amanda->fixes.size(), 30u);
+  EXPECT_DOUBLE_EQ(amanda->fixes[0].lon_deg, -106.4);
+  EXPECT_TRUE(std::isnan(amanda->fixes[0].rmw_km));  // -999
+  EXPECT_FLOAT_EQ(amanda->fixes[0].radii_km[0][0], 0.0f);  // 0 = no 34-kt winds there
+}
+
+TEST(IbtracsTest, AgencyColumns) {
+  auto load = [](const std::string& agency) {
+    ImportOptions o;
+    o.ibtracs_agency = agency;
+    ImportResult r;
+    ImportFile(Format::kIbtracs, Samples() / "ibtracs" / "sample_small_ibtracs.nc", o, r);
+    return r;
+  };
+  ImportResult cma = load("CMA");
+  EXPECT_EQ(cma.storms.size(), 13u);
+  const Storm* doksuri = FindById(cma, "CMA:IBTrACS-2023201N13134");
+  ASSERT_NE(doksuri, nullptr);
+  EXPECT_EQ(doksuri->name, "DOKSURI");
+  EXPECT_EQ(doksuri->fixes.size(), 85u);
+  EXPECT_EQ(doksuri->fixes[0].time_utc, Utc(2023, 7, 20, 12));
+  EXPECT_NEAR(doksuri->fixes[0].lat_deg, 12.9, 1e-5);
+  EXPECT_NEAR(doksuri->fixes[0].lon_deg, 133.5, 1e-5);
+  EXPECT_NEAR(doksuri->fixes[0].wind_ms, 25 * 0.514444, 1e-3);  // IBTrACS stores knots
+  EXPECT_FLOAT_EQ(doksuri->fixes[0].pressure_hpa, 1002.0f);
+  EXPECT_EQ(doksuri->wind_averaging, WindAveraging::kTwoMinute);
+  EXPECT_EQ(load("USA").storms.size(), 45u);
+  EXPECT_EQ(load("JMA").storms.size(), 12u);
+  EXPECT_EQ(load("HKO").storms.size(), 7u);
+  ImportOptions bad;
+  bad.ibtracs_agency = "XYZ";
+  ImportResult r;
+  EXPECT_THROW(ImportFile(Format::kIbtracs, Samples() / "ibtracs" / "sample_small_ibtracs.nc", bad, r), Error);
+}
+
+TEST(IbtracsTest, NotAnHdf5FileIsAParseError) {
+  ImportResult r;
+  EXPECT_THROW(ImportFile(Format::kIbtracs, Samples() / "jma" / "bst_all_2015-2021_subset.txt", {}, r), ParseError);
+}
+
+TEST(ImportTest, MissingFileAndOversizedInput) {
+  ImportResult r;
+  try {
+    ImportFile(Format::kCma, "/nonexistent/CH2018BST.txt", {}, r);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+  ImportOptions small;
+  small.max_file_bytes = 1000;
+  EXPECT_THROW(ImportFile(Format::kCma, Samples() / "cma" / "CH2018BST.txt", small, r), ParseError);
+}
+
+// Every input the fuzzers found (tests/data/fuzz/<format>/) must be refused or parsed cleanly.
+TEST(FuzzRegressionTest, CorpusNeverCrashes) {
+  int files = 0;
+  for (Format format : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2}) {
+    const auto dir = std::filesystem::path(TAIFENG_TESTDATA_DIR) / "fuzz" / std::string(FormatName(format));
+    if (!std::filesystem::is_directory(dir)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      ++files;
+      ImportResult lenient = ParseString(format, buf.str(), false, entry.path().filename().string());
+      for (const auto& s : lenient.skipped) EXPECT_FALSE(s.reason.empty());
+      try {
+        ParseString(format, buf.str(), true, entry.path().filename().string());
+      } catch (const ParseError& e) {
+        EXPECT_FALSE(std::string(e.what()).empty());
+      }
+    }
+  }
+  EXPECT_GT(files, 0);
+}
+
+}  // namespace
+}  // namespace taifeng::data
