@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fuzzes every text parser with libFuzzer (clang, ASan+UBSan) for SECONDS each (default 60),
+# starting from the bundled samples. Crashes are written to tests/data/fuzz/<format>/ (they fail
+# data_test until fixed), and a handful of small inputs are kept there
+# too (the smallest of the corpus the fuzzer grew) as regression cases.   Usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-60}
+missing=()
+for p in clang libclang-rt-14-dev libhdf5-dev libproj-dev nlohmann-json3-dev libcli11-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAIFENG_FUZZ=ON \
+  -DTAIFENG_BUILD_TESTS=OFF -DTAIFENG_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_cma fuzz_atcf fuzz_jma fuzz_hurdat2
+
+seed() {  # format -> seed files
+  case "$1" in
+    cma) ls data/samples/cma/CH1997BST.txt data/samples/cma/CH2018BST.txt ;;
+    atcf) ls data/samples/atcf/*.dat data/samples/jtwc/bwp161983.txt ;;
+    jma) head -c 20000 data/samples/jma/bst_all_2015-2021_subset.txt > build-fuzz/jma-seed.txt; echo build-fuzz/jma-seed.txt ;;
+    hurdat2) head -c 20000 data/samples/hurdat2/hurdat2-nepac-2014-2015.subset.txt > build-fuzz/hurdat2-seed.txt; echo build-fuzz/hurdat2-seed.txt ;;
+  esac
+}
+
+for format in cma atcf jma hurdat2; do
+  corpus=build-fuzz/corpus-$format
+  keep=tests/data/fuzz/$format
+  mkdir -p "$corpus" "$keep"
+  cp $(seed $format) "$corpus/" 2>/dev/null || true
+  echo "== fuzzing $format for ${SECONDS_EACH}s"
+  build-fuzz/bin/fuzz_$format "$corpus" -max_total_time="$SECONDS_EACH" -max_len=4096 \
+    -artifact_prefix="$keep/crash-" -print_final_stats=1 2>&1 | tail -4
+  # Keep the 8 smallest corpus inputs as regression cases.
+  ls -S -r "$corpus" | head -40 | while read -r f; do
+    [ -s "$corpus/$f" ] && cp -n "$corpus/$f" "$keep/found-${f:0:12}" 2>/dev/null || true
+  done
+  ls "$keep" | grep '^found-' | tail -n +9 | while read -r extra; do rm -f "$keep/$extra"; done
+done
+echo "fuzz: regression inputs in tests/data/fuzz/ ; crashes (if any) are named crash-*"
+ls tests/data/fuzz/*/crash-* 2>/dev/null && exit 1 || exit 0

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
+# build, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   --fast               only the normal build
+#   --sanitize=LIST      only a sanitizer build with LIST (e.g. address,undefined or thread)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=both
+sanitizers=address,undefined
+for arg in "$@"; do
+  case "$arg" in
+    --fast) mode=normal ;;
+    --sanitize=*) mode=sanitize; sanitizers=${arg#--sanitize=} ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option $arg" >&2; exit 64 ;;
+  esac
+done
+
+run_suite() {  # build dir, extra cmake args...
+  local dir=$1; shift
+  TAIFENG_BUILD_DIR=$dir bash scripts/setup.sh "$@"
+  (cd "$dir" && ctest --output-on-failure -j"$(nproc)" --timeout 300)
+}
+
+if [ "$mode" != sanitize ]; then
+  run_suite build -DTAIFENG_BUILD_TESTS=ON
+fi
+if [ "$mode" != normal ]; then
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  CMAKE_BUILD_TYPE=RelWithDebInfo run_suite "build-${sanitizers//,/-}" -DTAIFENG_BUILD_TESTS=ON \
+    -DTAIFENG_BUILD_BENCHMARKS=OFF -DTAIFENG_SANITIZE="$sanitizers"
+fi
