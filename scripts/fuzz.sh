@@ -34,11 +34,9 @@ for format in cma atcf jma hurdat2; do
   echo "== fuzzing $format for ${SECONDS_EACH}s"
   build-fuzz/bin/fuzz_$format "$corpus" -max_total_time="$SECONDS_EACH" -max_len=4096 \
     -artifact_prefix="$keep/crash-" -print_final_stats=1 2>&1 | tail -4
-  # Keep the 8 smallest corpus inputs as regression cases.
-  ls -S -r "$corpus" | head -40 | while read -r f; do
-    [ -s "$corpus/$f" ] && cp -n "$corpus/$f" "$keep/found-${f:0:12}" 2>/dev/null || true
-  done
-  ls "$keep" | grep '^found-' | tail -n +9 | while read -r extra; do rm -f "$keep/$extra"; done
+  # Keep the 8 smallest non-empty corpus inputs as regression cases.
+  smallest=$(find "$corpus" -type f -size +0 -printf '%s %p\n' | sort -n | head -8 | cut -d' ' -f2- || true)
+  for f in $smallest; do cp "$f" "$keep/found-$(basename "$f" | cut -c1-12)"; done
 done
 echo "fuzz: regression inputs in tests/data/fuzz/ ; crashes (if any) are named crash-*"
 ls tests/data/fuzz/*/crash-* 2>/dev/null && exit 1 || exit 0

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "commands.h"
 #include "output.h"
@@ -144,6 +145,12 @@ void ImportAndWrite(const SourceArgs& a, std::vector<data::Storm> storms, std::v
   const std::size_t existing = storms.size();
   const std::size_t incoming = result.storms.size();
   const std::size_t replaced = data::MergeInto(storms, std::move(result.storms));
+  // A re-imported file replaces its earlier row in /sources, as its storms replace theirs.
+  for (const auto& incoming_source : result.sources) {
+    std::erase_if(sources, [&](const data::SourceInfo& s) {
+      return s.file == incoming_source.file && s.format == incoming_source.format && s.agency == incoming_source.agency;
+    });
+  }
   sources.insert(sources.end(), result.sources.begin(), result.sources.end());
   data::Archive archive = data::ToArchive(storms, sources);
   data::WriteOptions options;

@@ -141,6 +141,9 @@ TEST_F(CliTest, AddReplacesInsteadOfDuplicating) {
   EXPECT_EQ(j["storms"], 2471);
   EXPECT_EQ(j["replaced"], 34);
   EXPECT_EQ(j["added"], 0);
+  std::int64_t cma_files = 0;
+  for (const auto& src : j["sources"]) cma_files += src["agency"] == "CMA" ? src["files"].get<std::int64_t>() : 0;
+  EXPECT_EQ(cma_files, 74);  // CH2018BST.txt's source row replaced, not repeated
   r = Shell(Cli() + " archive add " + copy + " --hurdat2 " + Samples() + "/hurdat2/hurdat2-atlantic-2017-2018.subset.txt --json -q", false);
   j = json::parse(r.out);
   EXPECT_EQ(j["storms"], 2471 + 34);

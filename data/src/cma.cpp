@@ -44,12 +44,7 @@ void CloseBlock(Block& block, int file_year, ParseContext& ctx) {
     ctx.Bad(block.header_line, "COUNT", "track records after the header (found none)");
     return;
   }
-  if (block.declared_count >= 0 && static_cast<std::int64_t>(s.fixes.size()) != block.declared_count) {
-    const std::string what = "header declares " + std::to_string(block.declared_count) +
-                             " records, block has " + std::to_string(s.fixes.size()) + " valid ones";
-    if (ctx.options().strict) ctx.Bad(block.header_line, "COUNT", what);
-    ctx.result().warnings.push_back({ctx.file(), block.header_line, "COUNT", what + " (storm kept)"});
-  }
+  ctx.CheckDeclaredCount(block.header_line, block.declared_count, s.fixes.size());
   s.season = file_year > 0 ? file_year : (s.fixes.empty() ? 0 : ToCivil(s.fixes.front().time_utc).year);
   char key[48];
   std::snprintf(key, sizeof key, "CMA:%04d-%04d", s.season, block.serial);

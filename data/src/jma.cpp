@@ -38,12 +38,7 @@ void ParseJma(std::string_view text, ParseContext& ctx) {
   auto close = [&] {
     if (!open) return;
     open = false;
-    if (static_cast<std::int64_t>(storm.fixes.size()) != declared) {
-      const std::string what = "header declares " + std::to_string(declared) + " records, block has " +
-                               std::to_string(storm.fixes.size()) + " valid ones";
-      if (ctx.options().strict) ctx.Bad(header_line, "COUNT", what);
-      ctx.result().warnings.push_back({ctx.file(), header_line, "COUNT", what + " (storm kept)"});
-    }
+    ctx.CheckDeclaredCount(header_line, declared, storm.fixes.size());
     if (storm.fixes.empty()) return;
     storm.season = ToCivil(storm.fixes.front().time_utc).year;
     ctx.result().storms.push_back(std::move(storm));

@@ -22,6 +22,16 @@ class ParseContext {
     result_.skipped.push_back({file_, line, std::string(field), std::string(expected)});
   }
 
+  // A header that declared `declared` records for a block that kept `kept`: an error in strict
+  // mode, a warning (storm kept) in lenient mode. Nothing when they agree.
+  void CheckDeclaredCount(std::int64_t header_line, std::int64_t declared, std::size_t kept) const {
+    if (declared < 0 || static_cast<std::int64_t>(kept) == declared) return;
+    const std::string what = "header declares " + std::to_string(declared) + " records, block has " +
+                             std::to_string(kept) + " valid ones";
+    if (options_.strict) Bad(header_line, "COUNT", what);
+    result_.warnings.push_back({file_, header_line, "COUNT", what + " (storm kept)"});
+  }
+
   const std::string& file() const { return file_; }
   const ImportOptions& options() const { return options_; }
   ImportResult& result() const { return result_; }
