@@ -63,4 +63,17 @@ LatLon Direct(double lat_deg, double lon_deg, double azimuth_deg, double distanc
   return {lat2, NormalizeLonDeg(lon2)};
 }
 
+double PolygonAreaKm2(const LatLon* vertices, int count) noexcept {
+  if (count < 3) return 0.0;
+  geod_polygon polygon{};
+  geod_polygon_init(&polygon, 0);
+  for (int i = 0; i < count; ++i) {
+    if (!ValidLat(vertices[i].lat_deg) || !std::isfinite(vertices[i].lon_deg)) return kNaN;
+    geod_polygon_addpoint(&Wgs84(), &polygon, vertices[i].lat_deg, vertices[i].lon_deg);
+  }
+  double area_m2 = 0.0;
+  geod_polygon_compute(&Wgs84(), &polygon, 0, 1, &area_m2, nullptr);
+  return area_m2 / 1e6;
+}
+
 }  // namespace taifeng::geo

@@ -60,3 +60,20 @@ TEST(GeodesyTest, NormalizeAndDifference) {
 
 }  // namespace
 }  // namespace taifeng::geo
+
+namespace taifeng::geo {
+namespace {
+
+TEST(GeodesyTest, PolygonAreaOfAOneDegreeCellAtTheEquator) {
+  // 1°x1° cell at the equator on WGS-84: 12,308.8 km² (GeographicLib Planimeter gives 12308778361 m²).
+  const LatLon ccw[] = {{0, 0}, {0, 1}, {1, 1}, {1, 0}};
+  EXPECT_NEAR(PolygonAreaKm2(ccw, 4), 12308.778361, 0.01);
+  const LatLon cw[] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+  EXPECT_NEAR(PolygonAreaKm2(cw, 4), -12308.778361, 0.01);
+  const LatLon across[] = {{0, 179.5}, {0, -179.5}, {1, -179.5}, {1, 179.5}};  // same cell across ±180
+  EXPECT_NEAR(PolygonAreaKm2(across, 4), 12308.778361, 0.01);
+  EXPECT_EQ(PolygonAreaKm2(ccw, 2), 0.0);
+}
+
+}  // namespace
+}  // namespace taifeng::geo

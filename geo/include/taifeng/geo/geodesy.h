@@ -37,4 +37,9 @@ struct LatLon {
 // The direct problem: the point reached from (lat, lon) after distance_km along azimuth_deg.
 LatLon Direct(double lat_deg, double lon_deg, double azimuth_deg, double distance_km) noexcept;
 
+// Signed geodesic area of the polygon through the given vertices (closed implicitly), km²:
+// positive when the vertices go counter-clockwise (PROJ geod_polygonarea). Edges are geodesics.
+// Returns NaN if any vertex is invalid; 0 for fewer than 3 vertices.
+double PolygonAreaKm2(const LatLon* vertices, int count) noexcept;
+
 }  // namespace taifeng::geo
