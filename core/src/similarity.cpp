@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "taifeng/data/time_utc.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {
@@ -180,15 +181,16 @@ double HeadingDifferenceDeg(Segment live, Segment cand, double hours) noexcept {
 }
 
 double SeasonDifferenceDays(std::int64_t a_utc, std::int64_t b_utc) noexcept {
-  // Day of year as a fraction of the mean tropical year, so leap years do not shift seasons.
-  constexpr double kYearS = 365.2422 * 86400.0;
-  auto phase = [&](std::int64_t t) {
-    double p = std::fmod(static_cast<double>(t), kYearS);
-    return p < 0 ? p + kYearS : p;
+  // Calendar day of year (with the time of day), compared on a circle of the mean Gregorian year:
+  // exact to within 0.25 day whatever the leap years.
+  constexpr double kYearDays = 365.2425;
+  auto day_of_year = [](std::int64_t t) {
+    const data::CivilTime c = data::ToCivil(t);
+    const std::int64_t jan1 = *data::UtcSeconds(c.year, 1, 1);
+    return static_cast<double>(t - jan1) / 86400.0;
   };
-  double d = std::fabs(phase(a_utc) - phase(b_utc));
-  d = std::min(d, kYearS - d);
-  return d / 86400.0;
+  const double d = std::fabs(day_of_year(a_utc) - day_of_year(b_utc));
+  return std::min(d, std::fabs(kYearDays - d));
 }
 
 }  // namespace taifeng::core
