@@ -1,0 +1,136 @@
+// The track-matching engine: finds the historical storms whose track segments behaved most like
+// the live track's last `window_h` hours.
+//
+// Archive tracks are resampled once to a regular 6-hourly series (MatchIndex); the live track is
+// resampled the same way, ending at its last fix. Every same-length segment of every archive storm
+// is a candidate (not only storms' beginnings); each storm contributes at most its best segment.
+//
+// Score = sum over terms of weight * term / scale (MatchOptions), lower is better; a term that
+// cannot be computed (unknown wind, stationary storm) costs `missing_term_cost` scale units.
+// Search: per candidate segment a rigorous lower bound on the score (chord distance of
+// precomputed unit vectors, which never exceeds the geodesic distance once scaled by 0.99, plus
+// the exact non-geometric terms) is compared with the K-th best exact score found so far; only
+// segments that could still enter the top K are scored exactly with PROJ geodesics. The result is
+// identical to scoring every segment (tested), and identical for any number of OpenMP threads
+// (ties are broken by storm index, then segment end time).
+// Thread safety: MatchIndex is immutable after Build and may be shared by concurrent Match calls.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "taifeng/core/similarity.h"
+#include "taifeng/data/archive.h"
+
+namespace taifeng::core {
+
+struct MatchOptions {
+  int window_h = 24;    // live segment length, hours (multiple of 6). Default to be set by verification.
+  int top_k = 10;       // analogs returned
+  int next_h = 120;     // how far "what it did next" reaches, hours
+  int dtw_band = 2;     // DTW band, points
+  double missing_term_cost = 1.0;  // cost of an incomputable term, in scale units
+
+  // Weights (dimensionless) and scales (the term value that costs 1 weight unit).
+  double w_position = 1.0, scale_position_km = 300.0;
+  double w_shape = 1.0, scale_shape_km = 150.0;
+  double w_tsai = 0.0, scale_tsai_km = 300.0;
+  double w_dtw = 0.0, scale_dtw_km = 300.0;
+  double w_wind = 0.5, scale_wind_ms = 10.0;          // 10-minute equivalent winds
+  double w_pressure = 0.5, scale_pressure_hpa = 15.0;
+  double w_speed = 0.3, scale_speed_kmh = 10.0;
+  double w_heading = 0.3, scale_heading_deg = 45.0;
+  double w_season = 0.2, scale_season_days = 30.0;
+  // Further terms (rainfall, hazard issue) add a weight, a scale and a field in TermValues.
+
+  bool prune = true;  // false: score every segment exactly (brute force, for tests and checks)
+};
+
+// Which archive storms and times may be candidates.
+struct MatchFilter {
+  int first_season = 0, last_season = 0;  // 0 = unbounded
+  std::set<std::string> agencies;         // empty = all
+  unsigned months_mask = 0;               // bit m-1 set = month m allowed (segment end); 0 = all
+  double min_max_wind_ms = 0.0;           // storm's lifetime max wind (10-min equivalent)
+  std::set<std::string> exclude;          // storm ids
+  std::optional<std::int64_t> before_utc; // nothing after this time is visible (replays)
+};
+
+struct TermValues {
+  double position_km = 0, shape_km = 0, tsai_km = 0, dtw_km = 0, wind_ms = 0, pressure_hpa = 0,
+         speed_kmh = 0, heading_deg = 0, season_days = 0;  // NaN = not computable
+};
+
+struct Analog {
+  std::size_t storm = 0;  // index in the archive
+  std::string id, name, agency;
+  int season = 0;
+  double score = 0.0;
+  TermValues terms;
+  std::int64_t matched_utc = 0;          // time of the candidate segment's last point
+  std::vector<TrackPoint> matched;       // the candidate segment
+  std::vector<TrackPoint> next;          // what the storm did next, from the matched point to +next_h
+};
+
+struct MatchResult {
+  std::vector<Analog> analogs;      // best first
+  std::int64_t segments = 0;        // candidate segments considered
+  std::int64_t scored_exactly = 0;  // of which scored with the full geodesic terms
+  std::vector<TrackPoint> live;     // the resampled live segment that was matched
+};
+
+// The archive resampled for matching. Immutable.
+class MatchIndex {
+ public:
+  static std::shared_ptr<const MatchIndex> Build(std::shared_ptr<const data::Archive> archive);
+
+  const data::Archive& archive() const { return *archive_; }
+  std::size_t storm_count() const { return storm_begin_.size(); }
+  std::int64_t point_count() const { return static_cast<std::int64_t>(points_.size()); }
+
+  // Resampled points of storm i: [begin, end) into points().
+  std::size_t begin(std::size_t i) const { return storm_begin_[i]; }
+  std::size_t end(std::size_t i) const { return i + 1 < storm_begin_.size() ? storm_begin_[i + 1] : points_.size(); }
+  const std::vector<TrackPoint>& points() const { return points_; }
+  // For each point: unit vector on the sphere and whether it follows its predecessor without a gap.
+  const std::vector<std::array<float, 3>>& unit() const { return unit_; }
+  const std::vector<std::uint8_t>& continuous() const { return continuous_; }
+  double max_wind_ms(std::size_t i) const { return max_wind_ms_[i]; }
+
+ private:
+  std::shared_ptr<const data::Archive> archive_;
+  std::vector<std::size_t> storm_begin_;
+  std::vector<TrackPoint> points_;
+  std::vector<std::array<float, 3>> unit_;
+  std::vector<std::uint8_t> continuous_;
+  std::vector<double> max_wind_ms_;
+};
+
+// Resamples fixes to 00/06/12/18 UTC, interpolating position (along the shorter way round),
+// 10-minute-equivalent wind and pressure linearly between fixes at most `max_gap_h` apart. Points
+// after a longer gap are marked as a new piece (continuous = 0). `wind_averaging` is the fixes'.
+struct Resampled {
+  std::vector<TrackPoint> points;
+  std::vector<std::uint8_t> continuous;  // 0 at the first point of each piece
+};
+Resampled ResampleSixHourly(const std::vector<data::Fix>& fixes, data::WindAveraging wind_averaging,
+                            double max_gap_h = 24.0);
+
+// The live segment: the live track resampled, cut to the last window_h hours ending at its last
+// 6-hourly point. Throws Error(kInvalidArgument) naming the problem when the live track has fewer
+// points than the window needs, a gap inside the window, or unsorted/duplicate times.
+std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h);
+
+// Finds the top-K analogs of `live` (a segment from LiveSegment). Parallel with OpenMP.
+MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& options,
+                  const MatchFilter& filter = {});
+
+// The exact score and its terms for one aligned pair (the definition used by Match).
+double Score(Segment live, Segment cand, const MatchOptions& options, TermValues* terms = nullptr);
+
+}  // namespace taifeng::core

@@ -1,0 +1,324 @@
+#include "taifeng/core/matcher.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+
+#include "taifeng/data/time_utc.h"
+#include "taifeng/data/units.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/geo/geodesy.h"
+
+namespace taifeng::core {
+namespace {
+
+constexpr std::int64_t kStep = 6 * 3600;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Mean Earth radius (IUGG), and the factor that keeps chord * radius below the WGS-84 geodesic
+// distance (chord <= arc; sphere vs ellipsoid differ by < 0.6 %).
+constexpr double kEarthRadiusKm = 6371.0088;
+constexpr double kChordSafety = 0.985;
+
+std::array<float, 3> UnitVector(double lat_deg, double lon_deg) {
+  const double lat = lat_deg * M_PI / 180.0, lon = lon_deg * M_PI / 180.0;
+  return {static_cast<float>(std::cos(lat) * std::cos(lon)), static_cast<float>(std::cos(lat) * std::sin(lon)),
+          static_cast<float>(std::sin(lat))};
+}
+
+double Term(double value, double weight, double scale, double missing_cost) {
+  if (weight == 0.0) return 0.0;
+  return std::isnan(value) ? weight * missing_cost : weight * value / scale;
+}
+
+struct Candidate {
+  double score = std::numeric_limits<double>::infinity();
+  std::size_t storm = 0;
+  std::size_t end = 0;  // index of the segment's last point in MatchIndex::points()
+};
+
+bool Better(const Candidate& a, const Candidate& b) {
+  if (a.score != b.score) return a.score < b.score;
+  if (a.storm != b.storm) return a.storm < b.storm;
+  return a.end < b.end;
+}
+
+// Keeps the best K candidates (distinct storms: callers push at most one per storm).
+class TopK {
+ public:
+  explicit TopK(std::size_t k) : k_(k) {}
+  void Push(const Candidate& c) {
+    items_.push_back(c);
+    std::sort(items_.begin(), items_.end(), Better);
+    if (items_.size() > k_) items_.pop_back();
+  }
+  // The score a candidate must beat (or tie) to enter; +inf until full.
+  double Threshold() const {
+    return items_.size() < k_ ? std::numeric_limits<double>::infinity() : items_.back().score;
+  }
+  const std::vector<Candidate>& items() const { return items_; }
+
+ private:
+  std::size_t k_;
+  std::vector<Candidate> items_;
+};
+
+void AtomicMin(std::atomic<double>& target, double value) {
+  double current = target.load(std::memory_order_relaxed);
+  while (value < current && !target.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+Resampled ResampleSixHourly(const std::vector<data::Fix>& fixes, data::WindAveraging averaging, double max_gap_h) {
+  Resampled out;
+  // Usable fixes, strictly increasing in time (later duplicates and out-of-order fixes are ignored).
+  std::vector<const data::Fix*> f;
+  for (const data::Fix& x : fixes) {
+    if (!std::isfinite(x.lat_deg) || !std::isfinite(x.lon_deg)) continue;
+    if (!f.empty() && x.time_utc <= f.back()->time_utc) continue;
+    f.push_back(&x);
+  }
+  if (f.empty()) return out;
+  auto wind10 = [&](const data::Fix* x) {
+    return data::ConvertAveraging(x->wind_ms, averaging, data::WindAveraging::kTenMinute);
+  };
+  const std::int64_t max_gap_s = static_cast<std::int64_t>(max_gap_h * 3600.0);
+  std::size_t j = 0;  // f[j] <= t < f[j+1]
+  std::int64_t t = f.front()->time_utc;
+  if (t % kStep != 0) t += kStep - ((t % kStep) + kStep) % kStep;
+  bool new_piece = true;
+  for (; t <= f.back()->time_utc; t += kStep) {
+    while (j + 1 < f.size() && f[j + 1]->time_utc <= t) {
+      if (f[j + 1]->time_utc - f[j]->time_utc > max_gap_s) new_piece = true;
+      ++j;
+    }
+    const data::Fix* a = f[j];
+    TrackPoint p;
+    p.time_utc = t;
+    if (a->time_utc == t) {
+      p.lat_deg = a->lat_deg;
+      p.lon_deg = a->lon_deg;
+      p.wind_ms = wind10(a);
+      p.pressure_hpa = a->pressure_hpa;
+    } else {
+      if (j + 1 >= f.size()) break;
+      const data::Fix* b = f[j + 1];
+      if (b->time_utc - a->time_utc > max_gap_s) {  // inside a gap: no point here
+        new_piece = true;
+        continue;
+      }
+      const double w = static_cast<double>(t - a->time_utc) / static_cast<double>(b->time_utc - a->time_utc);
+      p.lat_deg = a->lat_deg + w * (b->lat_deg - a->lat_deg);
+      p.lon_deg = geo::NormalizeLonDeg(a->lon_deg + w * geo::LonDifferenceDeg(a->lon_deg, b->lon_deg));
+      p.wind_ms = wind10(a) + w * (wind10(b) - wind10(a));
+      p.pressure_hpa = a->pressure_hpa + w * (b->pressure_hpa - a->pressure_hpa);
+    }
+    out.points.push_back(p);
+    out.continuous.push_back(new_piece ? 0 : 1);
+    new_piece = false;
+  }
+  return out;
+}
+
+std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::Archive> archive) {
+  auto index = std::shared_ptr<MatchIndex>(new MatchIndex());
+  index->archive_ = std::move(archive);
+  const data::Archive& a = *index->archive_;
+  index->storm_begin_.reserve(a.storm_count());
+  index->max_wind_ms_.reserve(a.storm_count());
+  for (std::size_t i = 0; i < a.storm_count(); ++i) {
+    const data::Storm storm = a.StormAt(i);
+    Resampled r = ResampleSixHourly(storm.fixes, storm.wind_averaging);
+    index->storm_begin_.push_back(index->points_.size());
+    double max_wind = 0.0;
+    for (const TrackPoint& p : r.points) {
+      if (p.wind_ms > max_wind) max_wind = p.wind_ms;
+      index->unit_.push_back(UnitVector(p.lat_deg, p.lon_deg));
+    }
+    index->max_wind_ms_.push_back(max_wind);
+    index->points_.insert(index->points_.end(), r.points.begin(), r.points.end());
+    index->continuous_.insert(index->continuous_.end(), r.continuous.begin(), r.continuous.end());
+  }
+  return index;
+}
+
+std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
+  if (window_h < 6 || window_h % 6 != 0) {
+    throw Error(ErrorCode::kInvalidArgument, "window " + std::to_string(window_h) + " h: expected a multiple of 6 h, at least 6");
+  }
+  for (std::size_t i = 1; i < live.fixes.size(); ++i) {
+    if (live.fixes[i].time_utc <= live.fixes[i - 1].time_utc) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "live track " + live.id + ": fix " + std::to_string(i + 1) + " at " +
+                      data::FormatIsoUtc(live.fixes[i].time_utc) + " is not after the previous fix (" +
+                      data::FormatIsoUtc(live.fixes[i - 1].time_utc) + "): unsorted or duplicate times");
+    }
+  }
+  const Resampled r = ResampleSixHourly(live.fixes, live.wind_averaging);
+  const std::size_t need = static_cast<std::size_t>(window_h / 6 + 1);
+  std::size_t start = r.points.size();
+  while (start > 0 && r.points.size() - start < need) {
+    --start;
+    if (r.continuous[start] == 0 && r.points.size() - start < need) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "live track " + live.id + ": only " + std::to_string((r.points.size() - start - 1) * 6) +
+                      " h of track without a gap end at " + data::FormatIsoUtc(r.points.back().time_utc) +
+                      "; the " + std::to_string(window_h) + " h window needs " + std::to_string(need) + " 6-hourly points");
+    }
+  }
+  if (r.points.size() < need) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "live track " + live.id + ": " + std::to_string(r.points.size()) + " 6-hourly points; the " +
+                    std::to_string(window_h) + " h window needs " + std::to_string(need));
+  }
+  return {r.points.end() - static_cast<std::ptrdiff_t>(need), r.points.end()};
+}
+
+double Score(Segment live, Segment cand, const MatchOptions& o, TermValues* terms) {
+  TermValues t;
+  const bool all = terms != nullptr;
+  const double nan = kNaN;
+  t.position_km = (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : nan;
+  t.shape_km = (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : nan;
+  t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : nan;
+  t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : nan;
+  t.wind_ms = WindDifferenceMs(live, cand);
+  t.pressure_hpa = PressureDifferenceHpa(live, cand);
+  t.speed_kmh = SpeedDifferenceKmh(live, cand);
+  t.heading_deg = HeadingDifferenceDeg(live, cand);
+  t.season_days = SeasonDifferenceDays(live.back().time_utc, cand.back().time_utc);
+  const double m = o.missing_term_cost;
+  const double score = Term(t.position_km, o.w_position, o.scale_position_km, m) +
+                       Term(t.shape_km, o.w_shape, o.scale_shape_km, m) + Term(t.tsai_km, o.w_tsai, o.scale_tsai_km, m) +
+                       Term(t.dtw_km, o.w_dtw, o.scale_dtw_km, m) + Term(t.wind_ms, o.w_wind, o.scale_wind_ms, m) +
+                       Term(t.pressure_hpa, o.w_pressure, o.scale_pressure_hpa, m) +
+                       Term(t.speed_kmh, o.w_speed, o.scale_speed_kmh, m) +
+                       Term(t.heading_deg, o.w_heading, o.scale_heading_deg, m) +
+                       Term(t.season_days, o.w_season, o.scale_season_days, m);
+  if (terms) *terms = t;
+  return score;
+}
+
+MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o,
+                  const MatchFilter& filter) {
+  if (live.size() < 2) throw Error(ErrorCode::kInvalidArgument, "live segment: at least 2 points are needed");
+  if (o.top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k: at least 1");
+  const std::size_t n = live.size();
+  const data::Archive& archive = index.archive();
+  const auto& pts = index.points();
+  const auto& unit = index.unit();
+  const auto& cont = index.continuous();
+  std::vector<std::array<float, 3>> live_unit;
+  for (const TrackPoint& p : live) live_unit.push_back(UnitVector(p.lat_deg, p.lon_deg));
+  const Segment live_seg(live);
+  const std::size_t k = static_cast<std::size_t>(o.top_k);
+
+  std::atomic<double> threshold{std::numeric_limits<double>::infinity()};
+  std::atomic<std::int64_t> segments{0}, exact{0};
+  std::vector<Candidate> merged;
+  std::mutex merge_mutex;
+  std::exception_ptr failure;
+  const auto storms = static_cast<std::int64_t>(index.storm_count());
+
+#pragma omp parallel
+  {
+    TopK local(k);
+    std::int64_t local_segments = 0, local_exact = 0;
+#pragma omp for schedule(dynamic, 64) nowait
+    for (std::int64_t si = 0; si < storms; ++si) {
+      try {
+        const auto s = static_cast<std::size_t>(si);
+        if (filter.first_season && archive.season[s] < filter.first_season) continue;
+        if (filter.last_season && archive.season[s] > filter.last_season) continue;
+        if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
+        if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
+        if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
+        Candidate best;
+        best.storm = s;
+        std::size_t run = 0;  // continuous points ending at e
+        for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
+          run = cont[e] ? run + 1 : 1;
+          if (run < n) continue;
+          if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
+          if (filter.months_mask) {
+            const int month = data::ToCivil(pts[e].time_utc).month;
+            if (!(filter.months_mask & (1u << (month - 1)))) continue;
+          }
+          ++local_segments;
+          const Segment cand(&pts[e + 1 - n], n);
+          if (o.prune) {
+            double chord = 0.0;
+            for (std::size_t i = 0; i < n; ++i) {
+              const auto& u = unit[e + 1 - n + i];
+              const auto& v = live_unit[i];
+              const double dx = u[0] - v[0], dy = u[1] - v[1], dz = u[2] - v[2];
+              chord += std::sqrt(dx * dx + dy * dy + dz * dz);
+            }
+            const double position_lb = kChordSafety * kEarthRadiusKm * chord / static_cast<double>(n);
+            const double m = o.missing_term_cost;
+            const double lb = Term(position_lb, o.w_position, o.scale_position_km, m) +
+                              Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
+                              Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
+                              Term(SeasonDifferenceDays(live.back().time_utc, pts[e].time_utc), o.w_season,
+                                   o.scale_season_days, m);
+            // Strictly worse than what must be beaten: cannot enter the top K, nor improve this storm.
+            if (lb > threshold.load(std::memory_order_relaxed) || lb >= best.score) continue;
+          }
+          ++local_exact;
+          const double score = Score(live_seg, cand, o);
+          if (score < best.score) {
+            best.score = score;
+            best.end = e;
+          }
+        }
+        if (std::isfinite(best.score)) {
+          local.Push(best);
+          AtomicMin(threshold, local.Threshold());
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(merge_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    std::lock_guard<std::mutex> lock(merge_mutex);
+    merged.insert(merged.end(), local.items().begin(), local.items().end());
+    segments += local_segments;
+    exact += local_exact;
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  std::sort(merged.begin(), merged.end(), Better);
+  if (merged.size() > k) merged.resize(k);
+  MatchResult result;
+  result.segments = segments.load();
+  result.scored_exactly = exact.load();
+  result.live = live;
+  for (const Candidate& c : merged) {
+    Analog a;
+    a.storm = c.storm;
+    a.id = archive.id[c.storm];
+    a.name = archive.name[c.storm];
+    a.agency = archive.agency[c.storm];
+    a.season = archive.season[c.storm];
+    const Segment cand(&pts[c.end + 1 - n], n);
+    a.score = Score(live_seg, cand, o, &a.terms);
+    a.matched_utc = pts[c.end].time_utc;
+    a.matched.assign(cand.begin(), cand.end());
+    const std::int64_t until = a.matched_utc + static_cast<std::int64_t>(o.next_h) * 3600;
+    for (std::size_t j = c.end; j < index.end(c.storm); ++j) {
+      if (j > c.end && !cont[j]) break;
+      if (pts[j].time_utc > until || (filter.before_utc && pts[j].time_utc > *filter.before_utc)) break;
+      a.next.push_back(pts[j]);
+    }
+    result.analogs.push_back(std::move(a));
+  }
+  return result;
+}
+
+}  // namespace taifeng::core

@@ -1,0 +1,202 @@
+#include "taifeng/core/matcher.h"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <random>
+
+#include "taifeng/data/import.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::core {
+namespace {
+
+std::int64_t Utc(int y, int m, int d, int h) { return *data::UtcSeconds(y, m, d, h); }
+
+data::Fix MakeFix(std::int64_t t, double lat, double lon, float wind = 30.0f, float pres = 980.0f) {
+  data::Fix f;
+  f.time_utc = t;
+  f.lat_deg = lat;
+  f.lon_deg = lon;
+  f.wind_ms = wind;
+  f.pressure_hpa = pres;
+  return f;
+}
+
+TEST(ResampleTest, ThreeHourlyGapsAndTheAntimeridian) {
+  const std::int64_t t0 = Utc(2018, 9, 14, 0);
+  std::vector<data::Fix> fixes = {MakeFix(t0, 20.0, 179.0), MakeFix(t0 + 3 * 3600, 20.5, 179.5),
+                                  MakeFix(t0 + 6 * 3600, 21.0, -180.0 + 0.0 + 0.0),
+                                  MakeFix(t0 + 18 * 3600, 22.0, -178.0),       // 12 h gap: interpolated
+                                  MakeFix(t0 + 60 * 3600, 25.0, -170.0)};      // 42 h gap: new piece
+  const Resampled r = ResampleSixHourly(fixes, data::WindAveraging::kTenMinute, 24.0);
+  ASSERT_EQ(r.points.size(), 5u);  // 00, 06, 12, 18, then 12 UTC two days later
+  EXPECT_EQ(r.points[1].time_utc, t0 + 6 * 3600);
+  EXPECT_NEAR(r.points[1].lon_deg, -180.0, 1e-9);
+  EXPECT_NEAR(r.points[2].lon_deg, -179.0, 1e-9);  // halfway from 180 to 178°W
+  EXPECT_NEAR(r.points[2].lat_deg, 21.5, 1e-9);
+  EXPECT_EQ(r.continuous[0], 0);
+  EXPECT_EQ(r.continuous[3], 1);
+  EXPECT_EQ(r.continuous[4], 0);
+  EXPECT_EQ(r.points[4].time_utc, t0 + 60 * 3600);
+  // 1-min winds become 10-min equivalents.
+  const Resampled one = ResampleSixHourly({MakeFix(t0, 20, 120, 50.0f)}, data::WindAveraging::kOneMinute);
+  ASSERT_EQ(one.points.size(), 1u);
+  EXPECT_NEAR(one.points[0].wind_ms, 46.5, 1e-6);
+}
+
+TEST(LiveSegmentTest, BadLiveTracksGetClearErrors) {
+  data::Storm s;
+  s.id = "LIVE";
+  const std::int64_t t0 = Utc(2018, 9, 14, 0);
+  for (int i = 0; i < 5; ++i) s.fixes.push_back(MakeFix(t0 + i * 6 * 3600, 15.0 + i * 0.3, 130.0 - i));
+  EXPECT_EQ(LiveSegment(s, 24).size(), 5u);
+  try {
+    LiveSegment(s, 36);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("needs 7"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(LiveSegment(s, 10), Error);
+  data::Storm unsorted = s;
+  std::swap(unsorted.fixes[1], unsorted.fixes[2]);
+  try {
+    LiveSegment(unsorted, 12);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unsorted or duplicate"), std::string::npos);
+  }
+  data::Storm gap = s;
+  gap.fixes[4].time_utc += 48 * 3600;  // the last fix comes two days late
+  EXPECT_THROW(LiveSegment(gap, 24), Error);
+}
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data::ImportResult r;
+    for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
+      data::ImportFile(data::Format::kCma, f, {}, r);
+    }
+    archive_ = new std::shared_ptr<const data::Archive>(
+        std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources)));
+    index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
+  }
+  static void TearDownTestSuite() {
+    delete index_;
+    delete archive_;
+  }
+  static data::Storm Cut(const std::string& id, std::int64_t at) {
+    data::Storm s = (*archive_)->StormAt(*(*archive_)->Find(id));
+    std::erase_if(s.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
+    return s;
+  }
+  static std::shared_ptr<const data::Archive>* archive_;
+  static std::shared_ptr<const MatchIndex>* index_;
+};
+std::shared_ptr<const data::Archive>* MatcherTest::archive_ = nullptr;
+std::shared_ptr<const MatchIndex>* MatcherTest::index_ = nullptr;
+
+TEST_F(MatcherTest, TheStormItselfIsItsOwnBestAnalog) {
+  const std::int64_t at = Utc(2018, 9, 14, 0);
+  const auto live = LiveSegment(Cut("CMA:2018-0026", at), 24);  // Mangkhut
+  const MatchResult r = Match(**index_, live, {});
+  ASSERT_EQ(r.analogs.size(), 10u);
+  EXPECT_EQ(r.analogs[0].id, "CMA:2018-0026");
+  EXPECT_EQ(r.analogs[0].matched_utc, at);
+  EXPECT_NEAR(r.analogs[0].score, 0.0, 1e-9);
+  EXPECT_NEAR(r.analogs[0].terms.position_km, 0.0, 1e-9);
+  EXPECT_EQ(r.analogs[0].next.front().time_utc, at);
+  EXPECT_EQ(r.analogs[0].next.back().time_utc, at + 84 * 3600);  // CMA track ends 2018-09-17T12Z
+  for (std::size_t i = 1; i < r.analogs.size(); ++i) {
+    EXPECT_LE(r.analogs[i - 1].score, r.analogs[i].score);
+    EXPECT_NE(r.analogs[i].id, r.analogs[0].id);  // one segment per storm
+  }
+  EXPECT_LT(r.scored_exactly, r.segments / 4);  // the bound prunes most segments
+}
+
+TEST_F(MatcherTest, ReplayFiltersNeverSeeTheFuture) {
+  const std::int64_t at = Utc(2018, 9, 14, 0);
+  const auto live = LiveSegment(Cut("CMA:2018-0026", at), 24);
+  MatchFilter filter;
+  filter.before_utc = at;
+  filter.exclude = {"CMA:2018-0026"};
+  const MatchResult r = Match(**index_, live, {}, filter);
+  ASSERT_FALSE(r.analogs.empty());
+  for (const Analog& a : r.analogs) {
+    EXPECT_NE(a.id, "CMA:2018-0026");
+    EXPECT_LE(a.matched_utc, at);
+    for (const TrackPoint& p : a.next) EXPECT_LE(p.time_utc, at);
+  }
+  MatchFilter seasons;
+  seasons.first_season = 1980;
+  seasons.last_season = 1999;
+  seasons.months_mask = 1u << 8;  // September
+  seasons.min_max_wind_ms = 40.0;
+  for (const Analog& a : Match(**index_, live, {}, seasons).analogs) {
+    EXPECT_GE(a.season, 1980);
+    EXPECT_LE(a.season, 1999);
+    EXPECT_EQ(data::ToCivil(a.matched_utc).month, 9);
+  }
+}
+
+// The pruned search returns exactly the brute-force top K, on random queries.
+TEST_F(MatcherTest, PrunedTopKEqualsBruteForce) {
+  std::mt19937 rng(20180916);
+  const data::Archive& a = **archive_;
+  MatchFilter recent;
+  recent.first_season = 2012;
+  int queries = 0;
+  for (int attempt = 0; attempt < 200 && queries < 8; ++attempt) {
+    const std::size_t s = std::uniform_int_distribution<std::size_t>(0, a.storm_count() - 1)(rng);
+    if (a.fix_count[s] < 12) continue;
+    const std::size_t f = a.first_fix[s] + std::uniform_int_distribution<std::size_t>(6, a.fix_count[s] - 1)(rng);
+    data::Storm storm = a.StormAt(s);
+    std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > a.time_utc[f]; });
+    for (auto& x : storm.fixes) x.lat_deg += 0.7, x.lon_deg += 1.3;  // not the archive's own track
+    std::vector<TrackPoint> live;
+    try {
+      live = LiveSegment(storm, 24);
+    } catch (const Error&) {
+      continue;
+    }
+    ++queries;
+    MatchOptions pruned;
+    pruned.top_k = 5;
+    if (queries % 2 == 0) pruned.w_tsai = pruned.w_dtw = 0.5;
+    MatchOptions brute = pruned;
+    brute.prune = false;
+    const MatchResult x = Match(**index_, live, pruned, recent);
+    const MatchResult y = Match(**index_, live, brute, recent);
+    ASSERT_EQ(x.analogs.size(), y.analogs.size());
+    EXPECT_EQ(y.scored_exactly, y.segments);
+    for (std::size_t i = 0; i < x.analogs.size(); ++i) {
+      EXPECT_EQ(x.analogs[i].id, y.analogs[i].id) << "query " << queries << " rank " << i;
+      EXPECT_EQ(x.analogs[i].matched_utc, y.analogs[i].matched_utc);
+      EXPECT_DOUBLE_EQ(x.analogs[i].score, y.analogs[i].score);
+    }
+  }
+  EXPECT_EQ(queries, 8);
+}
+
+TEST_F(MatcherTest, SameResultWhateverTheThreadCount) {
+  const auto live = LiveSegment(Cut("CMA:2017-0014", Utc(2017, 8, 22, 0)), 24);  // Hato
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const MatchResult one = Match(**index_, live, {});
+  omp_set_num_threads(std::max(2, threads));
+  const MatchResult two = Match(**index_, live, {});
+  omp_set_num_threads(threads);
+  ASSERT_EQ(one.analogs.size(), two.analogs.size());
+  for (std::size_t i = 0; i < one.analogs.size(); ++i) {
+    EXPECT_EQ(one.analogs[i].id, two.analogs[i].id);
+    EXPECT_EQ(one.analogs[i].matched_utc, two.analogs[i].matched_utc);
+    EXPECT_EQ(one.analogs[i].score, two.analogs[i].score);
+  }
+}
+
+}  // namespace
+}  // namespace taifeng::core
