@@ -15,18 +15,19 @@ if ((${#missing[@]})); then
 fi
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAIFENG_FUZZ=ON \
   -DTAIFENG_BUILD_TESTS=OFF -DTAIFENG_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_cma fuzz_atcf fuzz_jma fuzz_hurdat2
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_cma fuzz_atcf fuzz_jma fuzz_hurdat2 fuzz_csv
 
 seed() {  # format -> seed files
   case "$1" in
     cma) ls data/samples/cma/CH1997BST.txt data/samples/cma/CH2018BST.txt ;;
     atcf) ls data/samples/atcf/*.dat data/samples/jtwc/bwp161983.txt ;;
     jma) head -c 20000 data/samples/jma/bst_all_2015-2021_subset.txt > build-fuzz/jma-seed.txt; echo build-fuzz/jma-seed.txt ;;
+    csv) printf 'time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa\n2018-09-14T00:00:00Z,14.2,128.5,60,910\n2018091406,14.6,127.4,,\n' > build-fuzz/csv-seed.csv; echo build-fuzz/csv-seed.csv ;;
     hurdat2) head -c 20000 data/samples/hurdat2/hurdat2-nepac-2014-2015.subset.txt > build-fuzz/hurdat2-seed.txt; echo build-fuzz/hurdat2-seed.txt ;;
   esac
 }
 
-for format in cma atcf jma hurdat2; do
+for format in cma atcf jma hurdat2 csv; do
   corpus=build-fuzz/corpus-$format
   keep=tests/data/fuzz/$format
   mkdir -p "$corpus" "$keep"

@@ -42,6 +42,7 @@ bool LooksLike(Format format, const std::string& name) {
     case Format::kJma: return ends(".txt");
     case Format::kHurdat2: return ends(".txt");
     case Format::kIbtracs: return ends(".nc");
+    case Format::kCsv: return ends(".csv");
   }
   return false;
 }
@@ -55,12 +56,13 @@ std::string_view FormatName(Format format) noexcept {
     case Format::kJma: return "jma";
     case Format::kHurdat2: return "hurdat2";
     case Format::kIbtracs: return "ibtracs";
+    case Format::kCsv: return "csv";
   }
   return "unknown";
 }
 
 std::optional<Format> FormatFromName(std::string_view name) noexcept {
-  for (Format f : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2, Format::kIbtracs}) {
+  for (Format f : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2, Format::kIbtracs, Format::kCsv}) {
     if (IEquals(FormatName(f), name)) return f;
   }
   return std::nullopt;
@@ -76,6 +78,7 @@ void ParseText(Format format, std::string_view text, std::string_view file_name,
     case Format::kAtcf: ParseAtcf(text, ctx); break;
     case Format::kJma: ParseJma(text, ctx); break;
     case Format::kHurdat2: ParseHurdat2(text, ctx); break;
+    case Format::kCsv: ParseCsvTrack(text, ctx); break;
     case Format::kIbtracs:
       throw Error(ErrorCode::kInvalidArgument, "IBTrACS is binary (netCDF-4): use ImportFile");
   }
@@ -89,7 +92,7 @@ void ParseText(Format format, std::string_view text, std::string_view file_name,
   info.records = result.records_read - records_before;
   info.agency = info.storms > 0 ? result.storms.back().agency
                                 : (format == Format::kCma ? "CMA" : format == Format::kJma ? "JMA"
-                                   : format == Format::kHurdat2 ? "NHC" : "JTWC");
+                                   : format == Format::kHurdat2 ? "NHC" : format == Format::kCsv ? "LIVE" : "JTWC");
   result.sources.push_back(std::move(info));
 }
 

@@ -13,6 +13,7 @@ void ParseCma(std::string_view text, ParseContext& ctx);
 void ParseAtcf(std::string_view text, ParseContext& ctx);
 void ParseJma(std::string_view text, ParseContext& ctx);
 void ParseHurdat2(std::string_view text, ParseContext& ctx);
+void ParseCsvTrack(std::string_view text, ParseContext& ctx);
 
 }  // namespace taifeng::data
 

@@ -368,10 +368,37 @@ TEST(ImportTest, MissingFileAndOversizedInput) {
   EXPECT_THROW(ImportFile(Format::kCma, Samples() / "cma" / "CH2018BST.txt", small, r), ParseError);
 }
 
+TEST(CsvTrackTest, LiveTrackColumnsUnitsAndErrors) {
+  const std::string text =
+      "# Mangkhut, hand-typed from the JTWC b-deck\n"
+      "time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa\n"
+      "2018-09-14T00:00:00Z,14.2,128.5,72.0,905\n"
+      "2018091406,14.6,127.4,,\n"
+      "2018-09-14T12:00Z,15.0,233.7,70.0,910\n";  // 233.7°E is 126.3°W
+  ImportResult r = ParseString(Format::kCsv, text, true, "live.csv");
+  ASSERT_EQ(r.storms.size(), 1u);
+  const Storm& s = r.storms[0];
+  EXPECT_EQ(s.agency, "LIVE");
+  EXPECT_EQ(s.wind_averaging, WindAveraging::kTenMinute);
+  ASSERT_EQ(s.fixes.size(), 3u);
+  EXPECT_EQ(s.fixes[1].time_utc, Utc(2018, 9, 14, 6));
+  EXPECT_TRUE(std::isnan(s.fixes[1].wind_ms));
+  EXPECT_TRUE(std::isnan(s.fixes[1].pressure_hpa));
+  EXPECT_NEAR(s.fixes[2].lon_deg, -126.3, 1e-9);
+  try {
+    ParseString(Format::kCsv, "time,lat,lon\n2018-09-14T00:00:00Z,95.0,128.5\n", true, "live.csv");
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_EQ(e.field(), "lat_deg");
+  }
+  EXPECT_THROW(ParseString(Format::kCsv, "a,b,c\n1,2,3\n", true, "live.csv"), ParseError);
+}
+
 // Every input the fuzzers found (tests/data/fuzz/<format>/) must be refused or parsed cleanly.
 TEST(FuzzRegressionTest, CorpusNeverCrashes) {
   int files = 0;
-  for (Format format : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2}) {
+  for (Format format : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2, Format::kCsv}) {
     const auto dir = std::filesystem::path(TAIFENG_TESTDATA_DIR) / "fuzz" / std::string(FormatName(format));
     if (!std::filesystem::is_directory(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {

@@ -13,6 +13,7 @@
 //   kJma     JMA RSMC Tokyo bst_all                        wind 10-min, kt
 //   kHurdat2 NHC HURDAT2                                   wind 1-min, kt
 //   kIbtracs IBTrACS v04 netCDF-4/HDF5, one agency's columns (ImportOptions::ibtracs_agency)
+//   kCsv     a live track: time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa (ImportOptions::csv_wind_averaging)
 // Thread safety: functions are reentrant; ImportResult is a plain value.
 #pragma once
 
@@ -27,7 +28,7 @@
 
 namespace taifeng::data {
 
-enum class Format : std::uint8_t { kCma, kAtcf, kJma, kHurdat2, kIbtracs };
+enum class Format : std::uint8_t { kCma, kAtcf, kJma, kHurdat2, kIbtracs, kCsv };
 
 std::string_view FormatName(Format format) noexcept;  // "cma", "atcf", …
 std::optional<Format> FormatFromName(std::string_view name) noexcept;
@@ -39,6 +40,8 @@ struct ImportOptions {
   std::string ibtracs_agency = "CMA";
   // Files larger than this are refused whole (outside input is bounded). Default: 256 MiB.
   std::uint64_t max_file_bytes = 256ull << 20;
+  // CSV live tracks only: the averaging period of their wind column. Default: 10-minute.
+  WindAveraging csv_wind_averaging = WindAveraging::kTenMinute;
 };
 
 // One record that was skipped in lenient mode.
