@@ -7,5 +7,6 @@
 namespace taifeng::cli {
 
 void RegisterArchiveCommands(CLI::App& app);
+void RegisterMatchCommand(CLI::App& app);
 
 }  // namespace taifeng::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "taifeng " TAIFENG_VERSION);
   app.require_subcommand(1);
   taifeng::cli::RegisterArchiveCommands(app);
+  taifeng::cli::RegisterMatchCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

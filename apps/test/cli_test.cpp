@@ -152,7 +152,7 @@ TEST_F(CliTest, AddReplacesInsteadOfDuplicating) {
 
 TEST_F(CliTest, ExitCodesAndErrorMessages) {
   EXPECT_EQ(Shell(Cli() + " --help").status, 0);
-  for (const char* sub : {"archive", "archive build", "archive add", "archive info", "archive list", "archive show",
+  for (const char* sub : {"match", "archive", "archive build", "archive add", "archive info", "archive list", "archive show",
                           "archive export"}) {
     CommandResult h = Shell(Cli() + " " + sub + " --help");
     EXPECT_EQ(h.status, 0) << sub;
@@ -180,6 +180,39 @@ TEST_F(CliTest, ExitCodesAndErrorMessages) {
   EXPECT_EQ(lenient.status, 0);
   // The bad record, and its header left with no records.
   EXPECT_NE(lenient.out.find("records skipped:   2"), std::string::npos) << lenient.out;
+}
+
+TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
+  const std::string cmd = Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                          "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --before 2018-01-01T00:00:00Z --agency CMA";
+  CommandResult r = Shell(cmd + " --json --top 5", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["live"]["id"], "JTWC:WP262018");
+  EXPECT_EQ(j["live"]["now_utc"], "2018-09-14T00:00:00Z");
+  EXPECT_EQ(j["live"]["segment"].size(), 5u);  // 24 h window, 6-hourly
+  ASSERT_EQ(j["analogs"].size(), 5u);
+  double previous = -1.0;
+  for (const auto& a : j["analogs"]) {
+    EXPECT_LT(a["season"].get<int>(), 2018);
+    EXPECT_EQ(a["agency"], "CMA");
+    EXPECT_GE(a["score"].get<double>(), previous);
+    previous = a["score"].get<double>();
+    EXPECT_LT(a["terms"]["position_km"].get<double>(), 600.0);  // analogs near the live storm
+    EXPECT_EQ(a["next"][0]["time_utc"], a["matched_utc"]);
+  }
+  CommandResult table = Shell(cmd + " --top 3", false);
+  ASSERT_EQ(table.status, 0);
+  EXPECT_NE(table.out.find("position (km)"), std::string::npos);
+  EXPECT_NE(table.out.find("+24 h"), std::string::npos);
+  // A live track too short for the window falls back to a shorter one, and says so.
+  CommandResult shorter = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                                    "/atcf/bwp262018.dat --at 2018-09-08T06:00:00Z --window 48", false);
+  ASSERT_EQ(shorter.status, 0) << shorter.out;
+  EXPECT_NE(shorter.out.find("matched on"), std::string::npos);
+  // --at before the track starts, and a time that is not UTC ISO 8601.
+  EXPECT_EQ(Shell(cmd.substr(0, cmd.find("--at")) + "--at 2018-01-01T00:00:00Z").status, 64);
+  EXPECT_EQ(Shell(Cli() + " match --archive " + *archive_ + " --track x.dat --at yesterday").status, 64);
 }
 
 // The archive read by h5py (Debian python3-h5py), a reader we did not write.

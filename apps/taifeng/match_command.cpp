@@ -1,0 +1,201 @@
+// taifeng match: the historical analogs of a live track.
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "output.h"
+#include "taifeng/core/matcher.h"
+#include "taifeng/data/archive.h"
+#include "taifeng/data/import.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::cli {
+namespace {
+
+using nlohmann::json;
+
+struct MatchArgs {
+  std::string archive, track, format = "auto", storm, at, before, seasons;
+  std::vector<std::string> exclude, agencies;
+  int window_h = 24, top = 10, wind_minutes = 10;
+  bool json = false;
+};
+
+std::int64_t ParseTime(const std::string& text, const char* option) {
+  auto t = data::ParseUtc(text);
+  if (!t) {
+    throw Error(ErrorCode::kUsage, std::string(option) + " '" + text +
+                                       "': expected ISO 8601 UTC (2018-09-14T00:00:00Z) or YYYYMMDDHH");
+  }
+  return *t;
+}
+
+data::Format DetectFormat(const std::string& path, const std::string& requested) {
+  if (requested != "auto") {
+    auto f = data::FormatFromName(requested);
+    if (!f || *f == data::Format::kIbtracs) throw Error(ErrorCode::kUsage, "--format: expected auto, cma, atcf, jma, hurdat2 or csv");
+    return *f;
+  }
+  const std::string name = std::filesystem::path(path).filename().string();
+  auto ends = [&](const char* s) { return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::strlen(s), s) == 0; };
+  if (ends(".csv") || ends(".CSV")) return data::Format::kCsv;
+  if (name.rfind("CH", 0) == 0 && name.find("BST") != std::string::npos) return data::Format::kCma;
+  if (!name.empty() && (name[0] == 'b' || name[0] == 'B') && (ends(".dat") || ends(".txt"))) return data::Format::kAtcf;
+  throw Error(ErrorCode::kUsage, path + ": cannot tell its format from the name; give --format cma|atcf|csv");
+}
+
+data::Storm LoadLive(const MatchArgs& a) {
+  data::ImportOptions options;
+  options.strict = true;  // a live track is refused whole rather than silently thinned
+  options.csv_wind_averaging = static_cast<data::WindAveraging>(a.wind_minutes);
+  data::ImportResult r;
+  data::ImportFile(DetectFormat(a.track, a.format), a.track, options, r);
+  if (r.storms.empty()) throw Error(ErrorCode::kParse, a.track + ": no track in the file");
+  const data::Archive listing = data::ToArchive(r.storms, {});
+  std::size_t pick = 0;
+  if (!a.storm.empty()) {
+    auto i = listing.Find(a.storm);
+    if (!i) throw Error(ErrorCode::kNotFound, a.track + ": no storm '" + a.storm + "'");
+    pick = *i;
+  } else if (r.storms.size() > 1) {
+    std::string names;
+    for (std::size_t i = 0; i < r.storms.size() && i < 12; ++i) names += " " + r.storms[i].id + (r.storms[i].name.empty() ? "" : "(" + r.storms[i].name + ")");
+    throw Error(ErrorCode::kUsage, a.track + " holds " + std::to_string(r.storms.size()) + " storms; choose one with --storm:" + names);
+  }
+  data::Storm live = std::move(r.storms[pick]);
+  if (!a.at.empty()) {
+    const std::int64_t at = ParseTime(a.at, "--at");
+    std::erase_if(live.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
+    if (live.fixes.empty()) throw Error(ErrorCode::kInvalidArgument, "--at " + a.at + " is before the live track's first fix");
+  }
+  return live;
+}
+
+std::string Position(const core::TrackPoint& p) {
+  return FormatFloat(p.lat_deg, 1) + (p.lat_deg >= 0 ? "N " : "S ") + FormatFloat(std::fabs(p.lon_deg), 1) +
+         (p.lon_deg >= 0 ? "E" : "W");
+}
+
+const core::TrackPoint* After(const core::Analog& a, int hours) {
+  for (const auto& p : a.next) {
+    if (p.time_utc == a.matched_utc + hours * 3600) return &p;
+  }
+  return nullptr;
+}
+
+json PointJson(const core::TrackPoint& p) {
+  auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
+  return {{"time_utc", data::FormatIsoUtc(p.time_utc)}, {"lat_deg", p.lat_deg}, {"lon_deg", p.lon_deg},
+          {"wind_ms_10min", num(p.wind_ms)}, {"pressure_hpa", num(p.pressure_hpa)}};
+}
+
+void Run(const MatchArgs& a) {
+  auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
+  const data::Storm live_storm = LoadLive(a);
+  core::MatchOptions options;
+  options.top_k = a.top;
+  std::string note;
+  std::vector<core::TrackPoint> live;
+  // Documented fallback: a live track shorter than the window is matched on the longest window
+  // (multiple of 6 h, at least 12 h) it has, and the output says so.
+  for (int w = a.window_h;; w -= 6) {
+    try {
+      live = core::LiveSegment(live_storm, w);
+      options.window_h = w;
+      if (w != a.window_h) note = "live track too short for the " + std::to_string(a.window_h) + " h window; matched on " + std::to_string(w) + " h";
+      break;
+    } catch (const Error& e) {
+      if (w - 6 < 12 || std::string(e.what()).find("needs") == std::string::npos) throw;
+    }
+  }
+  core::MatchFilter filter;
+  filter.exclude.insert(a.exclude.begin(), a.exclude.end());
+  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  if (!a.before.empty()) filter.before_utc = ParseTime(a.before, "--before");
+  if (!a.seasons.empty()) {
+    int y1 = 0, y2 = 0;
+    if (std::sscanf(a.seasons.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2) throw Error(ErrorCode::kUsage, "--seasons: expected Y1-Y2");
+    filter.first_season = y1;
+    filter.last_season = y2;
+  }
+  const auto index = core::MatchIndex::Build(archive);
+  const core::MatchResult r = core::Match(*index, live, options, filter);
+
+  if (a.json) {
+    json j;
+    j["live"] = {{"id", live_storm.id}, {"name", live_storm.name}, {"now_utc", data::FormatIsoUtc(live.back().time_utc)},
+                 {"window_h", options.window_h}};
+    json seg = json::array();
+    for (const auto& p : live) seg.push_back(PointJson(p));
+    j["live"]["segment"] = seg;
+    if (!note.empty()) j["note"] = note;
+    j["segments_considered"] = r.segments;
+    j["segments_scored_exactly"] = r.scored_exactly;
+    json analogs = json::array();
+    int rank = 0;
+    for (const auto& x : r.analogs) {
+      auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
+      json next = json::array();
+      for (const auto& p : x.next) next.push_back(PointJson(p));
+      analogs.push_back({{"rank", ++rank}, {"id", x.id}, {"name", x.name}, {"agency", x.agency}, {"season", x.season},
+                         {"score", x.score}, {"matched_utc", data::FormatIsoUtc(x.matched_utc)},
+                         {"terms", {{"position_km", num(x.terms.position_km)}, {"shape_km", num(x.terms.shape_km)},
+                                    {"tsai_km", num(x.terms.tsai_km)}, {"dtw_km", num(x.terms.dtw_km)},
+                                    {"wind_ms", num(x.terms.wind_ms)}, {"pressure_hpa", num(x.terms.pressure_hpa)},
+                                    {"speed_kmh", num(x.terms.speed_kmh)}, {"heading_deg", num(x.terms.heading_deg)},
+                                    {"season_days", num(x.terms.season_days)}}},
+                         {"next", next}});
+    }
+    j["analogs"] = analogs;
+    std::cout << j.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Live: " << live_storm.id << (live_storm.name.empty() ? "" : " " + live_storm.name) << ", now "
+            << data::FormatIsoUtc(live.back().time_utc) << " at " << Position(live.back()) << ", window "
+            << options.window_h << " h\n";
+  if (!note.empty()) std::cout << "Note: " << note << "\n";
+  std::cout << r.segments << " candidate segments, " << r.scored_exactly << " scored exactly\n\n";
+  std::vector<std::vector<std::string>> rows;
+  int rank = 0;
+  for (const auto& x : r.analogs) {
+    auto at = [&](int h) {
+      const core::TrackPoint* p = After(x, h);
+      return p ? Position(*p) + " " + FormatFloat(p->wind_ms, 0) : "-";
+    };
+    rows.push_back({std::to_string(++rank), x.id, x.name.empty() ? "-" : x.name, std::to_string(x.season),
+                    FormatFloat(x.score, 2), FormatFloat(x.terms.position_km, 0), FormatFloat(x.terms.shape_km, 0),
+                    FormatFloat(x.terms.wind_ms, 1), FormatFloat(x.terms.pressure_hpa, 0),
+                    FormatFloat(x.terms.heading_deg, 0), data::FormatIsoUtc(x.matched_utc), at(24), at(48), at(72)});
+  }
+  PrintTable({"rank", "storm", "name", "season", "score", "position (km)", "shape (km)", "Δwind (m/s)", "Δpres (hPa)",
+              "Δheading (°)", "matched (UTC)", "+24 h (pos, wind m/s 10-min)", "+48 h", "+72 h"},
+             rows);
+}
+
+}  // namespace
+
+void RegisterMatchCommand(CLI::App& app) {
+  auto a = std::make_shared<MatchArgs>();
+  CLI::App* cmd = app.add_subcommand("match", "Find the historical analogs of a live typhoon track");
+  cmd->add_option("--archive", a->archive, "archive file (taifeng archive build)")->required();
+  cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV (time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa)")->required();
+  cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
+  cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
+  cmd->add_option("--at", a->at, "treat this time as now: fixes after it are ignored (ISO 8601 UTC or YYYYMMDDHH)");
+  cmd->add_option("--window", a->window_h, "live segment length, hours (multiple of 6)")->capture_default_str();
+  cmd->add_option("--top", a->top, "number of analogs")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--exclude", a->exclude, "archive storm ids to leave out");
+  cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
+  cmd->add_option("--seasons", a->seasons, "only archive seasons Y1-Y2");
+  cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
+  cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
+      ->check(CLI::IsMember({1, 2, 10}))->capture_default_str();
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a] { Run(*a); });
+}
+
+}  // namespace taifeng::cli
