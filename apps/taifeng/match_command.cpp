@@ -98,6 +98,7 @@ void Run(const MatchArgs& a) {
   const data::Storm live_storm = LoadLive(a);
   core::MatchOptions options;
   options.top_k = a.top;
+  options.explain_all_terms = true;  // a forecaster sees every term, weighted or not
   std::string note;
   std::vector<core::TrackPoint> live;
   // Documented fallback: a live track shorter than the window is matched on the longest window

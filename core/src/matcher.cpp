@@ -30,6 +30,11 @@ std::array<float, 3> UnitVector(double lat_deg, double lon_deg) {
           static_cast<float>(std::sin(lat))};
 }
 
+double Chord(const std::array<float, 3>& u, const std::array<float, 3>& v) {
+  const double dx = u[0] - v[0], dy = u[1] - v[1], dz = u[2] - v[2];
+  return std::sqrt(dx * dx + dy * dy + dz * dz);
+}
+
 double Term(double value, double weight, double scale, double missing_cost) {
   if (weight == 0.0) return 0.0;
   return std::isnan(value) ? weight * missing_cost : weight * value / scale;
@@ -126,6 +131,8 @@ Resampled ResampleSixHourly(const std::vector<data::Fix>& fixes, data::WindAvera
   return out;
 }
 
+constexpr std::size_t kCapBlock = MatchIndex::kCapBlock;
+
 std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::Archive> archive) {
   auto index = std::shared_ptr<MatchIndex>(new MatchIndex());
   index->archive_ = std::move(archive);
@@ -142,6 +149,32 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
       index->unit_.push_back(UnitVector(p.lat_deg, p.lon_deg));
     }
     index->max_wind_ms_.push_back(max_wind);
+    int run = 0;
+    for (std::size_t j = 0; j < r.points.size(); ++j) {
+      run = r.continuous[j] ? run + 1 : 1;
+      // The same call Score makes on a segment of >= 3 points ending here, so values are identical.
+      index->motion_.push_back(run >= 3 ? EndMotion(Segment(&r.points[j - 2], 3)) : Motion{kNaN, kNaN});
+      index->day_of_year_.push_back(DayOfYear(r.points[j].time_utc));
+    }
+    // Caps over blocks of kCapBlock points: centre = normalised mean, radius = largest chord.
+    const std::size_t first = index->storm_begin_.back();
+    index->block_begin_.push_back(index->cap_centre_.size());
+    for (std::size_t b = first; b < index->unit_.size(); b += kCapBlock) {
+      const std::size_t e = std::min(b + kCapBlock, index->unit_.size());
+      double cx = 0, cy = 0, cz = 0;
+      for (std::size_t j = b; j < e; ++j) {
+        cx += index->unit_[j][0];
+        cy += index->unit_[j][1];
+        cz += index->unit_[j][2];
+      }
+      const double norm = std::sqrt(cx * cx + cy * cy + cz * cz);
+      std::array<float, 3> centre = index->unit_[b];
+      if (norm > 1e-9) centre = {static_cast<float>(cx / norm), static_cast<float>(cy / norm), static_cast<float>(cz / norm)};
+      double radius = 0.0;
+      for (std::size_t j = b; j < e; ++j) radius = std::max(radius, Chord(index->unit_[j], centre));
+      index->cap_centre_.push_back(centre);
+      index->cap_radius_.push_back(radius * (1.0 + 1e-6) + 1e-6);  // float rounding margin
+    }
     index->points_.insert(index->points_.end(), r.points.begin(), r.points.end());
     index->continuous_.insert(index->continuous_.end(), r.continuous.begin(), r.continuous.end());
   }
@@ -180,18 +213,21 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
   return {r.points.end() - static_cast<std::ptrdiff_t>(need), r.points.end()};
 }
 
-double Score(Segment live, Segment cand, const MatchOptions& o, TermValues* terms) {
+namespace {
+
+// The score with the end motions given (from the index for archive segments of >= 3 points).
+double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Motion& cand_motion,
+                 const MatchOptions& o, TermValues* terms) {
   TermValues t;
-  const bool all = terms != nullptr;
-  const double nan = kNaN;
-  t.position_km = (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : nan;
-  t.shape_km = (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : nan;
-  t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : nan;
-  t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : nan;
+  const bool all = terms != nullptr && o.explain_all_terms;
+  t.position_km = (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : kNaN;
+  t.shape_km = (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : kNaN;
+  t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : kNaN;
+  t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : kNaN;
   t.wind_ms = WindDifferenceMs(live, cand);
   t.pressure_hpa = PressureDifferenceHpa(live, cand);
-  t.speed_kmh = SpeedDifferenceKmh(live, cand);
-  t.heading_deg = HeadingDifferenceDeg(live, cand);
+  t.speed_kmh = SpeedDifferenceKmh(live_motion, cand_motion);
+  t.heading_deg = HeadingDifferenceDeg(live_motion, cand_motion);
   t.season_days = SeasonDifferenceDays(live.back().time_utc, cand.back().time_utc);
   const double m = o.missing_term_cost;
   const double score = Term(t.position_km, o.w_position, o.scale_position_km, m) +
@@ -203,6 +239,18 @@ double Score(Segment live, Segment cand, const MatchOptions& o, TermValues* term
                        Term(t.season_days, o.w_season, o.scale_season_days, m);
   if (terms) *terms = t;
   return score;
+}
+
+// Upper bound of the geodesic distance for a chord of the unit sphere (see kChordSafety).
+double ChordUpperKm(double chord) {
+  const double arc = chord <= 1.0 ? chord * (1.0 + chord * chord / 20.0) : 2.0 * std::asin(std::min(chord / 2.0, 1.0));
+  return 1.01 * kEarthRadiusKm * arc;
+}
+
+}  // namespace
+
+double Score(Segment live, Segment cand, const MatchOptions& o, TermValues* terms) {
+  return ScoreWith(live, cand, EndMotion(live), EndMotion(cand), o, terms);
 }
 
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o,
@@ -217,6 +265,15 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   std::vector<std::array<float, 3>> live_unit;
   for (const TrackPoint& p : live) live_unit.push_back(UnitVector(p.lat_deg, p.lon_deg));
   const Segment live_seg(live);
+  const Motion live_motion = EndMotion(live_seg);
+  std::vector<double> live_to_end(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    live_to_end[i] = geo::DistanceKm(live[i].lat_deg, live[i].lon_deg, live.back().lat_deg, live.back().lon_deg);
+  }
+  const auto& motion = index.motion();
+  auto cand_motion = [&](std::size_t e, Segment cand) { return n >= 3 ? motion[e] : EndMotion(cand); };
+  const auto& doy = index.day_of_year();
+  const double live_doy = DayOfYear(live.back().time_utc);
   const std::size_t k = static_cast<std::size_t>(o.top_k);
 
   std::atomic<double> threshold{std::numeric_limits<double>::infinity()};
@@ -224,54 +281,108 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   std::vector<Candidate> merged;
   std::mutex merge_mutex;
   std::exception_ptr failure;
-  const auto storms = static_cast<std::int64_t>(index.storm_count());
+  // Lower bound of the position term for the segments ending in [e0, e0 + kCapBlock) of storm s:
+  // live point i meets candidate points in [e0 - n + 1 + i, e0 - n + kCapBlock + i], which lie in
+  // at most two point blocks; the chord to a point of a cap is at least chord-to-centre - radius.
+  auto end_block_bound = [&](std::size_t s, std::size_t e0) {
+    const std::size_t b0 = index.begin(s), last = index.end(s) - 1;
+    double chord_lb = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t lo = e0 + i - (n - 1), hi = std::min(lo + kCapBlock - 1, last);
+      double best = std::numeric_limits<double>::infinity();
+      for (std::size_t blk = (lo - b0) / kCapBlock; blk <= (hi - b0) / kCapBlock; ++blk) {
+        const std::size_t cap = index.block_begin(s) + blk;
+        best = std::min(best, std::max(0.0, Chord(live_unit[i], index.cap_centre(cap)) - index.cap_radius(cap)));
+      }
+      chord_lb += best;
+    }
+    return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n), o.w_position,
+                o.scale_position_km, o.missing_term_cost);
+  };
+
+  // Storms that pass the filters, nearest (by their best block's bound) first.
+  struct Visit {
+    double bound;
+    std::size_t storm;
+  };
+  std::vector<Visit> order;
+  order.reserve(index.storm_count());
+  for (std::size_t s = 0; s < index.storm_count(); ++s) {
+    if (index.end(s) - index.begin(s) < n) continue;
+    if (filter.first_season && archive.season[s] < filter.first_season) continue;
+    if (filter.last_season && archive.season[s] > filter.last_season) continue;
+    if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
+    if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
+    if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
+    double bound = 0.0;
+    if (o.prune) {
+      bound = std::numeric_limits<double>::infinity();
+      for (std::size_t e0 = index.begin(s) + n - 1; e0 < index.end(s); e0 += kCapBlock) {
+        bound = std::min(bound, end_block_bound(s, e0));
+      }
+    }
+    order.push_back({bound, s});
+  }
+  std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) {
+    return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm;
+  });
+  const auto storms = static_cast<std::int64_t>(order.size());
 
 #pragma omp parallel
   {
     TopK local(k);
     std::int64_t local_segments = 0, local_exact = 0;
-#pragma omp for schedule(dynamic, 64) nowait
+#pragma omp for schedule(dynamic, 16) nowait
     for (std::int64_t si = 0; si < storms; ++si) {
       try {
-        const auto s = static_cast<std::size_t>(si);
-        if (filter.first_season && archive.season[s] < filter.first_season) continue;
-        if (filter.last_season && archive.season[s] > filter.last_season) continue;
-        if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
-        if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
-        if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
+        const std::size_t s = order[static_cast<std::size_t>(si)].storm;
+        if (o.prune && order[static_cast<std::size_t>(si)].bound > threshold.load(std::memory_order_relaxed)) continue;
         Candidate best;
         best.storm = s;
         std::size_t run = 0;  // continuous points ending at e
+        double block_bound = 0.0;
         for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
           run = cont[e] ? run + 1 : 1;
+          if (o.prune && e >= index.begin(s) + n - 1 && (e - (index.begin(s) + n - 1)) % kCapBlock == 0) {
+            block_bound = end_block_bound(s, e);
+          }
           if (run < n) continue;
+          if (o.prune && (block_bound > threshold.load(std::memory_order_relaxed) || block_bound >= best.score)) continue;
           if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
-          if (filter.months_mask) {
+          if (filter.months_mask) {  // only when asked: a calendar conversion per segment
             const int month = data::ToCivil(pts[e].time_utc).month;
             if (!(filter.months_mask & (1u << (month - 1)))) continue;
           }
           ++local_segments;
           const Segment cand(&pts[e + 1 - n], n);
           if (o.prune) {
-            double chord = 0.0;
+            // Position: chord <= arc, scaled below the geodesic. Shape: by the triangle inequality
+            // at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
+            const std::size_t first = e + 1 - n;
+            double chord_sum = 0.0, shape_lb = 0.0;
             for (std::size_t i = 0; i < n; ++i) {
-              const auto& u = unit[e + 1 - n + i];
-              const auto& v = live_unit[i];
-              const double dx = u[0] - v[0], dy = u[1] - v[1], dz = u[2] - v[2];
-              chord += std::sqrt(dx * dx + dy * dy + dz * dz);
+              chord_sum += Chord(unit[first + i], live_unit[i]);
+              if (i + 1 < n && o.w_shape != 0.0) {
+                const double c = Chord(unit[first + i], unit[e]);
+                const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
+                shape_lb += std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
+              }
             }
-            const double position_lb = kChordSafety * kEarthRadiusKm * chord / static_cast<double>(n);
+            const double position_lb = kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n);
+            const Motion cm = cand_motion(e, cand);
             const double m = o.missing_term_cost;
             const double lb = Term(position_lb, o.w_position, o.scale_position_km, m) +
+                              Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m) +
                               Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
                               Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
-                              Term(SeasonDifferenceDays(live.back().time_utc, pts[e].time_utc), o.w_season,
-                                   o.scale_season_days, m);
+                              Term(SpeedDifferenceKmh(live_motion, cm), o.w_speed, o.scale_speed_kmh, m) +
+                              Term(HeadingDifferenceDeg(live_motion, cm), o.w_heading, o.scale_heading_deg, m) +
+                              Term(DayOfYearDifference(live_doy, doy[e]), o.w_season, o.scale_season_days, m);
             // Strictly worse than what must be beaten: cannot enter the top K, nor improve this storm.
             if (lb > threshold.load(std::memory_order_relaxed) || lb >= best.score) continue;
           }
           ++local_exact;
-          const double score = Score(live_seg, cand, o);
+          const double score = ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr);
           if (score < best.score) {
             best.score = score;
             best.end = e;
@@ -307,7 +418,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
     a.agency = archive.agency[c.storm];
     a.season = archive.season[c.storm];
     const Segment cand(&pts[c.end + 1 - n], n);
-    a.score = Score(live_seg, cand, o, &a.terms);
+    a.score = ScoreWith(live_seg, cand, live_motion, cand_motion(c.end, cand), o, &a.terms);
     a.matched_utc = pts[c.end].time_utc;
     a.matched.assign(cand.begin(), cand.end());
     const std::int64_t until = a.matched_utc + static_cast<std::int64_t>(o.next_h) * 3600;

@@ -169,28 +169,38 @@ Motion EndMotion(Segment segment, double hours) noexcept {
   return {line.distance_km / dt_h, line.azimuth1_deg};
 }
 
-double SpeedDifferenceKmh(Segment live, Segment cand, double hours) noexcept {
-  return std::fabs(EndMotion(live, hours).speed_kmh - EndMotion(cand, hours).speed_kmh);
+double SpeedDifferenceKmh(const Motion& live, const Motion& cand) noexcept {
+  return std::fabs(live.speed_kmh - cand.speed_kmh);
 }
 
-double HeadingDifferenceDeg(Segment live, Segment cand, double hours) noexcept {
+double HeadingDifferenceDeg(const Motion& a, const Motion& b) noexcept {
   constexpr double kStationaryKmh = 2.0;
-  const Motion a = EndMotion(live, hours), b = EndMotion(cand, hours);
   if (!(a.speed_kmh >= kStationaryKmh) || !(b.speed_kmh >= kStationaryKmh)) return kNaN;
   return std::fabs(geo::LonDifferenceDeg(a.heading_deg, b.heading_deg));
 }
 
-double SeasonDifferenceDays(std::int64_t a_utc, std::int64_t b_utc) noexcept {
-  // Calendar day of year (with the time of day), compared on a circle of the mean Gregorian year:
-  // exact to within 0.25 day whatever the leap years.
+double SpeedDifferenceKmh(Segment live, Segment cand, double hours) noexcept {
+  return SpeedDifferenceKmh(EndMotion(live, hours), EndMotion(cand, hours));
+}
+
+double HeadingDifferenceDeg(Segment live, Segment cand, double hours) noexcept {
+  return HeadingDifferenceDeg(EndMotion(live, hours), EndMotion(cand, hours));
+}
+
+double DayOfYear(std::int64_t utc) noexcept {
+  const data::CivilTime c = data::ToCivil(utc);
+  return static_cast<double>(utc - *data::UtcSeconds(c.year, 1, 1)) / 86400.0;
+}
+
+double DayOfYearDifference(double a_doy, double b_doy) noexcept {
+  // Compared on a circle of the mean Gregorian year: exact to within 0.25 day whatever the leap years.
   constexpr double kYearDays = 365.2425;
-  auto day_of_year = [](std::int64_t t) {
-    const data::CivilTime c = data::ToCivil(t);
-    const std::int64_t jan1 = *data::UtcSeconds(c.year, 1, 1);
-    return static_cast<double>(t - jan1) / 86400.0;
-  };
-  const double d = std::fabs(day_of_year(a_utc) - day_of_year(b_utc));
+  const double d = std::fabs(a_doy - b_doy);
   return std::min(d, std::fabs(kYearDays - d));
+}
+
+double SeasonDifferenceDays(std::int64_t a_utc, std::int64_t b_utc) noexcept {
+  return DayOfYearDifference(DayOfYear(a_utc), DayOfYear(b_utc));
 }
 
 }  // namespace taifeng::core

@@ -7,7 +7,10 @@
 //
 // Score = sum over terms of weight * term / scale (MatchOptions), lower is better; a term that
 // cannot be computed (unknown wind, stationary storm) costs `missing_term_cost` scale units.
-// Search: per candidate segment a rigorous lower bound on the score (chord distance of
+// Search: every 8 consecutive points of a storm lie in a spherical cap, so by the triangle
+// inequality on chords a block of 8 segment ends has a lower bound on its position term; storms are
+// visited in order of their best block, and a block (or storm) whose bound exceeds the K-th best
+// score so far is skipped whole. Then per candidate segment a rigorous lower bound on the score (chord distance of
 // precomputed unit vectors, which never exceeds the geodesic distance once scaled by 0.99, plus
 // the exact non-geometric terms) is compared with the K-th best exact score found so far; only
 // segments that could still enter the top K are scored exactly with PROJ geodesics. The result is
@@ -49,6 +52,9 @@ struct MatchOptions {
   // Further terms (rainfall, hazard issue) add a weight, a scale and a field in TermValues.
 
   bool prune = true;  // false: score every segment exactly (brute force, for tests and checks)
+  // Also compute the zero-weight geometric terms (TSAI, DTW…) for the returned analogs' breakdown
+  // (TermValues); otherwise they are NaN there. Costs ~0.5 ms per analog. The CLI turns it on.
+  bool explain_all_terms = false;
 };
 
 // Which archive storms and times may be candidates.
@@ -79,7 +85,7 @@ struct Analog {
 
 struct MatchResult {
   std::vector<Analog> analogs;      // best first
-  std::int64_t segments = 0;        // candidate segments considered
+  std::int64_t segments = 0;        // candidate segments examined (not skipped whole with their block)
   std::int64_t scored_exactly = 0;  // of which scored with the full geodesic terms
   std::vector<TrackPoint> live;     // the resampled live segment that was matched
 };
@@ -101,6 +107,16 @@ class MatchIndex {
   const std::vector<std::array<float, 3>>& unit() const { return unit_; }
   const std::vector<std::uint8_t>& continuous() const { return continuous_; }
   double max_wind_ms(std::size_t i) const { return max_wind_ms_[i]; }
+  // For each point: EndMotion over the 12 h ending there (NaN with < 2 earlier points in its piece).
+  const std::vector<Motion>& motion() const { return motion_; }
+  const std::vector<double>& day_of_year() const { return day_of_year_; }  // DayOfYear per point
+  // Spherical caps over blocks of kCapBlock consecutive points of a storm (blocks never span two
+  // storms): unit centre and chord radius. Point p of storm i is in block
+  // block_begin(i) + (p - begin(i)) / kCapBlock.
+  static constexpr std::size_t kCapBlock = 8;
+  std::size_t block_begin(std::size_t i) const { return block_begin_[i]; }
+  const std::array<float, 3>& cap_centre(std::size_t block) const { return cap_centre_[block]; }
+  double cap_radius(std::size_t block) const { return cap_radius_[block]; }
 
  private:
   std::shared_ptr<const data::Archive> archive_;
@@ -109,6 +125,11 @@ class MatchIndex {
   std::vector<std::array<float, 3>> unit_;
   std::vector<std::uint8_t> continuous_;
   std::vector<double> max_wind_ms_;
+  std::vector<Motion> motion_;
+  std::vector<double> day_of_year_;
+  std::vector<std::size_t> block_begin_;
+  std::vector<std::array<float, 3>> cap_centre_;
+  std::vector<double> cap_radius_;
 };
 
 // Resamples fixes to 00/06/12/18 UTC, interpolating position (along the shorter way round),
@@ -130,7 +151,8 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h);
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& options,
                   const MatchFilter& filter = {});
 
-// The exact score and its terms for one aligned pair (the definition used by Match).
+// The exact score and its terms for one aligned pair (the definition used by Match). Terms with
+// zero weight are NaN in `terms` unless options.explain_all_terms.
 double Score(Segment live, Segment cand, const MatchOptions& options, TermValues* terms = nullptr);
 
 }  // namespace taifeng::core

@@ -62,9 +62,16 @@ Motion EndMotion(Segment segment, double hours = 12.0) noexcept;
 // end motions. A storm that is stationary (< 2 km/h) has no heading: heading difference NaN.
 double SpeedDifferenceKmh(Segment live, Segment cand, double hours = 12.0) noexcept;
 double HeadingDifferenceDeg(Segment live, Segment cand, double hours = 12.0) noexcept;
+// The same from motions already computed with EndMotion.
+double SpeedDifferenceKmh(const Motion& live, const Motion& cand) noexcept;
+double HeadingDifferenceDeg(const Motion& live, const Motion& cand) noexcept;
 
 // Smallest difference between the days of year of two times, days in [0, 183] (Dec 31 and Jan 1
 // are 1 day apart).
 double SeasonDifferenceDays(std::int64_t a_utc, std::int64_t b_utc) noexcept;
+// The parts of SeasonDifferenceDays: the day of year of a time (days since 1 January 00 UTC,
+// fractional), and the circular difference of two such days.
+double DayOfYear(std::int64_t utc) noexcept;
+double DayOfYearDifference(double a_doy, double b_doy) noexcept;
 
 }  // namespace taifeng::core
