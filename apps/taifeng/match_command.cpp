@@ -134,7 +134,7 @@ void Run(const MatchArgs& a) {
     for (const auto& p : live) seg.push_back(PointJson(p));
     j["live"]["segment"] = seg;
     if (!note.empty()) j["note"] = note;
-    j["segments_considered"] = r.segments;
+    j["segments_examined"] = r.segments;
     j["segments_scored_exactly"] = r.scored_exactly;
     json analogs = json::array();
     int rank = 0;
@@ -159,7 +159,7 @@ void Run(const MatchArgs& a) {
             << data::FormatIsoUtc(live.back().time_utc) << " at " << Position(live.back()) << ", window "
             << options.window_h << " h\n";
   if (!note.empty()) std::cout << "Note: " << note << "\n";
-  std::cout << r.segments << " candidate segments, " << r.scored_exactly << " scored exactly\n\n";
+  std::cout << r.segments << " segments examined, " << r.scored_exactly << " scored exactly\n\n";
   std::vector<std::vector<std::string>> rows;
   int rank = 0;
   for (const auto& x : r.analogs) {
