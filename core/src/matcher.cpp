@@ -174,6 +174,24 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
       for (std::size_t j = b; j < e; ++j) radius = std::max(radius, Chord(index->unit_[j], centre));
       index->cap_centre_.push_back(centre);
       index->cap_radius_.push_back(radius * (1.0 + 1e-6) + 1e-6);  // float rounding margin
+      constexpr float kInf = std::numeric_limits<float>::infinity();
+      BlockRange range{kInf, -kInf, kInf, -kInf, kInf, -kInf};
+      for (std::size_t j = b; j < e; ++j) {
+        const TrackPoint& p = r.points[j - first];
+        // Rounded outwards so float storage never narrows the range.
+        if (!std::isnan(p.wind_ms)) {
+          range.wind_lo = std::min(range.wind_lo, std::nextafter(static_cast<float>(p.wind_ms), -kInf));
+          range.wind_hi = std::max(range.wind_hi, std::nextafter(static_cast<float>(p.wind_ms), kInf));
+        }
+        if (!std::isnan(p.pressure_hpa)) {
+          range.pressure_lo = std::min(range.pressure_lo, std::nextafter(static_cast<float>(p.pressure_hpa), -kInf));
+          range.pressure_hi = std::max(range.pressure_hi, std::nextafter(static_cast<float>(p.pressure_hpa), kInf));
+        }
+        const double doy = index->day_of_year_[j];
+        range.doy_lo = std::min(range.doy_lo, std::nextafter(static_cast<float>(doy), -kInf));
+        range.doy_hi = std::max(range.doy_hi, std::nextafter(static_cast<float>(doy), kInf));
+      }
+      index->block_range_.push_back(range);
     }
     index->points_.insert(index->points_.end(), r.points.begin(), r.points.end());
     index->continuous_.insert(index->continuous_.end(), r.continuous.begin(), r.continuous.end());
@@ -216,11 +234,12 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
 namespace {
 
 // The score with the end motions given (from the index for archive segments of >= 3 points).
+// `position_km`, when not null, is MeanSeparationKm(live, cand) already computed.
 double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Motion& cand_motion,
-                 const MatchOptions& o, TermValues* terms) {
+                 const MatchOptions& o, TermValues* terms, const double* position_km = nullptr) {
   TermValues t;
   const bool all = terms != nullptr && o.explain_all_terms;
-  t.position_km = (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : kNaN;
+  t.position_km = position_km ? *position_km : (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : kNaN;
   t.shape_km = (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : kNaN;
   t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : kNaN;
   t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : kNaN;
@@ -272,32 +291,60 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   }
   const auto& motion = index.motion();
   auto cand_motion = [&](std::size_t e, Segment cand) { return n >= 3 ? motion[e] : EndMotion(cand); };
-  const auto& doy = index.day_of_year();
-  const double live_doy = DayOfYear(live.back().time_utc);
   const std::size_t k = static_cast<std::size_t>(o.top_k);
 
   std::atomic<double> threshold{std::numeric_limits<double>::infinity()};
   std::atomic<std::int64_t> segments{0}, exact{0};
-  std::vector<Candidate> merged;
   std::mutex merge_mutex;
   std::exception_ptr failure;
-  // Lower bound of the position term for the segments ending in [e0, e0 + kCapBlock) of storm s:
-  // live point i meets candidate points in [e0 - n + 1 + i, e0 - n + kCapBlock + i], which lie in
-  // at most two point blocks; the chord to a point of a cap is at least chord-to-centre - radius.
+  const auto& doy = index.day_of_year();
+  const double live_doy = DayOfYear(live.back().time_utc);
+  // Lower bound of the score for the segments ending in [e0, e0 + kCapBlock) of storm s: live
+  // point i meets candidate points in [e0 - n + 1 + i, e0 - n + kCapBlock + i], which lie in at
+  // most two point blocks; the chord to a point of a cap is at least chord-to-centre - radius, and
+  // wind, pressure and season differences are at least the distance to the blocks' value ranges.
   auto end_block_bound = [&](std::size_t s, std::size_t e0) {
     const std::size_t b0 = index.begin(s), last = index.end(s) - 1;
-    double chord_lb = 0.0;
+    const double m = o.missing_term_cost;
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    double chord_lb = 0.0, wind_lb = kInf, pressure_lb = kInf;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t lo = e0 + i - (n - 1), hi = std::min(lo + kCapBlock - 1, last);
-      double best = std::numeric_limits<double>::infinity();
+      double best = kInf;
+      double wlo = kInf, whi = -kInf, plo = kInf, phi = -kInf;
       for (std::size_t blk = (lo - b0) / kCapBlock; blk <= (hi - b0) / kCapBlock; ++blk) {
         const std::size_t cap = index.block_begin(s) + blk;
         best = std::min(best, std::max(0.0, Chord(live_unit[i], index.cap_centre(cap)) - index.cap_radius(cap)));
+        const MatchIndex::BlockRange& r = index.block_range(cap);
+        wlo = std::min<double>(wlo, r.wind_lo), whi = std::max<double>(whi, r.wind_hi);
+        plo = std::min<double>(plo, r.pressure_lo), phi = std::max<double>(phi, r.pressure_hi);
       }
       chord_lb += best;
+      // Mean absolute differences over the known pairs are at least the smallest per-point bound.
+      auto gap = [](double x, double lo_v, double hi_v) {
+        if (std::isnan(x)) return 0.0;
+        if (lo_v > hi_v) return kInf;  // no known candidate value for this point: pair not counted
+        return std::max({0.0, lo_v - x, x - hi_v});
+      };
+      wind_lb = std::min(wind_lb, gap(live[i].wind_ms, wlo, whi));
+      pressure_lb = std::min(pressure_lb, gap(live[i].pressure_hpa, plo, phi));
     }
-    return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n), o.w_position,
-                o.scale_position_km, o.missing_term_cost);
+    // Season: the end points e0 .. e0 + kCapBlock - 1.
+    double dlo = kInf, dhi = -kInf;
+    const std::size_t end_hi = std::min(e0 + kCapBlock - 1, last);
+    for (std::size_t blk = (e0 - b0) / kCapBlock; blk <= (end_hi - b0) / kCapBlock; ++blk) {
+      const MatchIndex::BlockRange& r = index.block_range(index.block_begin(s) + blk);
+      dlo = std::min<double>(dlo, r.doy_lo), dhi = std::max<double>(dhi, r.doy_hi);
+    }
+    const double season_lb = (live_doy >= dlo && live_doy <= dhi)
+                                 ? 0.0
+                                 : std::min(DayOfYearDifference(live_doy, dlo), DayOfYearDifference(live_doy, dhi));
+    auto capped = [&](double lb, double w, double scale) {  // a missing term costs m
+      return w == 0.0 ? 0.0 : w * std::min(lb / scale, m);
+    };
+    return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n), o.w_position, o.scale_position_km, m) +
+           capped(wind_lb, o.w_wind, o.scale_wind_ms) + capped(pressure_lb, o.w_pressure, o.scale_pressure_hpa) +
+           Term(season_lb, o.w_season, o.scale_season_days, m);
   };
 
   // Storms that pass the filters, nearest (by their best block's bound) first.
@@ -328,11 +375,14 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   });
   const auto storms = static_cast<std::int64_t>(order.size());
 
+  // One shared top K (pushes are rare: only storms that beat the current K-th best), so every
+  // thread prunes against the true K-th best so far.
+  TopK shared(k);
+  std::mutex top_mutex;
 #pragma omp parallel
   {
-    TopK local(k);
     std::int64_t local_segments = 0, local_exact = 0;
-#pragma omp for schedule(dynamic, 16) nowait
+#pragma omp for schedule(dynamic, 4) nowait
     for (std::int64_t si = 0; si < storms; ++si) {
       try {
         const std::size_t s = order[static_cast<std::size_t>(si)].storm;
@@ -355,57 +405,68 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
           }
           ++local_segments;
           const Segment cand(&pts[e + 1 - n], n);
+          double position_km = kNaN;
+          const double* known_position = nullptr;
           if (o.prune) {
-            // Position: chord <= arc, scaled below the geodesic. Shape: by the triangle inequality
-            // at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
+            // Progressive bound: exact cheap terms, then geometric lower bounds, then the exact
+            // position term; stop as soon as the partial sum cannot beat what must be beaten
+            // (strictly worse than the K-th best, or no better than this storm's best so far).
+            auto hopeless = [&](double lb) { return lb > threshold.load(std::memory_order_relaxed) || lb >= best.score; };
+            const Motion cm = cand_motion(e, cand);
+            const double m = o.missing_term_cost;
+            double lb = Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
+                        Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
+                        Term(SpeedDifferenceKmh(live_motion, cm), o.w_speed, o.scale_speed_kmh, m) +
+                        Term(HeadingDifferenceDeg(live_motion, cm), o.w_heading, o.scale_heading_deg, m) +
+                        Term(DayOfYearDifference(live_doy, doy[e]), o.w_season, o.scale_season_days, m);
+            if (hopeless(lb)) continue;
+            // Position: chord <= arc, scaled below the geodesic.
             const std::size_t first = e + 1 - n;
-            double chord_sum = 0.0, shape_lb = 0.0;
-            for (std::size_t i = 0; i < n; ++i) {
-              chord_sum += Chord(unit[first + i], live_unit[i]);
-              if (i + 1 < n && o.w_shape != 0.0) {
+            double chord_sum = 0.0;
+            for (std::size_t i = 0; i < n; ++i) chord_sum += Chord(unit[first + i], live_unit[i]);
+            const double position_lb_term =
+                Term(kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n), o.w_position, o.scale_position_km, m);
+            if (hopeless(lb + position_lb_term)) continue;
+            // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
+            if (o.w_shape != 0.0) {
+              double shape_lb = 0.0;
+              for (std::size_t i = 0; i + 1 < n; ++i) {
                 const double c = Chord(unit[first + i], unit[e]);
                 const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
                 shape_lb += std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
               }
+              lb += Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m);
+              if (hopeless(lb + position_lb_term)) continue;
             }
-            const double position_lb = kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n);
-            const Motion cm = cand_motion(e, cand);
-            const double m = o.missing_term_cost;
-            const double lb = Term(position_lb, o.w_position, o.scale_position_km, m) +
-                              Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m) +
-                              Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
-                              Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
-                              Term(SpeedDifferenceKmh(live_motion, cm), o.w_speed, o.scale_speed_kmh, m) +
-                              Term(HeadingDifferenceDeg(live_motion, cm), o.w_heading, o.scale_heading_deg, m) +
-                              Term(DayOfYearDifference(live_doy, doy[e]), o.w_season, o.scale_season_days, m);
-            // Strictly worse than what must be beaten: cannot enter the top K, nor improve this storm.
-            if (lb > threshold.load(std::memory_order_relaxed) || lb >= best.score) continue;
+            if (o.w_position != 0.0) {
+              position_km = MeanSeparationKm(live_seg, cand);
+              known_position = &position_km;
+              if (hopeless(lb + Term(position_km, o.w_position, o.scale_position_km, m))) continue;
+            }
           }
           ++local_exact;
-          const double score = ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr);
+          const double score = ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr, known_position);
           if (score < best.score) {
             best.score = score;
             best.end = e;
           }
         }
-        if (std::isfinite(best.score)) {
-          local.Push(best);
-          AtomicMin(threshold, local.Threshold());
+        if (std::isfinite(best.score) && !(best.score > threshold.load(std::memory_order_relaxed))) {
+          std::lock_guard<std::mutex> lock(top_mutex);
+          shared.Push(best);
+          AtomicMin(threshold, shared.Threshold());
         }
       } catch (...) {
         std::lock_guard<std::mutex> lock(merge_mutex);
         if (!failure) failure = std::current_exception();
       }
     }
-    std::lock_guard<std::mutex> lock(merge_mutex);
-    merged.insert(merged.end(), local.items().begin(), local.items().end());
     segments += local_segments;
     exact += local_exact;
   }
   if (failure) std::rethrow_exception(failure);
 
-  std::sort(merged.begin(), merged.end(), Better);
-  if (merged.size() > k) merged.resize(k);
+  std::vector<Candidate> merged = shared.items();
   MatchResult result;
   result.segments = segments.load();
   result.scored_exactly = exact.load();

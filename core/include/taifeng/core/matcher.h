@@ -117,6 +117,12 @@ class MatchIndex {
   std::size_t block_begin(std::size_t i) const { return block_begin_[i]; }
   const std::array<float, 3>& cap_centre(std::size_t block) const { return cap_centre_[block]; }
   double cap_radius(std::size_t block) const { return cap_radius_[block]; }
+  // Per block: the range of the points' 10-min wind, pressure and day of year (NaN ignored; an
+  // empty range has lo > hi).
+  struct BlockRange {
+    float wind_lo, wind_hi, pressure_lo, pressure_hi, doy_lo, doy_hi;
+  };
+  const BlockRange& block_range(std::size_t block) const { return block_range_[block]; }
 
  private:
   std::shared_ptr<const data::Archive> archive_;
@@ -130,6 +136,7 @@ class MatchIndex {
   std::vector<std::size_t> block_begin_;
   std::vector<std::array<float, 3>> cap_centre_;
   std::vector<double> cap_radius_;
+  std::vector<BlockRange> block_range_;
 };
 
 // Resamples fixes to 00/06/12/18 UTC, interpolating position (along the shorter way round),
