@@ -234,13 +234,14 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
 namespace {
 
 // The score with the end motions given (from the index for archive segments of >= 3 points).
-// `position_km`, when not null, is MeanSeparationKm(live, cand) already computed.
+// `position_km` / `shape_km`, when not null, are MeanSeparationKm / ShapeSeparationKm already computed.
 double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Motion& cand_motion,
-                 const MatchOptions& o, TermValues* terms, const double* position_km = nullptr) {
+                 const MatchOptions& o, TermValues* terms, const double* position_km = nullptr,
+                 const double* shape_km = nullptr) {
   TermValues t;
   const bool all = terms != nullptr && o.explain_all_terms;
   t.position_km = position_km ? *position_km : (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : kNaN;
-  t.shape_km = (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : kNaN;
+  t.shape_km = shape_km ? *shape_km : (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : kNaN;
   t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : kNaN;
   t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : kNaN;
   t.wind_ms = WindDifferenceMs(live, cand);
@@ -352,9 +353,16 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
     double bound;
     std::size_t storm;
   };
-  std::vector<Visit> order;
-  order.reserve(index.storm_count());
-  for (std::size_t s = 0; s < index.storm_count(); ++s) {
+  // Bounds of every block of segment ends, kept for the search: storm s's k-th end block is at
+  // block_bounds[index.block_begin(s) + k] (a storm has at least as many point blocks as end blocks).
+  const std::size_t total_blocks = index.storm_count() == 0 ? 0 : index.block_begin(index.storm_count() - 1) +
+      (index.end(index.storm_count() - 1) - index.begin(index.storm_count() - 1) + kCapBlock - 1) / kCapBlock;
+  std::vector<double> block_bounds(o.prune ? total_blocks : 0, 0.0);
+  std::vector<Visit> candidates(index.storm_count(), Visit{std::numeric_limits<double>::quiet_NaN(), 0});
+  const auto all_storms = static_cast<std::int64_t>(index.storm_count());
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t si = 0; si < all_storms; ++si) {
+    const auto s = static_cast<std::size_t>(si);
     if (index.end(s) - index.begin(s) < n) continue;
     if (filter.first_season && archive.season[s] < filter.first_season) continue;
     if (filter.last_season && archive.season[s] > filter.last_season) continue;
@@ -364,11 +372,19 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
     double bound = 0.0;
     if (o.prune) {
       bound = std::numeric_limits<double>::infinity();
-      for (std::size_t e0 = index.begin(s) + n - 1; e0 < index.end(s); e0 += kCapBlock) {
-        bound = std::min(bound, end_block_bound(s, e0));
+      std::size_t k = 0;
+      for (std::size_t e0 = index.begin(s) + n - 1; e0 < index.end(s); e0 += kCapBlock, ++k) {
+        const double b = end_block_bound(s, e0);
+        block_bounds[index.block_begin(s) + k] = b;
+        bound = std::min(bound, b);
       }
     }
-    order.push_back({bound, s});
+    candidates[s] = {bound, s};
+  }
+  std::vector<Visit> order;
+  order.reserve(index.storm_count());
+  for (const Visit& v : candidates) {
+    if (!std::isnan(v.bound)) order.push_back(v);
   }
   std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) {
     return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm;
@@ -394,7 +410,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
         for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
           run = cont[e] ? run + 1 : 1;
           if (o.prune && e >= index.begin(s) + n - 1 && (e - (index.begin(s) + n - 1)) % kCapBlock == 0) {
-            block_bound = end_block_bound(s, e);
+            block_bound = block_bounds[index.block_begin(s) + (e - (index.begin(s) + n - 1)) / kCapBlock];
           }
           if (run < n) continue;
           if (o.prune && (block_bound > threshold.load(std::memory_order_relaxed) || block_bound >= best.score)) continue;
@@ -405,8 +421,9 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
           }
           ++local_segments;
           const Segment cand(&pts[e + 1 - n], n);
-          double position_km = kNaN;
+          double position_km = kNaN, shape_km = kNaN;
           const double* known_position = nullptr;
+          const double* known_shape = nullptr;
           if (o.prune) {
             // Progressive bound: exact cheap terms, then geometric lower bounds, then the exact
             // position term; stop as soon as the partial sum cannot beat what must be beaten
@@ -428,24 +445,48 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
                 Term(kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n), o.w_position, o.scale_position_km, m);
             if (hopeless(lb + position_lb_term)) continue;
             // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
-            if (o.w_shape != 0.0) {
-              double shape_lb = 0.0;
+            double shape_point_lb[64];
+            double shape_lb = 0.0;
+            const bool shape_bounded = o.w_shape != 0.0 && n <= 64;
+            if (shape_bounded) {
               for (std::size_t i = 0; i + 1 < n; ++i) {
                 const double c = Chord(unit[first + i], unit[e]);
                 const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
-                shape_lb += std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
+                shape_point_lb[i] = std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
+                shape_lb += shape_point_lb[i];
               }
-              lb += Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m);
-              if (hopeless(lb + position_lb_term)) continue;
+              if (hopeless(lb + position_lb_term + Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m))) continue;
             }
+            double position_term = position_lb_term;
             if (o.w_position != 0.0) {
               position_km = MeanSeparationKm(live_seg, cand);
               known_position = &position_km;
-              if (hopeless(lb + Term(position_km, o.w_position, o.scale_position_km, m))) continue;
+              position_term = Term(position_km, o.w_position, o.scale_position_km, m);
+              if (hopeless(lb + position_term + (shape_bounded ? Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m) : 0.0))) continue;
+            }
+            if (shape_bounded) {
+              // Exact shape distances point by point (summed in ShapeSeparationKm's order), the
+              // rest still bounded; stop once hopeless.
+              double exact_sum = 0.0, rest_lb = shape_lb;
+              bool gave_up = false;
+              for (std::size_t i = 0; i + 1 < n; ++i) {
+                exact_sum += ShapeDistanceKm(live_seg, cand, i);
+                rest_lb -= shape_point_lb[i];
+                if (i + 2 < n &&
+                    hopeless(lb + position_term +
+                             Term((exact_sum + std::max(rest_lb, 0.0)) / static_cast<double>(n), o.w_shape, o.scale_shape_km, m))) {
+                  gave_up = true;
+                  break;
+                }
+              }
+              if (gave_up) continue;
+              shape_km = exact_sum / static_cast<double>(n);
+              known_shape = &shape_km;
             }
           }
           ++local_exact;
-          const double score = ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr, known_position);
+          const double score =
+              ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr, known_position, known_shape);
           if (score < best.score) {
             best.score = score;
             best.end = e;

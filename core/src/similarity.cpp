@@ -89,16 +89,18 @@ double MeanSeparationKm(Segment live, Segment cand) noexcept {
   return sum / static_cast<double>(live.size());
 }
 
-double ShapeSeparationKm(Segment live, Segment cand) noexcept {
-  if (!Aligned(live, cand)) return kNaN;
+double ShapeDistanceKm(Segment live, Segment cand, std::size_t i) noexcept {
   const TrackPoint& anchor = cand.back();
   const TrackPoint& target = live.back();
+  const geo::GeodesicLine from_end = geo::Inverse(anchor.lat_deg, anchor.lon_deg, cand[i].lat_deg, cand[i].lon_deg);
+  const geo::LatLon moved = geo::Direct(target.lat_deg, target.lon_deg, from_end.azimuth1_deg, from_end.distance_km);
+  return geo::DistanceKm(live[i].lat_deg, live[i].lon_deg, moved.lat_deg, moved.lon_deg);
+}
+
+double ShapeSeparationKm(Segment live, Segment cand) noexcept {
+  if (!Aligned(live, cand)) return kNaN;
   double sum = 0.0;
-  for (std::size_t i = 0; i + 1 < cand.size(); ++i) {
-    const geo::GeodesicLine from_end = geo::Inverse(anchor.lat_deg, anchor.lon_deg, cand[i].lat_deg, cand[i].lon_deg);
-    const geo::LatLon moved = geo::Direct(target.lat_deg, target.lon_deg, from_end.azimuth1_deg, from_end.distance_km);
-    sum += geo::DistanceKm(live[i].lat_deg, live[i].lon_deg, moved.lat_deg, moved.lon_deg);
-  }
+  for (std::size_t i = 0; i + 1 < cand.size(); ++i) sum += ShapeDistanceKm(live, cand, i);
   return sum / static_cast<double>(live.size());  // the last pair contributes 0
 }
 

@@ -31,6 +31,9 @@ double MeanSeparationKm(Segment live, Segment cand) noexcept;
 // point (each candidate point keeps its geodesic distance and azimuth from the candidate's last
 // point), then MeanSeparationKm is taken. Storms that moved alike anywhere score near 0. km.
 double ShapeSeparationKm(Segment live, Segment cand) noexcept;
+// The i-th summand of ShapeSeparationKm (i < size - 1): the distance between live point i and
+// candidate point i moved. ShapeSeparationKm = (sum over i in order) / size.
+double ShapeDistanceKm(Segment live, Segment cand, std::size_t i) noexcept;
 
 // Track similarity area index (after Ren et al. 2018, "A dynamical-statistical-analog ensemble
 // forecast model ... TSAI"): the area enclosed between the two tracks and the segments joining
