@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "taifeng/core/synthetic.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/quality.h"
@@ -116,6 +117,7 @@ json Summary(const data::Archive& a) {
                        {"citation", std::string(data::AgencyCitation(k.first))}});
   }
   j["sources"] = sources;
+  if (!a.synthetic.empty()) j["synthetic"] = a.synthetic;
   return j;
 }
 
@@ -135,6 +137,7 @@ void PrintSummary(const json& j, const std::string& path) {
               << s["files"].get<int>() << " files, " << s["records"].get<std::int64_t>() << " records\n"
               << "      " << s["citation"].get<std::string>() << "\n";
   }
+  if (j.contains("synthetic")) std::cout << "  SYNTHETIC:     " << j["synthetic"].get<std::string>() << "\n";
 }
 
 // Imports, reports quality, merges into `storms` (later wins by id), writes atomically.
@@ -320,6 +323,47 @@ void RegisterArchiveCommands(CLI::App& app) {
       std::vector<data::SourceInfo> sources;
       for (const auto& s : existing.sources) sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
       ImportAndWrite(*args, data::ToStorms(existing), std::move(sources), *file);
+    });
+  }
+  {
+    struct SynthArgs {
+      std::string from, out;
+      std::size_t storms = 0;
+      std::uint64_t seed = 1;
+      bool json = false;
+    };
+    auto args = std::make_shared<SynthArgs>();
+    CLI::App* cmd = archive->add_subcommand(
+        "synth", "Make a synthetic archive: historical tracks perturbed by a correlated random walk (CLIMADA-like)");
+    cmd->add_option("--from", args->from, "archive whose storms are the parents")->required();
+    cmd->add_option("--storms", args->storms, "number of synthetic storms")->required()->check(CLI::Range(1, 100000000));
+    cmd->add_option("--seed", args->seed, "random seed (same seed, same archive)")->capture_default_str();
+    cmd->add_option("--out", args->out, "synthetic archive to write")->required();
+    cmd->add_flag("--json", args->json, "print the summary as JSON");
+    cmd->callback([args] {
+      const data::Archive parents = data::LoadArchive(args->from);
+      core::SyntheticOptions options;
+      options.seed = args->seed;
+      const std::vector<data::Storm> storms = core::SynthesizeStorms(data::ToStorms(parents), args->storms, options);
+      if (storms.empty()) throw Error(ErrorCode::kInvalidArgument, args->from + ": no storm with 2 or more fixes to perturb");
+      data::SourceInfo source{std::filesystem::path(args->from).filename().string(), "synthetic", "SYNTHETIC",
+                              static_cast<std::int64_t>(storms.size()), 0};
+      for (const auto& s : storms) source.records += static_cast<std::int64_t>(s.fixes.size());
+      data::Archive archive = data::ToArchive(storms, {source});
+      archive.synthetic = "SYNTHETIC tracks, not observations: " + std::to_string(storms.size()) +
+                          " random-walk perturbations of the storms of " + source.file + ", seed " +
+                          std::to_string(args->seed) + " (Taifeng core/synthetic.h; after CLIMADA, Aznar-Siguan & Bresch 2019)";
+      Progress progress(!args->json);
+      data::WriteOptions write;
+      write.progress = [&](double f) { progress.Update("writing " + args->out, static_cast<std::size_t>(f * 100), 100); };
+      data::WriteArchive(args->out, archive, write);
+      progress.Done();
+      const json j = Summary(archive);
+      if (args->json) {
+        std::cout << j.dump(2) << '\n';
+      } else {
+        PrintSummary(j, args->out);
+      }
     });
   }
   {

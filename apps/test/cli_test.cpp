@@ -215,6 +215,25 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
   EXPECT_EQ(Shell(Cli() + " match --archive " + *archive_ + " --track x.dat --at yesterday").status, 64);
 }
 
+TEST_F(CliTest, SynthMakesAMarkedSyntheticArchive) {
+  const std::string out = (*dir_ / "synthetic.h5").string();
+  CommandResult r = Shell(Cli() + " archive synth --from " + *archive_ + " --storms 5000 --seed 3 --out " + out + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["storms"], 5000);
+  EXPECT_EQ(j["storms_by_agency"]["SYNTHETIC"], 5000);
+  EXPECT_NE(j["synthetic"].get<std::string>().find("SYNTHETIC tracks, not observations"), std::string::npos);
+  const taifeng::data::Archive a = taifeng::data::LoadArchive(out);
+  EXPECT_EQ(a.storm_count(), 5000u);
+  EXPECT_FALSE(a.synthetic.empty());
+  EXPECT_EQ(a.source_format[0], "synthetic");
+  EXPECT_EQ(a.source_file[0], "CMA:1949-0001");  // its parent
+  CommandResult m = Shell(Cli() + " match --archive " + out + " --track " + Samples() +
+                              "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --json --top 3", false);
+  ASSERT_EQ(m.status, 0) << m.out;
+  EXPECT_EQ(json::parse(m.out)["analogs"][0]["agency"], "SYNTHETIC");
+}
+
 // The archive read by h5py (Debian python3-h5py), a reader we did not write.
 TEST_F(CliTest, H5pyReadsTheSameCountsAndValues) {
   const std::string python = TAIFENG_PYTHON;

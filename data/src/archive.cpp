@@ -252,6 +252,7 @@ void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& op
       std::vector<std::string> hko;
       for (int i = 0; !HkoGradeCode(i).empty(); ++i) hko.emplace_back(HkoGradeCode(i));
       WriteStringAttr(root, "grade_codes_hko", JoinCodes(hko));
+      if (!a.synthetic.empty()) WriteStringAttr(root, "synthetic", a.synthetic);
       WriteStringAttr(root, "Conventions", "Taifeng archive; columnar 1-D datasets, storms contiguous in /fixes");
 
       Handle storms = CreateGroup(root, "storms");
@@ -351,6 +352,7 @@ Archive LoadArchive(const fs::path& path) {
   try {
     a.created_utc = h5::ReadStringAttribute(root, "created_utc");
     a.software_version = h5::ReadStringAttribute(root, "software_version");
+    if (h5::HasAttribute(root, "synthetic")) a.synthetic = h5::ReadStringAttribute(root, "synthetic");
     Handle storms = h5::OpenGroup(root, "storms");
     const hid_t s = storms.get();
     a.id = h5::ReadStrings(h5::OpenDataset(s, "id").get());

@@ -2,7 +2,7 @@
 //
 // Layout (schema "taifeng-archive", version kSchemaVersion; README "Archive layout"):
 //   /            attrs schema, schema_version, created_utc, software_version, sources (JSON),
-//                grade_codes_atcf, grade_codes_hko
+//                grade_codes_atcf, grade_codes_hko, and synthetic (only in synthetic archives)
 //   /storms/     1-D, one row per storm: id, agency, name, basin, intl_number, agency_number,
 //                source_format, source_file (UTF-8 strings); season, first_fix, fix_count
 //                (int32/int64); secondary_centre, end_flag, wind_averaging_min (int8)
@@ -47,6 +47,8 @@ struct Archive {
   std::string created_utc;
   std::string software_version;
   std::vector<ArchiveSource> sources;
+  // Non-empty for a synthetic archive: how it was made (root attribute "synthetic").
+  std::string synthetic;
 
   // storms
   std::vector<std::string> id, agency, name, basin, intl_number, agency_number, source_format, source_file;
