@@ -341,19 +341,34 @@ void RegisterArchiveCommands(CLI::App& app) {
     cmd->add_option("--out", args->out, "synthetic archive to write")->required();
     cmd->add_flag("--json", args->json, "print the summary as JSON");
     cmd->callback([args] {
-      const data::Archive parents = data::LoadArchive(args->from);
-      core::SyntheticOptions options;
-      options.seed = args->seed;
-      const std::vector<data::Storm> storms = core::SynthesizeStorms(data::ToStorms(parents), args->storms, options);
-      if (storms.empty()) throw Error(ErrorCode::kInvalidArgument, args->from + ": no storm with 2 or more fixes to perturb");
+      const std::vector<data::Storm> parents = data::ToStorms(data::LoadArchive(args->from));
       data::SourceInfo source{std::filesystem::path(args->from).filename().string(), "synthetic", "SYNTHETIC",
-                              static_cast<std::int64_t>(storms.size()), 0};
-      for (const auto& s : storms) source.records += static_cast<std::int64_t>(s.fixes.size());
-      data::Archive archive = data::ToArchive(storms, {source});
-      archive.synthetic = "SYNTHETIC tracks, not observations: " + std::to_string(storms.size()) +
+                              static_cast<std::int64_t>(args->storms), 0};
+      data::Archive archive = data::ToArchive({}, {});
+      Progress progress(!args->json);
+      // In batches, so memory holds the archive once, not also as a vector of storms.
+      constexpr std::size_t kBatch = 10000;
+      std::size_t made = 0;
+      for (std::size_t first = 0; first < args->storms; first += kBatch) {
+        progress.Update("synthesizing", first, args->storms);
+        core::SyntheticOptions options;
+        options.seed = args->seed;
+        options.first_index = first;
+        const auto batch = core::SynthesizeStorms(parents, std::min(kBatch, args->storms - first), options);
+        if (batch.empty()) throw Error(ErrorCode::kInvalidArgument, args->from + ": no storm with 2 or more fixes to perturb");
+        if (first == 0) {
+          std::size_t fixes = 0;
+          for (const auto& s : batch) fixes += s.fixes.size();
+          data::Reserve(archive, args->storms, fixes * (args->storms / batch.size()) + fixes);
+        }
+        data::AppendStorms(archive, batch);
+        made += batch.size();
+      }
+      source.records = static_cast<std::int64_t>(archive.fix_count_total());
+      archive.sources = {{source.file, source.format, source.agency, source.storms, source.records}};
+      archive.synthetic = "SYNTHETIC tracks, not observations: " + std::to_string(made) +
                           " random-walk perturbations of the storms of " + source.file + ", seed " +
                           std::to_string(args->seed) + " (Taifeng core/synthetic.h; after CLIMADA, Aznar-Siguan & Bresch 2019)";
-      Progress progress(!args->json);
       data::WriteOptions write;
       write.progress = [&](double f) { progress.Update("writing " + args->out, static_cast<std::size_t>(f * 100), 100); };
       data::WriteArchive(args->out, archive, write);

@@ -137,30 +137,59 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
   auto index = std::shared_ptr<MatchIndex>(new MatchIndex());
   index->archive_ = std::move(archive);
   const data::Archive& a = *index->archive_;
-  index->storm_begin_.reserve(a.storm_count());
-  index->max_wind_ms_.reserve(a.storm_count());
-  for (std::size_t i = 0; i < a.storm_count(); ++i) {
+  const std::size_t storms = a.storm_count();
+  const auto storms_i = static_cast<std::int64_t>(storms);
+  auto resample = [&](std::size_t i) {
     const data::Storm storm = a.StormAt(i);
-    Resampled r = ResampleSixHourly(storm.fixes, storm.wind_averaging);
-    index->storm_begin_.push_back(index->points_.size());
+    return ResampleSixHourly(storm.fixes, storm.wind_averaging);
+  };
+  // Pass 1: sizes, so every array is allocated once at its final size (no transient copy).
+  std::vector<std::size_t> count(storms);
+#pragma omp parallel for schedule(dynamic, 256)
+  for (std::int64_t si = 0; si < storms_i; ++si) count[static_cast<std::size_t>(si)] = resample(static_cast<std::size_t>(si)).points.size();
+  index->storm_begin_.resize(storms);
+  index->block_begin_.resize(storms);
+  std::size_t points = 0, blocks = 0;
+  for (std::size_t i = 0; i < storms; ++i) {
+    index->storm_begin_[i] = points;
+    index->block_begin_[i] = blocks;
+    points += count[i];
+    blocks += (count[i] + kCapBlock - 1) / kCapBlock;
+  }
+  index->points_.resize(points);
+  index->unit_.resize(points);
+  index->continuous_.resize(points);
+  index->motion_.resize(points);
+  index->day_of_year_.resize(points);
+  index->max_wind_ms_.resize(storms);
+  index->cap_centre_.resize(blocks);
+  index->cap_radius_.resize(blocks);
+  index->block_range_.resize(blocks);
+  // Pass 2: fill each storm's slice.
+#pragma omp parallel for schedule(dynamic, 256)
+  for (std::int64_t si = 0; si < storms_i; ++si) {
+    const auto i = static_cast<std::size_t>(si);
+    const Resampled r = resample(i);
+    const std::size_t first = index->storm_begin_[i];
     double max_wind = 0.0;
-    for (const TrackPoint& p : r.points) {
-      if (p.wind_ms > max_wind) max_wind = p.wind_ms;
-      index->unit_.push_back(UnitVector(p.lat_deg, p.lon_deg));
-    }
-    index->max_wind_ms_.push_back(max_wind);
     int run = 0;
     for (std::size_t j = 0; j < r.points.size(); ++j) {
+      const TrackPoint& p = r.points[j];
+      if (p.wind_ms > max_wind) max_wind = p.wind_ms;
       run = r.continuous[j] ? run + 1 : 1;
+      index->points_[first + j] = p;
+      index->continuous_[first + j] = r.continuous[j];
+      index->unit_[first + j] = UnitVector(p.lat_deg, p.lon_deg);
       // The same call Score makes on a segment of >= 3 points ending here, so values are identical.
-      index->motion_.push_back(run >= 3 ? EndMotion(Segment(&r.points[j - 2], 3)) : Motion{kNaN, kNaN});
-      index->day_of_year_.push_back(DayOfYear(r.points[j].time_utc));
+      index->motion_[first + j] = run >= 3 ? EndMotion(Segment(&r.points[j - 2], 3)) : Motion{kNaN, kNaN};
+      index->day_of_year_[first + j] = DayOfYear(p.time_utc);
     }
-    // Caps over blocks of kCapBlock points: centre = normalised mean, radius = largest chord.
-    const std::size_t first = index->storm_begin_.back();
-    index->block_begin_.push_back(index->cap_centre_.size());
-    for (std::size_t b = first; b < index->unit_.size(); b += kCapBlock) {
-      const std::size_t e = std::min(b + kCapBlock, index->unit_.size());
+    index->max_wind_ms_[i] = max_wind;
+    // Caps over blocks of kCapBlock points: centre = normalised mean, radius = largest chord; and
+    // the blocks' value ranges, rounded outwards so float storage never narrows them.
+    std::size_t blk = index->block_begin_[i];
+    for (std::size_t b = first; b < first + r.points.size(); b += kCapBlock, ++blk) {
+      const std::size_t e = std::min(b + kCapBlock, first + r.points.size());
       double cx = 0, cy = 0, cz = 0;
       for (std::size_t j = b; j < e; ++j) {
         cx += index->unit_[j][0];
@@ -172,13 +201,12 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
       if (norm > 1e-9) centre = {static_cast<float>(cx / norm), static_cast<float>(cy / norm), static_cast<float>(cz / norm)};
       double radius = 0.0;
       for (std::size_t j = b; j < e; ++j) radius = std::max(radius, Chord(index->unit_[j], centre));
-      index->cap_centre_.push_back(centre);
-      index->cap_radius_.push_back(radius * (1.0 + 1e-6) + 1e-6);  // float rounding margin
+      index->cap_centre_[blk] = centre;
+      index->cap_radius_[blk] = radius * (1.0 + 1e-6) + 1e-6;
       constexpr float kInf = std::numeric_limits<float>::infinity();
       BlockRange range{kInf, -kInf, kInf, -kInf, kInf, -kInf};
       for (std::size_t j = b; j < e; ++j) {
-        const TrackPoint& p = r.points[j - first];
-        // Rounded outwards so float storage never narrows the range.
+        const TrackPoint& p = index->points_[j];
         if (!std::isnan(p.wind_ms)) {
           range.wind_lo = std::min(range.wind_lo, std::nextafter(static_cast<float>(p.wind_ms), -kInf));
           range.wind_hi = std::max(range.wind_hi, std::nextafter(static_cast<float>(p.wind_ms), kInf));
@@ -187,14 +215,12 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
           range.pressure_lo = std::min(range.pressure_lo, std::nextafter(static_cast<float>(p.pressure_hpa), -kInf));
           range.pressure_hi = std::max(range.pressure_hi, std::nextafter(static_cast<float>(p.pressure_hpa), kInf));
         }
-        const double doy = index->day_of_year_[j];
-        range.doy_lo = std::min(range.doy_lo, std::nextafter(static_cast<float>(doy), -kInf));
-        range.doy_hi = std::max(range.doy_hi, std::nextafter(static_cast<float>(doy), kInf));
+        const auto doy = static_cast<float>(index->day_of_year_[j]);
+        range.doy_lo = std::min(range.doy_lo, std::nextafter(doy, -kInf));
+        range.doy_hi = std::max(range.doy_hi, std::nextafter(doy, kInf));
       }
-      index->block_range_.push_back(range);
+      index->block_range_[blk] = range;
     }
-    index->points_.insert(index->points_.end(), r.points.begin(), r.points.end());
-    index->continuous_.insert(index->continuous_.end(), r.continuous.begin(), r.continuous.end());
   }
   return index;
 }

@@ -18,7 +18,7 @@ std::vector<data::Storm> SynthesizeStorms(const std::vector<data::Storm>& parent
   std::vector<data::Storm> out;
   if (usable.empty()) return out;
   out.reserve(count);
-  for (std::size_t n = 0; n < count; ++n) {
+  for (std::size_t n = o.first_index; n < o.first_index + count; ++n) {
     const data::Storm& parent = *usable[n % usable.size()];
     std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + n);
     std::uniform_real_distribution<double> shift(-o.max_start_shift_deg, o.max_start_shift_deg);

@@ -189,13 +189,31 @@ Archive ToArchive(const std::vector<Storm>& storms, const std::vector<SourceInfo
   a.created_utc = FormatIsoUtc(std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch()).count());
   for (const auto& s : sources) a.sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
-  std::size_t total = 0;
-  for (const Storm& s : storms) total += s.fixes.size();
-  a.time_utc.reserve(total);
-  for (auto* v : {&a.lat_deg, &a.lon_deg, &a.wind_ms, &a.pressure_hpa, &a.rmw_km, &a.mean_wind_ms}) v->reserve(total);
-  a.wind_radii_km.reserve(total * 12);
-  for (std::size_t i = 0; i < storms.size(); ++i) {
-    const Storm& s = storms[i];
+  AppendStorms(a, storms);
+  return a;
+}
+
+void Reserve(Archive& a, std::size_t storms, std::size_t fixes) {
+  for (auto* v : {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format, &a.source_file}) {
+    v->reserve(storms);
+  }
+  a.season.reserve(storms), a.first_fix.reserve(storms), a.fix_count.reserve(storms);
+  a.secondary_centre.reserve(storms), a.end_flag.reserve(storms), a.wind_averaging_min.reserve(storms);
+  a.time_utc.reserve(fixes);
+  for (auto* v : {&a.lat_deg, &a.lon_deg, &a.wind_ms, &a.pressure_hpa, &a.rmw_km, &a.mean_wind_ms}) v->reserve(fixes);
+  a.grade.reserve(fixes), a.category.reserve(fixes), a.flags.reserve(fixes), a.storm.reserve(fixes);
+  a.wind_radii_km.reserve(fixes * 12);
+}
+
+void AppendStorms(Archive& a, const std::vector<Storm>& storms) {
+  std::size_t fixes = a.time_utc.size();
+  for (const Storm& s : storms) fixes += s.fixes.size();
+  if (a.time_utc.capacity() < fixes) {  // grow geometrically when the caller did not Reserve
+    Reserve(a, std::max(a.id.size() + storms.size(), a.id.capacity() * 3 / 2),
+            std::max(fixes, a.time_utc.capacity() * 3 / 2));
+  }
+  for (const Storm& s : storms) {
+    const auto i = static_cast<std::int32_t>(a.id.size());
     a.id.push_back(s.id);
     a.agency.push_back(s.agency);
     a.name.push_back(s.name);
@@ -221,11 +239,24 @@ Archive ToArchive(const std::vector<Storm>& storms, const std::vector<SourceInfo
       a.grade.push_back(f.grade);
       a.category.push_back(static_cast<std::int8_t>(f.category));
       a.flags.push_back(f.flags);
-      a.storm.push_back(static_cast<std::int32_t>(i));
+      a.storm.push_back(i);
       for (const auto& threshold : f.radii_km) a.wind_radii_km.insert(a.wind_radii_km.end(), threshold.begin(), threshold.end());
     }
   }
-  return a;
+}
+
+std::size_t MemoryBytes(const Archive& a) {
+  std::size_t bytes = 0;
+  auto add = [&](const auto& v) { bytes += v.size() * sizeof(v[0]); };
+  for (const auto* strings : {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format,
+                              &a.source_file}) {
+    add(*strings);
+    for (const auto& s : *strings) bytes += s.size() > 15 ? s.capacity() : 0;  // beyond the small-string buffer
+  }
+  add(a.season), add(a.first_fix), add(a.fix_count), add(a.secondary_centre), add(a.end_flag), add(a.wind_averaging_min);
+  add(a.time_utc), add(a.lat_deg), add(a.lon_deg), add(a.wind_ms), add(a.pressure_hpa), add(a.rmw_km), add(a.mean_wind_ms);
+  add(a.grade), add(a.category), add(a.flags), add(a.storm), add(a.wind_radii_km);
+  return bytes;
 }
 
 void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& options) {

@@ -26,6 +26,7 @@ namespace taifeng::core {
 
 struct SyntheticOptions {
   std::uint64_t seed = 1;
+  std::size_t first_index = 0;    // storm numbers start here (to make a large set in batches)
   double max_start_shift_deg = 0.75;
   double rho = 0.8;               // step-to-step autocorrelation of the perturbations
   double sigma_angle_deg = 3.0;   // per-step heading innovation
@@ -33,7 +34,9 @@ struct SyntheticOptions {
   double sigma_intensity = 0.02;  // per-step relative intensity innovation
 };
 
-// `count` synthetic storms from the parents, parent i % parents.size() for storm i. Parents with
+// `count` synthetic storms from the parents: storm i (numbered from options.first_index) is a
+// perturbation of usable parent i % (number of usable parents), with its own random stream, so a set
+// made in batches equals the set made at once. Parents with
 // fewer than 2 fixes are skipped over. Returns an empty vector if no parent is usable.
 std::vector<data::Storm> SynthesizeStorms(const std::vector<data::Storm>& parents, std::size_t count,
                                           const SyntheticOptions& options = {});

@@ -78,6 +78,14 @@ struct Archive {
 // Builds the in-memory arrays from storms (the order is kept).
 Archive ToArchive(const std::vector<Storm>& storms, const std::vector<SourceInfo>& sources);
 
+// Appends storms to the arrays (for archives built in batches, e.g. large synthetic ones). Call
+// Reserve first with the final totals when they are known, so the arrays are allocated once.
+void AppendStorms(Archive& archive, const std::vector<Storm>& storms);
+void Reserve(Archive& archive, std::size_t storms, std::size_t fixes);
+
+// Bytes held by the archive's arrays in memory (element storage and string contents).
+std::size_t MemoryBytes(const Archive& archive);
+
 struct WriteOptions {
   int deflate_level = 4;  // 0-9
   // Called with the fraction written (0-1) while writing; may throw to abandon the write, in
