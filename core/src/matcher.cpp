@@ -225,6 +225,12 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
   return index;
 }
 
+std::size_t MatchIndex::MemoryBytes() const {
+  auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
+  return bytes(storm_begin_) + bytes(points_) + bytes(unit_) + bytes(continuous_) + bytes(max_wind_ms_) + bytes(motion_) +
+         bytes(day_of_year_) + bytes(block_begin_) + bytes(cap_centre_) + bytes(cap_radius_) + bytes(block_range_);
+}
+
 std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
   if (window_h < 6 || window_h % 6 != 0) {
     throw Error(ErrorCode::kInvalidArgument, "window " + std::to_string(window_h) + " h: expected a multiple of 6 h, at least 6");

@@ -96,6 +96,8 @@ class MatchIndex {
   static std::shared_ptr<const MatchIndex> Build(std::shared_ptr<const data::Archive> archive);
 
   const data::Archive& archive() const { return *archive_; }
+  // Bytes held by the index's own arrays (not the archive's).
+  std::size_t MemoryBytes() const;
   std::size_t storm_count() const { return storm_begin_.size(); }
   std::int64_t point_count() const { return static_cast<std::int64_t>(points_.size()); }
 
