@@ -305,9 +305,40 @@ double Score(Segment live, Segment cand, const MatchOptions& o, TermValues* term
   return ScoreWith(live, cand, EndMotion(live), EndMotion(cand), o, terms);
 }
 
+std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const data::ForecastTrack& forecast,
+                                     int forecast_h) {
+  if (live.empty()) throw Error(ErrorCode::kInvalidArgument, "JoinForecast: empty live segment");
+  const TrackPoint& now = live.back();
+  std::vector<data::Fix> fixes;
+  data::Fix anchor;
+  anchor.time_utc = now.time_utc;
+  anchor.lat_deg = now.lat_deg;
+  anchor.lon_deg = now.lon_deg;
+  anchor.wind_ms = static_cast<float>(now.wind_ms);
+  anchor.pressure_hpa = static_cast<float>(now.pressure_hpa);
+  fixes.push_back(anchor);
+  for (data::Fix f : forecast.fixes) {
+    if (f.time_utc <= now.time_utc) continue;
+    f.wind_ms = static_cast<float>(data::ConvertAveraging(f.wind_ms, forecast.wind_averaging, data::WindAveraging::kTenMinute));
+    fixes.push_back(f);
+  }
+  const Resampled r = ResampleSixHourly(fixes, data::WindAveraging::kTenMinute, 24.0);
+  std::vector<TrackPoint> joined = live;
+  const std::int64_t until = now.time_utc + static_cast<std::int64_t>(forecast_h) * 3600;
+  for (std::size_t j = 1; j < r.points.size() && r.continuous[j] && r.points[j].time_utc <= until; ++j) {
+    joined.push_back(r.points[j]);
+  }
+  if (joined.size() == live.size()) {
+    throw Error(ErrorCode::kInvalidArgument, forecast.source_file + ": the " + forecast.tech +
+                                                 " forecast has no position within 24 h after " + data::FormatIsoUtc(now.time_utc));
+  }
+  return joined;
+}
+
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o,
-                  const MatchFilter& filter) {
+                  const MatchFilter& filter, std::size_t forecast_points) {
   if (live.size() < 2) throw Error(ErrorCode::kInvalidArgument, "live segment: at least 2 points are needed");
+  if (forecast_points >= live.size()) throw Error(ErrorCode::kInvalidArgument, "forecast points: fewer than the segment's");
   if (o.top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k: at least 1");
   const std::size_t n = live.size();
   const data::Archive& archive = index.archive();
@@ -553,11 +584,12 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
     a.season = archive.season[c.storm];
     const Segment cand(&pts[c.end + 1 - n], n);
     a.score = ScoreWith(live_seg, cand, live_motion, cand_motion(c.end, cand), o, &a.terms);
-    a.matched_utc = pts[c.end].time_utc;
+    const std::size_t now = c.end - forecast_points;
+    a.matched_utc = pts[now].time_utc;
     a.matched.assign(cand.begin(), cand.end());
     const std::int64_t until = a.matched_utc + static_cast<std::int64_t>(o.next_h) * 3600;
-    for (std::size_t j = c.end; j < index.end(c.storm); ++j) {
-      if (j > c.end && !cont[j]) break;
+    for (std::size_t j = now; j < index.end(c.storm); ++j) {
+      if (j > now && !cont[j]) break;
       if (pts[j].time_utc > until || (filter.before_utc && pts[j].time_utc > *filter.before_utc)) break;
       a.next.push_back(pts[j]);
     }

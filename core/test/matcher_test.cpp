@@ -182,6 +182,32 @@ TEST_F(MatcherTest, PrunedTopKEqualsBruteForce) {
   EXPECT_EQ(queries, 8);
 }
 
+TEST_F(MatcherTest, ObservedTrackJoinedToAForecast) {
+  // "Forecast" = Mangkhut's own next 24 h: the joined segment finds Mangkhut at "now".
+  const std::int64_t now = Utc(2018, 9, 14, 0);
+  const data::Storm full = (*archive_)->StormAt(*(*archive_)->Find("CMA:2018-0026"));
+  data::ForecastTrack forecast;
+  forecast.tech = "TEST";
+  forecast.wind_averaging = full.wind_averaging;
+  for (const auto& f : full.fixes) {
+    if (f.time_utc > now && f.time_utc <= now + 24 * 3600) forecast.fixes.push_back(f);
+  }
+  const auto live = LiveSegment(Cut("CMA:2018-0026", now), 24);
+  const auto joined = JoinForecast(live, forecast, 72);
+  ASSERT_EQ(joined.size(), live.size() + 4);  // +6 … +24 h
+  EXPECT_EQ(joined.back().time_utc, now + 24 * 3600);
+  const MatchResult r = Match(**index_, joined, {}, {}, joined.size() - live.size());
+  ASSERT_FALSE(r.analogs.empty());
+  EXPECT_EQ(r.analogs[0].id, "CMA:2018-0026");
+  EXPECT_NEAR(r.analogs[0].score, 0.0, 1e-6);  // the forecast's winds went through float
+  EXPECT_EQ(r.analogs[0].matched_utc, now);
+  EXPECT_EQ(r.analogs[0].next.front().time_utc, now);
+  EXPECT_EQ(r.analogs[0].matched.size(), joined.size());
+  data::ForecastTrack stale = forecast;
+  for (auto& f : stale.fixes) f.time_utc -= 10 * 86400;
+  EXPECT_THROW(JoinForecast(live, stale, 72), Error);
+}
+
 TEST_F(MatcherTest, SameResultWhateverTheThreadCount) {
   const auto live = LiveSegment(Cut("CMA:2017-0014", Utc(2017, 8, 22, 0)), 24);  // Hato
   const int threads = omp_get_max_threads();

@@ -21,16 +21,6 @@ enum Field : std::size_t {
   kInitials, kDir, kSpeed, kStormname,
 };
 
-std::optional<double> ParseTenths(std::string_view s, char positive, char negative) {
-  if (s.size() < 2) return std::nullopt;
-  const char hemi = s.back();
-  if (hemi != positive && hemi != negative) return std::nullopt;
-  auto v = text::ParseDigits(s.substr(0, s.size() - 1));
-  if (!v || *v > 3600) return std::nullopt;
-  const double deg = static_cast<double>(*v) / 10.0;
-  return hemi == negative ? -deg : deg;
-}
-
 bool IsGenericName(std::string_view name) {
   return name.empty() || IEquals(name, "INVEST") || IEquals(name, "NONAME") ||
          IEquals(name, "UNNAMED") || IEquals(name, "NAMELESS");
@@ -103,12 +93,12 @@ void ParseAtcf(std::string_view text, ParseContext& ctx) {
       ctx.Bad(number, "TECH", "BEST (a best-track b-deck line)");
       continue;
     }
-    auto lat = ParseTenths(f[kLat], 'N', 'S');
+    auto lat = ParseAtcfTenths(f[kLat], 'N', 'S');
     if (!lat || *lat > 90.0 || *lat < -90.0) {
       ctx.Bad(number, "LAT", "latitude in 0.1° with N or S, e.g. 202N");
       continue;
     }
-    auto lon = ParseTenths(f[kLon], 'E', 'W');
+    auto lon = ParseAtcfTenths(f[kLon], 'E', 'W');
     if (!lon) {
       ctx.Bad(number, "LON", "longitude in 0.1° with E or W, e.g. 1143E");
       continue;

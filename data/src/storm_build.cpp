@@ -22,6 +22,16 @@ Category CategoryFromAtcfStatus(std::string_view code, double wind_ms) noexcept 
   return CategoryFromWind(wind_ms, WindAveraging::kOneMinute);
 }
 
+std::optional<double> ParseAtcfTenths(std::string_view s, char positive, char negative) noexcept {
+  if (s.size() < 2) return std::nullopt;
+  const char hemi = s.back();
+  if (hemi != positive && hemi != negative) return std::nullopt;
+  auto v = text::ParseDigits(s.substr(0, s.size() - 1));
+  if (!v || *v > 3600) return std::nullopt;
+  const double deg = static_cast<double>(*v) / 10.0;
+  return hemi == negative ? -deg : deg;
+}
+
 bool IEquals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ Category CategoryFromAtcfStatus(std::string_view code, double wind_ms) noexcept;
 inline void MarkSynoptic(Fix& fix) {
   if (fix.time_utc % 21600 != 0) fix.flags |= kFixOffSynoptic;
 }
+
+// An ATCF latitude or longitude in tenths of a degree with a hemisphere letter ("202N", "0998E"),
+// in degrees (negative for `negative`), or nullopt.
+std::optional<double> ParseAtcfTenths(std::string_view s, char positive, char negative) noexcept;
 
 // Lowercase-insensitive compare of ASCII names.
 bool IEquals(std::string_view a, std::string_view b) noexcept;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "taifeng/data/forecast.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/time_utc.h"
 #include "taifeng/data/units.h"
@@ -393,6 +394,45 @@ TEST(CsvTrackTest, LiveTrackColumnsUnitsAndErrors) {
     EXPECT_EQ(e.field(), "lat_deg");
   }
   EXPECT_THROW(ParseString(Format::kCsv, "a,b,c\n1,2,3\n", true, "live.csv"), ParseError);
+}
+
+// A hand-built a-deck: two OFCL cycles (the later with one line per wind radius) and a JTWC cycle.
+TEST(ForecastTest, AdeckPicksTheTechAndTheLatestCycle) {
+  const std::string adeck =
+      "WP, 26, 2018091318, 03, JTWC,   0, 154N, 1285E, 150,  905, ST\n"
+      "WP, 26, 2018091318, 03, JTWC,  24, 170N, 1240E, 140,  915, ST\n"
+      "WP, 26, 2018091312, 03, OFCL,   0, 152N, 1292E, 150,  905, ST\n"
+      "WP, 26, 2018091312, 03, OFCL,  12, 158N, 1271E, 150,  905, ST\n"
+      "WP, 26, 2018091400, 03, OFCL,   0, 159N, 1269E, 145,  907, ST,  34, NEQ, 200, 180, 160, 190\n"
+      "WP, 26, 2018091400, 03, OFCL,  12, 166N, 1245E, 140,  910, ST,  34, NEQ, 200, 180, 160, 190\n"
+      "WP, 26, 2018091400, 03, OFCL,  12, 166N, 1245E, 140,  910, ST,  50, NEQ, 100,  90,  80,  95\n"
+      "WP, 26, 2018091400, 03, OFCL,  24, 174N, 1220E, 130,  920, ST\n"
+      "WP, 26, 2018091400, 03, AVNO,  24, 180N, 1200E,  90,  950, TY\n";
+  const ForecastTrack ofcl = ParseAdeck(adeck, "awp262018.dat", std::nullopt);
+  EXPECT_EQ(ofcl.tech, "OFCL");
+  EXPECT_EQ(ofcl.issued_utc, Utc(2018, 9, 14, 0));
+  ASSERT_EQ(ofcl.fixes.size(), 2u);  // TAU 12 (two radius lines merged) and 24; TAU 0 is not a forecast
+  EXPECT_EQ(ofcl.fixes[0].time_utc, Utc(2018, 9, 14, 12));
+  EXPECT_DOUBLE_EQ(ofcl.fixes[1].lon_deg, 122.0);
+  EXPECT_NEAR(ofcl.fixes[1].wind_ms, 130 * 0.514444, 1e-3);
+  // Replays see only cycles issued by then.
+  const ForecastTrack earlier = ParseAdeck(adeck, "awp262018.dat", Utc(2018, 9, 13, 18));
+  EXPECT_EQ(earlier.issued_utc, Utc(2018, 9, 13, 12));
+  const ForecastTrack jtwc = ParseAdeck(adeck, "awp262018.dat", std::nullopt, {"JTWC"});
+  EXPECT_EQ(jtwc.fixes.size(), 1u);
+  try {
+    ParseAdeck(adeck, "awp262018.dat", Utc(2018, 9, 1, 0));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+  try {
+    ParseAdeck("WP, 26, 2018091400, 03, OFCL,  12, 166X, 1245E, 140\n", "awp262018.dat", std::nullopt);
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.field(), "LAT");
+    EXPECT_EQ(e.line(), 1);
+  }
 }
 
 // Every input the fuzzers found (tests/data/fuzz/<format>/) must be refused or parsed cleanly.

@@ -29,6 +29,7 @@
 
 #include "taifeng/core/similarity.h"
 #include "taifeng/data/archive.h"
+#include "taifeng/data/forecast.h"
 
 namespace taifeng::core {
 
@@ -78,8 +79,8 @@ struct Analog {
   int season = 0;
   double score = 0.0;
   TermValues terms;
-  std::int64_t matched_utc = 0;          // time of the candidate segment's last point
-  std::vector<TrackPoint> matched;       // the candidate segment
+  std::int64_t matched_utc = 0;          // the candidate's time aligned with the live "now"
+  std::vector<TrackPoint> matched;       // the candidate segment (observed and forecast span)
   std::vector<TrackPoint> next;          // what the storm did next, from the matched point to +next_h
 };
 
@@ -156,9 +157,19 @@ Resampled ResampleSixHourly(const std::vector<data::Fix>& fixes, data::WindAvera
 // points than the window needs, a gap inside the window, or unsorted/duplicate times.
 std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h);
 
-// Finds the top-K analogs of `live` (a segment from LiveSegment). Parallel with OpenMP.
+// The live segment joined to an official forecast: the forecast resampled 6-hourly after the
+// segment's last (observed) point, up to `forecast_h` hours or the forecast's reach, winds as
+// 10-minute equivalents. Throws Error(kInvalidArgument) when the forecast has no position after
+// the live segment's last time. The forecast part is the last (result.size() - live.size()) points.
+std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const data::ForecastTrack& forecast,
+                                     int forecast_h);
+
+// Finds the top-K analogs of `live` (a segment from LiveSegment, or JoinForecast with its last
+// `forecast_points` points forecast: candidates are then compared over the observed and forecast
+// span together, and an analog's matched time and "next" start at the point aligned with "now").
+// Parallel with OpenMP.
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& options,
-                  const MatchFilter& filter = {});
+                  const MatchFilter& filter = {}, std::size_t forecast_points = 0);
 
 // The exact score and its terms for one aligned pair (the definition used by Match). Terms with
 // zero weight are NaN in `terms` unless options.explain_all_terms.
