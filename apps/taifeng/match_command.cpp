@@ -9,6 +9,7 @@
 #include "output.h"
 #include "taifeng/core/matcher.h"
 #include "taifeng/data/archive.h"
+#include "taifeng/data/forecast.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
@@ -19,9 +20,10 @@ namespace {
 using nlohmann::json;
 
 struct MatchArgs {
-  std::string archive, track, format = "auto", storm, at, before, seasons;
-  std::vector<std::string> exclude, agencies;
-  int window_h = 24, top = 10, wind_minutes = 10;
+  std::string archive, track, format = "auto", storm, at, before, seasons, forecast, months;
+  std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
+  int window_h = 24, top = 10, wind_minutes = 10, forecast_h = 72;
+  double min_wind_ms = 0.0;
   bool json = false;
 };
 
@@ -123,13 +125,39 @@ void Run(const MatchArgs& a) {
     filter.first_season = y1;
     filter.last_season = y2;
   }
+  filter.min_max_wind_ms = a.min_wind_ms;
+  if (!a.months.empty()) {
+    for (std::size_t pos = 0; pos < a.months.size();) {
+      const std::size_t comma = std::min(a.months.find(',', pos), a.months.size());
+      int m1 = 0, m2 = 0;
+      const std::string part = a.months.substr(pos, comma - pos);
+      const int got = std::sscanf(part.c_str(), "%d-%d", &m1, &m2);
+      if (got == 1) m2 = m1;
+      if (got < 1 || m1 < 1 || m2 > 12 || m1 > m2) throw Error(ErrorCode::kUsage, "--months '" + a.months + "': expected e.g. 7-10 or 6,8,9");
+      for (int m = m1; m <= m2; ++m) filter.months_mask |= 1u << (m - 1);
+      pos = comma + 1;
+    }
+  }
+  std::size_t forecast_points = 0;
+  std::string forecast_note;
+  if (!a.forecast.empty()) {
+    const data::ForecastTrack fc = data::ReadForecast(a.forecast, live.back().time_utc, a.forecast_techs,
+                                                      static_cast<data::WindAveraging>(a.wind_minutes));
+    const std::size_t observed = live.size();
+    live = core::JoinForecast(live, fc, a.forecast_h);
+    forecast_points = live.size() - observed;
+    forecast_note = fc.tech + " forecast" + (fc.issued_utc ? " issued " + data::FormatIsoUtc(fc.issued_utc) : "") +
+                    ", joined to +" + std::to_string(forecast_points * 6) + " h";
+  }
   const auto index = core::MatchIndex::Build(archive);
-  const core::MatchResult r = core::Match(*index, live, options, filter);
+  const core::MatchResult r = core::Match(*index, live, options, filter, forecast_points);
+  const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
 
   if (a.json) {
     json j;
-    j["live"] = {{"id", live_storm.id}, {"name", live_storm.name}, {"now_utc", data::FormatIsoUtc(live.back().time_utc)},
-                 {"window_h", options.window_h}};
+    j["live"] = {{"id", live_storm.id}, {"name", live_storm.name}, {"now_utc", data::FormatIsoUtc(now_point.time_utc)},
+                 {"window_h", options.window_h}, {"forecast_points", forecast_points}};
+    if (!forecast_note.empty()) j["live"]["forecast"] = forecast_note;
     json seg = json::array();
     for (const auto& p : live) seg.push_back(PointJson(p));
     j["live"]["segment"] = seg;
@@ -156,8 +184,9 @@ void Run(const MatchArgs& a) {
     return;
   }
   std::cout << "Live: " << live_storm.id << (live_storm.name.empty() ? "" : " " + live_storm.name) << ", now "
-            << data::FormatIsoUtc(live.back().time_utc) << " at " << Position(live.back()) << ", window "
+            << data::FormatIsoUtc(now_point.time_utc) << " at " << Position(now_point) << ", window "
             << options.window_h << " h\n";
+  if (!forecast_note.empty()) std::cout << "Matched on the observed track joined to the " << forecast_note << "\n";
   if (!note.empty()) std::cout << "Note: " << note << "\n";
   std::cout << r.segments << " segments examined, " << r.scored_exactly << " scored exactly\n\n";
   std::vector<std::vector<std::string>> rows;
@@ -195,6 +224,13 @@ void RegisterMatchCommand(CLI::App& app) {
   cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
   cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
       ->check(CLI::IsMember({1, 2, 10}))->capture_default_str();
+  cmd->add_option("--forecast", a->forecast,
+                  "official forecast joined to the observed track: ATCF a-deck (OFCL/JTWC lines) or CSV");
+  cmd->add_option("--forecast-hours", a->forecast_h, "how much of the forecast to join, hours")
+      ->capture_default_str()->check(CLI::Range(6, 240));
+  cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")->capture_default_str();
+  cmd->add_option("--months", a->months, "only archive candidates whose time aligned with now is in these months, e.g. 7-10 or 6,8,9");
+  cmd->add_option("--min-wind", a->min_wind_ms, "only archive storms whose lifetime maximum wind (10-min, m/s) reaches this");
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] { Run(*a); });
 }

@@ -215,6 +215,35 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
   EXPECT_EQ(Shell(Cli() + " match --archive " + *archive_ + " --track x.dat --at yesterday").status, 64);
 }
 
+TEST_F(CliTest, MatchWithAnOfficialForecastAndFilters) {
+  const fs::path adeck = *dir_ / "awp262018.dat";
+  {
+    std::ofstream out(adeck);
+    out << "WP, 26, 2018091400, 03, OFCL,   0, 159N, 1269E, 145,  907, ST\n"
+           "WP, 26, 2018091400, 03, OFCL,  12, 166N, 1245E, 140,  910, ST\n"
+           "WP, 26, 2018091400, 03, OFCL,  24, 174N, 1220E, 130,  920, ST\n"
+           "WP, 26, 2018091400, 03, OFCL,  48, 200N, 1160E, 110,  940, ST\n";
+  }
+  CommandResult r = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                              "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --forecast " + adeck.string() +
+                              " --forecast-hours 48 --months 7-10 --min-wind 40 --agency CMA --before 2018-01-01T00:00:00Z --json --top 5",
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["live"]["forecast_points"], 8);  // +6 … +48 h
+  EXPECT_EQ(j["live"]["now_utc"], "2018-09-14T00:00:00Z");
+  EXPECT_NE(j["live"]["forecast"].get<std::string>().find("OFCL forecast issued 2018-09-14T00:00:00Z"), std::string::npos);
+  EXPECT_EQ(j["live"]["segment"].size(), 5u + 8u);
+  for (const auto& a : j["analogs"]) {
+    const int month = std::stoi(a["matched_utc"].get<std::string>().substr(5, 2));
+    EXPECT_GE(month, 7);
+    EXPECT_LE(month, 10);
+    EXPECT_EQ(a["next"][0]["time_utc"], a["matched_utc"]);
+  }
+  EXPECT_EQ(Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --months 13").status, 64);
+}
+
 TEST_F(CliTest, SynthMakesAMarkedSyntheticArchive) {
   const std::string out = (*dir_ / "synthetic.h5").string();
   CommandResult r = Shell(Cli() + " archive synth --from " + *archive_ + " --storms 5000 --seed 3 --out " + out + " --json", false);

@@ -479,7 +479,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
           if (o.prune && (block_bound > threshold.load(std::memory_order_relaxed) || block_bound >= best.score)) continue;
           if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
           if (filter.months_mask) {  // only when asked: a calendar conversion per segment
-            const int month = data::ToCivil(pts[e].time_utc).month;
+            const int month = data::ToCivil(pts[e - forecast_points].time_utc).month;  // at "now"
             if (!(filter.months_mask & (1u << (month - 1)))) continue;
           }
           ++local_segments;

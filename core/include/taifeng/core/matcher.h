@@ -62,7 +62,7 @@ struct MatchOptions {
 struct MatchFilter {
   int first_season = 0, last_season = 0;  // 0 = unbounded
   std::set<std::string> agencies;         // empty = all
-  unsigned months_mask = 0;               // bit m-1 set = month m allowed (segment end); 0 = all
+  unsigned months_mask = 0;               // bit m-1 set = month m allowed (at the candidate's "now"); 0 = all
   double min_max_wind_ms = 0.0;           // storm's lifetime max wind (10-min equivalent)
   std::set<std::string> exclude;          // storm ids
   std::optional<std::int64_t> before_utc; // nothing after this time is visible (replays)
