@@ -449,9 +449,12 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   for (const Visit& v : candidates) {
     if (!std::isnan(v.bound)) order.push_back(v);
   }
-  std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) {
-    return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm;
-  });
+  // The visiting order only affects how soon the threshold tightens, never the result: sort the
+  // most promising storms, leave the rest (mostly skipped by their bound) as they are.
+  auto nearer = [](const Visit& a, const Visit& b) { return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm; };
+  const std::size_t head = std::min(order.size(), std::max<std::size_t>(4096, 64 * k));
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), order.end(), nearer);
+  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), nearer);
   const auto storms = static_cast<std::int64_t>(order.size());
 
   // One shared top K (pushes are rare: only storms that beat the current K-th best), so every
