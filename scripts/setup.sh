@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-numpy
+  clang libomp-14-dev   # ThreadSanitizer build of the OpenMP core (scripts/test.sh)
 )
 
 missing=()
@@ -27,4 +28,4 @@ fi
 BUILD_DIR=${TAIFENG_BUILD_DIR:-build}
 export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} "$@" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+cmake --build "$BUILD_DIR" -j"$(nproc)" ${TAIFENG_BUILD_TARGET:+--target $TAIFENG_BUILD_TARGET}

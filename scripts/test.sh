@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
-# build, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded part
+# (core: the OpenMP matcher) under ThreadSanitizer (clang + LLVM libomp + its Archer tool).
 #   --fast               only the normal build
-#   --sanitize=LIST      only a sanitizer build with LIST (e.g. address,undefined or thread)
+#   --sanitize=LIST      only a sanitizer build with LIST (address,undefined or thread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ for arg in "$@"; do
   case "$arg" in
     --fast) mode=normal ;;
     --sanitize=*) mode=sanitize; sanitizers=${arg#--sanitize=} ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 64 ;;
   esac
 done
@@ -26,9 +27,25 @@ run_suite() {  # build dir, extra cmake args...
 if [ "$mode" != sanitize ]; then
   run_suite build -DTAIFENG_BUILD_TESTS=ON
 fi
+run_tsan() {
+  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET=core_test \
+    TAIFENG_BUILD_DIR=build-thread bash scripts/setup.sh -DTAIFENG_BUILD_TESTS=ON -DTAIFENG_BUILD_BENCHMARKS=OFF \
+    -DTAIFENG_SANITIZE=thread
+  (cd build-thread && OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so \
+     TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
+     ctest --output-on-failure -L core --timeout 900)
+}
+
+if [ "$mode" = sanitize ] && [ "$sanitizers" = thread ]; then
+  run_tsan
+  exit 0
+fi
 if [ "$mode" != normal ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   CMAKE_BUILD_TYPE=RelWithDebInfo run_suite "build-${sanitizers//,/-}" -DTAIFENG_BUILD_TESTS=ON \
     -DTAIFENG_BUILD_BENCHMARKS=OFF -DTAIFENG_SANITIZE="$sanitizers"
+fi
+if [ "$mode" = both ]; then
+  run_tsan
 fi
