@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "taifeng/core/landfall.h"
 #include "taifeng/core/matcher.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/forecast.h"
@@ -24,6 +25,7 @@ struct MatchArgs {
   std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
   int window_h = 24, top = 10, wind_minutes = 10, forecast_h = 72;
   double min_wind_ms = 0.0;
+  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
   bool json = false;
 };
 
@@ -152,6 +154,18 @@ void Run(const MatchArgs& a) {
   const auto index = core::MatchIndex::Build(archive);
   const core::MatchResult r = core::Match(*index, live, options, filter, forecast_points);
   const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
+  // Landfall of each analog after its matched time, on the land of the --land set.
+  std::shared_ptr<const geo::RegionSet> land;
+  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
+  std::vector<std::optional<core::Landfall>> landfalls;
+  for (const auto& x : r.analogs) landfalls.push_back(land ? core::FindLandfall(x.next, *land) : std::nullopt);
+  auto landfall_json = [&](std::size_t i) -> json {
+    if (!landfalls[i]) return nullptr;
+    const core::Landfall& l = *landfalls[i];
+    return {{"time_utc", data::FormatIsoUtc(l.time_utc)}, {"lat_deg", l.lat_deg}, {"lon_deg", l.lon_deg},
+            {"region", land->region(l.region).name_en},
+            {"hours_after_match", static_cast<double>(l.time_utc - r.analogs[i].matched_utc) / 3600.0}};
+  };
 
   if (a.json) {
     json j;
@@ -177,9 +191,10 @@ void Run(const MatchArgs& a) {
                                     {"wind_ms", num(x.terms.wind_ms)}, {"pressure_hpa", num(x.terms.pressure_hpa)},
                                     {"speed_kmh", num(x.terms.speed_kmh)}, {"heading_deg", num(x.terms.heading_deg)},
                                     {"season_days", num(x.terms.season_days)}}},
-                         {"next", next}});
+                         {"next", next}, {"landfall", landfall_json(analogs.size())}});
     }
     j["analogs"] = analogs;
+    j["landfall_coverage"] = land ? a.land : "none";
     std::cout << j.dump(2) << '\n';
     return;
   }
@@ -199,10 +214,14 @@ void Run(const MatchArgs& a) {
     rows.push_back({std::to_string(++rank), x.id, x.name.empty() ? "-" : x.name, std::to_string(x.season),
                     FormatFloat(x.score, 2), FormatFloat(x.terms.position_km, 0), FormatFloat(x.terms.shape_km, 0),
                     FormatFloat(x.terms.wind_ms, 1), FormatFloat(x.terms.pressure_hpa, 0),
-                    FormatFloat(x.terms.heading_deg, 0), data::FormatIsoUtc(x.matched_utc), at(24), at(48), at(72)});
+                    FormatFloat(x.terms.heading_deg, 0), data::FormatIsoUtc(x.matched_utc), at(24), at(48), at(72),
+                    landfalls[rows.size()] ? data::FormatIsoUtc(landfalls[rows.size()]->time_utc) + " " +
+                                                 land->region(landfalls[rows.size()]->region).name_en
+                                           : "-"});
   }
   PrintTable({"rank", "storm", "name", "season", "score", "position (km)", "shape (km)", "Δwind (m/s)", "Δpres (hPa)",
-              "Δheading (°)", "matched (UTC)", "+24 h (pos, wind m/s 10-min)", "+48 h", "+72 h"},
+              "Δheading (°)", "matched (UTC)", "+24 h (pos, wind m/s 10-min)", "+48 h", "+72 h",
+              "landfall (UTC, where; China's coast)"},
              rows);
 }
 
@@ -231,6 +250,10 @@ void RegisterMatchCommand(CLI::App& app) {
   cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")->capture_default_str();
   cmd->add_option("--months", a->months, "only archive candidates whose time aligned with now is in these months, e.g. 7-10 or 6,8,9");
   cmd->add_option("--min-wind", a->min_wind_ms, "only archive storms whose lifetime maximum wind (10-min, m/s) reaches this");
+  cmd->add_option("--land", a->land,
+                  "land polygons for analogs' landfall (vector file, WGS-84; 'none' to skip). Default: China's provinces")
+      ->capture_default_str();
+  cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] { Run(*a); });
 }

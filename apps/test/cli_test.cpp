@@ -200,11 +200,23 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
     previous = a["score"].get<double>();
     EXPECT_LT(a["terms"]["position_km"].get<double>(), 600.0);  // analogs near the live storm
     EXPECT_EQ(a["next"][0]["time_utc"], a["matched_utc"]);
+    if (!a["landfall"].is_null()) {
+      EXPECT_GT(a["landfall"]["hours_after_match"].get<double>(), 0.0);
+      EXPECT_FALSE(a["landfall"]["region"].get<std::string>().empty());
+    }
   }
+  // Mangkhut's own JTWC track as an archive analog of itself lands in Guangdong.
+  CommandResult self = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                                 "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --agency JTWC --top 1 --json", false);
+  ASSERT_EQ(self.status, 0) << self.out;
+  const json s = json::parse(self.out);
+  EXPECT_EQ(s["analogs"][0]["id"], "JTWC:WP262018");
+  EXPECT_EQ(s["analogs"][0]["landfall"]["region"], "Guangdong Sheng");
   CommandResult table = Shell(cmd + " --top 3", false);
   ASSERT_EQ(table.status, 0);
   EXPECT_NE(table.out.find("position (km)"), std::string::npos);
   EXPECT_NE(table.out.find("+24 h"), std::string::npos);
+  EXPECT_NE(table.out.find("landfall (UTC"), std::string::npos);
   // A live track too short for the window falls back to a shorter one, and says so.
   CommandResult shorter = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
                                     "/atcf/bwp262018.dat --at 2018-09-08T06:00:00Z --window 48", false);
