@@ -1,7 +1,5 @@
 #include "taifeng/core/matcher.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -359,7 +357,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
 
   std::atomic<double> threshold{std::numeric_limits<double>::infinity()};
   std::atomic<std::int64_t> segments{0}, exact{0};
-  std::mutex merge_mutex;
+  std::mutex failure_mutex;  // guards `failure`
   std::exception_ptr failure;
   const auto& doy = index.day_of_year();
   const double live_doy = DayOfYear(live.back().time_utc);
@@ -564,7 +562,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
           AtomicMin(threshold, shared.Threshold());
         }
       } catch (...) {
-        std::lock_guard<std::mutex> lock(merge_mutex);
+        std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
     }
@@ -573,12 +571,12 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   }
   if (failure) std::rethrow_exception(failure);
 
-  std::vector<Candidate> merged = shared.items();
+  const std::vector<Candidate>& top = shared.items();
   MatchResult result;
   result.segments = segments.load();
   result.scored_exactly = exact.load();
   result.live = live;
-  for (const Candidate& c : merged) {
+  for (const Candidate& c : top) {
     Analog a;
     a.storm = c.storm;
     a.id = archive.id[c.storm];
