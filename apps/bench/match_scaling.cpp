@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
                                                             Live("bwp152017.dat", 2017, 8, 22, 0),
                                                             Live("bwp262018.dat", 2018, 9, 11, 0)};
   double median[3] = {0, 0, 0};
-  std::int64_t examined = 0, exact = 0;
+  std::int64_t examined = 0, exact = 0, gathered = 0;
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
     std::vector<double> ms;
@@ -73,7 +73,12 @@ int main(int argc, char** argv) {
         const auto a = Clock::now();
         const core::MatchResult result = core::Match(*index, live, {});
         ms.push_back(Seconds(a, Clock::now()) * 1000.0);
-        if (threads == 1 && r == 0 && &live == &lives[0]) examined = result.segments, exact = result.scored_exactly;
+        if (threads == 2 && r == 0) {
+          std::printf("  query %zu (2 threads): %.1f ms, %lld storms gathered, %lld segments examined, %lld scored exactly\n",
+                      static_cast<std::size_t>(&live - &lives[0]) + 1, ms.back(), static_cast<long long>(result.storms_gathered),
+                      static_cast<long long>(result.segments), static_cast<long long>(result.scored_exactly));
+        }
+        if (threads == 1 && r == 0 && &live == &lives[0]) examined = result.segments, exact = result.scored_exactly, gathered = result.storms_gathered;
       }
     }
     std::sort(ms.begin(), ms.end());
@@ -89,8 +94,8 @@ int main(int argc, char** argv) {
   std::printf("synthesize %.2f s  index build %.2f s (2 threads)\n", Seconds(t0, t1), Seconds(t1, t2));
   std::printf("query median (%zu queries x %d): 1 thread %.2f ms, 2 threads %.2f ms, speed-up %.2fx\n", lives.size(),
               repeats, median[1], median[2], median[1] / median[2]);
-  std::printf("first query: %lld segments examined, %lld scored exactly\n", static_cast<long long>(examined),
-              static_cast<long long>(exact));
+  std::printf("first query: %lld storms gathered by the spatial index, %lld segments examined, %lld scored exactly\n",
+              static_cast<long long>(gathered), static_cast<long long>(examined), static_cast<long long>(exact));
   std::printf("memory: archive %.0f MB, index %.0f MB, peak RSS %.0f MB = %.2fx the archive\n", archive_mb, index_mb,
               peak_mb, peak_mb / archive_mb);
   return 0;

@@ -144,7 +144,8 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
   // Pass 1: sizes, so every array is allocated once at its final size (no transient copy).
   std::vector<std::size_t> count(storms);
 #pragma omp parallel for schedule(dynamic, 256)
-  for (std::int64_t si = 0; si < storms_i; ++si) count[static_cast<std::size_t>(si)] = resample(static_cast<std::size_t>(si)).points.size();
+  for (std::int64_t si = 0; si < storms_i; ++si)
+    count[static_cast<std::size_t>(si)] = resample(static_cast<std::size_t>(si)).points.size();
   index->storm_begin_.resize(storms);
   index->block_begin_.resize(storms);
   std::size_t points = 0, blocks = 0;
@@ -196,7 +197,8 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
       }
       const double norm = std::sqrt(cx * cx + cy * cy + cz * cz);
       std::array<float, 3> centre = index->unit_[b];
-      if (norm > 1e-9) centre = {static_cast<float>(cx / norm), static_cast<float>(cy / norm), static_cast<float>(cz / norm)};
+      if (norm > 1e-9)
+        centre = {static_cast<float>(cx / norm), static_cast<float>(cy / norm), static_cast<float>(cz / norm)};
       double radius = 0.0;
       for (std::size_t j = b; j < e; ++j) radius = std::max(radius, Chord(index->unit_[j], centre));
       index->cap_centre_[blk] = centre;
@@ -220,18 +222,130 @@ std::shared_ptr<const MatchIndex> MatchIndex::Build(std::shared_ptr<const data::
       index->block_range_[blk] = range;
     }
   }
+  index->BuildGrid();
   return index;
+}
+
+namespace {
+
+constexpr int kGridLat = 180, kGridLon = 360;  // 1-degree cells
+
+std::uint32_t GridCell(const TrackPoint& p) {
+  const int row = std::clamp(static_cast<int>(std::floor(p.lat_deg + 90.0)), 0, kGridLat - 1);
+  int col = static_cast<int>(std::floor(geo::NormalizeLonDeg(p.lon_deg) + 180.0));
+  col = ((col % kGridLon) + kGridLon) % kGridLon;
+  return static_cast<std::uint32_t>(row * kGridLon + col);
+}
+
+}  // namespace
+
+void MatchIndex::BuildGrid() {
+  const std::size_t storms = storm_count();
+  if (storms > std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(ErrorCode::kInvalidArgument, "match index: more than 2^32 storms");
+  }
+  // Each storm's ranges: the union of its blocks'.
+  storm_range_.resize(storms);
+  for (std::size_t i = 0; i < storms; ++i) {
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    BlockRange r{kInf, -kInf, kInf, -kInf, kInf, -kInf};
+    const std::size_t blocks = (end(i) - begin(i) + kCapBlock - 1) / kCapBlock;
+    for (std::size_t b = block_begin_[i]; b < block_begin_[i] + blocks; ++b) {
+      const BlockRange& x = block_range_[b];
+      r = {std::min(r.wind_lo, x.wind_lo),         std::max(r.wind_hi, x.wind_hi),
+           std::min(r.pressure_lo, x.pressure_lo), std::max(r.pressure_hi, x.pressure_hi),
+           std::min(r.doy_lo, x.doy_lo),           std::max(r.doy_hi, x.doy_hi)};
+    }
+    storm_range_[i] = r;
+  }
+  // The grid: a storm is listed in a cell once per visit (consecutive points in the same cell
+  // count once); counting sort by cell keeps storms ascending within a cell.
+  std::vector<std::size_t> count(static_cast<std::size_t>(kGridLat) * kGridLon, 0);
+  auto for_each_visit = [&](auto&& f) {
+    for (std::size_t i = 0; i < storms; ++i) {
+      std::uint32_t previous = std::numeric_limits<std::uint32_t>::max();
+      for (std::size_t j = begin(i); j < end(i); ++j) {
+        const std::uint32_t c = GridCell(points_[j]);
+        if (c != previous) f(c, i);
+        previous = c;
+      }
+    }
+  };
+  for_each_visit([&](std::uint32_t c, std::size_t) { ++count[c]; });
+  std::vector<std::uint32_t> dense(count.size(), 0);  // grid cell -> non-empty cell number
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < count.size(); ++c) {
+    if (count[c] == 0) continue;
+    dense[c] = static_cast<std::uint32_t>(cell_start_.size());
+    cell_start_.push_back(total);
+    total += count[c];
+    // The cell's cap: centred on the cell centre; on a sphere the farthest point of a
+    // latitude-longitude rectangle from its centre is one of its corners.
+    const double lat0 = static_cast<double>(c / kGridLon) - 90.0, lon0 = static_cast<double>(c % kGridLon) - 180.0;
+    const std::array<float, 3> centre = UnitVector(lat0 + 0.5, lon0 + 0.5);
+    double radius = 0.0;
+    for (double dlat : {0.0, 1.0}) {
+      for (double dlon : {0.0, 1.0}) radius = std::max(radius, Chord(centre, UnitVector(lat0 + dlat, lon0 + dlon)));
+    }
+    cell_centre_.push_back(centre);
+    cell_radius_.push_back(radius * (1.0 + 1e-6) + 1e-6);
+  }
+  cell_start_.push_back(total);
+  cell_storms_.resize(total);
+  std::vector<std::size_t> fill(cell_start_.begin(), cell_start_.end() - 1);
+  std::vector<CellEntry> entry(storms);
+  for (std::size_t i = 0; i < storms; ++i) {
+    const BlockRange& r = storm_range_[i];
+    CellEntry e{static_cast<std::uint32_t>(i), 255, 0, 255, 0};
+    if (r.wind_lo <= r.wind_hi) {
+      e.wind_lo = static_cast<std::uint8_t>(std::clamp(std::floor(r.wind_lo), 0.0f, 254.0f));
+      e.wind_hi = static_cast<std::uint8_t>(std::clamp(std::ceil(r.wind_hi), 0.0f, 255.0f));
+    }
+    if (r.pressure_lo <= r.pressure_hi) {
+      e.pressure_lo = static_cast<std::uint8_t>(std::clamp(std::floor(r.pressure_lo) - 850.0f, 0.0f, 253.0f));
+      e.pressure_hi = static_cast<std::uint8_t>(std::clamp(std::ceil(r.pressure_hi) - 850.0f, 1.0f, 254.0f));
+    }
+    entry[i] = e;
+  }
+  for_each_visit([&](std::uint32_t c, std::size_t i) { cell_storms_[fill[dense[c]]++] = entry[i]; });
+  // Strongest first within a cell, so that a search for an intense storm can stop early.
+  const auto cells = static_cast<std::int64_t>(cell_centre_.size());
+#pragma omp parallel for schedule(dynamic, 16)
+  for (std::int64_t ci = 0; ci < cells; ++ci) {
+    const auto c = static_cast<std::size_t>(ci);
+    std::sort(cell_storms_.begin() + static_cast<std::ptrdiff_t>(cell_start_[c]),
+              cell_storms_.begin() + static_cast<std::ptrdiff_t>(cell_start_[c + 1]),
+              [](const CellEntry& a, const CellEntry& b) {
+                return a.WindHi() != b.WindHi() ? a.WindHi() > b.WindHi() : a.storm < b.storm;
+              });
+  }
+}
+
+namespace {
+constexpr double kHuge = std::numeric_limits<double>::infinity();
+}  // namespace
+
+double MatchIndex::CellEntry::WindLo() const { return wind_lo > wind_hi ? kHuge : wind_lo; }
+double MatchIndex::CellEntry::WindHi() const { return wind_lo > wind_hi ? -kHuge : wind_hi == 255 ? kHuge : wind_hi; }
+double MatchIndex::CellEntry::PressureLo() const {
+  return pressure_lo > pressure_hi ? kHuge : pressure_lo == 0 ? -kHuge : pressure_lo + 850.0;
+}
+double MatchIndex::CellEntry::PressureHi() const {
+  return pressure_lo > pressure_hi ? -kHuge : pressure_hi == 254 ? kHuge : pressure_hi + 850.0;
 }
 
 std::size_t MatchIndex::MemoryBytes() const {
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
-  return bytes(storm_begin_) + bytes(points_) + bytes(unit_) + bytes(continuous_) + bytes(max_wind_ms_) + bytes(motion_) +
-         bytes(day_of_year_) + bytes(block_begin_) + bytes(cap_centre_) + bytes(cap_radius_) + bytes(block_range_);
+  return bytes(storm_begin_) + bytes(points_) + bytes(unit_) + bytes(continuous_) + bytes(max_wind_ms_) +
+         bytes(motion_) + bytes(day_of_year_) + bytes(block_begin_) + bytes(cap_centre_) + bytes(cap_radius_) +
+         bytes(block_range_) + bytes(storm_range_) + bytes(cell_centre_) + bytes(cell_radius_) + bytes(cell_start_) +
+         bytes(cell_storms_);
 }
 
 std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
   if (window_h < 6 || window_h % 6 != 0) {
-    throw Error(ErrorCode::kInvalidArgument, "window " + std::to_string(window_h) + " h: expected a multiple of 6 h, at least 6");
+    throw Error(ErrorCode::kInvalidArgument,
+                "window " + std::to_string(window_h) + " h: expected a multiple of 6 h, at least 6");
   }
   for (std::size_t i = 1; i < live.fixes.size(); ++i) {
     if (live.fixes[i].time_utc <= live.fixes[i - 1].time_utc) {
@@ -249,14 +363,14 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
     if (r.continuous[start] == 0 && r.points.size() - start < need) {
       throw Error(ErrorCode::kInvalidArgument,
                   "live track " + live.id + ": only " + std::to_string((r.points.size() - start - 1) * 6) +
-                      " h of track without a gap end at " + data::FormatIsoUtc(r.points.back().time_utc) +
-                      "; the " + std::to_string(window_h) + " h window needs " + std::to_string(need) + " 6-hourly points");
+                      " h of track without a gap end at " + data::FormatIsoUtc(r.points.back().time_utc) + "; the " +
+                      std::to_string(window_h) + " h window needs " + std::to_string(need) + " 6-hourly points");
     }
   }
   if (r.points.size() < need) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "live track " + live.id + ": " + std::to_string(r.points.size()) + " 6-hourly points; the " +
-                    std::to_string(window_h) + " h window needs " + std::to_string(need));
+    throw Error(ErrorCode::kInvalidArgument, "live track " + live.id + ": " + std::to_string(r.points.size()) +
+                                                 " 6-hourly points; the " + std::to_string(window_h) +
+                                                 " h window needs " + std::to_string(need));
   }
   return {r.points.end() - static_cast<std::ptrdiff_t>(need), r.points.end()};
 }
@@ -280,13 +394,12 @@ double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Mo
   t.heading_deg = HeadingDifferenceDeg(live_motion, cand_motion);
   t.season_days = SeasonDifferenceDays(live.back().time_utc, cand.back().time_utc);
   const double m = o.missing_term_cost;
-  const double score = Term(t.position_km, o.w_position, o.scale_position_km, m) +
-                       Term(t.shape_km, o.w_shape, o.scale_shape_km, m) + Term(t.tsai_km, o.w_tsai, o.scale_tsai_km, m) +
-                       Term(t.dtw_km, o.w_dtw, o.scale_dtw_km, m) + Term(t.wind_ms, o.w_wind, o.scale_wind_ms, m) +
-                       Term(t.pressure_hpa, o.w_pressure, o.scale_pressure_hpa, m) +
-                       Term(t.speed_kmh, o.w_speed, o.scale_speed_kmh, m) +
-                       Term(t.heading_deg, o.w_heading, o.scale_heading_deg, m) +
-                       Term(t.season_days, o.w_season, o.scale_season_days, m);
+  const double score =
+      Term(t.position_km, o.w_position, o.scale_position_km, m) + Term(t.shape_km, o.w_shape, o.scale_shape_km, m) +
+      Term(t.tsai_km, o.w_tsai, o.scale_tsai_km, m) + Term(t.dtw_km, o.w_dtw, o.scale_dtw_km, m) +
+      Term(t.wind_ms, o.w_wind, o.scale_wind_ms, m) + Term(t.pressure_hpa, o.w_pressure, o.scale_pressure_hpa, m) +
+      Term(t.speed_kmh, o.w_speed, o.scale_speed_kmh, m) + Term(t.heading_deg, o.w_heading, o.scale_heading_deg, m) +
+      Term(t.season_days, o.w_season, o.scale_season_days, m);
   if (terms) *terms = t;
   return score;
 }
@@ -317,7 +430,8 @@ std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const 
   fixes.push_back(anchor);
   for (data::Fix f : forecast.fixes) {
     if (f.time_utc <= now.time_utc) continue;
-    f.wind_ms = static_cast<float>(data::ConvertAveraging(f.wind_ms, forecast.wind_averaging, data::WindAveraging::kTenMinute));
+    f.wind_ms =
+        static_cast<float>(data::ConvertAveraging(f.wind_ms, forecast.wind_averaging, data::WindAveraging::kTenMinute));
     fixes.push_back(f);
   }
   const Resampled r = ResampleSixHourly(fixes, data::WindAveraging::kTenMinute, 24.0);
@@ -328,7 +442,8 @@ std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const 
   }
   if (joined.size() == live.size()) {
     throw Error(ErrorCode::kInvalidArgument, forecast.source_file + ": the " + forecast.tech +
-                                                 " forecast has no position within 24 h after " + data::FormatIsoUtc(now.time_utc));
+                                                 " forecast has no position within 24 h after " +
+                                                 data::FormatIsoUtc(now.time_utc));
   }
   return joined;
 }
@@ -336,7 +451,8 @@ std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const 
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o,
                   const MatchFilter& filter, std::size_t forecast_points) {
   if (live.size() < 2) throw Error(ErrorCode::kInvalidArgument, "live segment: at least 2 points are needed");
-  if (forecast_points >= live.size()) throw Error(ErrorCode::kInvalidArgument, "forecast points: fewer than the segment's");
+  if (forecast_points >= live.size())
+    throw Error(ErrorCode::kInvalidArgument, "forecast points: fewer than the segment's");
   if (o.top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k: at least 1");
   const std::size_t n = live.size();
   const data::Archive& archive = index.archive();
@@ -404,170 +520,305 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
     auto capped = [&](double lb, double w, double scale) {  // a missing term costs m
       return w == 0.0 ? 0.0 : w * std::min(lb / scale, m);
     };
-    return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n), o.w_position, o.scale_position_km, m) +
+    return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n), o.w_position, o.scale_position_km,
+                m) +
            capped(wind_lb, o.w_wind, o.scale_wind_ms) + capped(pressure_lb, o.w_pressure, o.scale_pressure_hpa) +
            Term(season_lb, o.w_season, o.scale_season_days, m);
   };
 
-  // Storms that pass the filters, nearest (by their best block's bound) first.
+  // One shared top K (pushes are rare: only storms that beat the current K-th best), so every
+  // thread prunes against the true K-th best so far; it persists across gathering rounds.
+  TopK shared(k);
+  std::mutex top_mutex;
   struct Visit {
     double bound;
     std::size_t storm;
+    std::size_t blocks;  // this storm's first end-block bound in block_bounds
   };
-  // Bounds of every block of segment ends, kept for the search: storm s's k-th end block is at
-  // block_bounds[index.block_begin(s) + k] (a storm has at least as many point blocks as end blocks).
-  const std::size_t total_blocks = index.storm_count() == 0 ? 0 : index.block_begin(index.storm_count() - 1) +
-      (index.end(index.storm_count() - 1) - index.begin(index.storm_count() - 1) + kCapBlock - 1) / kCapBlock;
-  std::vector<double> block_bounds(o.prune ? total_blocks : 0, 0.0);
-  std::vector<Visit> candidates(index.storm_count(), Visit{std::numeric_limits<double>::quiet_NaN(), 0});
-  const auto all_storms = static_cast<std::int64_t>(index.storm_count());
-#pragma omp parallel for schedule(dynamic, 64)
-  for (std::int64_t si = 0; si < all_storms; ++si) {
-    const auto s = static_cast<std::size_t>(si);
-    if (index.end(s) - index.begin(s) < n) continue;
-    if (filter.first_season && archive.season[s] < filter.first_season) continue;
-    if (filter.last_season && archive.season[s] > filter.last_season) continue;
-    if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
-    if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
-    if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
-    double bound = 0.0;
-    if (o.prune) {
-      bound = std::numeric_limits<double>::infinity();
-      std::size_t k = 0;
-      for (std::size_t e0 = index.begin(s) + n - 1; e0 < index.end(s); e0 += kCapBlock, ++k) {
-        const double b = end_block_bound(s, e0);
-        block_bounds[index.block_begin(s) + k] = b;
-        bound = std::min(bound, b);
-      }
-    }
-    candidates[s] = {bound, s};
-  }
+  std::vector<double> block_bounds;
+  std::vector<Visit> candidates;
   std::vector<Visit> order;
-  order.reserve(index.storm_count());
-  for (const Visit& v : candidates) {
-    if (!std::isnan(v.bound)) order.push_back(v);
-  }
-  // The visiting order only affects how soon the threshold tightens, never the result: sort the
-  // most promising storms, leave the rest (mostly skipped by their bound) as they are.
-  auto nearer = [](const Visit& a, const Visit& b) { return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm; };
-  const std::size_t head = std::min(order.size(), std::max<std::size_t>(4096, 64 * k));
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), order.end(), nearer);
-  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), nearer);
-  const auto storms = static_cast<std::int64_t>(order.size());
 
-  // One shared top K (pushes are rare: only storms that beat the current K-th best), so every
-  // thread prunes against the true K-th best so far.
-  TopK shared(k);
-  std::mutex top_mutex;
-#pragma omp parallel
-  {
-    std::int64_t local_segments = 0, local_exact = 0;
-#pragma omp for schedule(dynamic, 4) nowait
-    for (std::int64_t si = 0; si < storms; ++si) {
-      try {
-        const std::size_t s = order[static_cast<std::size_t>(si)].storm;
-        if (o.prune && order[static_cast<std::size_t>(si)].bound > threshold.load(std::memory_order_relaxed)) continue;
-        Candidate best;
-        best.storm = s;
-        std::size_t run = 0;  // continuous points ending at e
-        double block_bound = 0.0;
-        for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
-          run = cont[e] ? run + 1 : 1;
-          if (o.prune && e >= index.begin(s) + n - 1 && (e - (index.begin(s) + n - 1)) % kCapBlock == 0) {
-            block_bound = block_bounds[index.block_begin(s) + (e - (index.begin(s) + n - 1)) / kCapBlock];
-          }
-          if (run < n) continue;
-          if (o.prune && (block_bound > threshold.load(std::memory_order_relaxed) || block_bound >= best.score)) continue;
-          if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
-          if (filter.months_mask) {  // only when asked: a calendar conversion per segment
-            const int month = data::ToCivil(pts[e - forecast_points].time_utc).month;  // at "now"
-            if (!(filter.months_mask & (1u << (month - 1)))) continue;
-          }
-          ++local_segments;
-          const Segment cand(&pts[e + 1 - n], n);
-          double position_km = kNaN, shape_km = kNaN;
-          const double* known_position = nullptr;
-          const double* known_shape = nullptr;
-          if (o.prune) {
-            // Progressive bound: exact cheap terms, then geometric lower bounds, then the exact
-            // position term; stop as soon as the partial sum cannot beat what must be beaten
-            // (strictly worse than the K-th best, or no better than this storm's best so far).
-            auto hopeless = [&](double lb) { return lb > threshold.load(std::memory_order_relaxed) || lb >= best.score; };
-            const Motion cm = cand_motion(e, cand);
-            const double m = o.missing_term_cost;
-            double lb = Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
-                        Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
-                        Term(SpeedDifferenceKmh(live_motion, cm), o.w_speed, o.scale_speed_kmh, m) +
-                        Term(HeadingDifferenceDeg(live_motion, cm), o.w_heading, o.scale_heading_deg, m) +
-                        Term(DayOfYearDifference(live_doy, doy[e]), o.w_season, o.scale_season_days, m);
-            if (hopeless(lb)) continue;
-            // Position: chord <= arc, scaled below the geodesic.
-            const std::size_t first = e + 1 - n;
-            double chord_sum = 0.0;
-            for (std::size_t i = 0; i < n; ++i) chord_sum += Chord(unit[first + i], live_unit[i]);
-            const double position_lb_term =
-                Term(kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n), o.w_position, o.scale_position_km, m);
-            if (hopeless(lb + position_lb_term)) continue;
-            // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
-            double shape_point_lb[64];
-            double shape_lb = 0.0;
-            const bool shape_bounded = o.w_shape != 0.0 && n <= 64;
-            if (shape_bounded) {
-              for (std::size_t i = 0; i + 1 < n; ++i) {
-                const double c = Chord(unit[first + i], unit[e]);
-                const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
-                shape_point_lb[i] = std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
-                shape_lb += shape_point_lb[i];
-              }
-              if (hopeless(lb + position_lb_term + Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m))) continue;
-            }
-            double position_term = position_lb_term;
-            if (o.w_position != 0.0) {
-              position_km = MeanSeparationKm(live_seg, cand);
-              known_position = &position_km;
-              position_term = Term(position_km, o.w_position, o.scale_position_km, m);
-              if (hopeless(lb + position_term + (shape_bounded ? Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m) : 0.0))) continue;
-            }
-            if (shape_bounded) {
-              // Exact shape distances point by point (summed in ShapeSeparationKm's order), the
-              // rest still bounded; stop once hopeless.
-              double exact_sum = 0.0, rest_lb = shape_lb;
-              bool gave_up = false;
-              for (std::size_t i = 0; i + 1 < n; ++i) {
-                exact_sum += ShapeDistanceKm(live_seg, cand, i);
-                rest_lb -= shape_point_lb[i];
-                if (i + 2 < n &&
-                    hopeless(lb + position_term +
-                             Term((exact_sum + std::max(rest_lb, 0.0)) / static_cast<double>(n), o.w_shape, o.scale_shape_km, m))) {
-                  gave_up = true;
-                  break;
-                }
-              }
-              if (gave_up) continue;
-              shape_km = exact_sum / static_cast<double>(n);
-              known_shape = &shape_km;
-            }
-          }
-          ++local_exact;
-          const double score =
-              ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr, known_position, known_shape);
-          if (score < best.score) {
-            best.score = score;
-            best.end = e;
-          }
-        }
-        if (std::isfinite(best.score) && !(best.score > threshold.load(std::memory_order_relaxed))) {
-          std::lock_guard<std::mutex> lock(top_mutex);
-          shared.Push(best);
-          AtomicMin(threshold, shared.Threshold());
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
+  // Searches the storms of `batch`: filters, block bounds, then storms nearest first.
+  auto search = [&](const std::vector<std::size_t>& batch) {
+    // Bounds of every block of segment ends: the k-th end block of candidates[j] is at
+    // block_bounds[candidates[j].blocks + k].
+    candidates.assign(batch.size(), Visit{std::numeric_limits<double>::quiet_NaN(), 0, 0});
+    std::size_t total_blocks = 0;
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      const std::size_t len = index.end(batch[j]) - index.begin(batch[j]);
+      candidates[j].blocks = total_blocks;
+      if (o.prune && len >= n) total_blocks += (len - n) / kCapBlock + 1;
     }
-    segments += local_segments;
-    exact += local_exact;
+    block_bounds.assign(total_blocks, 0.0);
+    const auto batch_size = static_cast<std::int64_t>(batch.size());
+#pragma omp parallel for schedule(dynamic, 64)
+    for (std::int64_t ji = 0; ji < batch_size; ++ji) {
+      const auto j = static_cast<std::size_t>(ji);
+      const std::size_t s = batch[j];
+      if (index.end(s) - index.begin(s) < n) continue;
+      if (filter.first_season && archive.season[s] < filter.first_season) continue;
+      if (filter.last_season && archive.season[s] > filter.last_season) continue;
+      if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
+      if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
+      if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
+      double bound = 0.0;
+      if (o.prune) {
+        bound = std::numeric_limits<double>::infinity();
+        std::size_t kb = 0;
+        for (std::size_t e0 = index.begin(s) + n - 1; e0 < index.end(s); e0 += kCapBlock, ++kb) {
+          const double bb = end_block_bound(s, e0);
+          block_bounds[candidates[j].blocks + kb] = bb;
+          bound = std::min(bound, bb);
+        }
+      }
+      candidates[j].bound = bound;
+      candidates[j].storm = s;
+    }
+    order.clear();
+    for (const Visit& v : candidates) {
+      if (!std::isnan(v.bound)) order.push_back(v);
+    }
+    // The visiting order only affects how soon the threshold tightens, never the result: sort the
+    // most promising storms, leave the rest (mostly skipped by their bound) as they are.
+    auto nearer = [](const Visit& a, const Visit& b) {
+      return a.bound != b.bound ? a.bound < b.bound : a.storm < b.storm;
+    };
+    const std::size_t head = std::min(order.size(), std::max<std::size_t>(4096, 64 * k));
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), order.end(), nearer);
+    std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), nearer);
+    const auto storms = static_cast<std::int64_t>(order.size());
+
+#pragma omp parallel
+    {
+      std::int64_t local_segments = 0, local_exact = 0;
+#pragma omp for schedule(dynamic, 4) nowait
+      for (std::int64_t si = 0; si < storms; ++si) {
+        try {
+          const std::size_t s = order[static_cast<std::size_t>(si)].storm;
+          const std::size_t blocks = order[static_cast<std::size_t>(si)].blocks;
+          if (o.prune && order[static_cast<std::size_t>(si)].bound > threshold.load(std::memory_order_relaxed))
+            continue;
+          Candidate best;
+          best.storm = s;
+          std::size_t run = 0;  // continuous points ending at e
+          double block_bound = 0.0;
+          for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
+            run = cont[e] ? run + 1 : 1;
+            if (o.prune && e >= index.begin(s) + n - 1 && (e - (index.begin(s) + n - 1)) % kCapBlock == 0) {
+              block_bound = block_bounds[blocks + (e - (index.begin(s) + n - 1)) / kCapBlock];
+            }
+            if (run < n) continue;
+            if (o.prune && (block_bound > threshold.load(std::memory_order_relaxed) || block_bound >= best.score))
+              continue;
+            if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
+            if (filter.months_mask) {  // only when asked: a calendar conversion per segment
+              const int month = data::ToCivil(pts[e - forecast_points].time_utc).month;  // at "now"
+              if (!(filter.months_mask & (1u << (month - 1)))) continue;
+            }
+            ++local_segments;
+            const Segment cand(&pts[e + 1 - n], n);
+            double position_km = kNaN, shape_km = kNaN;
+            const double* known_position = nullptr;
+            const double* known_shape = nullptr;
+            if (o.prune) {
+              // Progressive bound: exact cheap terms, then geometric lower bounds, then the exact
+              // position term; stop as soon as the partial sum cannot beat what must be beaten
+              // (strictly worse than the K-th best, or no better than this storm's best so far).
+              auto hopeless = [&](double lb) {
+                return lb > threshold.load(std::memory_order_relaxed) || lb >= best.score;
+              };
+              const double m = o.missing_term_cost;
+              // Position first (the strongest and cheapest): chord <= arc, scaled below the geodesic.
+              const std::size_t first = e + 1 - n;
+              double chord_sum = 0.0;
+              for (std::size_t i = 0; i < n; ++i) chord_sum += Chord(unit[first + i], live_unit[i]);
+              const double position_lb_term = Term(kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n),
+                                                   o.w_position, o.scale_position_km, m);
+              if (hopeless(position_lb_term)) continue;
+              const Motion cm = cand_motion(e, cand);
+              const double lb = Term(WindDifferenceMs(live_seg, cand), o.w_wind, o.scale_wind_ms, m) +
+                                Term(PressureDifferenceHpa(live_seg, cand), o.w_pressure, o.scale_pressure_hpa, m) +
+                                Term(SpeedDifferenceKmh(live_motion, cm), o.w_speed, o.scale_speed_kmh, m) +
+                                Term(HeadingDifferenceDeg(live_motion, cm), o.w_heading, o.scale_heading_deg, m) +
+                                Term(DayOfYearDifference(live_doy, doy[e]), o.w_season, o.scale_season_days, m);
+              if (hopeless(lb + position_lb_term)) continue;
+              // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <=
+              // shape_i.
+              double shape_point_lb[64];
+              double shape_lb = 0.0;
+              const bool shape_bounded = o.w_shape != 0.0 && n <= 64;
+              if (shape_bounded) {
+                for (std::size_t i = 0; i + 1 < n; ++i) {
+                  const double c = Chord(unit[first + i], unit[e]);
+                  const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
+                  shape_point_lb[i] = std::max({0.0, live_to_end[i] - high, low - live_to_end[i]});
+                  shape_lb += shape_point_lb[i];
+                }
+                if (hopeless(lb + position_lb_term +
+                             Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m)))
+                  continue;
+              }
+              double position_term = position_lb_term;
+              if (o.w_position != 0.0) {
+                position_km = MeanSeparationKm(live_seg, cand);
+                known_position = &position_km;
+                position_term = Term(position_km, o.w_position, o.scale_position_km, m);
+                if (hopeless(lb + position_term +
+                             (shape_bounded ? Term(shape_lb / static_cast<double>(n), o.w_shape, o.scale_shape_km, m)
+                                            : 0.0)))
+                  continue;
+              }
+              if (shape_bounded) {
+                // Exact shape distances point by point (summed in ShapeSeparationKm's order), the
+                // rest still bounded; stop once hopeless.
+                double exact_sum = 0.0, rest_lb = shape_lb;
+                bool gave_up = false;
+                for (std::size_t i = 0; i + 1 < n; ++i) {
+                  exact_sum += ShapeDistanceKm(live_seg, cand, i);
+                  rest_lb -= shape_point_lb[i];
+                  if (i + 2 < n && hopeless(lb + position_term +
+                                            Term((exact_sum + std::max(rest_lb, 0.0)) / static_cast<double>(n),
+                                                 o.w_shape, o.scale_shape_km, m))) {
+                    gave_up = true;
+                    break;
+                  }
+                }
+                if (gave_up) continue;
+                shape_km = exact_sum / static_cast<double>(n);
+                known_shape = &shape_km;
+              }
+            }
+            ++local_exact;
+            const double score =
+                ScoreWith(live_seg, cand, live_motion, cand_motion(e, cand), o, nullptr, known_position, known_shape);
+            if (score < best.score) {
+              best.score = score;
+              best.end = e;
+            }
+          }
+          if (std::isfinite(best.score) && !(best.score > threshold.load(std::memory_order_relaxed))) {
+            std::lock_guard<std::mutex> lock(top_mutex);
+            shared.Push(best);
+            AtomicMin(threshold, shared.Threshold());
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      }
+      segments += local_segments;
+      exact += local_exact;
+    }
+  };
+
+  std::int64_t gathered = 0;
+  if (!o.prune || index.storm_count() < o.gather_min_storms) {  // every storm, one batch
+    std::vector<std::size_t> all(index.storm_count());
+    for (std::size_t s = 0; s < all.size(); ++s) all[s] = s;
+    gathered = static_cast<std::int64_t>(all.size());
+    search(all);
+  } else {
+    // Rounds of gathering (see the header). lower_bound(s, cell) is at most the score of any
+    // segment of storm s that has a point in the cell.
+    const double per_chord = o.w_position * kChordSafety * kEarthRadiusKm / o.scale_position_km;
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    double wlo = kInf, whi = -kInf, plo = kInf, phi = -kInf;
+    for (const TrackPoint& p : live) {
+      if (!std::isnan(p.wind_ms)) wlo = std::min(wlo, p.wind_ms), whi = std::max(whi, p.wind_ms);
+      if (!std::isnan(p.pressure_hpa)) plo = std::min(plo, p.pressure_hpa), phi = std::max(phi, p.pressure_hpa);
+    }
+    // A mean absolute difference over the known pairs is at least the gap between the live range
+    // and the storm's range; no known live value: no bound; no known storm value: the missing cost.
+    auto range_term = [&](double lo, double hi, double storm_lo, double storm_hi, double w, double scale) {
+      if (w == 0.0 || lo > hi) return 0.0;
+      const double gap = storm_lo > storm_hi ? kInf : std::max({0.0, storm_lo - hi, lo - storm_hi});
+      return w * std::min(gap / scale, o.missing_term_cost);
+    };
+    auto storm_bound = [&](std::size_t s) {
+      const MatchIndex::BlockRange& r = index.storm_range(s);
+      const double season =
+          (live_doy >= r.doy_lo && live_doy <= r.doy_hi)
+              ? 0.0
+              : std::min(DayOfYearDifference(live_doy, r.doy_lo), DayOfYearDifference(live_doy, r.doy_hi));
+      return range_term(wlo, whi, r.wind_lo, r.wind_hi, o.w_wind, o.scale_wind_ms) +
+             range_term(plo, phi, r.pressure_lo, r.pressure_hi, o.w_pressure, o.scale_pressure_hpa) +
+             Term(season, o.w_season, o.scale_season_days, o.missing_term_cost);
+    };
+    // Cells nearest first. A storm's bound is the same in all its cells but for the cell's
+    // position bound, so it is final in the first (nearest) cell the walk meets it in.
+    std::vector<std::pair<double, std::uint32_t>> cells(index.cell_count());
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      double chord = kInf;
+      for (const auto& u : live_unit) chord = std::min(chord, Chord(u, index.cell_centre(c)));
+      cells[c] = {per_chord * std::max(0.0, chord - index.cell_radius(c)), static_cast<std::uint32_t>(c)};
+    }
+    std::sort(cells.begin(), cells.end());
+    struct Pending {
+      double cell_bound, bound;  // bound: with the rounded ranges, or exact (with the season) once `exact`
+      std::size_t storm;
+      bool exact;
+    };
+    std::vector<Pending> pending;  // storms met and not yet searched
+    std::vector<std::uint8_t> seen(index.storm_count(), 0);
+    std::vector<std::size_t> batch;
+    std::size_t next_cell = 0;
+    std::vector<std::size_t> cursor;  // per cell met (in `cells` order): entries taken so far
+    // The part of the wind term that grows down a cell's list (storms whose strongest wind falls
+    // short of the live track's weakest); a lower bound of the wind term, non-decreasing in the list.
+    auto shortfall_term = [&](double storm_hi) {
+      if (o.w_wind == 0.0 || wlo > whi) return 0.0;
+      return o.w_wind * std::min(std::max(0.0, wlo - storm_hi) / o.scale_wind_ms, o.missing_term_cost);
+    };
+    double budget = 0.25;  // score units; grows to the K-th best score
+    for (;;) {
+      for (; next_cell < cells.size() && cells[next_cell].first <= budget; ++next_cell) cursor.push_back(0);
+      // In each cell within budget, take entries (strongest first) while the wind shortfall
+      // alone keeps them within budget; the rest wait for a larger budget.
+      for (std::size_t ci = 0; ci < next_cell; ++ci) {
+        const double cell_bound = cells[ci].first;
+        const std::span<const MatchIndex::CellEntry> entries = index.cell_storms(cells[ci].second);
+        for (; cursor[ci] < entries.size(); ++cursor[ci]) {
+          const MatchIndex::CellEntry& entry = entries[cursor[ci]];
+          if (cell_bound + shortfall_term(entry.WindHi()) > budget) break;
+          const std::size_t s = entry.storm;
+          if (seen[s]) continue;
+          seen[s] = 1;
+          // The rounded ranges (no look-up); the exact ones when the storm comes within budget.
+          const double quick =
+              cell_bound + range_term(wlo, whi, entry.WindLo(), entry.WindHi(), o.w_wind, o.scale_wind_ms) +
+              range_term(plo, phi, entry.PressureLo(), entry.PressureHi(), o.w_pressure, o.scale_pressure_hpa);
+          pending.push_back({cell_bound, quick, s, false});
+        }
+      }
+      batch.clear();
+      std::size_t kept = 0;
+      for (Pending& p : pending) {
+        if (p.bound <= budget && !p.exact) {
+          p.bound = std::max(p.bound, p.cell_bound + storm_bound(p.storm));
+          p.exact = true;
+        }
+        if (p.bound <= budget) {
+          batch.push_back(p.storm);
+        } else {
+          pending[kept++] = p;
+        }
+      }
+      pending.resize(kept);
+      gathered += static_cast<std::int64_t>(batch.size());
+      if (!batch.empty()) search(batch);
+      bool exhausted = next_cell == cells.size() && pending.empty();
+      for (std::size_t ci = 0; exhausted && ci < next_cell; ++ci) {
+        exhausted = cursor[ci] == index.cell_storms(cells[ci].second).size();
+      }
+      if (failure || exhausted || std::isinf(budget)) break;
+      // A storm not searched has a bound above `budget` (met, pending), or lies in cells whose
+      // position bound is above it, or past a cursor where the wind shortfall puts it above it
+      // (not met): a score above it.
+      const double t = threshold.load();
+      if (t <= budget) break;
+      budget = std::isfinite(t) ? std::max(t, budget * (1.0 + 1e-9)) : 2.0 * budget;
+    }
   }
   if (failure) std::rethrow_exception(failure);
 
@@ -575,6 +826,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
   MatchResult result;
   result.segments = segments.load();
   result.scored_exactly = exact.load();
+  result.storms_gathered = gathered;
   result.live = live;
   for (const Candidate& c : top) {
     Analog a;

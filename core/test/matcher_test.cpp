@@ -166,11 +166,18 @@ TEST_F(MatcherTest, PrunedTopKEqualsBruteForce) {
     ++queries;
     MatchOptions pruned;
     pruned.top_k = 5;
+    pruned.gather_min_storms = queries == 8 ? 1000000 : 0;  // the spatial index's rounds, or one batch
     if (queries % 2 == 0) pruned.w_tsai = pruned.w_dtw = 0.5;
+    if (queries == 3) pruned.w_position = 0.0;  // no spatial bound: gathering by intensity and season only
+    if (queries == 5) pruned.w_wind = 3.0, pruned.w_season = 2.0, pruned.w_position = 0.2;
+    MatchFilter filter = recent;
+    if (queries == 7) filter.first_season = filter.last_season = 2018, pruned.top_k = 60;  // fewer storms than K
     MatchOptions brute = pruned;
     brute.prune = false;
-    const MatchResult x = Match(**index_, live, pruned, recent);
-    const MatchResult y = Match(**index_, live, brute, recent);
+    const MatchResult x = Match(**index_, live, pruned, filter);
+    const MatchResult y = Match(**index_, live, brute, filter);
+    if (queries == 1) EXPECT_LT(x.storms_gathered, static_cast<std::int64_t>(a.storm_count()) / 2);  // the index prunes
+    EXPECT_EQ(y.storms_gathered, static_cast<std::int64_t>(a.storm_count()));
     ASSERT_EQ(x.analogs.size(), y.analogs.size());
     EXPECT_EQ(y.scored_exactly, y.segments);
     for (std::size_t i = 0; i < x.analogs.size(); ++i) {
