@@ -562,6 +562,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
       if (!filter.agencies.empty() && !filter.agencies.count(archive.agency[s])) continue;
       if (index.max_wind_ms(s) < filter.min_max_wind_ms) continue;
       if (!filter.exclude.empty() && filter.exclude.count(archive.id[s])) continue;
+      if (!filter.exclude_seasons.empty() && filter.exclude_seasons.count(archive.season[s])) continue;
       double bound = 0.0;
       if (o.prune) {
         bound = std::numeric_limits<double>::infinity();

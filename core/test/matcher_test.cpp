@@ -176,7 +176,9 @@ TEST_F(MatcherTest, PrunedTopKEqualsBruteForce) {
     brute.prune = false;
     const MatchResult x = Match(**index_, live, pruned, filter);
     const MatchResult y = Match(**index_, live, brute, filter);
-    if (queries == 1) EXPECT_LT(x.storms_gathered, static_cast<std::int64_t>(a.storm_count()) / 2);  // the index prunes
+    if (queries == 1) {
+      EXPECT_LT(x.storms_gathered, static_cast<std::int64_t>(a.storm_count()) / 2);  // the index prunes
+    }
     EXPECT_EQ(y.storms_gathered, static_cast<std::int64_t>(a.storm_count()));
     ASSERT_EQ(x.analogs.size(), y.analogs.size());
     EXPECT_EQ(y.scored_exactly, y.segments);

@@ -534,3 +534,85 @@ std::vector<Storm> ToStorms(const Archive& archive) {
 }
 
 }  // namespace taifeng::data
+
+namespace taifeng::data {
+
+std::string ArchiveFingerprint(const Archive& archive) {
+  return "storms=" + std::to_string(archive.storm_count()) + " fixes=" + std::to_string(archive.fix_count_total()) +
+         " created=" + archive.created_utc;
+}
+
+void WriteArchiveModel(const fs::path& path, const std::string& name, const ArchiveModel& model) {
+  h5::SilenceErrors();
+  if (name.empty() || name.find('/') != std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument, "model name '" + name + "': expected a plain name");
+  }
+  if (model.values.size() != model.rows * model.cols) {
+    throw Error(ErrorCode::kInvalidArgument, "model " + name + ": values do not fill rows x cols");
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const fs::path tmp = dir / ("." + path.filename().string() + ".model-" + std::to_string(::getpid()));
+  try {
+    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(ErrorCode::kIo, "copying " + path.string() + ": " + ec.message());
+    {
+      Handle file(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+      if (!file.valid()) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not an HDF5 file");
+      const hid_t root = file.get();
+      Handle models = h5::Exists(root, "models") ? h5::OpenGroup(root, "models") : CreateGroup(root, "models");
+      if (h5::Exists(models.get(), name.c_str())) {
+        Check(H5Ldelete(models.get(), name.c_str(), H5P_DEFAULT), "replacing model " + name);
+      }
+      const std::vector<hsize_t> dims = {model.rows, model.cols};
+      Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
+      Handle ds(H5Dcreate2(models.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT),
+                H5Dclose);
+      if (!ds.valid()) throw Error(ErrorCode::kIo, "HDF5: cannot create model " + name);
+      if (!model.values.empty()) {
+        Check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, model.values.data()),
+              "writing model " + name);
+      }
+      for (const auto& [key, value] : model.attributes) WriteStringAttr(ds.get(), key.c_str(), value);
+      Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
+    }
+    FsyncPath(tmp, false);
+    fs::rename(tmp, path, ec);
+    if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
+    FsyncPath(dir, true);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+std::optional<ArchiveModel> ReadArchiveModel(const fs::path& path, const std::string& name) {
+  h5::SilenceErrors();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  Handle file = h5::OpenFile(path.string());
+  if (!h5::Exists(file.get(), "models")) return std::nullopt;
+  Handle models = h5::OpenGroup(file.get(), "models");
+  if (!h5::Exists(models.get(), name.c_str())) return std::nullopt;
+  Handle ds = h5::OpenDataset(models.get(), name.c_str());
+  const std::vector<hsize_t> shape = h5::Shape(ds.get());
+  if (shape.size() != 2) throw Error(ErrorCode::kArchiveCorrupt, path.string() + ": /models/" + name + " is not 2-D");
+  ArchiveModel m;
+  m.rows = shape[0];
+  m.cols = shape[1];
+  m.values = h5::ReadNumeric<double>(ds.get());
+  const int count = H5Aget_num_attrs(ds.get());
+  for (int i = 0; i < count; ++i) {
+    Handle attr(H5Aopen_by_idx(ds.get(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose);
+    char key[256] = {0};
+    H5Aget_name(attr.get(), sizeof key - 1, key);
+    attr.Reset();
+    m.attributes[key] = h5::ReadStringAttribute(ds.get(), key);
+  }
+  return m;
+}
+
+}  // namespace taifeng::data

@@ -76,6 +76,7 @@ struct MatchFilter {
   unsigned months_mask = 0;                // bit m-1 set = month m allowed (at the candidate's "now"); 0 = all
   double min_max_wind_ms = 0.0;            // storm's lifetime max wind (10-min equivalent)
   std::set<std::string> exclude;           // storm ids
+  std::set<int> exclude_seasons;           // leave-one-season-out verification
   std::optional<std::int64_t> before_utc;  // nothing after this time is visible (replays)
 };
 

@@ -11,6 +11,8 @@
 //                NaN missing), grade, category (int8, -1 missing), flags (uint8), storm (int32);
 //                wind_radii_km (float32, fixes × 3 thresholds (34/50/64 kt) × 4 quadrants NE SE SW NW)
 //   /sources/    1-D, one row per imported file: file, format, agency, storms, records
+//   /models/     optional: models fitted on the archive (NAME: a 2-D float64 table with string
+//                attributes, e.g. /models/cliper), written by WriteArchiveModel
 // Datasets are chunked, deflate+shuffle compressed, with Fletcher-32 checksums.
 //
 // Writes are atomic: the new file is written beside the target and renamed over it, so a crash
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,5 +109,21 @@ Archive LoadArchive(const std::filesystem::path& path);
 std::size_t MergeInto(std::vector<Storm>& existing, std::vector<Storm> incoming);
 
 std::vector<Storm> ToStorms(const Archive& archive);
+
+// A model fitted on the archive and stored in it (/models/NAME): a table of doubles (rows × cols)
+// with string attributes. It records the archive's fingerprint (ArchiveFingerprint) so that a
+// model fitted on another version of the archive is refused. Rewriting the archive (archive add)
+// drops its models: they no longer describe it.
+struct ArchiveModel {
+  std::map<std::string, std::string> attributes;
+  std::size_t rows = 0, cols = 0;
+  std::vector<double> values;  // row-major
+};
+// "storms=N fixes=M created=T" of a loaded archive.
+std::string ArchiveFingerprint(const Archive& archive);
+// Adds or replaces /models/NAME atomically (a copy is modified and renamed over the archive).
+void WriteArchiveModel(const std::filesystem::path& path, const std::string& name, const ArchiveModel& model);
+// The model, or nullopt when the archive has none by that name.
+std::optional<ArchiveModel> ReadArchiveModel(const std::filesystem::path& path, const std::string& name);
 
 }  // namespace taifeng::data

@@ -1,0 +1,87 @@
+// Forecasts from a live track: the analog ensemble, persistence, and CLIPER (cliper.h).
+//
+// Analog ensemble: each analog (matcher.h) becomes a member track. Its 6-hourly steps after the
+// matched time (geodesic distance and azimuth of each step) are replayed from the live position,
+// so the member moves as the analog moved; its wind and pressure change as the analog's changed
+// (added to the live values). Members are weighted by exp(-score / weight_temperature). At each
+// lead the forecast position is the weighted mean of the members' positions (mean of unit vectors),
+// blended at short leads with persistence; the cone radius is the weighted `cone_share` quantile of
+// the members' distances from the mean, times a calibration factor per lead (ForecastOptions). The
+// forecast stops at the first lead with fewer than `min_members` members.
+// Landfall: the share of member weight whose track crosses from sea to land (landfall.h), the
+// time window (weighted 10th–90th percentile of the members' landfall times) and the region with
+// the largest share.
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "taifeng/core/matcher.h"
+#include "taifeng/geo/regions.h"
+
+namespace taifeng::core {
+
+struct ForecastOptions {
+  int max_lead_h = 120;             // multiple of 6
+  double weight_temperature = 0.5;  // member weight exp(-score / T), score units
+  // Weight of persistence in the position at +6 h, falling linearly to 0 at persistence_until_h.
+  double persistence_weight_6h = 0.5;
+  int persistence_until_h = 24;
+  double cone_share = 0.67;  // share of members (by weight) inside the cone
+  // Cone calibration: the radius at lead L is multiplied by cone_scale[L / 6 - 1] (empty = 1),
+  // chosen by verification so that cone_share of the real positions fall inside.
+  std::vector<double> cone_scale;
+  std::size_t min_members = 3;
+};
+
+struct ForecastPoint {
+  int lead_h = 0;
+  std::int64_t time_utc = 0;
+  double lat_deg = 0, lon_deg = 0;
+  double cone_km = 0;  // NaN when not computed (persistence, CLIPER)
+  double wind_ms = 0, pressure_hpa = 0;  // 10-minute wind; NaN when unknown
+  std::size_t members = 0;
+};
+
+struct Member {
+  std::string id, name;  // the analog's
+  double weight = 0;     // normalised: members' weights sum to 1
+  std::vector<TrackPoint> track;  // from the live position at lead 0, 6-hourly
+};
+
+struct LandfallForecast {
+  double probability = 0;  // share of member weight that makes landfall
+  std::optional<std::int64_t> earliest_utc, median_utc, latest_utc;  // weighted 10th, 50th, 90th percentiles
+  std::string region;            // most likely landfall region (English name), empty if none
+  double region_probability = 0; // share of member weight making landfall there
+};
+
+struct Forecast {
+  std::string method;  // "analog", "persistence", "cliper"
+  TrackPoint now;      // the live position the forecast starts from (lead 0)
+  std::vector<ForecastPoint> points;  // +6 h, +12 h, … while available
+  std::vector<Member> members;        // analog forecast only
+  LandfallForecast landfall;          // analog forecast with a land set only
+
+  // The point at `lead_h`, or nullptr.
+  const ForecastPoint* At(int lead_h) const;
+};
+
+// Persistence: the motion of the last 12 h of `observed` (geodesic distance and azimuth from
+// the point 12 h before "now" to "now") continued at constant speed and azimuth; wind and pressure
+// persist. Throws Error(kInvalidArgument) when `observed` has no point 12 h before its last.
+Forecast PersistenceForecast(const std::vector<TrackPoint>& observed, int max_lead_h = 120);
+
+// The analog ensemble from `match` (its analogs' `next` tracks); `now` is the live position at
+// the matched time. With a land set, the landfall forecast. Throws Error(kInvalidArgument) when
+// `match` has no analog.
+Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const ForecastOptions& options,
+                        const geo::RegionSet* land = nullptr);
+
+// Blends the analog forecast with persistence at short leads (ForecastOptions). Both start at now.
+void BlendPersistence(Forecast& analog, const Forecast& persistence, const ForecastOptions& options);
+
+}  // namespace taifeng::core

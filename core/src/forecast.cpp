@@ -1,0 +1,178 @@
+#include "taifeng/core/forecast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "taifeng/core/landfall.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/geo/geodesy.h"
+
+namespace taifeng::core {
+namespace {
+
+constexpr std::int64_t kStep = 6 * 3600;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Vec3 {
+  double x = 0, y = 0, z = 0;
+};
+
+Vec3 Unit(double lat_deg, double lon_deg) {
+  const double lat = lat_deg * M_PI / 180.0, lon = lon_deg * M_PI / 180.0;
+  return {std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat)};
+}
+
+// Latitude and longitude of a (non-zero) vector's direction.
+geo::LatLon ToLatLon(const Vec3& v) {
+  const double h = std::hypot(v.x, v.y);
+  return {std::atan2(v.z, h) * 180.0 / M_PI, geo::NormalizeLonDeg(std::atan2(v.y, v.x) * 180.0 / M_PI)};
+}
+
+// The weighted quantile q of values (weights > 0), or NaN for none.
+double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, double q) {
+  if (value_weight.empty()) return kNaN;
+  std::sort(value_weight.begin(), value_weight.end());
+  double total = 0;
+  for (const auto& [v, w] : value_weight) total += w;
+  double cumulative = 0;
+  for (const auto& [v, w] : value_weight) {
+    cumulative += w;
+    if (cumulative >= q * total - 1e-12) return v;
+  }
+  return value_weight.back().first;
+}
+
+}  // namespace
+
+const ForecastPoint* Forecast::At(int lead_h) const {
+  for (const ForecastPoint& p : points) {
+    if (p.lead_h == lead_h) return &p;
+  }
+  return nullptr;
+}
+
+Forecast PersistenceForecast(const std::vector<TrackPoint>& observed, int max_lead_h) {
+  if (observed.empty()) throw Error(ErrorCode::kInvalidArgument, "persistence: empty track");
+  const TrackPoint& now = observed.back();
+  const TrackPoint* before = nullptr;
+  for (const TrackPoint& p : observed) {
+    if (p.time_utc == now.time_utc - 2 * kStep) before = &p;
+  }
+  if (!before) {
+    throw Error(ErrorCode::kInvalidArgument, "persistence: the track has no point 12 h before its last");
+  }
+  const geo::GeodesicLine motion = geo::Inverse(before->lat_deg, before->lon_deg, now.lat_deg, now.lon_deg);
+  Forecast f;
+  f.method = "persistence";
+  f.now = now;
+  for (int lead = 6; lead <= max_lead_h; lead += 6) {
+    // Constant speed along the geodesic continued from "now" (azimuth at "now").
+    const geo::LatLon p = geo::Direct(now.lat_deg, now.lon_deg, motion.azimuth2_deg, motion.distance_km * lead / 12.0);
+    f.points.push_back({lead, now.time_utc + lead * 3600LL, p.lat_deg, p.lon_deg, kNaN, now.wind_ms, now.pressure_hpa, 1});
+  }
+  return f;
+}
+
+Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const ForecastOptions& o,
+                        const geo::RegionSet* land) {
+  if (match.analogs.empty()) throw Error(ErrorCode::kInvalidArgument, "analog forecast: no analog");
+  Forecast f;
+  f.method = "analog";
+  f.now = now;
+  const double best = match.analogs.front().score;
+  double total = 0;
+  for (const Analog& a : match.analogs) {
+    Member m;
+    m.id = a.id;
+    m.name = a.name;
+    m.weight = std::exp(-(a.score - best) / std::max(o.weight_temperature, 1e-9));
+    total += m.weight;
+    m.track.push_back(now);
+    const TrackPoint& origin = a.next.front();
+    for (std::size_t j = 1; j < a.next.size(); ++j) {
+      const TrackPoint& p0 = a.next[j - 1];
+      const TrackPoint& p1 = a.next[j];
+      if (p1.time_utc - p0.time_utc != kStep) break;
+      const geo::GeodesicLine step = geo::Inverse(p0.lat_deg, p0.lon_deg, p1.lat_deg, p1.lon_deg);
+      const TrackPoint& last = m.track.back();
+      const geo::LatLon q = geo::Direct(last.lat_deg, last.lon_deg, step.azimuth1_deg, step.distance_km);
+      TrackPoint t;
+      t.time_utc = last.time_utc + kStep;
+      t.lat_deg = q.lat_deg;
+      t.lon_deg = q.lon_deg;
+      t.wind_ms = std::max(0.0, now.wind_ms + (p1.wind_ms - origin.wind_ms));
+      t.pressure_hpa = now.pressure_hpa + (p1.pressure_hpa - origin.pressure_hpa);
+      m.track.push_back(t);
+      if (static_cast<int>(m.track.size() - 1) * 6 >= o.max_lead_h) break;
+    }
+    f.members.push_back(std::move(m));
+  }
+  for (Member& m : f.members) m.weight /= total;
+
+  for (int lead = 6; lead <= o.max_lead_h; lead += 6) {
+    const auto j = static_cast<std::size_t>(lead / 6);
+    Vec3 mean;
+    double weight = 0, wind = 0, wind_w = 0, pressure = 0, pressure_w = 0;
+    std::size_t members = 0;
+    for (const Member& m : f.members) {
+      if (m.track.size() <= j) continue;
+      const TrackPoint& p = m.track[j];
+      const Vec3 u = Unit(p.lat_deg, p.lon_deg);
+      mean.x += m.weight * u.x, mean.y += m.weight * u.y, mean.z += m.weight * u.z;
+      weight += m.weight;
+      ++members;
+      if (!std::isnan(p.wind_ms)) wind += m.weight * p.wind_ms, wind_w += m.weight;
+      if (!std::isnan(p.pressure_hpa)) pressure += m.weight * p.pressure_hpa, pressure_w += m.weight;
+    }
+    if (members < o.min_members || members == 0) break;
+    const geo::LatLon c = ToLatLon(mean);
+    std::vector<std::pair<double, double>> spread;
+    for (const Member& m : f.members) {
+      if (m.track.size() > j) spread.push_back({geo::DistanceKm(c.lat_deg, c.lon_deg, m.track[j].lat_deg, m.track[j].lon_deg), m.weight});
+    }
+    double cone = WeightedQuantile(spread, o.cone_share);
+    const std::size_t k = j - 1;
+    if (k < o.cone_scale.size()) cone *= o.cone_scale[k];
+    f.points.push_back({lead, now.time_utc + lead * 3600LL, c.lat_deg, c.lon_deg, cone,
+                        wind_w > 0 ? wind / wind_w : kNaN, pressure_w > 0 ? pressure / pressure_w : kNaN, members});
+  }
+
+  if (land) {
+    std::vector<std::pair<double, double>> times;
+    std::map<std::size_t, double> by_region;
+    for (const Member& m : f.members) {
+      const auto l = FindLandfall(m.track, *land);
+      if (!l) continue;
+      f.landfall.probability += m.weight;
+      times.push_back({static_cast<double>(l->time_utc), m.weight});
+      by_region[l->region] += m.weight;
+    }
+    if (!times.empty()) {
+      f.landfall.earliest_utc = static_cast<std::int64_t>(WeightedQuantile(times, 0.1));
+      f.landfall.median_utc = static_cast<std::int64_t>(WeightedQuantile(times, 0.5));
+      f.landfall.latest_utc = static_cast<std::int64_t>(WeightedQuantile(times, 0.9));
+      const auto top = std::max_element(by_region.begin(), by_region.end(),
+                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+      f.landfall.region = land->region(top->first).name_en;
+      f.landfall.region_probability = top->second;
+    }
+  }
+  return f;
+}
+
+void BlendPersistence(Forecast& analog, const Forecast& persistence, const ForecastOptions& o) {
+  for (ForecastPoint& p : analog.points) {
+    const ForecastPoint* q = persistence.At(p.lead_h);
+    if (!q || p.lead_h >= o.persistence_until_h || o.persistence_until_h <= 6) continue;
+    const double a = o.persistence_weight_6h * static_cast<double>(o.persistence_until_h - p.lead_h) /
+                     static_cast<double>(o.persistence_until_h - 6);
+    const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q->lat_deg, q->lon_deg);
+    const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
+    p.lat_deg = c.lat_deg;
+    p.lon_deg = c.lon_deg;
+  }
+}
+
+}  // namespace taifeng::core

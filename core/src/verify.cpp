@@ -1,0 +1,154 @@
+#include "taifeng/core/verify.h"
+
+#include <cmath>
+
+#include "taifeng/geo/error.h"
+#include "taifeng/geo/geodesy.h"
+
+namespace taifeng::core {
+namespace {
+
+constexpr std::int64_t kStep = 6 * 3600;
+
+struct Accumulator {
+  double track[3] = {0, 0, 0}, along[3] = {0, 0, 0}, cross[3] = {0, 0, 0}, wind[3] = {0, 0, 0};
+  std::size_t cases = 0, wind_cases = 0, inside_cone = 0;
+};
+
+// Forecasts every 6-hourly time of one storm's resampled track (points with continuity flags)
+// and adds the homogeneous cases to `acc` (one per lead in options.leads_h) and `report`.
+void VerifyTrack(const MatchIndex& index, const std::string& id, const std::vector<TrackPoint>& pts,
+                 const std::vector<std::uint8_t>& cont, const MatchFilter& filter, const CliperModel& cliper,
+                 const VerifyOptions& o, std::vector<Accumulator>& acc, VerifyReport& report) {
+  const std::size_t n = static_cast<std::size_t>(o.match.window_h / 6 + 1);
+  const std::size_t history = std::max<std::size_t>(n, 5);  // CLIPER needs 24 h
+  std::size_t run = 0;
+  for (std::size_t e = 0; e < pts.size(); ++e) {
+    run = cont[e] ? run + 1 : 1;
+    if (run < history || !(pts[e].wind_ms >= CliperModel::kTropicalDepressionMs)) continue;
+    const std::vector<TrackPoint> observed(pts.begin() + static_cast<std::ptrdiff_t>(e + 1 - history),
+                                           pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
+    const std::vector<TrackPoint> live(observed.end() - static_cast<std::ptrdiff_t>(n), observed.end());
+    const auto cl = cliper.Predict(observed);
+    if (!cl) continue;
+    const Forecast persistence = PersistenceForecast(observed, o.forecast.max_lead_h);
+    const MatchResult match = Match(index, live, o.match, filter);
+    if (match.analogs.empty()) continue;
+    Forecast analog = AnalogForecast(match, live.back(), o.forecast);
+    BlendPersistence(analog, persistence, o.forecast);
+    ++report.forecasts;
+    for (std::size_t li = 0; li < o.leads_h.size(); ++li) {
+      const int lead = o.leads_h[li];
+      const std::size_t v = e + static_cast<std::size_t>(lead / 6);
+      if (v >= pts.size()) break;
+      bool same_piece = true;
+      for (std::size_t j = e + 1; j <= v; ++j) same_piece = same_piece && cont[j];
+      if (!same_piece || pts[v].time_utc - pts[e].time_utc != lead * 3600LL) break;
+      if (!(pts[v].wind_ms >= CliperModel::kTropicalDepressionMs)) continue;
+      const ForecastPoint* f[3] = {analog.At(lead), cl->At(lead), persistence.At(lead)};
+      if (!f[0] || !f[1] || !f[2]) continue;
+      const TrackPoint& obs = pts[v];
+      const TrackPoint& prev = pts[v - 1];
+      const double motion = geo::Inverse(prev.lat_deg, prev.lon_deg, obs.lat_deg, obs.lon_deg).azimuth2_deg;
+      VerifyCase c;
+      c.storm = id;
+      c.init_utc = pts[e].time_utc;
+      c.lead_h = lead;
+      c.obs_lat = obs.lat_deg, c.obs_lon = obs.lon_deg, c.obs_wind = obs.wind_ms;
+      c.cone_km = f[0]->cone_km;
+      Accumulator& a = acc[li];
+      const bool wind_known = !std::isnan(obs.wind_ms) && !std::isnan(f[0]->wind_ms) && !std::isnan(f[1]->wind_ms) &&
+                              !std::isnan(f[2]->wind_ms);
+      for (int m = 0; m < 3; ++m) {
+        const geo::GeodesicLine err = geo::Inverse(obs.lat_deg, obs.lon_deg, f[m]->lat_deg, f[m]->lon_deg);
+        const double angle = (err.azimuth1_deg - motion) * M_PI / 180.0;
+        a.track[m] += err.distance_km;
+        a.along[m] += err.distance_km * std::cos(angle);
+        a.cross[m] += err.distance_km * std::sin(angle);
+        if (wind_known) a.wind[m] += std::abs(f[m]->wind_ms - obs.wind_ms);
+        c.lat[m] = f[m]->lat_deg, c.lon[m] = f[m]->lon_deg, c.wind[m] = f[m]->wind_ms, c.error_km[m] = err.distance_km;
+      }
+      ++a.cases;
+      if (wind_known) ++a.wind_cases;
+      if (c.error_km[0] <= c.cone_km) ++a.inside_cone;
+      report.cases.push_back(c);
+    }
+  }
+}
+
+void Summarise(const std::vector<Accumulator>& acc, const VerifyOptions& o, VerifyReport& report) {
+  for (std::size_t li = 0; li < o.leads_h.size(); ++li) {
+    const Accumulator& a = acc[li];
+    LeadScores s;
+    s.lead_h = o.leads_h[li];
+    s.cases = a.cases;
+    const double n = a.cases ? static_cast<double>(a.cases) : std::nan("");
+    const double nw = a.wind_cases ? static_cast<double>(a.wind_cases) : std::nan("");
+    MethodScores* m[3] = {&s.analog, &s.cliper, &s.persistence};
+    for (int k = 0; k < 3; ++k) {
+      m[k]->track_km = a.track[k] / n;
+      m[k]->along_km = a.along[k] / n;
+      m[k]->cross_km = a.cross[k] / n;
+      m[k]->wind_mae_ms = a.wind[k] / nw;
+      m[k]->wind_cases = a.wind_cases;
+    }
+    s.cone_coverage = static_cast<double>(a.inside_cone) / n;
+    report.leads.push_back(s);
+  }
+}
+
+}  // namespace
+
+VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season, const VerifyOptions& o) {
+  if (first_season > last_season) throw Error(ErrorCode::kInvalidArgument, "seasons: first after last");
+  const data::Archive& a = index.archive();
+  std::vector<std::size_t> storms;
+  for (std::size_t s = 0; s < index.storm_count(); ++s) {
+    if (a.season[s] < first_season || a.season[s] > last_season) continue;
+    if (!o.filter.agencies.empty() && !o.filter.agencies.count(a.agency[s])) continue;
+    if (!o.filter.exclude.empty() && o.filter.exclude.count(a.id[s])) continue;
+    storms.push_back(s);
+  }
+  VerifyReport report;
+  std::vector<Accumulator> acc(o.leads_h.size());
+  std::size_t done = 0;
+  for (int season = first_season; season <= last_season; ++season) {
+    MatchFilter filter = o.filter;
+    filter.exclude_seasons.insert(season);
+    bool any = false;
+    for (std::size_t s : storms) any = any || a.season[s] == season;
+    if (!any) continue;
+    const CliperModel cliper = CliperModel::Fit(index, filter);
+    for (std::size_t s : storms) {
+      if (a.season[s] != season) continue;
+      const std::vector<TrackPoint> pts(index.points().begin() + static_cast<std::ptrdiff_t>(index.begin(s)),
+                                        index.points().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
+      const std::vector<std::uint8_t> cont(index.continuous().begin() + static_cast<std::ptrdiff_t>(index.begin(s)),
+                                           index.continuous().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
+      VerifyTrack(index, a.id[s], pts, cont, filter, cliper, o, acc, report);
+      ++report.storms;
+      if (o.progress) o.progress(++done, storms.size());
+    }
+  }
+  Summarise(acc, o, report);
+  return report;
+}
+
+VerifyReport VerifyStorms(const MatchIndex& index, const std::vector<data::Storm>& storms, const CliperModel& cliper,
+                          const VerifyOptions& o) {
+  VerifyReport report;
+  std::vector<Accumulator> acc(o.leads_h.size());
+  std::size_t done = 0;
+  for (const data::Storm& s : storms) {
+    const Resampled r = ResampleSixHourly(s.fixes, s.wind_averaging);
+    MatchFilter filter = o.filter;
+    filter.exclude.insert(s.id);
+    VerifyTrack(index, s.id, r.points, r.continuous, filter, cliper, o, acc, report);
+    ++report.storms;
+    if (o.progress) o.progress(++done, storms.size());
+  }
+  Summarise(acc, o, report);
+  return report;
+}
+
+}  // namespace taifeng::core
