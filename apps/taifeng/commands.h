@@ -8,5 +8,6 @@ namespace taifeng::cli {
 
 void RegisterArchiveCommands(CLI::App& app);
 void RegisterMatchCommand(CLI::App& app);
+void RegisterForecastCommands(CLI::App& app);  // forecast, cliper fit, verify
 
 }  // namespace taifeng::cli

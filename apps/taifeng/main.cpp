@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   taifeng::cli::RegisterArchiveCommands(app);
   taifeng::cli::RegisterMatchCommand(app);
+  taifeng::cli::RegisterForecastCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "live.h"
 #include "output.h"
 #include "taifeng/core/landfall.h"
 #include "taifeng/core/matcher.h"
@@ -16,18 +17,8 @@
 #include "taifeng/geo/error.h"
 
 namespace taifeng::cli {
-namespace {
 
 using nlohmann::json;
-
-struct MatchArgs {
-  std::string archive, track, format = "auto", storm, at, before, seasons, forecast, months;
-  std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
-  int window_h = 24, top = 10, wind_minutes = 10, forecast_h = 72;
-  double min_wind_ms = 0.0;
-  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
-  bool json = false;
-};
 
 std::int64_t ParseTime(const std::string& text, const char* option) {
   auto t = data::ParseUtc(text);
@@ -52,7 +43,7 @@ data::Format DetectFormat(const std::string& path, const std::string& requested)
   throw Error(ErrorCode::kUsage, path + ": cannot tell its format from the name; give --format cma|atcf|csv");
 }
 
-data::Storm LoadLive(const MatchArgs& a) {
+data::Storm LoadLive(const LiveInput& a) {
   data::ImportOptions options;
   options.strict = true;  // a live track is refused whole rather than silently thinned
   options.csv_wind_averaging = static_cast<data::WindAveraging>(a.wind_minutes);
@@ -96,6 +87,17 @@ json PointJson(const core::TrackPoint& p) {
   return {{"time_utc", data::FormatIsoUtc(p.time_utc)}, {"lat_deg", p.lat_deg}, {"lon_deg", p.lon_deg},
           {"wind_ms_10min", num(p.wind_ms)}, {"pressure_hpa", num(p.pressure_hpa)}};
 }
+
+namespace {
+
+struct MatchArgs : LiveInput {
+  std::string archive, before, seasons, forecast, months;
+  std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
+  int window_h = 24, top = 10, forecast_h = 72;
+  double min_wind_ms = 0.0;
+  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
+  bool json = false;
+};
 
 void Run(const MatchArgs& a) {
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));

@@ -1,0 +1,334 @@
+// taifeng forecast, taifeng cliper fit, taifeng verify: the analog-ensemble forecast, its
+// CLIPER reference, and their verification.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "live.h"
+#include "output.h"
+#include "taifeng/core/cliper.h"
+#include "taifeng/core/forecast.h"
+#include "taifeng/core/verify.h"
+#include "taifeng/data/archive.h"
+#include "taifeng/data/forecast.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/geo/geodesy.h"
+
+namespace taifeng::cli {
+namespace {
+
+using nlohmann::json;
+
+json Num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+std::vector<std::string> SplitSeasons(const std::string& text, int& y1, int& y2) {
+  if (std::sscanf(text.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2) throw Error(ErrorCode::kUsage, "--seasons '" + text + "': expected Y1-Y2");
+  return {};
+}
+
+// ---- taifeng forecast ----
+
+struct ForecastArgs : LiveInput {
+  std::string archive, forecast, before;
+  std::vector<std::string> agencies, forecast_techs = {"OFCL", "JTWC"};
+  int window_h = 24, top = 10, forecast_h = 72;
+  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
+  bool json = false, geojson = false;
+};
+
+// A circle of `radius_km` around (lat, lon) as a GeoJSON ring of 36 geodesic points.
+json Circle(double lat, double lon, double radius_km) {
+  json ring = json::array();
+  for (int k = 0; k <= 36; ++k) {
+    const geo::LatLon p = geo::Direct(lat, lon, k * 10.0, radius_km);
+    ring.push_back({p.lon_deg, p.lat_deg});
+  }
+  return ring;
+}
+
+void RunForecast(const ForecastArgs& a) {
+  if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
+  auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
+  const data::Storm storm = LoadLive(a);
+  const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, std::max(a.window_h, 24));
+  std::vector<core::TrackPoint> live(observed.end() - (a.window_h / 6 + 1), observed.end());
+  core::MatchOptions mo;
+  mo.window_h = a.window_h;
+  mo.top_k = a.top;
+  core::MatchFilter filter;
+  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  filter.exclude.insert(storm.id);
+  if (!a.before.empty()) filter.before_utc = ParseTime(a.before, "--before");
+  std::size_t forecast_points = 0;
+  std::string forecast_note;
+  if (!a.forecast.empty()) {
+    const data::ForecastTrack fc = data::ReadForecast(a.forecast, live.back().time_utc, a.forecast_techs,
+                                                      static_cast<data::WindAveraging>(a.wind_minutes));
+    const std::size_t n = live.size();
+    live = core::JoinForecast(live, fc, a.forecast_h);
+    forecast_points = live.size() - n;
+    forecast_note = fc.tech + " forecast joined to +" + std::to_string(forecast_points * 6) + " h";
+  }
+  const auto index = core::MatchIndex::Build(archive);
+  const core::MatchResult match = core::Match(*index, live, mo, filter, forecast_points);
+  std::shared_ptr<const geo::RegionSet> land;
+  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
+  core::ForecastOptions fo;
+  core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
+  core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
+
+  if (a.geojson) {
+    json features = json::array();
+    json mean = json::array({{f.now.lon_deg, f.now.lat_deg}});
+    for (const auto& p : f.points) mean.push_back({p.lon_deg, p.lat_deg});
+    features.push_back({{"type", "Feature"},
+                        {"properties", {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", data::FormatIsoUtc(f.now.time_utc)}}},
+                        {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
+    for (const auto& m : f.members) {
+      json line = json::array();
+      for (const auto& p : m.track) line.push_back({p.lon_deg, p.lat_deg});
+      if (line.size() < 2) continue;
+      features.push_back({{"type", "Feature"},
+                          {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
+                          {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
+    }
+    // The cone: the union of the circles at each lead, given as one polygon per lead (GeoJSON
+    // MultiPolygon), which any viewer draws as the swept cone.
+    json circles = json::array();
+    for (const auto& p : f.points) circles.push_back(json::array({Circle(p.lat_deg, p.lon_deg, p.cone_km)}));
+    features.push_back({{"type", "Feature"},
+                        {"properties", {{"kind", "cone"}, {"share", fo.cone_share}}},
+                        {"geometry", {{"type", "MultiPolygon"}, {"coordinates", circles}}}});
+    std::cout << json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) << '\n';
+    return;
+  }
+  const core::LandfallForecast& lf = f.landfall;
+  if (a.json) {
+    json points = json::array();
+    for (const auto& p : f.points) {
+      points.push_back({{"lead_h", p.lead_h}, {"time_utc", data::FormatIsoUtc(p.time_utc)}, {"lat_deg", p.lat_deg},
+                        {"lon_deg", p.lon_deg}, {"cone_radius_km", Num(p.cone_km)}, {"wind_ms_10min", Num(p.wind_ms)},
+                        {"pressure_hpa", Num(p.pressure_hpa)}, {"members", p.members}});
+    }
+    json members = json::array();
+    for (const auto& m : f.members) {
+      json track = json::array();
+      for (const auto& p : m.track) track.push_back(PointJson(p));
+      members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
+    }
+    auto t = [](const std::optional<std::int64_t>& x) { return x ? json(data::FormatIsoUtc(*x)) : json(nullptr); };
+    json j = {{"storm", storm.id}, {"name", storm.name}, {"now", PointJson(f.now)}, {"window_h", a.window_h},
+              {"cone_share", fo.cone_share}, {"points", points}, {"members", members},
+              {"landfall", {{"probability", lf.probability}, {"earliest_utc", t(lf.earliest_utc)},
+                            {"median_utc", t(lf.median_utc)}, {"latest_utc", t(lf.latest_utc)},
+                            {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
+                            {"region_probability", lf.region_probability},
+                            {"coverage", land ? a.land : "none"}}}};
+    if (!forecast_note.empty()) j["official_forecast"] = forecast_note;
+    std::cout << j.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Analog-ensemble forecast for " << storm.id << (storm.name.empty() ? "" : " " + storm.name) << " from "
+            << data::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
+            << " analogs, window " << a.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : f.points) {
+    rows.push_back({"+" + std::to_string(p.lead_h), data::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),
+                    FormatFloat(p.lon_deg, 1), FormatFloat(p.cone_km, 0), FormatFloat(p.wind_ms, 1),
+                    FormatFloat(p.pressure_hpa, 0), std::to_string(p.members)});
+  }
+  PrintTable({"lead (h)", "time (UTC)", "lat (°N)", "lon (°E)", "cone radius (km, 67%)", "wind (m/s, 10-min)",
+              "pressure (hPa)", "members"},
+             rows);
+  std::cout << "\nLandfall (China's coast): ";
+  if (lf.probability <= 0) {
+    std::cout << "no member makes landfall\n";
+  } else {
+    std::cout << FormatFloat(100 * lf.probability, 0) << "% of members; most likely " << lf.region << " ("
+              << FormatFloat(100 * lf.region_probability, 0) << "%), " << data::FormatIsoUtc(*lf.earliest_utc) << " to "
+              << data::FormatIsoUtc(*lf.latest_utc) << " (10th-90th percentile), median "
+              << data::FormatIsoUtc(*lf.median_utc) << "\n";
+  }
+}
+
+// ---- taifeng cliper fit ----
+
+struct CliperArgs {
+  std::string archive;
+  std::vector<std::string> agencies;
+  bool json = false;
+};
+
+void RunCliperFit(const CliperArgs& a) {
+  auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
+  const auto index = core::MatchIndex::Build(archive);
+  core::MatchFilter filter;
+  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  const core::CliperModel model = core::CliperModel::Fit(*index, filter);
+  data::WriteArchiveModel(a.archive, "cliper", model.ToModel(data::ArchiveFingerprint(*archive)));
+  if (a.json) {
+    json cases = json::object();
+    for (int lead = 24; lead <= 120; lead += 24) cases[std::to_string(lead)] = model.cases(lead);
+    std::cout << json{{"archive", a.archive}, {"model", "/models/cliper"}, {"cases_by_lead_h", cases}}.dump(2) << '\n';
+    return;
+  }
+  std::cout << "CLIPER fitted on " << a.archive << " and stored as /models/cliper; cases at +24/48/72/96/120 h: "
+            << model.cases(24) << ", " << model.cases(48) << ", " << model.cases(72) << ", " << model.cases(96) << ", "
+            << model.cases(120) << "\n";
+}
+
+// ---- taifeng verify ----
+
+struct VerifyArgs {
+  std::string archive, seasons, csv;
+  std::vector<std::string> tracks, agencies;
+  bool loso = false, json = false, quiet = false;
+  int window_h = 24, top = 10;
+};
+
+void RunVerify(const VerifyArgs& a) {
+  if (a.tracks.empty() == a.seasons.empty()) {
+    throw Error(ErrorCode::kUsage, "give either --seasons Y1-Y2 --leave-one-season-out or --tracks FILE...");
+  }
+  if (!a.seasons.empty() && !a.loso) throw Error(ErrorCode::kUsage, "--seasons needs --leave-one-season-out");
+  auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
+  const auto index = core::MatchIndex::Build(archive);
+  core::VerifyOptions o;
+  o.match.window_h = a.window_h;
+  o.match.top_k = a.top;
+  o.filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  Progress progress(!a.quiet && !a.json && isatty(STDERR_FILENO));
+  o.progress = [&](std::size_t done, std::size_t total) { progress.Update("verifying storms", done, total); };
+  core::VerifyReport r;
+  std::string what;
+  if (!a.seasons.empty()) {
+    int y1 = 0, y2 = 0;
+    SplitSeasons(a.seasons, y1, y2);
+    r = core::VerifyLeaveOneSeasonOut(*index, y1, y2, o);
+    what = "leave-one-season-out hindcasts of " + a.seasons;
+  } else {
+    const auto stored = data::ReadArchiveModel(a.archive, "cliper");
+    if (!stored) throw Error(ErrorCode::kNotFound, a.archive + ": no CLIPER model; run taifeng cliper fit --archive " + a.archive);
+    const core::CliperModel cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
+    std::vector<data::Storm> storms;
+    for (const std::string& file : a.tracks) {
+      data::ImportResult imported;
+      data::ImportFile(DetectFormat(file, "auto"), file, {}, imported);
+      for (auto& s : imported.storms) storms.push_back(std::move(s));
+    }
+    r = core::VerifyStorms(*index, storms, cliper, o);
+    what = "hindcasts of " + std::to_string(storms.size()) + " storms from " + std::to_string(a.tracks.size()) + " file(s)";
+  }
+  progress.Done();
+  if (!a.csv.empty()) {
+    std::ofstream out(a.csv);
+    if (!out) throw Error(ErrorCode::kIo, a.csv + ": cannot write");
+    out << "storm,init_utc,lead_h,obs_lat_deg,obs_lon_deg,obs_wind_ms,analog_lat_deg,analog_lon_deg,analog_wind_ms,"
+           "analog_error_km,cone_radius_km,cliper_lat_deg,cliper_lon_deg,cliper_wind_ms,cliper_error_km,"
+           "persistence_lat_deg,persistence_lon_deg,persistence_wind_ms,persistence_error_km\n";
+    for (const auto& c : r.cases) {
+      out << c.storm << ',' << data::FormatIsoUtc(c.init_utc) << ',' << c.lead_h << ',' << c.obs_lat << ',' << c.obs_lon
+          << ',' << FormatFloat(c.obs_wind, 1);
+      for (int m = 0; m < 3; ++m) {
+        out << ',' << FormatFloat(c.lat[m], 3) << ',' << FormatFloat(c.lon[m], 3) << ',' << FormatFloat(c.wind[m], 1) << ','
+            << FormatFloat(c.error_km[m], 1);
+        if (m == 0) out << ',' << FormatFloat(c.cone_km, 1);
+      }
+      out << '\n';
+    }
+    if (!out) throw Error(ErrorCode::kIo, a.csv + ": write failed");
+  }
+  if (a.json) {
+    json leads = json::array();
+    for (const auto& l : r.leads) {
+      auto m = [](const core::MethodScores& s) {
+        return json{{"track_error_km", Num(s.track_km)}, {"along_track_bias_km", Num(s.along_km)},
+                    {"cross_track_bias_km", Num(s.cross_km)}, {"wind_mae_ms", Num(s.wind_mae_ms)},
+                    {"wind_cases", s.wind_cases}};
+      };
+      leads.push_back({{"lead_h", l.lead_h}, {"cases", l.cases}, {"analog", m(l.analog)}, {"cliper", m(l.cliper)},
+                       {"persistence", m(l.persistence)}, {"skill_vs_cliper_pct", Num(l.skill_vs_cliper_pct())},
+                       {"skill_vs_persistence_pct", Num(l.skill_vs_persistence_pct())},
+                       {"cone_coverage", Num(l.cone_coverage)}});
+    }
+    std::cout << json{{"what", what}, {"storms", r.storms}, {"forecasts", r.forecasts}, {"leads", leads}}.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Verification: " << what << "; " << r.storms << " storms, " << r.forecasts
+            << " forecasts; homogeneous cases (tropical depression or stronger at both times)\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : r.leads) {
+    rows.push_back({"+" + std::to_string(l.lead_h), std::to_string(l.cases), FormatFloat(l.analog.track_km, 0),
+                    FormatFloat(l.cliper.track_km, 0), FormatFloat(l.persistence.track_km, 0),
+                    FormatFloat(l.skill_vs_cliper_pct(), 1), FormatFloat(l.skill_vs_persistence_pct(), 1),
+                    FormatFloat(l.analog.along_km, 0) + " / " + FormatFloat(l.analog.cross_km, 0),
+                    FormatFloat(l.analog.wind_mae_ms, 1) + " / " + FormatFloat(l.cliper.wind_mae_ms, 1) + " / " +
+                        FormatFloat(l.persistence.wind_mae_ms, 1),
+                    FormatFloat(100 * l.cone_coverage, 0)});
+  }
+  PrintTable({"lead (h)", "cases", "analog (km)", "CLIPER (km)", "persistence (km)", "skill vs CLIPER (%)",
+              "skill vs persistence (%)", "analog along/cross bias (km)", "wind MAE analog/CLIPER/pers. (m/s)",
+              "in 67% cone (%)"},
+             rows);
+}
+
+}  // namespace
+
+void RegisterForecastCommands(CLI::App& app) {
+  {
+    auto a = std::make_shared<ForecastArgs>();
+    CLI::App* cmd = app.add_subcommand("forecast", "Analog-ensemble forecast of a live track to +120 h, with cone and landfall");
+    cmd->add_option("--archive", a->archive, "archive file (taifeng archive build)")->required();
+    cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV")->required();
+    cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
+    cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
+    cmd->add_option("--at", a->at, "treat this time as now (ISO 8601 UTC or YYYYMMDDHH)");
+    cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
+    cmd->add_option("--forecast", a->forecast, "official forecast (ATCF a-deck or CSV) joined to the track for matching");
+    cmd->add_option("--forecast-hours", a->forecast_h, "how much of the official forecast to join, hours")->capture_default_str();
+    cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")->capture_default_str();
+    cmd->add_option("--window", a->window_h, "live segment length, hours (multiple of 6)")->capture_default_str();
+    cmd->add_option("--top", a->top, "number of analogs (ensemble members)")->capture_default_str()->check(CLI::Range(1, 200));
+    cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
+    cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
+        ->check(CLI::IsMember({1, 2, 10}))->capture_default_str();
+    cmd->add_option("--land", a->land, "land polygons for landfall (vector file, WGS-84; 'none' to skip)")->capture_default_str();
+    cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
+    cmd->add_flag("--json", a->json, "print JSON");
+    cmd->add_flag("--geojson", a->geojson, "print GeoJSON: mean track, members, cone");
+    cmd->callback([a] { RunForecast(*a); });
+  }
+  {
+    auto a = std::make_shared<CliperArgs>();
+    CLI::App* cliper = app.add_subcommand("cliper", "The CLIPER reference model");
+    cliper->require_subcommand(1);
+    CLI::App* cmd = cliper->add_subcommand("fit", "Fit CLIPER on the archive and store it there (/models/cliper)");
+    cmd->add_option("--archive", a->archive, "archive file")->required();
+    cmd->add_option("--agency", a->agencies, "fit on these agencies' storms only");
+    cmd->add_flag("--json", a->json, "print JSON");
+    cmd->callback([a] { RunCliperFit(*a); });
+  }
+  {
+    auto a = std::make_shared<VerifyArgs>();
+    CLI::App* cmd = app.add_subcommand("verify", "Verify the analog forecast against CLIPER and persistence");
+    cmd->add_option("--archive", a->archive, "archive file")->required();
+    cmd->add_option("--seasons", a->seasons, "seasons Y1-Y2 to hindcast (with --leave-one-season-out)");
+    cmd->add_flag("--leave-one-season-out", a->loso, "forecast each season from the archive without it");
+    cmd->add_option("--tracks", a->tracks, "hindcast the storms of these files (any supported format) instead");
+    cmd->add_option("--agency", a->agencies, "archive storms of these agencies only (candidates and verified storms)");
+    cmd->add_option("--window", a->window_h, "live segment length, hours")->capture_default_str();
+    cmd->add_option("--top", a->top, "analogs per forecast")->capture_default_str()->check(CLI::Range(1, 200));
+    cmd->add_option("--csv", a->csv, "write every verified case to this CSV file");
+    cmd->add_flag("--json", a->json, "print JSON");
+    cmd->add_flag("-q,--quiet", a->quiet, "no progress display");
+    cmd->callback([a] { RunVerify(*a); });
+  }
+}
+
+}  // namespace taifeng::cli
