@@ -36,7 +36,7 @@ std::vector<std::string> SplitSeasons(const std::string& text, int& y1, int& y2)
 
 struct ForecastArgs : LiveInput {
   std::string archive, forecast, before;
-  std::vector<std::string> agencies, forecast_techs = {"OFCL", "JTWC"};
+  std::vector<std::string> agencies, forecast_techs = {"OFCL", "JTWC"}, set;
   int window_h = 24, top = 10, forecast_h = 72;
   std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
   bool json = false, geojson = false;
@@ -56,11 +56,13 @@ void RunForecast(const ForecastArgs& a) {
   if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
   const data::Storm storm = LoadLive(a);
-  const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, std::max(a.window_h, 24));
-  std::vector<core::TrackPoint> live(observed.end() - (a.window_h / 6 + 1), observed.end());
   core::MatchOptions mo;
+  core::ForecastOptions fo;
   mo.window_h = a.window_h;
   mo.top_k = a.top;
+  for (const std::string& x : a.set) core::SetOption(mo, fo, x);
+  const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, std::max(mo.window_h, 24));
+  std::vector<core::TrackPoint> live(observed.end() - (mo.window_h / 6 + 1), observed.end());
   core::MatchFilter filter;
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
   filter.exclude.insert(storm.id);
@@ -79,7 +81,6 @@ void RunForecast(const ForecastArgs& a) {
   const core::MatchResult match = core::Match(*index, live, mo, filter, forecast_points);
   std::shared_ptr<const geo::RegionSet> land;
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
-  core::ForecastOptions fo;
   core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
   core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
 
@@ -123,7 +124,7 @@ void RunForecast(const ForecastArgs& a) {
       members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
     }
     auto t = [](const std::optional<std::int64_t>& x) { return x ? json(data::FormatIsoUtc(*x)) : json(nullptr); };
-    json j = {{"storm", storm.id}, {"name", storm.name}, {"now", PointJson(f.now)}, {"window_h", a.window_h},
+    json j = {{"storm", storm.id}, {"name", storm.name}, {"now", PointJson(f.now)}, {"window_h", mo.window_h},
               {"cone_share", fo.cone_share}, {"points", points}, {"members", members},
               {"landfall", {{"probability", lf.probability}, {"earliest_utc", t(lf.earliest_utc)},
                             {"median_utc", t(lf.median_utc)}, {"latest_utc", t(lf.latest_utc)},
@@ -136,7 +137,7 @@ void RunForecast(const ForecastArgs& a) {
   }
   std::cout << "Analog-ensemble forecast for " << storm.id << (storm.name.empty() ? "" : " " + storm.name) << " from "
             << data::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
-            << " analogs, window " << a.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
+            << " analogs, window " << mo.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : f.points) {
     rows.push_back({"+" + std::to_string(p.lead_h), data::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),
@@ -187,7 +188,7 @@ void RunCliperFit(const CliperArgs& a) {
 
 struct VerifyArgs {
   std::string archive, seasons, csv;
-  std::vector<std::string> tracks, agencies;
+  std::vector<std::string> tracks, agencies, set;
   bool loso = false, json = false, quiet = false;
   int window_h = 24, top = 10;
 };
@@ -202,6 +203,7 @@ void RunVerify(const VerifyArgs& a) {
   core::VerifyOptions o;
   o.match.window_h = a.window_h;
   o.match.top_k = a.top;
+  for (const std::string& x : a.set) core::SetOption(o.match, o.forecast, x);
   o.filter.agencies.insert(a.agencies.begin(), a.agencies.end());
   Progress progress(!a.quiet && !a.json && isatty(STDERR_FILENO));
   o.progress = [&](std::size_t done, std::size_t total) { progress.Update("verifying storms", done, total); };
@@ -302,6 +304,7 @@ void RegisterForecastCommands(CLI::App& app) {
     cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("--geojson", a->geojson, "print GeoJSON: mean track, members, cone");
+    cmd->add_option("--set", a->set, "set a matching or forecast option, NAME=NUMBER (e.g. w_shape=2)");
     cmd->callback([a] { RunForecast(*a); });
   }
   {
@@ -325,6 +328,7 @@ void RegisterForecastCommands(CLI::App& app) {
     cmd->add_option("--window", a->window_h, "live segment length, hours")->capture_default_str();
     cmd->add_option("--top", a->top, "analogs per forecast")->capture_default_str()->check(CLI::Range(1, 200));
     cmd->add_option("--csv", a->csv, "write every verified case to this CSV file");
+    cmd->add_option("--set", a->set, "set a matching or forecast option, NAME=NUMBER (e.g. w_shape=2, top_k=20)");
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("-q,--quiet", a->quiet, "no progress display");
     cmd->callback([a] { RunVerify(*a); });

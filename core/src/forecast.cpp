@@ -176,3 +176,50 @@ void BlendPersistence(Forecast& analog, const Forecast& persistence, const Forec
 }
 
 }  // namespace taifeng::core
+
+namespace taifeng::core {
+
+void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string key = assignment.substr(0, eq);
+  double value = 0;
+  try {
+    std::size_t used = 0;
+    if (eq == std::string::npos) throw std::invalid_argument("no value");
+    value = std::stod(assignment.substr(eq + 1), &used);
+    if (used != assignment.size() - eq - 1 || !std::isfinite(value)) throw std::invalid_argument("trailing text");
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kUsage, "option '" + assignment + "': expected NAME=NUMBER");
+  }
+  const std::pair<const char*, double*> doubles[] = {
+      {"w_position", &m.w_position}, {"scale_position_km", &m.scale_position_km}, {"w_shape", &m.w_shape},
+      {"scale_shape_km", &m.scale_shape_km}, {"w_tsai", &m.w_tsai}, {"scale_tsai_km", &m.scale_tsai_km},
+      {"w_dtw", &m.w_dtw}, {"scale_dtw_km", &m.scale_dtw_km}, {"w_wind", &m.w_wind}, {"scale_wind_ms", &m.scale_wind_ms},
+      {"w_pressure", &m.w_pressure}, {"scale_pressure_hpa", &m.scale_pressure_hpa}, {"w_speed", &m.w_speed},
+      {"scale_speed_kmh", &m.scale_speed_kmh}, {"w_heading", &m.w_heading}, {"scale_heading_deg", &m.scale_heading_deg},
+      {"w_season", &m.w_season}, {"scale_season_days", &m.scale_season_days},
+      {"missing_term_cost", &m.missing_term_cost}, {"weight_temperature", &f.weight_temperature},
+      {"persistence_weight_6h", &f.persistence_weight_6h}, {"cone_share", &f.cone_share}};
+  for (const auto& [name, field] : doubles) {
+    if (key == name) {
+      *field = value;
+      return;
+    }
+  }
+  const std::pair<const char*, int*> ints[] = {{"window_h", &m.window_h}, {"top_k", &m.top_k}, {"dtw_band", &m.dtw_band},
+                                               {"max_lead_h", &f.max_lead_h}, {"persistence_until_h", &f.persistence_until_h}};
+  for (const auto& [name, field] : ints) {
+    if (key == name) {
+      if (value != std::floor(value)) throw Error(ErrorCode::kUsage, "option " + key + ": expected a whole number");
+      *field = static_cast<int>(value);
+      return;
+    }
+  }
+  if (key == "min_members" && value >= 1) {
+    f.min_members = static_cast<std::size_t>(value);
+    return;
+  }
+  throw Error(ErrorCode::kUsage, "option '" + key + "': no such matching or forecast option");
+}
+
+}  // namespace taifeng::core

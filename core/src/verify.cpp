@@ -1,6 +1,9 @@
 #include "taifeng/core/verify.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "taifeng/data/units.h"
 
 #include "taifeng/geo/error.h"
 #include "taifeng/geo/geodesy.h"
@@ -10,6 +13,32 @@ namespace {
 
 constexpr std::int64_t kStep = 6 * 3600;
 
+// Whether the storm is a tropical cyclone of at least tropical depression strength at time t:
+// the fixes at or around t (the one at t, or the ones before and after it) have a tropical
+// category (TD to super typhoon); a fix of unknown category counts by its wind (>= 10.8 m/s,
+// 10-min equivalent). Extratropical, subtropical and sub-depression stages do not count.
+class TropicalClock {
+ public:
+  explicit TropicalClock(const data::Storm& storm) : storm_(storm) {}
+  bool operator()(std::int64_t t) const {
+    const auto& f = storm_.fixes;
+    const auto it = std::lower_bound(f.begin(), f.end(), t, [](const data::Fix& x, std::int64_t v) { return x.time_utc < v; });
+    if (it != f.end() && it->time_utc == t) return Tropical(*it);
+    if (it == f.end() || it == f.begin()) return false;
+    return Tropical(*(it - 1)) && Tropical(*it);
+  }
+
+ private:
+  bool Tropical(const data::Fix& x) const {
+    const auto c = static_cast<int>(x.category);
+    if (c >= 1 && c <= 6) return true;
+    if (x.category != data::Category::kUnknown) return false;
+    return data::ConvertAveraging(x.wind_ms, storm_.wind_averaging, data::WindAveraging::kTenMinute) >=
+           CliperModel::kTropicalDepressionMs;
+  }
+  const data::Storm& storm_;
+};
+
 struct Accumulator {
   double track[3] = {0, 0, 0}, along[3] = {0, 0, 0}, cross[3] = {0, 0, 0}, wind[3] = {0, 0, 0};
   std::size_t cases = 0, wind_cases = 0, inside_cone = 0;
@@ -17,15 +46,17 @@ struct Accumulator {
 
 // Forecasts every 6-hourly time of one storm's resampled track (points with continuity flags)
 // and adds the homogeneous cases to `acc` (one per lead in options.leads_h) and `report`.
-void VerifyTrack(const MatchIndex& index, const std::string& id, const std::vector<TrackPoint>& pts,
+void VerifyTrack(const MatchIndex& index, const data::Storm& storm, const std::vector<TrackPoint>& pts,
                  const std::vector<std::uint8_t>& cont, const MatchFilter& filter, const CliperModel& cliper,
                  const VerifyOptions& o, std::vector<Accumulator>& acc, VerifyReport& report) {
   const std::size_t n = static_cast<std::size_t>(o.match.window_h / 6 + 1);
   const std::size_t history = std::max<std::size_t>(n, 5);  // CLIPER needs 24 h
+  const TropicalClock tropical(storm);
+  const std::string& id = storm.id;
   std::size_t run = 0;
   for (std::size_t e = 0; e < pts.size(); ++e) {
     run = cont[e] ? run + 1 : 1;
-    if (run < history || !(pts[e].wind_ms >= CliperModel::kTropicalDepressionMs)) continue;
+    if (run < history || !tropical(pts[e].time_utc)) continue;
     const std::vector<TrackPoint> observed(pts.begin() + static_cast<std::ptrdiff_t>(e + 1 - history),
                                            pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
     const std::vector<TrackPoint> live(observed.end() - static_cast<std::ptrdiff_t>(n), observed.end());
@@ -44,7 +75,7 @@ void VerifyTrack(const MatchIndex& index, const std::string& id, const std::vect
       bool same_piece = true;
       for (std::size_t j = e + 1; j <= v; ++j) same_piece = same_piece && cont[j];
       if (!same_piece || pts[v].time_utc - pts[e].time_utc != lead * 3600LL) break;
-      if (!(pts[v].wind_ms >= CliperModel::kTropicalDepressionMs)) continue;
+      if (!tropical(pts[v].time_utc)) continue;
       const ForecastPoint* f[3] = {analog.At(lead), cl->At(lead), persistence.At(lead)};
       if (!f[0] || !f[1] || !f[2]) continue;
       const TrackPoint& obs = pts[v];
@@ -125,7 +156,7 @@ VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, 
                                         index.points().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
       const std::vector<std::uint8_t> cont(index.continuous().begin() + static_cast<std::ptrdiff_t>(index.begin(s)),
                                            index.continuous().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
-      VerifyTrack(index, a.id[s], pts, cont, filter, cliper, o, acc, report);
+      VerifyTrack(index, a.StormAt(s), pts, cont, filter, cliper, o, acc, report);
       ++report.storms;
       if (o.progress) o.progress(++done, storms.size());
     }
@@ -143,7 +174,7 @@ VerifyReport VerifyStorms(const MatchIndex& index, const std::vector<data::Storm
     const Resampled r = ResampleSixHourly(s.fixes, s.wind_averaging);
     MatchFilter filter = o.filter;
     filter.exclude.insert(s.id);
-    VerifyTrack(index, s.id, r.points, r.continuous, filter, cliper, o, acc, report);
+    VerifyTrack(index, s, r.points, r.continuous, filter, cliper, o, acc, report);
     ++report.storms;
     if (o.progress) o.progress(++done, storms.size());
   }

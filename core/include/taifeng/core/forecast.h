@@ -85,3 +85,13 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
 void BlendPersistence(Forecast& analog, const Forecast& persistence, const ForecastOptions& options);
 
 }  // namespace taifeng::core
+
+namespace taifeng::core {
+
+// Sets one matching or forecast option by name ("w_position=1.5", "top_k=20",
+// "persistence_weight_6h=0.6"…: every numeric field of MatchOptions and ForecastOptions, named
+// as in the structs). For experiments and verification runs (taifeng verify --set). Throws
+// Error(kUsage) for an unknown name or a value that is not a number.
+void SetOption(MatchOptions& match, ForecastOptions& forecast, const std::string& assignment);
+
+}  // namespace taifeng::core
