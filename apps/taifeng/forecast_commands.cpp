@@ -28,7 +28,8 @@ using nlohmann::json;
 json Num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
 
 std::vector<std::string> SplitSeasons(const std::string& text, int& y1, int& y2) {
-  if (std::sscanf(text.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2) throw Error(ErrorCode::kUsage, "--seasons '" + text + "': expected Y1-Y2");
+  if (std::sscanf(text.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2)
+    throw Error(ErrorCode::kUsage, "--seasons '" + text + "': expected Y1-Y2");
   return {};
 }
 
@@ -37,7 +38,7 @@ std::vector<std::string> SplitSeasons(const std::string& text, int& y1, int& y2)
 struct ForecastArgs : LiveInput {
   std::string archive, forecast, before;
   std::vector<std::string> agencies, forecast_techs = {"OFCL", "JTWC"}, set;
-  int window_h = 24, top = 10, forecast_h = 72;
+  int window_h = 24, top = 20, forecast_h = 72;
   std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
   bool json = false, geojson = false;
 };
@@ -88,16 +89,19 @@ void RunForecast(const ForecastArgs& a) {
     json features = json::array();
     json mean = json::array({{f.now.lon_deg, f.now.lat_deg}});
     for (const auto& p : f.points) mean.push_back({p.lon_deg, p.lat_deg});
-    features.push_back({{"type", "Feature"},
-                        {"properties", {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", data::FormatIsoUtc(f.now.time_utc)}}},
-                        {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
+    features.push_back(
+        {{"type", "Feature"},
+         {"properties",
+          {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", data::FormatIsoUtc(f.now.time_utc)}}},
+         {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
     for (const auto& m : f.members) {
       json line = json::array();
       for (const auto& p : m.track) line.push_back({p.lon_deg, p.lat_deg});
       if (line.size() < 2) continue;
-      features.push_back({{"type", "Feature"},
-                          {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
-                          {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
+      features.push_back(
+          {{"type", "Feature"},
+           {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
+           {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
     }
     // The cone: the union of the circles at each lead, given as one polygon per lead (GeoJSON
     // MultiPolygon), which any viewer draws as the swept cone.
@@ -113,9 +117,14 @@ void RunForecast(const ForecastArgs& a) {
   if (a.json) {
     json points = json::array();
     for (const auto& p : f.points) {
-      points.push_back({{"lead_h", p.lead_h}, {"time_utc", data::FormatIsoUtc(p.time_utc)}, {"lat_deg", p.lat_deg},
-                        {"lon_deg", p.lon_deg}, {"cone_radius_km", Num(p.cone_km)}, {"wind_ms_10min", Num(p.wind_ms)},
-                        {"pressure_hpa", Num(p.pressure_hpa)}, {"members", p.members}});
+      points.push_back({{"lead_h", p.lead_h},
+                        {"time_utc", data::FormatIsoUtc(p.time_utc)},
+                        {"lat_deg", p.lat_deg},
+                        {"lon_deg", p.lon_deg},
+                        {"cone_radius_km", Num(p.cone_km)},
+                        {"wind_ms_10min", Num(p.wind_ms)},
+                        {"pressure_hpa", Num(p.pressure_hpa)},
+                        {"members", p.members}});
     }
     json members = json::array();
     for (const auto& m : f.members) {
@@ -124,20 +133,29 @@ void RunForecast(const ForecastArgs& a) {
       members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
     }
     auto t = [](const std::optional<std::int64_t>& x) { return x ? json(data::FormatIsoUtc(*x)) : json(nullptr); };
-    json j = {{"storm", storm.id}, {"name", storm.name}, {"now", PointJson(f.now)}, {"window_h", mo.window_h},
-              {"cone_share", fo.cone_share}, {"points", points}, {"members", members},
-              {"landfall", {{"probability", lf.probability}, {"earliest_utc", t(lf.earliest_utc)},
-                            {"median_utc", t(lf.median_utc)}, {"latest_utc", t(lf.latest_utc)},
-                            {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
-                            {"region_probability", lf.region_probability},
-                            {"coverage", land ? a.land : "none"}}}};
+    json j = {{"storm", storm.id},
+              {"name", storm.name},
+              {"now", PointJson(f.now)},
+              {"window_h", mo.window_h},
+              {"cone_share", fo.cone_share},
+              {"points", points},
+              {"members", members},
+              {"landfall",
+               {{"probability", lf.probability},
+                {"earliest_utc", t(lf.earliest_utc)},
+                {"median_utc", t(lf.median_utc)},
+                {"latest_utc", t(lf.latest_utc)},
+                {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
+                {"region_probability", lf.region_probability},
+                {"coverage", land ? a.land : "none"}}}};
     if (!forecast_note.empty()) j["official_forecast"] = forecast_note;
     std::cout << j.dump(2) << '\n';
     return;
   }
   std::cout << "Analog-ensemble forecast for " << storm.id << (storm.name.empty() ? "" : " " + storm.name) << " from "
             << data::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
-            << " analogs, window " << mo.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
+            << " analogs, window " << mo.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note)
+            << ")\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : f.points) {
     rows.push_back({"+" + std::to_string(p.lead_h), data::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),
@@ -179,9 +197,10 @@ void RunCliperFit(const CliperArgs& a) {
     std::cout << json{{"archive", a.archive}, {"model", "/models/cliper"}, {"cases_by_lead_h", cases}}.dump(2) << '\n';
     return;
   }
-  std::cout << "CLIPER fitted on " << a.archive << " and stored as /models/cliper; cases at +24/48/72/96/120 h: "
-            << model.cases(24) << ", " << model.cases(48) << ", " << model.cases(72) << ", " << model.cases(96) << ", "
-            << model.cases(120) << "\n";
+  std::cout << "CLIPER fitted on " << a.archive
+            << " and stored as /models/cliper; cases at +24/48/72/96/120 h: " << model.cases(24) << ", "
+            << model.cases(48) << ", " << model.cases(72) << ", " << model.cases(96) << ", " << model.cases(120)
+            << "\n";
 }
 
 // ---- taifeng verify ----
@@ -190,7 +209,7 @@ struct VerifyArgs {
   std::string archive, seasons, csv;
   std::vector<std::string> tracks, agencies, set;
   bool loso = false, json = false, quiet = false;
-  int window_h = 24, top = 10;
+  int window_h = 24, top = 20;
 };
 
 void RunVerify(const VerifyArgs& a) {
@@ -216,7 +235,8 @@ void RunVerify(const VerifyArgs& a) {
     what = "leave-one-season-out hindcasts of " + a.seasons;
   } else {
     const auto stored = data::ReadArchiveModel(a.archive, "cliper");
-    if (!stored) throw Error(ErrorCode::kNotFound, a.archive + ": no CLIPER model; run taifeng cliper fit --archive " + a.archive);
+    if (!stored)
+      throw Error(ErrorCode::kNotFound, a.archive + ": no CLIPER model; run taifeng cliper fit --archive " + a.archive);
     const core::CliperModel cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
     std::vector<data::Storm> storms;
     for (const std::string& file : a.tracks) {
@@ -225,7 +245,8 @@ void RunVerify(const VerifyArgs& a) {
       for (auto& s : imported.storms) storms.push_back(std::move(s));
     }
     r = core::VerifyStorms(*index, storms, cliper, o);
-    what = "hindcasts of " + std::to_string(storms.size()) + " storms from " + std::to_string(a.tracks.size()) + " file(s)";
+    what = "hindcasts of " + std::to_string(storms.size()) + " storms from " + std::to_string(a.tracks.size()) +
+           " file(s)";
   }
   progress.Done();
   if (!a.csv.empty()) {
@@ -238,8 +259,8 @@ void RunVerify(const VerifyArgs& a) {
       out << c.storm << ',' << data::FormatIsoUtc(c.init_utc) << ',' << c.lead_h << ',' << c.obs_lat << ',' << c.obs_lon
           << ',' << FormatFloat(c.obs_wind, 1);
       for (int m = 0; m < 3; ++m) {
-        out << ',' << FormatFloat(c.lat[m], 3) << ',' << FormatFloat(c.lon[m], 3) << ',' << FormatFloat(c.wind[m], 1) << ','
-            << FormatFloat(c.error_km[m], 1);
+        out << ',' << FormatFloat(c.lat[m], 3) << ',' << FormatFloat(c.lon[m], 3) << ',' << FormatFloat(c.wind[m], 1)
+            << ',' << FormatFloat(c.error_km[m], 1);
         if (m == 0) out << ',' << FormatFloat(c.cone_km, 1);
       }
       out << '\n';
@@ -250,16 +271,23 @@ void RunVerify(const VerifyArgs& a) {
     json leads = json::array();
     for (const auto& l : r.leads) {
       auto m = [](const core::MethodScores& s) {
-        return json{{"track_error_km", Num(s.track_km)}, {"along_track_bias_km", Num(s.along_km)},
-                    {"cross_track_bias_km", Num(s.cross_km)}, {"wind_mae_ms", Num(s.wind_mae_ms)},
+        return json{{"track_error_km", Num(s.track_km)},
+                    {"along_track_bias_km", Num(s.along_km)},
+                    {"cross_track_bias_km", Num(s.cross_km)},
+                    {"wind_mae_ms", Num(s.wind_mae_ms)},
                     {"wind_cases", s.wind_cases}};
       };
-      leads.push_back({{"lead_h", l.lead_h}, {"cases", l.cases}, {"analog", m(l.analog)}, {"cliper", m(l.cliper)},
-                       {"persistence", m(l.persistence)}, {"skill_vs_cliper_pct", Num(l.skill_vs_cliper_pct())},
+      leads.push_back({{"lead_h", l.lead_h},
+                       {"cases", l.cases},
+                       {"analog", m(l.analog)},
+                       {"cliper", m(l.cliper)},
+                       {"persistence", m(l.persistence)},
+                       {"skill_vs_cliper_pct", Num(l.skill_vs_cliper_pct())},
                        {"skill_vs_persistence_pct", Num(l.skill_vs_persistence_pct())},
                        {"cone_coverage", Num(l.cone_coverage)}});
     }
-    std::cout << json{{"what", what}, {"storms", r.storms}, {"forecasts", r.forecasts}, {"leads", leads}}.dump(2) << '\n';
+    std::cout << json{{"what", what}, {"storms", r.storms}, {"forecasts", r.forecasts}, {"leads", leads}}.dump(2)
+              << '\n';
     return;
   }
   std::cout << "Verification: " << what << "; " << r.storms << " storms, " << r.forecasts
@@ -285,22 +313,30 @@ void RunVerify(const VerifyArgs& a) {
 void RegisterForecastCommands(CLI::App& app) {
   {
     auto a = std::make_shared<ForecastArgs>();
-    CLI::App* cmd = app.add_subcommand("forecast", "Analog-ensemble forecast of a live track to +120 h, with cone and landfall");
+    CLI::App* cmd =
+        app.add_subcommand("forecast", "Analog-ensemble forecast of a live track to +120 h, with cone and landfall");
     cmd->add_option("--archive", a->archive, "archive file (taifeng archive build)")->required();
     cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV")->required();
     cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
     cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
     cmd->add_option("--at", a->at, "treat this time as now (ISO 8601 UTC or YYYYMMDDHH)");
     cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
-    cmd->add_option("--forecast", a->forecast, "official forecast (ATCF a-deck or CSV) joined to the track for matching");
-    cmd->add_option("--forecast-hours", a->forecast_h, "how much of the official forecast to join, hours")->capture_default_str();
-    cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")->capture_default_str();
+    cmd->add_option("--forecast", a->forecast,
+                    "official forecast (ATCF a-deck or CSV) joined to the track for matching");
+    cmd->add_option("--forecast-hours", a->forecast_h, "how much of the official forecast to join, hours")
+        ->capture_default_str();
+    cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")
+        ->capture_default_str();
     cmd->add_option("--window", a->window_h, "live segment length, hours (multiple of 6)")->capture_default_str();
-    cmd->add_option("--top", a->top, "number of analogs (ensemble members)")->capture_default_str()->check(CLI::Range(1, 200));
+    cmd->add_option("--top", a->top, "number of analogs (ensemble members)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 200));
     cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
     cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
-        ->check(CLI::IsMember({1, 2, 10}))->capture_default_str();
-    cmd->add_option("--land", a->land, "land polygons for landfall (vector file, WGS-84; 'none' to skip)")->capture_default_str();
+        ->check(CLI::IsMember({1, 2, 10}))
+        ->capture_default_str();
+    cmd->add_option("--land", a->land, "land polygons for landfall (vector file, WGS-84; 'none' to skip)")
+        ->capture_default_str();
     cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("--geojson", a->geojson, "print GeoJSON: mean track, members, cone");

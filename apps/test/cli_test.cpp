@@ -227,6 +227,81 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
   EXPECT_EQ(Shell(Cli() + " match --archive " + *archive_ + " --track x.dat --at yesterday").status, 64);
 }
 
+TEST_F(CliTest, ForecastTableJsonAndGeoJson) {
+  const std::string cmd = Cli() + " forecast --archive " + *archive_ + " --track " + Samples() +
+                          "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --before 2018-01-01T00:00:00Z --agency CMA";
+  CommandResult r = Shell(cmd + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["now"]["time_utc"], "2018-09-14T00:00:00Z");
+  ASSERT_GE(j["points"].size(), 8u);  // at least +48 h
+  EXPECT_EQ(j["points"][3]["lead_h"], 24);
+  EXPECT_EQ(j["points"][3]["time_utc"], "2018-09-15T00:00:00Z");
+  EXPECT_EQ(j["members"].size(), 20u);
+  double previous = 0, weights = 0;
+  for (const auto& p : j["points"]) {
+    if (p["lead_h"].get<int>() > 48) break;
+    EXPECT_GE(p["cone_radius_km"].get<double>(), previous);  // the cone widens over the first two days
+    previous = p["cone_radius_km"].get<double>();
+  }
+  for (const auto& m : j["members"]) weights += m["weight"].get<double>();
+  EXPECT_NEAR(weights, 1.0, 1e-9);
+  // Mangkhut moved west-north-west from 15.9N 126.9E: +24 h is west of "now" and within 300 km of
+  // the best track (CMA 2018-09-15T00Z 18.0N 123.1E).
+  EXPECT_LT(j["points"][3]["lon_deg"].get<double>(), 126.0);
+  const double lf = j["landfall"]["probability"].get<double>();
+  EXPECT_GE(lf, 0.0);
+  EXPECT_LE(lf, 1.0);
+  CommandResult g = Shell(cmd + " --geojson", false);
+  ASSERT_EQ(g.status, 0) << g.out;
+  const json gj = json::parse(g.out);
+  EXPECT_EQ(gj["type"], "FeatureCollection");
+  bool cone = false;
+  for (const auto& f : gj["features"]) cone = cone || (f["properties"]["kind"] == "cone" && f["geometry"]["type"] == "MultiPolygon");
+  EXPECT_TRUE(cone);
+  CommandResult table = Shell(cmd, false);
+  ASSERT_EQ(table.status, 0);
+  EXPECT_NE(table.out.find("cone radius (km"), std::string::npos);
+  EXPECT_NE(table.out.find("Landfall"), std::string::npos);
+  EXPECT_EQ(Shell(cmd + " --json --geojson").status, 64);
+  EXPECT_EQ(Shell(cmd + " --set w_nothing=1").status, 64);
+}
+
+TEST_F(CliTest, CliperFitThenVerifyTracks) {
+  const std::string copy = (*dir_ / "cliper.h5").string();
+  fs::copy_file(*archive_, copy, fs::copy_options::overwrite_existing);
+  const std::string verify = Cli() + " verify --archive " + copy + " --agency CMA --tracks " + Samples() + "/atcf/bwp152017.dat";
+  CommandResult none = Shell(verify);
+  EXPECT_EQ(none.status, 66) << none.out;
+  EXPECT_NE(none.out.find("cliper fit"), std::string::npos);
+  CommandResult fit = Shell(Cli() + " cliper fit --archive " + copy + " --json", false);
+  ASSERT_EQ(fit.status, 0) << fit.out;
+  EXPECT_GT(json::parse(fit.out)["cases_by_lead_h"]["24"].get<int>(), 30000);
+  const std::string csv = (*dir_ / "cases.csv").string();
+  CommandResult v = Shell(verify + " --json --csv " + csv, false);
+  ASSERT_EQ(v.status, 0) << v.out;
+  const json j = json::parse(v.out);
+  EXPECT_EQ(j["storms"], 1);
+  ASSERT_EQ(j["leads"].size(), 5u);
+  EXPECT_EQ(j["leads"][0]["lead_h"], 24);
+  EXPECT_GT(j["leads"][0]["cases"].get<int>(), 5);
+  EXPECT_GT(j["leads"][0]["cliper"]["track_error_km"].get<double>(), 0.0);
+  std::ifstream in(csv);
+  std::string header, line;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("storm,init_utc,lead_h,obs_lat_deg", 0), 0u);
+  int rows = 0;
+  while (std::getline(in, line)) ++rows;
+  int cases = 0;
+  for (const auto& l : j["leads"]) cases += l["cases"].get<int>();
+  EXPECT_EQ(rows, cases);
+  // A rewritten archive drops its models (they no longer describe it).
+  ASSERT_EQ(Shell(Cli() + " archive add " + copy + " --atcf " + Samples() + "/atcf/bwp262018.dat -q").status, 0);
+  EXPECT_EQ(Shell(verify).status, 66);
+  EXPECT_EQ(Shell(Cli() + " verify --archive " + copy + " --seasons 2018-2017 --leave-one-season-out").status, 64);
+  EXPECT_EQ(Shell(Cli() + " verify --archive " + copy + " --seasons 2018-2018").status, 64);
+}
+
 TEST_F(CliTest, MatchWithAnOfficialForecastAndFilters) {
   const fs::path adeck = *dir_ / "awp262018.dat";
   {

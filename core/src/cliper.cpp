@@ -32,7 +32,8 @@ void Terms(const std::array<double, kP>& z, double* out) {
 
 // Solves (A + ridge) x = b for symmetric positive definite A (n x n, row-major) by Cholesky.
 bool SolveSpd(std::vector<double> a, std::vector<double>& b, int n, int rhs) {
-  for (int i = 0; i < n; ++i) a[static_cast<std::size_t>(i * n + i)] *= 1.0 + 1e-6, a[static_cast<std::size_t>(i * n + i)] += 1e-9;
+  for (int i = 0; i < n; ++i)
+    a[static_cast<std::size_t>(i * n + i)] *= 1.0 + 1e-6, a[static_cast<std::size_t>(i * n + i)] += 1e-9;
   for (int j = 0; j < n; ++j) {
     double d = a[static_cast<std::size_t>(j * n + j)];
     for (int k = 0; k < j; ++k) d -= a[static_cast<std::size_t>(j * n + k)] * a[static_cast<std::size_t>(j * n + k)];
@@ -85,8 +86,14 @@ std::optional<std::array<double, kP>> CliperModel::Predictors(const std::vector<
   if (std::isnan(now.wind_ms)) return std::nullopt;
   const auto [n12, e12] = Displacement(h12, now);
   const auto [n24, e24] = Displacement(h24, h12);
-  return std::array<double, kP>{now.lat_deg, now.lon_deg < 0 ? now.lon_deg + 360.0 : now.lon_deg,
-                                e12 / 12.0, n12 / 12.0, e24 / 12.0, n24 / 12.0, DayOfYear(now.time_utc), now.wind_ms};
+  return std::array<double, kP>{now.lat_deg,
+                                now.lon_deg < 0 ? now.lon_deg + 360.0 : now.lon_deg,
+                                e12 / 12.0,
+                                n12 / 12.0,
+                                e24 / 12.0,
+                                n24 / 12.0,
+                                DayOfYear(now.time_utc),
+                                now.wind_ms};
 }
 
 CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter) {
@@ -110,7 +117,8 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
       run = cont[e] ? run + 1 : 1;
       if (run < 5 || !(pts[e].wind_ms >= kTropicalDepressionMs)) continue;
       if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
-      const std::vector<TrackPoint> window(pts.begin() + static_cast<std::ptrdiff_t>(e - 4), pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
+      const std::vector<TrackPoint> window(pts.begin() + static_cast<std::ptrdiff_t>(e - 4),
+                                           pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
       const auto x = Predictors(window);
       if (!x) continue;
       std::size_t reach = 0;
@@ -130,7 +138,9 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
   CliperModel m;
   for (int i = 0; i < kP; ++i) {
     double sum = 0, sum2 = 0;
-    for (const Case& c : cases) sum += c.x[static_cast<std::size_t>(i)], sum2 += c.x[static_cast<std::size_t>(i)] * c.x[static_cast<std::size_t>(i)];
+    for (const Case& c : cases)
+      sum += c.x[static_cast<std::size_t>(i)],
+          sum2 += c.x[static_cast<std::size_t>(i)] * c.x[static_cast<std::size_t>(i)];
     const double n = static_cast<double>(cases.size());
     m.mean_[static_cast<std::size_t>(i)] = sum / n;
     m.scale_[static_cast<std::size_t>(i)] = std::max(std::sqrt(std::max(sum2 / n - (sum / n) * (sum / n), 0.0)), 1e-9);
@@ -146,7 +156,9 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
     for (const Case& c : cases) {
       if (c.reach < static_cast<std::size_t>(lead + 1)) continue;
       std::array<double, kP> z;
-      for (int i = 0; i < kP; ++i) z[static_cast<std::size_t>(i)] = (c.x[static_cast<std::size_t>(i)] - m.mean_[static_cast<std::size_t>(i)]) / m.scale_[static_cast<std::size_t>(i)];
+      for (int i = 0; i < kP; ++i)
+        z[static_cast<std::size_t>(i)] = (c.x[static_cast<std::size_t>(i)] - m.mean_[static_cast<std::size_t>(i)]) /
+                                         m.scale_[static_cast<std::size_t>(i)];
       Terms(z, t);
       const TrackPoint& p0 = pts[c.point];
       const TrackPoint& p1 = pts[c.point + static_cast<std::size_t>(lead) + 1];
@@ -159,7 +171,8 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
       ++n;
     }
     for (int i = 0; i < kT; ++i) {
-      for (int j = i + 1; j < kT; ++j) xtx[static_cast<std::size_t>(i * kT + j)] = xtx[static_cast<std::size_t>(j * kT + i)];
+      for (int j = i + 1; j < kT; ++j)
+        xtx[static_cast<std::size_t>(i * kT + j)] = xtx[static_cast<std::size_t>(j * kT + i)];
     }
     m.cases_[static_cast<std::size_t>(lead)] = n;
     if (n < static_cast<std::size_t>(2 * kT) || !SolveSpd(xtx, xty, kT, kY)) {
@@ -167,7 +180,8 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
       continue;
     }
     for (int r = 0; r < kY; ++r) {
-      for (int i = 0; i < kT; ++i) m.coef_[static_cast<std::size_t>((lead * kY + r) * kT + i)] = xty[static_cast<std::size_t>(i * kY + r)];
+      for (int i = 0; i < kT; ++i)
+        m.coef_[static_cast<std::size_t>((lead * kY + r) * kT + i)] = xty[static_cast<std::size_t>(i * kY + r)];
     }
   }
   if (failed) throw Error(ErrorCode::kInvalidArgument, "CLIPER: too few cases at the longest leads to fit");
@@ -232,12 +246,14 @@ CliperModel CliperModel::FromModel(const data::ArchiveModel& model, const std::s
     return it->second;
   };
   if (!fingerprint.empty() && attr("archive") != fingerprint) {
-    throw Error(ErrorCode::kInvalidArgument, "the archive's CLIPER model was fitted on another archive (" + attr("archive") +
-                                                 "; this one is " + fingerprint + "): run taifeng cliper fit again");
+    throw Error(ErrorCode::kInvalidArgument, "the archive's CLIPER model was fitted on another archive (" +
+                                                 attr("archive") + "; this one is " + fingerprint +
+                                                 "): run taifeng cliper fit again");
   }
   CliperModel m;
   const auto mean = Split(attr("mean")), scale = Split(attr("scale")), cases = Split(attr("cases"));
-  if (mean.size() != kP || scale.size() != kP || cases.size() != static_cast<std::size_t>(kLeads)) throw bad("bad standardisation");
+  if (mean.size() != kP || scale.size() != kP || cases.size() != static_cast<std::size_t>(kLeads))
+    throw bad("bad standardisation");
   std::copy(mean.begin(), mean.end(), m.mean_.begin());
   std::copy(scale.begin(), scale.end(), m.scale_.begin());
   for (double c : cases) m.cases_.push_back(static_cast<std::size_t>(c));

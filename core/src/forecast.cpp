@@ -70,7 +70,8 @@ Forecast PersistenceForecast(const std::vector<TrackPoint>& observed, int max_le
   for (int lead = 6; lead <= max_lead_h; lead += 6) {
     // Constant speed along the geodesic continued from "now" (azimuth at "now").
     const geo::LatLon p = geo::Direct(now.lat_deg, now.lon_deg, motion.azimuth2_deg, motion.distance_km * lead / 12.0);
-    f.points.push_back({lead, now.time_utc + lead * 3600LL, p.lat_deg, p.lon_deg, kNaN, now.wind_ms, now.pressure_hpa, 1});
+    f.points.push_back(
+        {lead, now.time_utc + lead * 3600LL, p.lat_deg, p.lon_deg, kNaN, now.wind_ms, now.pressure_hpa, 1});
   }
   return f;
 }
@@ -130,7 +131,8 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
     const geo::LatLon c = ToLatLon(mean);
     std::vector<std::pair<double, double>> spread;
     for (const Member& m : f.members) {
-      if (m.track.size() > j) spread.push_back({geo::DistanceKm(c.lat_deg, c.lon_deg, m.track[j].lat_deg, m.track[j].lon_deg), m.weight});
+      if (m.track.size() > j)
+        spread.push_back({geo::DistanceKm(c.lat_deg, c.lon_deg, m.track[j].lat_deg, m.track[j].lon_deg), m.weight});
     }
     double cone = WeightedQuantile(spread, o.cone_share);
     const std::size_t k = j - 1;
@@ -191,23 +193,39 @@ void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignmen
   } catch (const std::exception&) {
     throw Error(ErrorCode::kUsage, "option '" + assignment + "': expected NAME=NUMBER");
   }
-  const std::pair<const char*, double*> doubles[] = {
-      {"w_position", &m.w_position}, {"scale_position_km", &m.scale_position_km}, {"w_shape", &m.w_shape},
-      {"scale_shape_km", &m.scale_shape_km}, {"w_tsai", &m.w_tsai}, {"scale_tsai_km", &m.scale_tsai_km},
-      {"w_dtw", &m.w_dtw}, {"scale_dtw_km", &m.scale_dtw_km}, {"w_wind", &m.w_wind}, {"scale_wind_ms", &m.scale_wind_ms},
-      {"w_pressure", &m.w_pressure}, {"scale_pressure_hpa", &m.scale_pressure_hpa}, {"w_speed", &m.w_speed},
-      {"scale_speed_kmh", &m.scale_speed_kmh}, {"w_heading", &m.w_heading}, {"scale_heading_deg", &m.scale_heading_deg},
-      {"w_season", &m.w_season}, {"scale_season_days", &m.scale_season_days},
-      {"missing_term_cost", &m.missing_term_cost}, {"weight_temperature", &f.weight_temperature},
-      {"persistence_weight_6h", &f.persistence_weight_6h}, {"cone_share", &f.cone_share}};
+  const std::pair<const char*, double*> doubles[] = {{"w_position", &m.w_position},
+                                                     {"scale_position_km", &m.scale_position_km},
+                                                     {"w_shape", &m.w_shape},
+                                                     {"scale_shape_km", &m.scale_shape_km},
+                                                     {"w_tsai", &m.w_tsai},
+                                                     {"scale_tsai_km", &m.scale_tsai_km},
+                                                     {"w_dtw", &m.w_dtw},
+                                                     {"scale_dtw_km", &m.scale_dtw_km},
+                                                     {"w_wind", &m.w_wind},
+                                                     {"scale_wind_ms", &m.scale_wind_ms},
+                                                     {"w_pressure", &m.w_pressure},
+                                                     {"scale_pressure_hpa", &m.scale_pressure_hpa},
+                                                     {"w_speed", &m.w_speed},
+                                                     {"scale_speed_kmh", &m.scale_speed_kmh},
+                                                     {"w_heading", &m.w_heading},
+                                                     {"scale_heading_deg", &m.scale_heading_deg},
+                                                     {"w_season", &m.w_season},
+                                                     {"scale_season_days", &m.scale_season_days},
+                                                     {"missing_term_cost", &m.missing_term_cost},
+                                                     {"weight_temperature", &f.weight_temperature},
+                                                     {"persistence_weight_6h", &f.persistence_weight_6h},
+                                                     {"cone_share", &f.cone_share}};
   for (const auto& [name, field] : doubles) {
     if (key == name) {
       *field = value;
       return;
     }
   }
-  const std::pair<const char*, int*> ints[] = {{"window_h", &m.window_h}, {"top_k", &m.top_k}, {"dtw_band", &m.dtw_band},
-                                               {"max_lead_h", &f.max_lead_h}, {"persistence_until_h", &f.persistence_until_h}};
+  const std::pair<const char*, int*> ints[] = {{"window_h", &m.window_h},
+                                               {"top_k", &m.top_k},
+                                               {"dtw_band", &m.dtw_band},
+                                               {"max_lead_h", &f.max_lead_h},
+                                               {"persistence_until_h", &f.persistence_until_h}};
   for (const auto& [name, field] : ints) {
     if (key == name) {
       if (value != std::floor(value)) throw Error(ErrorCode::kUsage, "option " + key + ": expected a whole number");

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "taifeng/data/units.h"
-
 #include "taifeng/geo/error.h"
 #include "taifeng/geo/geodesy.h"
 
@@ -22,7 +21,8 @@ class TropicalClock {
   explicit TropicalClock(const data::Storm& storm) : storm_(storm) {}
   bool operator()(std::int64_t t) const {
     const auto& f = storm_.fixes;
-    const auto it = std::lower_bound(f.begin(), f.end(), t, [](const data::Fix& x, std::int64_t v) { return x.time_utc < v; });
+    const auto it =
+        std::lower_bound(f.begin(), f.end(), t, [](const data::Fix& x, std::int64_t v) { return x.time_utc < v; });
     if (it != f.end() && it->time_utc == t) return Tropical(*it);
     if (it == f.end() || it == f.begin()) return false;
     return Tropical(*(it - 1)) && Tropical(*it);
@@ -130,7 +130,8 @@ void Summarise(const std::vector<Accumulator>& acc, const VerifyOptions& o, Veri
 
 }  // namespace
 
-VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season, const VerifyOptions& o) {
+VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season,
+                                     const VerifyOptions& o) {
   if (first_season > last_season) throw Error(ErrorCode::kInvalidArgument, "seasons: first after last");
   const data::Archive& a = index.archive();
   std::vector<std::size_t> storms;

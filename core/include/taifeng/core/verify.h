@@ -48,7 +48,8 @@ struct VerifyCase {
   std::int64_t init_utc = 0;
   int lead_h = 0;
   double obs_lat = 0, obs_lon = 0, obs_wind = 0;
-  double lat[3] = {0, 0, 0}, lon[3] = {0, 0, 0}, wind[3] = {0, 0, 0}, error_km[3] = {0, 0, 0};  // analog, cliper, persistence
+  double lat[3] = {0, 0, 0}, lon[3] = {0, 0, 0}, wind[3] = {0, 0, 0},
+         error_km[3] = {0, 0, 0};  // analog, cliper, persistence
   double cone_km = 0;
 };
 

@@ -1,0 +1,218 @@
+#include "taifeng/core/forecast.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "taifeng/core/cliper.h"
+#include "taifeng/core/verify.h"
+#include "taifeng/data/archive.h"
+#include "taifeng/data/import.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/geo/geodesy.h"
+
+namespace taifeng::core {
+namespace {
+
+std::int64_t Utc(int y, int m, int d, int h) { return *data::UtcSeconds(y, m, d, h); }
+
+TrackPoint Point(std::int64_t t, double lat, double lon, double wind = 30, double pres = 980) {
+  return {t, lat, lon, wind, pres};
+}
+
+TEST(Persistence, ContinuesTheLast12HoursOfMotion) {
+  const std::int64_t t0 = Utc(2020, 8, 1, 0);
+  // Due north at 1 degree per 6 h along 120E: +24 h is 4 degrees (444.8 km) further north.
+  std::vector<TrackPoint> track;
+  for (int i = 0; i < 5; ++i) track.push_back(Point(t0 + i * 6 * 3600, 15.0 + i, 120.0));
+  const Forecast f = PersistenceForecast(track, 48);
+  ASSERT_EQ(f.points.size(), 8u);
+  const ForecastPoint* p24 = f.At(24);
+  ASSERT_NE(p24, nullptr);
+  EXPECT_EQ(p24->time_utc, t0 + 48 * 3600);
+  EXPECT_NEAR(p24->lon_deg, 120.0, 1e-6);
+  // 12 h covered 2 degrees; 24 h covers twice that geodesic distance.
+  const double d12 = geo::DistanceKm(17.0, 120.0, 19.0, 120.0);
+  EXPECT_NEAR(geo::DistanceKm(19.0, 120.0, p24->lat_deg, p24->lon_deg), 2 * d12, 0.5);
+  EXPECT_DOUBLE_EQ(p24->wind_ms, 30.0);
+  // Crossing the antimeridian eastwards keeps moving east.
+  std::vector<TrackPoint> east;
+  for (int i = 0; i < 3; ++i) east.push_back(Point(t0 + i * 6 * 3600, 20.0, 179.0 + 0.5 * i));
+  const Forecast fe = PersistenceForecast(east, 12);
+  EXPECT_NEAR(fe.At(12)->lon_deg, -179.0, 0.05);
+  EXPECT_THROW(PersistenceForecast({track.back()}, 24), Error);
+}
+
+MatchResult TwoAnalogs() {
+  // Analog A moves east 1 degree of longitude per 6 h along the equator; B moves north 1 degree
+  // per 6 h; A scores better.
+  MatchResult m;
+  const std::int64_t t = Utc(1990, 8, 1, 0);
+  Analog a, b;
+  a.id = "A", b.id = "B";
+  a.score = 0.1, b.score = 0.1 + 0.5 * std::log(3.0);  // weights 3:1 at temperature 0.5
+  for (int i = 0; i <= 4; ++i) {
+    a.next.push_back(Point(t + i * 6 * 3600, 0.0, 130.0 + i, 30 + i, 990 - i));
+    b.next.push_back(Point(t + i * 6 * 3600, 10.0 + i, 150.0, 30, 990));
+  }
+  a.matched_utc = b.matched_utc = t;
+  m.analogs = {a, b};
+  return m;
+}
+
+TEST(AnalogForecast, ReplaysEachAnalogsMotionFromTheLivePosition) {
+  ForecastOptions o;
+  o.min_members = 2;
+  const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
+  const Forecast f = AnalogForecast(TwoAnalogs(), now, o);
+  ASSERT_EQ(f.members.size(), 2u);
+  EXPECT_NEAR(f.members[0].weight, 0.75, 1e-9);
+  EXPECT_NEAR(f.members[1].weight, 0.25, 1e-9);
+  // Member A moved east by the geodesic step of 1 degree of longitude at the equator (111.3 km).
+  const TrackPoint& a1 = f.members[0].track[1];
+  EXPECT_NEAR(geo::DistanceKm(20.0, 120.0, a1.lat_deg, a1.lon_deg), geo::DistanceKm(0, 130, 0, 131), 0.01);
+  EXPECT_GT(a1.lon_deg, 120.0);
+  // Intensity changes are the analog's, added to the live values.
+  EXPECT_NEAR(f.members[0].track[4].wind_ms, 44.0, 1e-9);
+  EXPECT_NEAR(f.members[0].track[4].pressure_hpa, 966.0, 1e-9);
+  ASSERT_EQ(f.points.size(), 4u);  // +6 … +24 h, then the members end
+  const ForecastPoint& p = f.points[3];
+  EXPECT_EQ(p.lead_h, 24);
+  EXPECT_EQ(p.members, 2u);
+  EXPECT_NEAR(p.wind_ms, 0.75 * 44 + 0.25 * 40, 1e-9);
+  // The mean lies between the members, nearer A; the 67% cone reaches A (75% of the weight) but
+  // not B.
+  const TrackPoint& a4 = f.members[0].track[4];
+  const TrackPoint& b4 = f.members[1].track[4];
+  const double to_a = geo::DistanceKm(p.lat_deg, p.lon_deg, a4.lat_deg, a4.lon_deg);
+  const double to_b = geo::DistanceKm(p.lat_deg, p.lon_deg, b4.lat_deg, b4.lon_deg);
+  EXPECT_LT(to_a, to_b);
+  EXPECT_NEAR(p.cone_km, to_a, 1e-6);
+  EXPECT_THROW(AnalogForecast(MatchResult{}, now, o), Error);
+  // Too few members: no forecast points.
+  o.min_members = 3;
+  EXPECT_TRUE(AnalogForecast(TwoAnalogs(), now, o).points.empty());
+}
+
+TEST(AnalogForecast, BlendsPersistenceAtShortLeads) {
+  ForecastOptions o;
+  o.min_members = 2;
+  o.persistence_weight_6h = 1.0;
+  o.persistence_until_h = 12;
+  const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0);
+  Forecast f = AnalogForecast(TwoAnalogs(), now, o);
+  const ForecastPoint at12 = *f.At(12);
+  std::vector<TrackPoint> history = {Point(now.time_utc - 12 * 3600, 18.0, 120.0),
+                                     Point(now.time_utc - 6 * 3600, 19.0, 120.0), now};
+  const Forecast p = PersistenceForecast(history, 24);
+  BlendPersistence(f, p, o);
+  EXPECT_NEAR(f.At(6)->lat_deg, p.At(6)->lat_deg, 1e-9);  // weight 1 at +6 h
+  EXPECT_NEAR(f.At(12)->lat_deg, at12.lat_deg, 1e-12);    // weight 0 from persistence_until_h
+}
+
+TEST(SetOption, NamesEveryOptionAndRefusesUnknownOnes) {
+  MatchOptions m;
+  ForecastOptions f;
+  SetOption(m, f, "w_shape=2.5");
+  SetOption(m, f, "top_k=25");
+  SetOption(m, f, "persistence_until_h=36");
+  EXPECT_DOUBLE_EQ(m.w_shape, 2.5);
+  EXPECT_EQ(m.top_k, 25);
+  EXPECT_EQ(f.persistence_until_h, 36);
+  EXPECT_THROW(SetOption(m, f, "w_nothing=1"), Error);
+  EXPECT_THROW(SetOption(m, f, "top_k=2.5"), Error);
+  EXPECT_THROW(SetOption(m, f, "w_shape=abc"), Error);
+  EXPECT_THROW(SetOption(m, f, "w_shape"), Error);
+}
+
+class ForecastArchiveTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data::ImportResult r;
+    for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
+      data::ImportFile(data::Format::kCma, f, {}, r);
+    }
+    storms_ = new std::vector<data::Storm>(r.storms);
+    archive_ = new std::shared_ptr<const data::Archive>(
+        std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources)));
+    index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
+  }
+  static void TearDownTestSuite() {
+    delete index_;
+    delete archive_;
+    delete storms_;
+  }
+  static std::vector<data::Storm>* storms_;
+  static std::shared_ptr<const data::Archive>* archive_;
+  static std::shared_ptr<const MatchIndex>* index_;
+};
+std::vector<data::Storm>* ForecastArchiveTest::storms_ = nullptr;
+std::shared_ptr<const data::Archive>* ForecastArchiveTest::archive_ = nullptr;
+std::shared_ptr<const MatchIndex>* ForecastArchiveTest::index_ = nullptr;
+
+TEST_F(ForecastArchiveTest, CliperForecastsMangkhutTowardsSouthChina) {
+  MatchFilter without_2018;
+  without_2018.exclude_seasons = {2018};
+  const CliperModel model = CliperModel::Fit(**index_, without_2018);
+  EXPECT_GT(model.cases(24), 30000u);
+  EXPECT_GT(model.cases(24), model.cases(120));
+  const data::Archive& a = **archive_;
+  data::Storm mangkhut = a.StormAt(*a.Find("CMA:2018-0026"));
+  const std::int64_t now = Utc(2018, 9, 14, 0);
+  std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > now; });
+  const auto observed = LiveSegment(mangkhut, 24);
+  const auto f = model.Predict(observed);
+  ASSERT_TRUE(f.has_value());
+  // Best track: 2018-09-15T00Z at 18.0N 123.1E (CMA), moving west-north-west.
+  const ForecastPoint* p24 = f->At(24);
+  ASSERT_NE(p24, nullptr);
+  EXPECT_LT(geo::DistanceKm(p24->lat_deg, p24->lon_deg, 18.0, 123.1), 250.0);
+  EXPECT_LT(p24->lon_deg, observed.back().lon_deg);  // westward
+  // Stored with the archive and read back: identical forecasts; another archive is refused.
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("taifeng-cliper-" + std::to_string(::getpid()) + ".h5");
+  data::WriteArchive(path, a);
+  data::WriteArchiveModel(path, "cliper", model.ToModel(data::ArchiveFingerprint(a)));
+  const auto stored = data::ReadArchiveModel(path, "cliper");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_FALSE(data::ReadArchiveModel(path, "other").has_value());
+  const CliperModel back = CliperModel::FromModel(*stored, data::ArchiveFingerprint(a));
+  EXPECT_DOUBLE_EQ(back.Predict(observed)->At(72)->lat_deg, f->At(72)->lat_deg);
+  EXPECT_THROW(CliperModel::FromModel(*stored, "storms=1 fixes=2 created=x"), Error);
+  EXPECT_EQ(data::LoadArchive(path).storm_count(), a.storm_count());  // the archive still loads
+  std::filesystem::remove(path);
+}
+
+TEST_F(ForecastArchiveTest, LeaveOneSeasonOutVerificationIsHomogeneous) {
+  VerifyOptions o;
+  o.leads_h = {24, 72};
+  const VerifyReport r = VerifyLeaveOneSeasonOut(**index_, 2018, 2018, o);
+  EXPECT_GT(r.storms, 20u);
+  EXPECT_GT(r.forecasts, 300u);
+  ASSERT_EQ(r.leads.size(), 2u);
+  const LeadScores& l24 = r.leads[0];
+  EXPECT_GT(l24.cases, 200u);
+  EXPECT_GT(l24.cases, r.leads[1].cases);
+  // Every case has all three methods; each error is a real distance.
+  std::size_t at24 = 0;
+  for (const VerifyCase& c : r.cases) {
+    if (c.lead_h != 24) continue;
+    ++at24;
+    for (double e : c.error_km) EXPECT_TRUE(std::isfinite(e));
+    EXPECT_EQ(c.storm.rfind("CMA:2018-", 0), 0u);
+  }
+  EXPECT_EQ(at24, l24.cases);
+  // Plausible 24 h errors for the western North Pacific (operational CLIPER: ~150-250 km).
+  for (const MethodScores* m : {&l24.analog, &l24.cliper, &l24.persistence}) {
+    EXPECT_GT(m->track_km, 80.0);
+    EXPECT_LT(m->track_km, 400.0);
+  }
+  EXPECT_GE(l24.cone_coverage, 0.0);
+  EXPECT_LE(l24.cone_coverage, 1.0);
+}
+
+}  // namespace
+}  // namespace taifeng::core
