@@ -68,16 +68,9 @@ void RunForecast(const ForecastArgs& a) {
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
   filter.exclude.insert(storm.id);
   if (!a.before.empty()) filter.before_utc = ParseTime(a.before, "--before");
-  std::size_t forecast_points = 0;
   std::string forecast_note;
-  if (!a.forecast.empty()) {
-    const data::ForecastTrack fc = data::ReadForecast(a.forecast, live.back().time_utc, a.forecast_techs,
-                                                      static_cast<data::WindAveraging>(a.wind_minutes));
-    const std::size_t n = live.size();
-    live = core::JoinForecast(live, fc, a.forecast_h);
-    forecast_points = live.size() - n;
-    forecast_note = fc.tech + " forecast joined to +" + std::to_string(forecast_points * 6) + " h";
-  }
+  const std::size_t forecast_points =
+      JoinOfficialForecast(live, a.forecast, a.forecast_techs, a.wind_minutes, a.forecast_h, forecast_note);
   const auto index = core::MatchIndex::Build(archive);
   const core::MatchResult match = core::Match(*index, live, mo, filter, forecast_points);
   std::shared_ptr<const geo::RegionSet> land;

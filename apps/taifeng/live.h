@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "taifeng/core/similarity.h"
 #include "taifeng/data/import.h"
@@ -26,5 +27,9 @@ data::Storm LoadLive(const LiveInput& input);
 // "22.3N 114.2E"
 std::string Position(const core::TrackPoint& p);
 nlohmann::json PointJson(const core::TrackPoint& p);
+// Joins the official forecast in `file` (ATCF a-deck or CSV; none when empty) to the live segment
+// for matching (core::JoinForecast); returns the number of forecast points and sets `note`.
+std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std::string& file,
+                                 const std::vector<std::string>& techs, int wind_minutes, int hours, std::string& note);
 
 }  // namespace taifeng::cli

@@ -23,8 +23,8 @@ using nlohmann::json;
 std::int64_t ParseTime(const std::string& text, const char* option) {
   auto t = data::ParseUtc(text);
   if (!t) {
-    throw Error(ErrorCode::kUsage, std::string(option) + " '" + text +
-                                       "': expected ISO 8601 UTC (2018-09-14T00:00:00Z) or YYYYMMDDHH");
+    throw Error(ErrorCode::kUsage,
+                std::string(option) + " '" + text + "': expected ISO 8601 UTC (2018-09-14T00:00:00Z) or YYYYMMDDHH");
   }
   return *t;
 }
@@ -32,11 +32,14 @@ std::int64_t ParseTime(const std::string& text, const char* option) {
 data::Format DetectFormat(const std::string& path, const std::string& requested) {
   if (requested != "auto") {
     auto f = data::FormatFromName(requested);
-    if (!f || *f == data::Format::kIbtracs) throw Error(ErrorCode::kUsage, "--format: expected auto, cma, atcf, jma, hurdat2 or csv");
+    if (!f || *f == data::Format::kIbtracs)
+      throw Error(ErrorCode::kUsage, "--format: expected auto, cma, atcf, jma, hurdat2 or csv");
     return *f;
   }
   const std::string name = std::filesystem::path(path).filename().string();
-  auto ends = [&](const char* s) { return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::strlen(s), s) == 0; };
+  auto ends = [&](const char* s) {
+    return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::strlen(s), s) == 0;
+  };
   if (ends(".csv") || ends(".CSV")) return data::Format::kCsv;
   if (name.rfind("CH", 0) == 0 && name.find("BST") != std::string::npos) return data::Format::kCma;
   if (!name.empty() && (name[0] == 'b' || name[0] == 'B') && (ends(".dat") || ends(".txt"))) return data::Format::kAtcf;
@@ -58,14 +61,17 @@ data::Storm LoadLive(const LiveInput& a) {
     pick = *i;
   } else if (r.storms.size() > 1) {
     std::string names;
-    for (std::size_t i = 0; i < r.storms.size() && i < 12; ++i) names += " " + r.storms[i].id + (r.storms[i].name.empty() ? "" : "(" + r.storms[i].name + ")");
-    throw Error(ErrorCode::kUsage, a.track + " holds " + std::to_string(r.storms.size()) + " storms; choose one with --storm:" + names);
+    for (std::size_t i = 0; i < r.storms.size() && i < 12; ++i)
+      names += " " + r.storms[i].id + (r.storms[i].name.empty() ? "" : "(" + r.storms[i].name + ")");
+    throw Error(ErrorCode::kUsage,
+                a.track + " holds " + std::to_string(r.storms.size()) + " storms; choose one with --storm:" + names);
   }
   data::Storm live = std::move(r.storms[pick]);
   if (!a.at.empty()) {
     const std::int64_t at = ParseTime(a.at, "--at");
     std::erase_if(live.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
-    if (live.fixes.empty()) throw Error(ErrorCode::kInvalidArgument, "--at " + a.at + " is before the live track's first fix");
+    if (live.fixes.empty())
+      throw Error(ErrorCode::kInvalidArgument, "--at " + a.at + " is before the live track's first fix");
   }
   return live;
 }
@@ -84,8 +90,25 @@ const core::TrackPoint* After(const core::Analog& a, int hours) {
 
 json PointJson(const core::TrackPoint& p) {
   auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
-  return {{"time_utc", data::FormatIsoUtc(p.time_utc)}, {"lat_deg", p.lat_deg}, {"lon_deg", p.lon_deg},
-          {"wind_ms_10min", num(p.wind_ms)}, {"pressure_hpa", num(p.pressure_hpa)}};
+  return {{"time_utc", data::FormatIsoUtc(p.time_utc)},
+          {"lat_deg", p.lat_deg},
+          {"lon_deg", p.lon_deg},
+          {"wind_ms_10min", num(p.wind_ms)},
+          {"pressure_hpa", num(p.pressure_hpa)}};
+}
+
+std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std::string& file,
+                                 const std::vector<std::string>& techs, int wind_minutes, int hours,
+                                 std::string& note) {
+  if (file.empty()) return 0;
+  const data::ForecastTrack fc =
+      data::ReadForecast(file, live.back().time_utc, techs, static_cast<data::WindAveraging>(wind_minutes));
+  const std::size_t observed = live.size();
+  live = core::JoinForecast(live, fc, hours);
+  const std::size_t points = live.size() - observed;
+  note = fc.tech + " forecast" + (fc.issued_utc ? " issued " + data::FormatIsoUtc(fc.issued_utc) : "") +
+         ", joined to +" + std::to_string(points * 6) + " h";
+  return points;
 }
 
 namespace {
@@ -113,7 +136,9 @@ void Run(const MatchArgs& a) {
     try {
       live = core::LiveSegment(live_storm, w);
       options.window_h = w;
-      if (w != a.window_h) note = "live track too short for the " + std::to_string(a.window_h) + " h window; matched on " + std::to_string(w) + " h";
+      if (w != a.window_h)
+        note = "live track too short for the " + std::to_string(a.window_h) + " h window; matched on " +
+               std::to_string(w) + " h";
       break;
     } catch (const Error& e) {
       if (w - 6 < 12 || std::string(e.what()).find("needs") == std::string::npos) throw;
@@ -125,7 +150,8 @@ void Run(const MatchArgs& a) {
   if (!a.before.empty()) filter.before_utc = ParseTime(a.before, "--before");
   if (!a.seasons.empty()) {
     int y1 = 0, y2 = 0;
-    if (std::sscanf(a.seasons.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2) throw Error(ErrorCode::kUsage, "--seasons: expected Y1-Y2");
+    if (std::sscanf(a.seasons.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2)
+      throw Error(ErrorCode::kUsage, "--seasons: expected Y1-Y2");
     filter.first_season = y1;
     filter.last_season = y2;
   }
@@ -137,22 +163,15 @@ void Run(const MatchArgs& a) {
       const std::string part = a.months.substr(pos, comma - pos);
       const int got = std::sscanf(part.c_str(), "%d-%d", &m1, &m2);
       if (got == 1) m2 = m1;
-      if (got < 1 || m1 < 1 || m2 > 12 || m1 > m2) throw Error(ErrorCode::kUsage, "--months '" + a.months + "': expected e.g. 7-10 or 6,8,9");
+      if (got < 1 || m1 < 1 || m2 > 12 || m1 > m2)
+        throw Error(ErrorCode::kUsage, "--months '" + a.months + "': expected e.g. 7-10 or 6,8,9");
       for (int m = m1; m <= m2; ++m) filter.months_mask |= 1u << (m - 1);
       pos = comma + 1;
     }
   }
-  std::size_t forecast_points = 0;
   std::string forecast_note;
-  if (!a.forecast.empty()) {
-    const data::ForecastTrack fc = data::ReadForecast(a.forecast, live.back().time_utc, a.forecast_techs,
-                                                      static_cast<data::WindAveraging>(a.wind_minutes));
-    const std::size_t observed = live.size();
-    live = core::JoinForecast(live, fc, a.forecast_h);
-    forecast_points = live.size() - observed;
-    forecast_note = fc.tech + " forecast" + (fc.issued_utc ? " issued " + data::FormatIsoUtc(fc.issued_utc) : "") +
-                    ", joined to +" + std::to_string(forecast_points * 6) + " h";
-  }
+  const std::size_t forecast_points =
+      JoinOfficialForecast(live, a.forecast, a.forecast_techs, a.wind_minutes, a.forecast_h, forecast_note);
   const auto index = core::MatchIndex::Build(archive);
   const core::MatchResult r = core::Match(*index, live, options, filter, forecast_points);
   const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
@@ -164,15 +183,20 @@ void Run(const MatchArgs& a) {
   auto landfall_json = [&](std::size_t i) -> json {
     if (!landfalls[i]) return nullptr;
     const core::Landfall& l = *landfalls[i];
-    return {{"time_utc", data::FormatIsoUtc(l.time_utc)}, {"lat_deg", l.lat_deg}, {"lon_deg", l.lon_deg},
+    return {{"time_utc", data::FormatIsoUtc(l.time_utc)},
+            {"lat_deg", l.lat_deg},
+            {"lon_deg", l.lon_deg},
             {"region", land->region(l.region).name_en},
             {"hours_after_match", static_cast<double>(l.time_utc - r.analogs[i].matched_utc) / 3600.0}};
   };
 
   if (a.json) {
     json j;
-    j["live"] = {{"id", live_storm.id}, {"name", live_storm.name}, {"now_utc", data::FormatIsoUtc(now_point.time_utc)},
-                 {"window_h", options.window_h}, {"forecast_points", forecast_points}};
+    j["live"] = {{"id", live_storm.id},
+                 {"name", live_storm.name},
+                 {"now_utc", data::FormatIsoUtc(now_point.time_utc)},
+                 {"window_h", options.window_h},
+                 {"forecast_points", forecast_points}};
     if (!forecast_note.empty()) j["live"]["forecast"] = forecast_note;
     json seg = json::array();
     for (const auto& p : live) seg.push_back(PointJson(p));
@@ -186,14 +210,25 @@ void Run(const MatchArgs& a) {
       auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
       json next = json::array();
       for (const auto& p : x.next) next.push_back(PointJson(p));
-      analogs.push_back({{"rank", ++rank}, {"id", x.id}, {"name", x.name}, {"agency", x.agency}, {"season", x.season},
-                         {"score", x.score}, {"matched_utc", data::FormatIsoUtc(x.matched_utc)},
-                         {"terms", {{"position_km", num(x.terms.position_km)}, {"shape_km", num(x.terms.shape_km)},
-                                    {"tsai_km", num(x.terms.tsai_km)}, {"dtw_km", num(x.terms.dtw_km)},
-                                    {"wind_ms", num(x.terms.wind_ms)}, {"pressure_hpa", num(x.terms.pressure_hpa)},
-                                    {"speed_kmh", num(x.terms.speed_kmh)}, {"heading_deg", num(x.terms.heading_deg)},
-                                    {"season_days", num(x.terms.season_days)}}},
-                         {"next", next}, {"landfall", landfall_json(analogs.size())}});
+      analogs.push_back({{"rank", ++rank},
+                         {"id", x.id},
+                         {"name", x.name},
+                         {"agency", x.agency},
+                         {"season", x.season},
+                         {"score", x.score},
+                         {"matched_utc", data::FormatIsoUtc(x.matched_utc)},
+                         {"terms",
+                          {{"position_km", num(x.terms.position_km)},
+                           {"shape_km", num(x.terms.shape_km)},
+                           {"tsai_km", num(x.terms.tsai_km)},
+                           {"dtw_km", num(x.terms.dtw_km)},
+                           {"wind_ms", num(x.terms.wind_ms)},
+                           {"pressure_hpa", num(x.terms.pressure_hpa)},
+                           {"speed_kmh", num(x.terms.speed_kmh)},
+                           {"heading_deg", num(x.terms.heading_deg)},
+                           {"season_days", num(x.terms.season_days)}}},
+                         {"next", next},
+                         {"landfall", landfall_json(analogs.size())}});
     }
     j["analogs"] = analogs;
     j["landfall_coverage"] = land ? a.land : "none";
@@ -233,7 +268,9 @@ void RegisterMatchCommand(CLI::App& app) {
   auto a = std::make_shared<MatchArgs>();
   CLI::App* cmd = app.add_subcommand("match", "Find the historical analogs of a live typhoon track");
   cmd->add_option("--archive", a->archive, "archive file (taifeng archive build)")->required();
-  cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV (time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa)")->required();
+  cmd->add_option("--track", a->track,
+                  "live track: ATCF b-deck, CMA best-track file or CSV (time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa)")
+      ->required();
   cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
   cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
   cmd->add_option("--at", a->at, "treat this time as now: fixes after it are ignored (ISO 8601 UTC or YYYYMMDDHH)");
@@ -244,16 +281,22 @@ void RegisterMatchCommand(CLI::App& app) {
   cmd->add_option("--seasons", a->seasons, "only archive seasons Y1-Y2");
   cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
   cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
-      ->check(CLI::IsMember({1, 2, 10}))->capture_default_str();
+      ->check(CLI::IsMember({1, 2, 10}))
+      ->capture_default_str();
   cmd->add_option("--forecast", a->forecast,
                   "official forecast joined to the observed track: ATCF a-deck (OFCL/JTWC lines) or CSV");
   cmd->add_option("--forecast-hours", a->forecast_h, "how much of the forecast to join, hours")
-      ->capture_default_str()->check(CLI::Range(6, 240));
-  cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")->capture_default_str();
-  cmd->add_option("--months", a->months, "only archive candidates whose time aligned with now is in these months, e.g. 7-10 or 6,8,9");
-  cmd->add_option("--min-wind", a->min_wind_ms, "only archive storms whose lifetime maximum wind (10-min, m/s) reaches this");
-  cmd->add_option("--land", a->land,
-                  "land polygons for analogs' landfall (vector file, WGS-84; 'none' to skip). Default: China's provinces")
+      ->capture_default_str()
+      ->check(CLI::Range(6, 240));
+  cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs to use, in priority order")
+      ->capture_default_str();
+  cmd->add_option("--months", a->months,
+                  "only archive candidates whose time aligned with now is in these months, e.g. 7-10 or 6,8,9");
+  cmd->add_option("--min-wind", a->min_wind_ms,
+                  "only archive storms whose lifetime maximum wind (10-min, m/s) reaches this");
+  cmd->add_option(
+         "--land", a->land,
+         "land polygons for analogs' landfall (vector file, WGS-84; 'none' to skip). Default: China's provinces")
       ->capture_default_str();
   cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
   cmd->add_flag("--json", a->json, "print JSON");

@@ -7,9 +7,8 @@
 #include <cctype>
 #include <chrono>
 #include <map>
-#include <unordered_map>
-
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "h5.h"
 #include "parsers.h"
@@ -22,13 +21,38 @@ namespace {
 namespace fs = std::filesystem;
 using h5::Handle;
 
-template <typename T> struct Types;
-template <> struct Types<double> { static hid_t File() { return H5T_IEEE_F64LE; } static hid_t Mem() { return H5T_NATIVE_DOUBLE; } };
-template <> struct Types<float> { static hid_t File() { return H5T_IEEE_F32LE; } static hid_t Mem() { return H5T_NATIVE_FLOAT; } };
-template <> struct Types<std::int64_t> { static hid_t File() { return H5T_STD_I64LE; } static hid_t Mem() { return H5T_NATIVE_INT64; } };
-template <> struct Types<std::int32_t> { static hid_t File() { return H5T_STD_I32LE; } static hid_t Mem() { return H5T_NATIVE_INT32; } };
-template <> struct Types<std::int8_t> { static hid_t File() { return H5T_STD_I8LE; } static hid_t Mem() { return H5T_NATIVE_INT8; } };
-template <> struct Types<std::uint8_t> { static hid_t File() { return H5T_STD_U8LE; } static hid_t Mem() { return H5T_NATIVE_UINT8; } };
+template <typename T>
+struct Types;
+template <>
+struct Types<double> {
+  static hid_t File() { return H5T_IEEE_F64LE; }
+  static hid_t Mem() { return H5T_NATIVE_DOUBLE; }
+};
+template <>
+struct Types<float> {
+  static hid_t File() { return H5T_IEEE_F32LE; }
+  static hid_t Mem() { return H5T_NATIVE_FLOAT; }
+};
+template <>
+struct Types<std::int64_t> {
+  static hid_t File() { return H5T_STD_I64LE; }
+  static hid_t Mem() { return H5T_NATIVE_INT64; }
+};
+template <>
+struct Types<std::int32_t> {
+  static hid_t File() { return H5T_STD_I32LE; }
+  static hid_t Mem() { return H5T_NATIVE_INT32; }
+};
+template <>
+struct Types<std::int8_t> {
+  static hid_t File() { return H5T_STD_I8LE; }
+  static hid_t Mem() { return H5T_NATIVE_INT8; }
+};
+template <>
+struct Types<std::uint8_t> {
+  static hid_t File() { return H5T_STD_U8LE; }
+  static hid_t Mem() { return H5T_NATIVE_UINT8; }
+};
 
 void Check(herr_t status, const std::string& what) {
   if (status < 0) throw Error(ErrorCode::kIo, "HDF5: " + what + " failed");
@@ -71,8 +95,8 @@ struct Meta {
   const char* long_name = nullptr;
 };
 
-Handle CreateDataset(hid_t group, const char* name, hid_t file_type, const std::vector<hsize_t>& dims,
-                     int deflate, bool compress) {
+Handle CreateDataset(hid_t group, const char* name, hid_t file_type, const std::vector<hsize_t>& dims, int deflate,
+                     bool compress) {
   std::vector<hsize_t> max(dims.size(), H5S_UNLIMITED);
   for (std::size_t i = 1; i < dims.size(); ++i) max[i] = dims[i];
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.data()), H5Sclose);
@@ -137,7 +161,10 @@ std::string SourcesJson(const std::vector<ArchiveSource>& sources) {
   }
   nlohmann::json j = nlohmann::json::array();
   for (const auto& [key, v] : by_agency) {
-    j.push_back({{"agency", key.first}, {"format", key.second}, {"files", v.first}, {"storms", v.second},
+    j.push_back({{"agency", key.first},
+                 {"format", key.second},
+                 {"files", v.first},
+                 {"storms", v.second},
                  {"citation", std::string(AgencyCitation(key.first))}});
   }
   return j.dump();
@@ -148,6 +175,16 @@ void FsyncPath(const fs::path& p, bool directory) {
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
+}
+
+// Makes a fully written temporary file the archive: fsync it, rename it over `path`, fsync the
+// directory, so a crash leaves either the old or the new file.
+void ReplaceAtomically(const fs::path& tmp, const fs::path& path) {
+  FsyncPath(tmp, false);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
+  FsyncPath(path.has_parent_path() ? path.parent_path() : fs::path("."), true);
 }
 
 template <typename T>
@@ -186,15 +223,16 @@ std::string Lower(std::string s) {
 Archive ToArchive(const std::vector<Storm>& storms, const std::vector<SourceInfo>& sources) {
   Archive a;
   a.software_version = TAIFENG_VERSION;
-  a.created_utc = FormatIsoUtc(std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count());
+  a.created_utc = FormatIsoUtc(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   for (const auto& s : sources) a.sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
   AppendStorms(a, storms);
   return a;
 }
 
 void Reserve(Archive& a, std::size_t storms, std::size_t fixes) {
-  for (auto* v : {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format, &a.source_file}) {
+  for (auto* v :
+       {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format, &a.source_file}) {
     v->reserve(storms);
   }
   a.season.reserve(storms), a.first_fix.reserve(storms), a.fix_count.reserve(storms);
@@ -240,7 +278,8 @@ void AppendStorms(Archive& a, const std::vector<Storm>& storms) {
       a.category.push_back(static_cast<std::int8_t>(f.category));
       a.flags.push_back(f.flags);
       a.storm.push_back(i);
-      for (const auto& threshold : f.radii_km) a.wind_radii_km.insert(a.wind_radii_km.end(), threshold.begin(), threshold.end());
+      for (const auto& threshold : f.radii_km)
+        a.wind_radii_km.insert(a.wind_radii_km.end(), threshold.begin(), threshold.end());
     }
   }
 }
@@ -248,13 +287,15 @@ void AppendStorms(Archive& a, const std::vector<Storm>& storms) {
 std::size_t MemoryBytes(const Archive& a) {
   std::size_t bytes = 0;
   auto add = [&](const auto& v) { bytes += v.size() * sizeof(v[0]); };
-  for (const auto* strings : {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format,
-                              &a.source_file}) {
+  for (const auto* strings :
+       {&a.id, &a.agency, &a.name, &a.basin, &a.intl_number, &a.agency_number, &a.source_format, &a.source_file}) {
     add(*strings);
     for (const auto& s : *strings) bytes += s.size() > 15 ? s.capacity() : 0;  // beyond the small-string buffer
   }
-  add(a.season), add(a.first_fix), add(a.fix_count), add(a.secondary_centre), add(a.end_flag), add(a.wind_averaging_min);
-  add(a.time_utc), add(a.lat_deg), add(a.lon_deg), add(a.wind_ms), add(a.pressure_hpa), add(a.rmw_km), add(a.mean_wind_ms);
+  add(a.season), add(a.first_fix), add(a.fix_count), add(a.secondary_centre), add(a.end_flag),
+      add(a.wind_averaging_min);
+  add(a.time_utc), add(a.lat_deg), add(a.lon_deg), add(a.wind_ms), add(a.pressure_hpa), add(a.rmw_km),
+      add(a.mean_wind_ms);
   add(a.grade), add(a.category), add(a.flags), add(a.storm), add(a.wind_radii_km);
   return bytes;
 }
@@ -312,14 +353,22 @@ void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& op
       WriteColumn(f, "lat", a.lat_deg, z, {"degrees_north", "latitude"});
       WriteColumn(f, "lon", a.lon_deg, z, {"degrees_east", "longitude in [-180, 180)"});
       progress(0.5);
-      WriteColumn(f, "wind_ms", a.wind_ms, z, {"m s-1", "maximum sustained wind (see storms/wind_averaging_min), NaN missing"});
+      WriteColumn(f, "wind_ms", a.wind_ms, z,
+                  {"m s-1", "maximum sustained wind (see storms/wind_averaging_min), NaN missing"});
       WriteColumn(f, "pressure_hpa", a.pressure_hpa, z, {"hPa", "central pressure, NaN missing"});
       progress(0.6);
       WriteColumn(f, "rmw_km", a.rmw_km, z, {"km", "radius of maximum wind, NaN missing"});
       WriteColumn(f, "mean_wind_ms", a.mean_wind_ms, z, {"m s-1", "CMA OWD average wind, NaN missing"});
-      WriteColumn(f, "grade", a.grade, z, {"1", "agency grade code (CMA/JMA numeric; ATCF/HURDAT2 index into grade_codes_atcf; HKO into grade_codes_hko), -1 missing"});
-      WriteColumn(f, "category", a.category, z, {"1", "common category: -1 unknown, 0 disturbance, 1 TD, 2 TS, 3 STS, 4 TY, 5 STY, 6 SuperTY, 7 subtropical, 9 extratropical"});
-      WriteColumn(f, "flags", a.flags, z, {"1", "bits: 1 wind below 10 m/s (CMA WND=9), 2 landfall, 4 off-synoptic time"});
+      WriteColumn(f, "grade", a.grade, z,
+                  {"1",
+                   "agency grade code (CMA/JMA numeric; ATCF/HURDAT2 index into grade_codes_atcf; HKO into "
+                   "grade_codes_hko), -1 missing"});
+      WriteColumn(f, "category", a.category, z,
+                  {"1",
+                   "common category: -1 unknown, 0 disturbance, 1 TD, 2 TS, 3 STS, 4 TY, 5 STY, 6 SuperTY, 7 "
+                   "subtropical, 9 extratropical"});
+      WriteColumn(f, "flags", a.flags, z,
+                  {"1", "bits: 1 wind below 10 m/s (CMA WND=9), 2 landfall, 4 off-synoptic time"});
       progress(0.8);
       WriteColumn(f, "storm", a.storm, z, {"1", "index of the storm in /storms"});
       WriteColumn(f, "wind_radii_km", a.wind_radii_km, z,
@@ -343,11 +392,8 @@ void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& op
       WriteColumn(src.get(), "records", nrecords, z, {"1", "data records read from the file"});
       Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
     }
-    FsyncPath(tmp, false);
     progress(1.0);
-    fs::rename(tmp, path, ec);
-    if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
-    FsyncPath(dir, true);
+    ReplaceAtomically(tmp, path);
   } catch (...) {
     fs::remove(tmp, ec);
     throw;
@@ -376,8 +422,8 @@ Archive LoadArchive(const fs::path& path) {
   }
   if (a.schema_version > kSchemaVersion) {
     throw Error(ErrorCode::kArchiveVersion, name + ": archive schema version " + std::to_string(a.schema_version) +
-                                                " is newer than this taifeng supports (" + std::to_string(kSchemaVersion) +
-                                                "); upgrade taifeng");
+                                                " is newer than this taifeng supports (" +
+                                                std::to_string(kSchemaVersion) + "); upgrade taifeng");
   }
   if (a.schema_version < 1) throw Error(ErrorCode::kArchiveCorrupt, name + ": invalid schema version");
   try {
@@ -425,7 +471,8 @@ Archive LoadArchive(const fs::path& path) {
     const auto agencies = ReadStringColumn(src.get(), "agency", k);
     const auto nstorms = ReadColumn<std::int64_t>(src.get(), "storms", k);
     const auto nrecords = ReadColumn<std::int64_t>(src.get(), "records", k);
-    for (std::size_t i = 0; i < k; ++i) a.sources.push_back({file_names[i], formats[i], agencies[i], nstorms[i], nrecords[i]});
+    for (std::size_t i = 0; i < k; ++i)
+      a.sources.push_back({file_names[i], formats[i], agencies[i], nstorms[i], nrecords[i]});
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kArchiveFormat) {
       throw Error(ErrorCode::kArchiveCorrupt, name + ": incomplete archive: " + e.what());
@@ -446,7 +493,8 @@ Archive LoadArchive(const fs::path& path) {
   for (std::size_t i = 0; i < a.id.size(); ++i) {
     for (std::int64_t j = a.first_fix[i]; j < a.first_fix[i] + a.fix_count[i]; ++j) {
       if (a.storm[static_cast<std::size_t>(j)] != static_cast<std::int32_t>(i)) {
-        throw Error(ErrorCode::kArchiveCorrupt, name + ": /fixes/storm disagrees with /storms/first_fix at row " + std::to_string(j));
+        throw Error(ErrorCode::kArchiveCorrupt,
+                    name + ": /fixes/storm disagrees with /storms/first_fix at row " + std::to_string(j));
       }
     }
   }
@@ -567,9 +615,9 @@ void WriteArchiveModel(const fs::path& path, const std::string& name, const Arch
       }
       const std::vector<hsize_t> dims = {model.rows, model.cols};
       Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
-      Handle ds(H5Dcreate2(models.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                           H5P_DEFAULT),
-                H5Dclose);
+      Handle ds(
+          H5Dcreate2(models.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dclose);
       if (!ds.valid()) throw Error(ErrorCode::kIo, "HDF5: cannot create model " + name);
       if (!model.values.empty()) {
         Check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, model.values.data()),
@@ -578,10 +626,7 @@ void WriteArchiveModel(const fs::path& path, const std::string& name, const Arch
       for (const auto& [key, value] : model.attributes) WriteStringAttr(ds.get(), key.c_str(), value);
       Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
     }
-    FsyncPath(tmp, false);
-    fs::rename(tmp, path, ec);
-    if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
-    FsyncPath(dir, true);
+    ReplaceAtomically(tmp, path);
   } catch (...) {
     fs::remove(tmp, ec);
     throw;
@@ -605,8 +650,9 @@ std::optional<ArchiveModel> ReadArchiveModel(const fs::path& path, const std::st
   m.values = h5::ReadNumeric<double>(ds.get());
   const int count = H5Aget_num_attrs(ds.get());
   for (int i = 0; i < count; ++i) {
-    Handle attr(H5Aopen_by_idx(ds.get(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
+    Handle attr(
+        H5Aopen_by_idx(ds.get(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose);
     char key[256] = {0};
     H5Aget_name(attr.get(), sizeof key - 1, key);
     attr.Reset();
