@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "cma_sample.h"
 #include "taifeng/core/cliper.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
@@ -131,25 +132,16 @@ TEST(SetOption, NamesEveryOptionAndRefusesUnknownOnes) {
 class ForecastArchiveTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data::ImportResult r;
-    for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
-      data::ImportFile(data::Format::kCma, f, {}, r);
-    }
-    storms_ = new std::vector<data::Storm>(r.storms);
-    archive_ = new std::shared_ptr<const data::Archive>(
-        std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources)));
+    archive_ = new std::shared_ptr<const data::Archive>(testing::LoadCmaSample());
     index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
   }
   static void TearDownTestSuite() {
     delete index_;
     delete archive_;
-    delete storms_;
   }
-  static std::vector<data::Storm>* storms_;
   static std::shared_ptr<const data::Archive>* archive_;
   static std::shared_ptr<const MatchIndex>* index_;
 };
-std::vector<data::Storm>* ForecastArchiveTest::storms_ = nullptr;
 std::shared_ptr<const data::Archive>* ForecastArchiveTest::archive_ = nullptr;
 std::shared_ptr<const MatchIndex>* ForecastArchiveTest::index_ = nullptr;
 

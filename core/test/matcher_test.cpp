@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "cma_sample.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
@@ -77,12 +78,7 @@ TEST(LiveSegmentTest, BadLiveTracksGetClearErrors) {
 class MatcherTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data::ImportResult r;
-    for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
-      data::ImportFile(data::Format::kCma, f, {}, r);
-    }
-    archive_ = new std::shared_ptr<const data::Archive>(
-        std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources)));
+    archive_ = new std::shared_ptr<const data::Archive>(testing::LoadCmaSample());
     index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
   }
   static void TearDownTestSuite() {
