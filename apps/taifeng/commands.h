@@ -9,5 +9,6 @@ namespace taifeng::cli {
 void RegisterArchiveCommands(CLI::App& app);
 void RegisterMatchCommand(CLI::App& app);
 void RegisterForecastCommands(CLI::App& app);  // forecast, cliper fit, verify
+void RegisterReplayCommand(CLI::App& app);
 
 }  // namespace taifeng::cli

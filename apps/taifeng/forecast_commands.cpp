@@ -140,6 +140,7 @@ void RunForecast(const ForecastArgs& a) {
                 {"latest_utc", t(lf.latest_utc)},
                 {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
                 {"region_probability", lf.region_probability},
+                {"over_land", lf.over_land},
                 {"coverage", land ? a.land : "none"}}}};
     if (!forecast_note.empty()) j["official_forecast"] = forecast_note;
     std::cout << j.dump(2) << '\n';
@@ -159,7 +160,9 @@ void RunForecast(const ForecastArgs& a) {
               "pressure (hPa)", "members"},
              rows);
   std::cout << "\nLandfall (China's coast): ";
-  if (lf.probability <= 0) {
+  if (lf.over_land) {
+    std::cout << "the storm is over land now\n";
+  } else if (lf.probability <= 0) {
     std::cout << "no member makes landfall\n";
   } else {
     std::cout << FormatFloat(100 * lf.probability, 0) << "% of members; most likely " << lf.region << " ("

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   taifeng::cli::RegisterArchiveCommands(app);
   taifeng::cli::RegisterMatchCommand(app);
   taifeng::cli::RegisterForecastCommands(app);
+  taifeng::cli::RegisterReplayCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "taifeng/data/archive.h"
@@ -300,6 +303,122 @@ TEST_F(CliTest, CliperFitThenVerifyTracks) {
   EXPECT_EQ(Shell(verify).status, 66);
   EXPECT_EQ(Shell(Cli() + " verify --archive " + copy + " --seasons 2018-2017 --leave-one-season-out").status, 64);
   EXPECT_EQ(Shell(Cli() + " verify --archive " + copy + " --seasons 2018-2018").status, 64);
+}
+
+// A replay of Mangkhut 2018 (CMA and JTWC tracks of it in the archive), every 12 h for 3 days.
+TEST_F(CliTest, ReplayUsesOnlyWhatWasKnownAndWritesReportCsvAndMaps) {
+  const fs::path out = *dir_ / "replay";
+  CommandResult r = Shell(Cli() + " replay --archive " + *archive_ +
+                              " --storm MANGKHUT --from 2018-09-13T00:00:00Z --to 2018091600 --step 12h --fast --json"
+                              " --out " + out.string(),
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["storm"], "CMA:2018-0026");
+  // The storm is left out under both agencies that tracked it.
+  EXPECT_EQ(j["excluded"], json::array({"CMA:2018-0026", "JTWC:WP262018"}));
+  ASSERT_EQ(j["forecasts"], 7);  // 13T00 … 16T00 every 12 h
+  ASSERT_EQ(j["steps"].size(), 7u);
+  EXPECT_EQ(j["steps"][0]["init_utc"], "2018-09-13T00:00:00Z");
+  EXPECT_EQ(j["steps"][6]["init_utc"], "2018-09-16T00:00:00Z");
+  double sum24 = 0;
+  int n24 = 0;
+  for (const auto& st : j["steps"]) {
+    const std::string now = st["init_utc"];
+    EXPECT_EQ(st["analogs"].size(), 20u);
+    for (const auto& a : st["analogs"]) {
+      // Nothing after "now" is visible: no analog's known future reaches past it.
+      EXPECT_LE(a["next_end_utc"].get<std::string>(), now) << a["id"];
+      EXPECT_NE(a["id"], "JTWC:WP262018");
+    }
+    const auto& e = st["track_error_km"];
+    if (!e["analog"][0].is_null() && !e["cliper"][0].is_null() && !e["persistence"][0].is_null()) {
+      EXPECT_GT(e["analog"][0].get<double>(), 0.0);
+      EXPECT_LT(e["analog"][0].get<double>(), 600.0);
+      sum24 += e["analog"][0].get<double>();
+      ++n24;
+    }
+  }
+  // Mangkhut was last tracked at 17T12, so the 24 h forecasts of 13T00 … 16T00 all verify.
+  EXPECT_EQ(n24, 7);
+  EXPECT_EQ(j["mean_errors"][0]["cases"], 7);
+  EXPECT_NEAR(j["mean_errors"][0]["analog_km"].get<double>(), sum24 / n24, 1e-6);
+  EXPECT_EQ(j["mean_errors"][3]["cases"], 2);  // +96 h from 13T00 and 13T12 only
+  EXPECT_EQ(j["mean_errors"][4]["cases"], 0);
+  EXPECT_TRUE(j["mean_errors"][4]["analog_km"].is_null());
+  EXPECT_EQ(j["observed_landfall"]["region"], "Guangdong Sheng");
+  EXPECT_EQ(j["observed_landfall"]["time_utc"].get<std::string>().substr(0, 10), "2018-09-16");
+  // Over the sea at 16T00 and heading for Guangdong: most members make landfall there.
+  EXPECT_GT(j["steps"][6]["landfall_probability"].get<double>(), 0.5);
+  EXPECT_EQ(j["steps"][6]["landfall_region"], "Guangdong Sheng");
+
+  // The CSV: every forecast point of the three methods, with the error against the best track.
+  std::ifstream csv(out / "forecasts.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("init_utc,method,lead_h,valid_utc,lat_deg,lon_deg,cone_radius_km", 0), 0u) << header;
+  std::map<std::string, int> rows;
+  bool checked = false;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (line.back() == ',') f.push_back("");
+    ASSERT_EQ(f.size(), 14u) << line;
+    ++rows[f[1]];
+    if (f[0] == "2018-09-13T00:00:00Z" && f[1] == "analog" && f[2] == "24") {
+      EXPECT_EQ(f[3], "2018-09-14T00:00:00Z");
+      EXPECT_NEAR(std::stod(f[13]), j["steps"][0]["track_error_km"]["analog"][0].get<double>(), 0.1);
+      checked = true;
+    }
+  }
+  EXPECT_TRUE(checked);
+  EXPECT_EQ(rows["persistence"], 7 * 20);  // 20 leads of 6 h per forecast
+  EXPECT_EQ(rows["cliper"], 7 * 20);
+  EXPECT_GT(rows["analog"], 7 * 8);
+  // The report and the maps, which are well-formed SVG.
+  std::ifstream report(out / "report.md");
+  const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("# Replay of MANGKHUT (CMA:2018-0026)"), std::string::npos);
+  EXPECT_NE(text.find("| +24 | 7 |"), std::string::npos);
+  EXPECT_NE(text.find("[map](maps/2018091312.svg)"), std::string::npos);
+  int maps = 0;
+  for (const auto& e : fs::directory_iterator(out / "maps")) maps += e.path().extension() == ".svg";
+  EXPECT_EQ(maps, 8);
+  const std::string python = TAIFENG_PYTHON;
+  ASSERT_FALSE(python.empty());
+  CommandResult xml = Shell(python + " -c \"import sys, xml.etree.ElementTree as E; "
+                                     "r = E.parse(sys.argv[1]).getroot(); "
+                                     "print(r.tag, len(r.findall('.//{http://www.w3.org/2000/svg}path')))\" " +
+                            (out / "maps" / "2018091500.svg").string());
+  ASSERT_EQ(xml.status, 0) << xml.out;
+  EXPECT_EQ(xml.out.rfind("{http://www.w3.org/2000/svg}svg ", 0), 0u) << xml.out;
+  EXPECT_GT(std::stoi(xml.out.substr(xml.out.find(' ') + 1)), 40);  // land, cone, members, tracks
+}
+
+TEST_F(CliTest, ReplayPacesItselfAndRefusesBadArguments) {
+  const std::string base = Cli() + " replay --archive " + *archive_ + " --out " + (*dir_ / "paced").string();
+  // Two forecasts 6 h apart at 43,200x real time: 0.5 s apart.
+  const auto t0 = std::chrono::steady_clock::now();
+  CommandResult r = Shell(base + " --storm MANGKHUT --from 2018091400 --to 2018091406 --speed 43200 --no-maps");
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_GE(elapsed, 0.5);
+  EXPECT_NE(r.out.find("2 forecasts every 6 h"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at 43200x real time"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(*dir_ / "paced" / "maps" / "storm.svg"));
+  EXPECT_EQ(Shell(base + " --fast").status, 64);                                // neither --storm nor --track
+  EXPECT_EQ(Shell(base + " --storm MANGKHUT --step 5h --fast").status, 64);     // not a multiple of 6 h
+  EXPECT_EQ(Shell(base + " --storm MANGKHUT --speed 0").status, 64);
+  EXPECT_EQ(Shell(base + " --storm NOSUCHSTORM --fast").status, 66);
+  CommandResult late = Shell(base + " --storm MANGKHUT --from 2019-01-01T00:00:00Z --fast");
+  EXPECT_NE(late.status, 0);
+  EXPECT_NE(late.out.find("no forecast time"), std::string::npos) << late.out;
+  // A track file instead of an archive storm.
+  CommandResult file = Shell(base + " --track " + Samples() + "/atcf/bwp152017.dat --fast --no-maps --step 24h --json", false);
+  ASSERT_EQ(file.status, 0) << file.out;
+  // Hato 2017: left out under JTWC's id and, by season and name, under CMA's.
+  EXPECT_EQ(json::parse(file.out)["excluded"], json::array({"CMA:2017-0014", "JTWC:WP152017"}));
 }
 
 TEST_F(CliTest, MatchWithAnOfficialForecastAndFilters) {

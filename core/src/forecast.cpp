@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "taifeng/core/landfall.h"
 #include "taifeng/geo/error.h"
@@ -83,6 +84,19 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
   f.method = "analog";
   f.now = now;
   const double best = match.analogs.front().score;
+  // The live motion over the last 12 h, for motion alignment.
+  const auto motion_at = [](const std::vector<TrackPoint>& t, std::int64_t at) -> std::optional<geo::GeodesicLine> {
+    const TrackPoint *p0 = nullptr, *p1 = nullptr;
+    for (const TrackPoint& p : t) {
+      if (p.time_utc == at - 2 * kStep) p0 = &p;
+      if (p.time_utc == at) p1 = &p;
+    }
+    if (!p0 || !p1) return std::nullopt;
+    const geo::GeodesicLine g = geo::Inverse(p0->lat_deg, p0->lon_deg, p1->lat_deg, p1->lon_deg);
+    if (g.distance_km < 36.0) return std::nullopt;  // under 3 km/h: no reliable heading
+    return g;
+  };
+  const auto live_motion = o.align_motion_h > 0 ? motion_at(match.live, now.time_utc) : std::nullopt;
   double total = 0;
   for (const Analog& a : match.analogs) {
     Member m;
@@ -91,14 +105,23 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
     m.weight = std::exp(-(a.score - best) / std::max(o.weight_temperature, 1e-9));
     total += m.weight;
     m.track.push_back(now);
+    double turn_deg = 0, stretch = 1;
+    if (live_motion) {
+      if (const auto am = motion_at(a.matched, a.matched_utc)) {
+        turn_deg = std::remainder(live_motion->azimuth2_deg - am->azimuth2_deg, 360.0);
+        stretch = std::clamp(live_motion->distance_km / am->distance_km, 0.5, 2.0);
+      }
+    }
     const TrackPoint& origin = a.next.front();
     for (std::size_t j = 1; j < a.next.size(); ++j) {
       const TrackPoint& p0 = a.next[j - 1];
       const TrackPoint& p1 = a.next[j];
       if (p1.time_utc - p0.time_utc != kStep) break;
       const geo::GeodesicLine step = geo::Inverse(p0.lat_deg, p0.lon_deg, p1.lat_deg, p1.lon_deg);
+      const double decay = o.align_motion_h > 0 ? std::exp(-6.0 * static_cast<double>(j - 1) / o.align_motion_h) : 0;
       const TrackPoint& last = m.track.back();
-      const geo::LatLon q = geo::Direct(last.lat_deg, last.lon_deg, step.azimuth1_deg, step.distance_km);
+      const geo::LatLon q = geo::Direct(last.lat_deg, last.lon_deg, step.azimuth1_deg + decay * turn_deg,
+                                        step.distance_km * (1 + decay * (stretch - 1)));
       TrackPoint t;
       t.time_utc = last.time_utc + kStep;
       t.lat_deg = q.lat_deg;
@@ -141,7 +164,8 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
                         wind_w > 0 ? wind / wind_w : kNaN, pressure_w > 0 ? pressure / pressure_w : kNaN, members});
   }
 
-  if (land) {
+  if (land) f.landfall.over_land = land->Locate(now.lat_deg, now.lon_deg).has_value();
+  if (land && !f.landfall.over_land) {
     std::vector<std::pair<double, double>> times;
     std::map<std::size_t, double> by_region;
     for (const Member& m : f.members) {
@@ -170,6 +194,18 @@ void BlendPersistence(Forecast& analog, const Forecast& persistence, const Forec
     if (!q || p.lead_h >= o.persistence_until_h || o.persistence_until_h <= 6) continue;
     const double a = o.persistence_weight_6h * static_cast<double>(o.persistence_until_h - p.lead_h) /
                      static_cast<double>(o.persistence_until_h - 6);
+    const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q->lat_deg, q->lon_deg);
+    const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
+    p.lat_deg = c.lat_deg;
+    p.lon_deg = c.lon_deg;
+  }
+}
+
+void BlendPositions(Forecast& analog, const Forecast& other, double a) {
+  if (a <= 0) return;
+  for (ForecastPoint& p : analog.points) {
+    const ForecastPoint* q = other.At(p.lead_h);
+    if (!q) continue;
     const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q->lat_deg, q->lon_deg);
     const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
     p.lat_deg = c.lat_deg;
@@ -214,7 +250,9 @@ void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignmen
                                                      {"missing_term_cost", &m.missing_term_cost},
                                                      {"weight_temperature", &f.weight_temperature},
                                                      {"persistence_weight_6h", &f.persistence_weight_6h},
-                                                     {"cone_share", &f.cone_share}};
+                                                     {"cone_share", &f.cone_share},
+                                                     {"align_motion_h", &f.align_motion_h},
+                                                     {"cliper_weight", &f.cliper_weight}};
   for (const auto& [name, field] : doubles) {
     if (key == name) {
       *field = value;

@@ -59,14 +59,11 @@ void VerifyTrack(const MatchIndex& index, const data::Storm& storm, const std::v
     if (run < history || !tropical(pts[e].time_utc)) continue;
     const std::vector<TrackPoint> observed(pts.begin() + static_cast<std::ptrdiff_t>(e + 1 - history),
                                            pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
-    const std::vector<TrackPoint> live(observed.end() - static_cast<std::ptrdiff_t>(n), observed.end());
-    const auto cl = cliper.Predict(observed);
-    if (!cl) continue;
-    const Forecast persistence = PersistenceForecast(observed, o.forecast.max_lead_h);
-    const MatchResult match = Match(index, live, o.match, filter);
-    if (match.analogs.empty()) continue;
-    Forecast analog = AnalogForecast(match, live.back(), o.forecast);
-    BlendPersistence(analog, persistence, o.forecast);
+    const auto h = ForecastFrom(index, observed, &cliper, o.match, o.forecast, filter);
+    if (!h || !h->cliper) continue;
+    const Forecast& analog = h->analog;
+    const Forecast& persistence = h->persistence;
+    const Forecast* cl = &*h->cliper;
     ++report.forecasts;
     for (std::size_t li = 0; li < o.leads_h.size(); ++li) {
       const int lead = o.leads_h[li];
@@ -129,6 +126,26 @@ void Summarise(const std::vector<Accumulator>& acc, const VerifyOptions& o, Veri
 }
 
 }  // namespace
+
+std::optional<Hindcast> ForecastFrom(const MatchIndex& index, const std::vector<TrackPoint>& observed,
+                                     const CliperModel* cliper, const MatchOptions& match,
+                                     const ForecastOptions& forecast, const MatchFilter& filter,
+                                     const geo::RegionSet* land) {
+  const std::size_t n = static_cast<std::size_t>(match.window_h / 6 + 1);
+  if (observed.size() < std::max<std::size_t>(n, 3)) {
+    throw Error(ErrorCode::kInvalidArgument, "ForecastFrom: the observed track is shorter than the window");
+  }
+  Hindcast h;
+  const std::vector<TrackPoint> live(observed.end() - static_cast<std::ptrdiff_t>(n), observed.end());
+  h.match = Match(index, live, match, filter);
+  if (h.match.analogs.empty()) return std::nullopt;
+  h.persistence = PersistenceForecast(observed, forecast.max_lead_h);
+  h.analog = AnalogForecast(h.match, observed.back(), forecast, land);
+  BlendPersistence(h.analog, h.persistence, forecast);
+  if (cliper) h.cliper = cliper->Predict(observed);
+  if (h.cliper) BlendPositions(h.analog, *h.cliper, forecast.cliper_weight);
+  return h;
+}
 
 VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season,
                                      const VerifyOptions& o) {

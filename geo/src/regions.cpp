@@ -131,4 +131,18 @@ std::optional<std::size_t> RegionSet::Locate(double lat_deg, double lon_deg) con
   return std::nullopt;
 }
 
+std::vector<std::vector<LatLon>> RegionSet::Outlines(double min_lat, double min_lon, double max_lat,
+                                                    double max_lon) const {
+  std::vector<std::vector<LatLon>> out;
+  for (const Polygon& p : polygons_) {
+    if (p.max_lat < min_lat || p.min_lat > max_lat || p.max_lon < min_lon || p.min_lon > max_lon) continue;
+    for (const Ring& r : p.rings) {
+      std::vector<LatLon> ring(r.lon.size());
+      for (std::size_t i = 0; i < r.lon.size(); ++i) ring[i] = {r.lat[i], r.lon[i]};
+      out.push_back(std::move(ring));
+    }
+  }
+  return out;
+}
+
 }  // namespace taifeng::geo

@@ -8,7 +8,8 @@
 // blended at short leads with persistence; the cone radius is the weighted `cone_share` quantile of
 // the members' distances from the mean, times a calibration factor per lead (ForecastOptions). The
 // forecast stops at the first lead with fewer than `min_members` members.
-// Landfall: the share of member weight whose track crosses from sea to land (landfall.h), the
+// Landfall (when the storm is over the sea now): the share of member weight whose track crosses
+// from sea to land (landfall.h), the
 // time window (weighted 10th–90th percentile of the members' landfall times) and the region with
 // the largest share.
 // Thread safety: pure functions.
@@ -32,6 +33,14 @@ struct ForecastOptions {
   // the 2015-2022 leave-one-season-out hindcasts from 202 to 187 km.
   double persistence_weight_6h = 0.8;
   int persistence_until_h = 48;
+  // Motion alignment: each member's steps are turned by the difference between the live storm's
+  // heading over the last 12 h and its analog's at the matched time, and stretched by the ratio of
+  // their speeds (clamped to [0.5, 2]), with the correction decaying as exp(-lead / align_motion_h)
+  // (0 = off).
+  double align_motion_h = 0;
+  // Consensus with CLIPER (ForecastFrom, when a model is given): this share of CLIPER in the
+  // position at every lead (0 = the analog ensemble alone).
+  double cliper_weight = 0;
   double cone_share = 0.67;  // share of members (by weight) inside the cone
   // Cone calibration: the radius at lead L is multiplied by cone_scale[L / 6 - 1] (empty = 1),
   // chosen by verification so that cone_share of the real positions fall inside.
@@ -59,6 +68,7 @@ struct LandfallForecast {
   std::optional<std::int64_t> earliest_utc, median_utc, latest_utc;  // weighted 10th, 50th, 90th percentiles
   std::string region;             // most likely landfall region (English name), empty if none
   double region_probability = 0;  // share of member weight making landfall there
+  bool over_land = false;         // the storm is over land now: no landfall is forecast
 };
 
 struct Forecast {
@@ -85,6 +95,9 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
 
 // Blends the analog forecast with persistence at short leads (ForecastOptions). Both start at now.
 void BlendPersistence(Forecast& analog, const Forecast& persistence, const ForecastOptions& options);
+// Moves the analog forecast's positions `weight` of the way towards `other`'s at each lead both have
+// (on the sphere); the cone and intensity stay the analog ensemble's.
+void BlendPositions(Forecast& analog, const Forecast& other, double weight);
 
 }  // namespace taifeng::core
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "taifeng/geo/geodesy.h"
+
 namespace taifeng::geo {
 
 struct Region {
@@ -42,6 +44,10 @@ class RegionSet {
 
   // Index of the region containing the point, or nullopt (over the sea, or outside the set).
   std::optional<std::size_t> Locate(double lat_deg, double lon_deg) const;
+
+  // The rings (outer boundaries and holes, as loaded) of the polygons whose bounding box meets the
+  // box, for drawing maps. Each ring is closed (first vertex repeated last) as in the source.
+  std::vector<std::vector<LatLon>> Outlines(double min_lat, double min_lon, double max_lat, double max_lon) const;
 
  private:
   struct Ring {
