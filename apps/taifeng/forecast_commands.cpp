@@ -77,6 +77,21 @@ void RunForecast(const ForecastArgs& a) {
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
   core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
   core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
+  // The consensus with CLIPER (ForecastOptions::cliper_weight) when the archive has the model.
+  std::string consensus = "analog ensemble alone (no CLIPER model in the archive: taifeng cliper fit)";
+  if (fo.cliper_weight > 0) {
+    if (const auto stored = data::ReadArchiveModel(a.archive, "cliper")) {
+      const auto cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
+      if (const auto c = cliper.Predict(observed)) {
+        core::BlendPositions(f, *c, fo.cliper_weight);
+        consensus = "positions " + FormatFloat(100 * fo.cliper_weight, 0) + "% CLIPER consensus";
+      } else {
+        consensus = "analog ensemble alone (CLIPER needs 24 h of track)";
+      }
+    }
+  } else {
+    consensus = "analog ensemble alone";
+  }
 
   if (a.geojson) {
     json features = json::array();
@@ -131,6 +146,7 @@ void RunForecast(const ForecastArgs& a) {
               {"now", PointJson(f.now)},
               {"window_h", mo.window_h},
               {"cone_share", fo.cone_share},
+              {"method", consensus},
               {"points", points},
               {"members", members},
               {"landfall",
@@ -148,8 +164,8 @@ void RunForecast(const ForecastArgs& a) {
   }
   std::cout << "Analog-ensemble forecast for " << storm.id << (storm.name.empty() ? "" : " " + storm.name) << " from "
             << data::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
-            << " analogs, window " << mo.window_h << " h" << (forecast_note.empty() ? "" : "; " + forecast_note)
-            << ")\n\n";
+            << " analogs, window " << mo.window_h << " h; " << consensus
+            << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : f.points) {
     rows.push_back({"+" + std::to_string(p.lead_h), data::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),

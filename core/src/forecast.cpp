@@ -271,6 +271,10 @@ void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignmen
       return;
     }
   }
+  if (key == "cone_scale" && value > 0) {  // one factor for every lead
+    f.cone_scale.assign(20, value);
+    return;
+  }
   if (key == "min_members" && value >= 1) {
     f.min_members = static_cast<std::size_t>(value);
     return;

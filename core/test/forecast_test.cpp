@@ -64,9 +64,19 @@ MatchResult TwoAnalogs() {
   return m;
 }
 
-TEST(AnalogForecast, ReplaysEachAnalogsMotionFromTheLivePosition) {
+// The options these hand-computed tests were written for: weights 3:1, no motion alignment, an
+// uncalibrated cone.
+ForecastOptions Plain() {
   ForecastOptions o;
   o.min_members = 2;
+  o.weight_temperature = 0.5;
+  o.align_motion_h = 0;
+  o.cone_scale.clear();
+  return o;
+}
+
+TEST(AnalogForecast, ReplaysEachAnalogsMotionFromTheLivePosition) {
+  ForecastOptions o = Plain();
   const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
   const Forecast f = AnalogForecast(TwoAnalogs(), now, o);
   ASSERT_EQ(f.members.size(), 2u);
@@ -98,9 +108,63 @@ TEST(AnalogForecast, ReplaysEachAnalogsMotionFromTheLivePosition) {
   EXPECT_TRUE(AnalogForecast(TwoAnalogs(), now, o).points.empty());
 }
 
+TEST(AnalogForecast, AlignsMembersWithTheLiveMotionAndScalesTheCone) {
+  // The live storm moved north 1 degree per 6 h; analog A was moving east (heading 90) at the
+  // same speed, analog B north at half the speed. Aligned, A's first step turns north by the full
+  // 90 degrees (decay 1 at +0 h) and B's doubles in length.
+  MatchResult m = TwoAnalogs();
+  const std::int64_t t = m.analogs[0].matched_utc;
+  m.analogs[0].matched = {Point(t - 12 * 3600, 0.0, 128.0), Point(t - 6 * 3600, 0.0, 129.0), m.analogs[0].next[0]};
+  m.analogs[1].matched = {Point(t - 12 * 3600, 9.0, 150.0), Point(t - 6 * 3600, 9.5, 150.0), m.analogs[1].next[0]};
+  const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
+  m.live = {Point(now.time_utc - 12 * 3600, 18.0, 120.0), Point(now.time_utc - 6 * 3600, 19.0, 120.0), now};
+  ForecastOptions o = Plain();
+  o.align_motion_h = 24;
+  const Forecast f = AnalogForecast(m, now, o);
+  const TrackPoint& a1 = f.members[0].track[1];
+  const geo::GeodesicLine step_a = geo::Inverse(20.0, 120.0, a1.lat_deg, a1.lon_deg);
+  EXPECT_NEAR(step_a.azimuth1_deg, 0.0, 0.5);  // was 90: turned by the live-minus-analog heading
+  // Speed ratio: live 2 degrees of latitude per 12 h against the analog's 2 degrees of longitude
+  // at the equator (nearly the same distance).
+  EXPECT_NEAR(step_a.distance_km, geo::DistanceKm(0, 130, 0, 131) * geo::DistanceKm(18, 120, 20, 120) /
+                                      geo::DistanceKm(0, 128, 0, 130), 0.5);
+  // The second step's correction has decayed by exp(-6/24).
+  const TrackPoint& a2 = f.members[0].track[2];
+  EXPECT_NEAR(geo::Inverse(a1.lat_deg, a1.lon_deg, a2.lat_deg, a2.lon_deg).azimuth1_deg, 90 - 90 * std::exp(-0.25), 1.0);
+  const TrackPoint& b1 = f.members[1].track[1];
+  EXPECT_NEAR(geo::DistanceKm(20.0, 120.0, b1.lat_deg, b1.lon_deg), 2 * geo::DistanceKm(10, 150, 11, 150), 1.0);
+  // Without the analog's own motion (no matched segment) a member is left as it was.
+  m.analogs[1].matched.clear();
+  const Forecast g = AnalogForecast(m, now, o);
+  EXPECT_NEAR(geo::DistanceKm(20.0, 120.0, g.members[1].track[1].lat_deg, g.members[1].track[1].lon_deg),
+              geo::DistanceKm(10, 150, 11, 150), 0.5);
+  // The cone calibration multiplies the radius.
+  ForecastOptions scaled = Plain();
+  scaled.cone_scale.assign(20, 0.5);
+  const Forecast h = AnalogForecast(TwoAnalogs(), now, Plain()), hs = AnalogForecast(TwoAnalogs(), now, scaled);
+  EXPECT_NEAR(hs.At(24)->cone_km, 0.5 * h.At(24)->cone_km, 1e-9);
+}
+
+TEST(AnalogForecast, ConsensusWithCliperMovesPositionsOnly) {
+  const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
+  Forecast f = AnalogForecast(TwoAnalogs(), now, Plain());
+  const ForecastPoint before = *f.At(24);
+  Forecast other;
+  other.points.push_back({24, before.time_utc, 22.0, 122.0, std::nan(""), 10.0, 1000.0, 1});
+  BlendPositions(f, other, 0.5);
+  const ForecastPoint& after = *f.At(24);
+  // Halfway on the sphere: equidistant from both, on the great circle between them.
+  const double d1 = geo::DistanceKm(before.lat_deg, before.lon_deg, after.lat_deg, after.lon_deg);
+  const double d2 = geo::DistanceKm(22.0, 122.0, after.lat_deg, after.lon_deg);
+  EXPECT_NEAR(d1, d2, 0.01);
+  EXPECT_NEAR(d1 + d2, geo::DistanceKm(before.lat_deg, before.lon_deg, 22.0, 122.0), 0.01);
+  EXPECT_EQ(after.cone_km, before.cone_km);
+  EXPECT_EQ(after.wind_ms, before.wind_ms);
+  EXPECT_EQ(f.At(6)->lat_deg, AnalogForecast(TwoAnalogs(), now, Plain()).At(6)->lat_deg);  // no CLIPER point there
+}
+
 TEST(AnalogForecast, BlendsPersistenceAtShortLeads) {
-  ForecastOptions o;
-  o.min_members = 2;
+  ForecastOptions o = Plain();
   o.persistence_weight_6h = 1.0;
   o.persistence_until_h = 12;
   const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0);
