@@ -197,8 +197,9 @@ std::string StepMap(const Context& c, const Step& s) {
            "font-size=\"17\" font-weight=\"bold\"");
   std::string line = "Track error (km) analog / CLIPER / persistence:";
   for (int l = 0; l < 3; ++l) {
-    line += "  +" + std::to_string(kLeads[l]) + " h " + FormatFloat(s.error_km[0][l], 0) + " / " +
-            FormatFloat(s.error_km[1][l], 0) + " / " + FormatFloat(s.error_km[2][l], 0);
+    auto km = [](double v) { return std::isnan(v) ? std::string("-") : FormatFloat(v, 0); };
+    line += "  +" + std::to_string(kLeads[l]) + " h " + km(s.error_km[0][l]) + " / " + km(s.error_km[1][l]) + " / " +
+            km(s.error_km[2][l]);
   }
   const auto& lf = f.landfall;
   line += lf.over_land ? "   Over land"

@@ -135,23 +135,50 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
   }
   for (Member& m : f.members) m.weight /= total;
 
+  // With chain_mean, each lead moves on from the previous mean by the weighted mean step of the
+  // members present at both leads (east/north km), and intensity by their mean change, so that a
+  // member ending does not make the mean jump.
+  geo::LatLon prev{now.lat_deg, now.lon_deg};
+  double prev_wind = now.wind_ms, prev_pressure = now.pressure_hpa;
   for (int lead = 6; lead <= o.max_lead_h; lead += 6) {
     const auto j = static_cast<std::size_t>(lead / 6);
     Vec3 mean;
-    double weight = 0, wind = 0, wind_w = 0, pressure = 0, pressure_w = 0;
+    double weight = 0, wind = 0, wind_w = 0, pressure = 0, pressure_w = 0, east = 0, north = 0;
     std::size_t members = 0;
     for (const Member& m : f.members) {
       if (m.track.size() <= j) continue;
       const TrackPoint& p = m.track[j];
-      const Vec3 u = Unit(p.lat_deg, p.lon_deg);
-      mean.x += m.weight * u.x, mean.y += m.weight * u.y, mean.z += m.weight * u.z;
+      const TrackPoint& q = m.track[j - 1];
+      if (o.chain_mean) {
+        const geo::GeodesicLine step = geo::Inverse(q.lat_deg, q.lon_deg, p.lat_deg, p.lon_deg);
+        east += m.weight * step.distance_km * std::sin(step.azimuth1_deg * M_PI / 180.0);
+        north += m.weight * step.distance_km * std::cos(step.azimuth1_deg * M_PI / 180.0);
+        if (!std::isnan(p.wind_ms - q.wind_ms)) wind += m.weight * (p.wind_ms - q.wind_ms), wind_w += m.weight;
+        if (!std::isnan(p.pressure_hpa - q.pressure_hpa))
+          pressure += m.weight * (p.pressure_hpa - q.pressure_hpa), pressure_w += m.weight;
+      } else {
+        const Vec3 u = Unit(p.lat_deg, p.lon_deg);
+        mean.x += m.weight * u.x, mean.y += m.weight * u.y, mean.z += m.weight * u.z;
+        if (!std::isnan(p.wind_ms)) wind += m.weight * p.wind_ms, wind_w += m.weight;
+        if (!std::isnan(p.pressure_hpa)) pressure += m.weight * p.pressure_hpa, pressure_w += m.weight;
+      }
       weight += m.weight;
       ++members;
-      if (!std::isnan(p.wind_ms)) wind += m.weight * p.wind_ms, wind_w += m.weight;
-      if (!std::isnan(p.pressure_hpa)) pressure += m.weight * p.pressure_hpa, pressure_w += m.weight;
     }
     if (members < o.min_members || members == 0) break;
-    const geo::LatLon c = ToLatLon(mean);
+    geo::LatLon c;
+    double w_mean = kNaN, p_mean = kNaN;
+    if (o.chain_mean) {
+      east /= weight, north /= weight;
+      c = geo::Direct(prev.lat_deg, prev.lon_deg, std::atan2(east, north) * 180.0 / M_PI, std::hypot(east, north));
+      if (wind_w > 0) w_mean = std::max(0.0, prev_wind + wind / wind_w);
+      if (pressure_w > 0) p_mean = prev_pressure + pressure / pressure_w;
+      prev = c, prev_wind = w_mean, prev_pressure = p_mean;
+    } else {
+      c = ToLatLon(mean);
+      if (wind_w > 0) w_mean = wind / wind_w;
+      if (pressure_w > 0) p_mean = pressure / pressure_w;
+    }
     std::vector<std::pair<double, double>> spread;
     for (const Member& m : f.members) {
       if (m.track.size() > j)
@@ -160,8 +187,7 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
     double cone = WeightedQuantile(spread, o.cone_share);
     const std::size_t k = j - 1;
     if (k < o.cone_scale.size()) cone *= o.cone_scale[k];
-    f.points.push_back({lead, now.time_utc + lead * 3600LL, c.lat_deg, c.lon_deg, cone,
-                        wind_w > 0 ? wind / wind_w : kNaN, pressure_w > 0 ? pressure / pressure_w : kNaN, members});
+    f.points.push_back({lead, now.time_utc + lead * 3600LL, c.lat_deg, c.lon_deg, cone, w_mean, p_mean, members});
   }
 
   if (land) f.landfall.over_land = land->Locate(now.lat_deg, now.lon_deg).has_value();
@@ -253,6 +279,10 @@ void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignmen
                                                      {"cone_share", &f.cone_share},
                                                      {"align_motion_h", &f.align_motion_h},
                                                      {"cliper_weight", &f.cliper_weight}};
+  if (key == "chain_mean") {
+    f.chain_mean = value != 0;
+    return;
+  }
   for (const auto& [name, field] : doubles) {
     if (key == name) {
       *field = value;

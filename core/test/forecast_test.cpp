@@ -145,6 +145,31 @@ TEST(AnalogForecast, AlignsMembersWithTheLiveMotionAndScalesTheCone) {
   EXPECT_NEAR(hs.At(24)->cone_km, 0.5 * h.At(24)->cone_km, 1e-9);
 }
 
+TEST(AnalogForecast, ChainedMeanDoesNotJumpWhenAMemberEnds) {
+  // B ends after +12 h. Averaging positions, the mean jumps to A at +18 h; chained, it moves on
+  // from the +12 h mean by A's step (1 degree of longitude at the equator, 111.3 km, due east).
+  MatchResult m = TwoAnalogs();
+  m.analogs[1].next.resize(3);
+  ForecastOptions o = Plain();
+  o.min_members = 1;
+  const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
+  const Forecast plain = AnalogForecast(m, now, o);
+  o.chain_mean = true;
+  const Forecast chained = AnalogForecast(m, now, o);
+  const ForecastPoint &p12 = *chained.At(12), &p18 = *chained.At(18);
+  EXPECT_NEAR(p12.lat_deg, plain.At(12)->lat_deg, 0.05);  // same members: nearly the same mean
+  const geo::GeodesicLine step = geo::Inverse(p12.lat_deg, p12.lon_deg, p18.lat_deg, p18.lon_deg);
+  EXPECT_NEAR(step.distance_km, geo::DistanceKm(0, 130, 0, 131), 0.01);
+  EXPECT_NEAR(step.azimuth1_deg, 90.0, 0.01);
+  EXPECT_EQ(p18.members, 1u);
+  // The plain mean is member A itself at +18 h, far from the chained one.
+  const TrackPoint& a3 = plain.members[0].track[3];
+  EXPECT_NEAR(plain.At(18)->lat_deg, a3.lat_deg, 1e-9);
+  EXPECT_GT(geo::DistanceKm(a3.lat_deg, a3.lon_deg, p18.lat_deg, p18.lon_deg), 50.0);
+  // Intensity moves on by A's change (+1 m/s per 6 h) from the +12 h mean.
+  EXPECT_NEAR(p18.wind_ms, p12.wind_ms + 1.0, 1e-9);
+}
+
 TEST(AnalogForecast, ConsensusWithCliperMovesPositionsOnly) {
   const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);
   Forecast f = AnalogForecast(TwoAnalogs(), now, Plain());

@@ -44,6 +44,9 @@ struct ForecastOptions {
   // position at every lead (0 = the analog ensemble alone). 0.5 verified best of 0.3-0.7 (48 h
   // error 420 -> 402 km, 3.3% better than CLIPER alone).
   double cliper_weight = 0.5;
+  // The mean at each lead moves on from the previous one by the members' mean step (and change of
+  // intensity) instead of averaging their positions, so a member that ends does not make it jump.
+  bool chain_mean = false;
   double cone_share = 0.67;  // share of members (by weight) inside the cone
   // Cone calibration: the radius at lead L is multiplied by cone_scale[L / 6 - 1] (empty = 1),
   // chosen by verification so that cone_share of the real positions fall inside.
