@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "taifeng/geo/error.h"
+#include "taifeng/geo/gcj02.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::geo {
@@ -94,8 +95,13 @@ std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& pa
         out.lon.resize(static_cast<std::size_t>(n));
         out.lat.resize(static_cast<std::size_t>(n));
         for (int k = 0; k < n; ++k) {
-          out.lon[static_cast<std::size_t>(k)] = OGR_G_GetX(ring, k);
-          out.lat[static_cast<std::size_t>(k)] = OGR_G_GetY(ring, k);
+          double lon = OGR_G_GetX(ring, k), lat = OGR_G_GetY(ring, k);
+          if (options.gcj02) {
+            const LatLon w = GcjToWgs(lat, lon);
+            lat = w.lat_deg, lon = w.lon_deg;
+          }
+          out.lon[static_cast<std::size_t>(k)] = lon;
+          out.lat[static_cast<std::size_t>(k)] = lat;
         }
         const double a = RingAreaKm2(out.lon, out.lat);
         if (!std::isfinite(a)) throw ParseError(file, feature_no, "geometry", "longitude/latitude coordinates (WGS-84)");

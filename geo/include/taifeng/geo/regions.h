@@ -7,7 +7,8 @@
 // lon/lat, which for boundary vertices a few km apart differs from geodesic edges by metres), with
 // a bounding-box test first. Regions that straddle the antimeridian are not supported (none in
 // Taifeng's area).
-// Not yet: GCJ-02 sources (DataV) — converting them is the hazard issue's.
+// GCJ-02 sources (Alibaba DataV, AutoNavi) are converted to WGS-84 vertex by vertex at load when
+// LoadOptions::gcj02 says so (gcj02.h; the shift is 100-700 m, smooth over a region).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,7 @@ class RegionSet {
   struct LoadOptions {
     std::string code_field, name_field, name_en_field;  // "" = not read
     double min_area_km2 = 0.0;  // features smaller than this (reefs, islets) are left out
+    bool gcj02 = false;         // the source is in GCJ-02 (DataV, AutoNavi): converted to WGS-84 at load (gcj02.h)
   };
 
   // Throws Error(kNotFound) when the file is missing, Error(kParse) when GDAL cannot read it as a
