@@ -45,6 +45,14 @@ double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, dou
   return value_weight.back().first;
 }
 
+// Moves p's position the share a of the way to q's (weighted mean of unit vectors).
+void MoveTowards(ForecastPoint& p, const ForecastPoint& q, double a) {
+  const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q.lat_deg, q.lon_deg);
+  const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
+  p.lat_deg = c.lat_deg;
+  p.lon_deg = c.lon_deg;
+}
+
 }  // namespace
 
 const ForecastPoint* Forecast::At(int lead_h) const {
@@ -218,24 +226,15 @@ void BlendPersistence(Forecast& analog, const Forecast& persistence, const Forec
   for (ForecastPoint& p : analog.points) {
     const ForecastPoint* q = persistence.At(p.lead_h);
     if (!q || p.lead_h >= o.persistence_until_h || o.persistence_until_h <= 6) continue;
-    const double a = o.persistence_weight_6h * static_cast<double>(o.persistence_until_h - p.lead_h) /
-                     static_cast<double>(o.persistence_until_h - 6);
-    const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q->lat_deg, q->lon_deg);
-    const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
-    p.lat_deg = c.lat_deg;
-    p.lon_deg = c.lon_deg;
+    MoveTowards(p, *q, o.persistence_weight_6h * static_cast<double>(o.persistence_until_h - p.lead_h) /
+                           static_cast<double>(o.persistence_until_h - 6));
   }
 }
 
 void BlendPositions(Forecast& analog, const Forecast& other, double a) {
   if (a <= 0) return;
   for (ForecastPoint& p : analog.points) {
-    const ForecastPoint* q = other.At(p.lead_h);
-    if (!q) continue;
-    const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q->lat_deg, q->lon_deg);
-    const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
-    p.lat_deg = c.lat_deg;
-    p.lon_deg = c.lon_deg;
+    if (const ForecastPoint* q = other.At(p.lead_h)) MoveTowards(p, *q, a);
   }
 }
 
