@@ -218,21 +218,7 @@ TEST(SetOption, NamesEveryOptionAndRefusesUnknownOnes) {
   EXPECT_THROW(SetOption(m, f, "w_shape"), Error);
 }
 
-class ForecastArchiveTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    archive_ = new std::shared_ptr<const data::Archive>(testing::LoadCmaSample());
-    index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
-  }
-  static void TearDownTestSuite() {
-    delete index_;
-    delete archive_;
-  }
-  static std::shared_ptr<const data::Archive>* archive_;
-  static std::shared_ptr<const MatchIndex>* index_;
-};
-std::shared_ptr<const data::Archive>* ForecastArchiveTest::archive_ = nullptr;
-std::shared_ptr<const MatchIndex>* ForecastArchiveTest::index_ = nullptr;
+using ForecastArchiveTest = testing::CmaArchiveTest;
 
 TEST_F(ForecastArchiveTest, CliperForecastsMangkhutTowardsSouthChina) {
   MatchFilter without_2018;

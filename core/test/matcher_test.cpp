@@ -75,26 +75,14 @@ TEST(LiveSegmentTest, BadLiveTracksGetClearErrors) {
   EXPECT_THROW(LiveSegment(gap, 24), Error);
 }
 
-class MatcherTest : public ::testing::Test {
+class MatcherTest : public testing::CmaArchiveTest {
  protected:
-  static void SetUpTestSuite() {
-    archive_ = new std::shared_ptr<const data::Archive>(testing::LoadCmaSample());
-    index_ = new std::shared_ptr<const MatchIndex>(MatchIndex::Build(*archive_));
-  }
-  static void TearDownTestSuite() {
-    delete index_;
-    delete archive_;
-  }
   static data::Storm Cut(const std::string& id, std::int64_t at) {
     data::Storm s = (*archive_)->StormAt(*(*archive_)->Find(id));
     std::erase_if(s.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
     return s;
   }
-  static std::shared_ptr<const data::Archive>* archive_;
-  static std::shared_ptr<const MatchIndex>* index_;
 };
-std::shared_ptr<const data::Archive>* MatcherTest::archive_ = nullptr;
-std::shared_ptr<const MatchIndex>* MatcherTest::index_ = nullptr;
 
 TEST_F(MatcherTest, TheStormItselfIsItsOwnBestAnalog) {
   const std::int64_t at = Utc(2018, 9, 14, 0);
