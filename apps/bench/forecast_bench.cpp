@@ -66,7 +66,7 @@ int main() {
   const std::int64_t at = *data::UtcSeconds(2018, 9, 14, 0);
   std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > at; });
   const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, 24);
-  const auto land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", {"", "", "FENAME", 10.0});
+  const auto land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "", "FENAME", 10.0));
   core::MatchOptions mo;
   mo.top_k = 20;
   core::ForecastOptions fo;

@@ -74,7 +74,7 @@ void RunForecast(const ForecastArgs& a) {
   const auto index = core::MatchIndex::Build(archive);
   const core::MatchResult match = core::Match(*index, live, mo, filter, forecast_points);
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
+  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
   core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
   core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
   // The consensus with CLIPER (ForecastOptions::cliper_weight) when the archive has the model.

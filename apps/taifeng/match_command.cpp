@@ -177,7 +177,7 @@ void Run(const MatchArgs& a) {
   const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
   // Landfall of each analog after its matched time, on the land of the --land set.
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
+  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
   std::vector<std::optional<core::Landfall>> landfalls;
   for (const auto& x : r.analogs) landfalls.push_back(land ? core::FindLandfall(x.next, *land) : std::nullopt);
   auto landfall_json = [&](std::size_t i) -> json {

@@ -428,7 +428,7 @@ void RunReplay(const ReplayArgs& a) {
     }
   }
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, {"", "", a.land_name_field, 10.0});
+  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
 
   const bool tty = isatty(STDOUT_FILENO);
   if (!a.json) {

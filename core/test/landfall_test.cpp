@@ -11,7 +11,7 @@ namespace {
 
 std::shared_ptr<const geo::RegionSet> Land() {
   static const auto land = geo::RegionSet::Load(
-      std::string(TAIFENG_SAMPLES_DIR) + "/regions/china_provinces_wgs84/china.shp", {"", "FCNAME", "FENAME", 10.0});
+      std::string(TAIFENG_SAMPLES_DIR) + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "FCNAME", "FENAME", 10.0));
   return land;
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numbers>
+#include <string>
 
 #include "taifeng/geo/error.h"
 #include "taifeng/geo/gcj02.h"
@@ -30,6 +32,43 @@ bool InRing(const std::vector<double>& xs, const std::vector<double>& ys, double
   return inside;
 }
 
+// A field spec (LoadOptions): alternatives separated by '|', optional when it ends with '?'.
+// Returns the index of the first field the layer has, -1 when none is read.
+int FieldIndex(OGRFeatureDefnH defn, std::string spec, const std::string& file) {
+  if (spec.empty()) return -1;
+  const bool optional = spec.back() == '?';
+  if (optional) spec.pop_back();
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t bar = std::min(spec.find('|', start), spec.size());
+    const std::string name = spec.substr(start, bar - start);
+    const int i = name.empty() ? -1 : OGR_FD_GetFieldIndex(defn, name.c_str());
+    if (i >= 0) return i;
+    start = bar + 1;
+  }
+  if (optional) return -1;
+  throw ParseError(file, 0, spec, "a field of that name");
+}
+
+// DataV writes the parent as JSON, {"adcode":440000}: the digits are the code.
+std::string ParentCode(const std::string& value) {
+  if (value.find('{') == std::string::npos) return value;
+  std::string digits;
+  for (char c : value)
+    if (c >= '0' && c <= '9') digits += c;
+  return digits;
+}
+
+// Local tangent plane at (lat0, lon0): km east and north (equirectangular, for finding nearest
+// points; distances reported are measured on the ellipsoid).
+constexpr double kKmPerDeg = 111.195;
+struct Xy {
+  double x, y;
+};
+Xy Local(double lat0, double lon0, double lat, double lon) {
+  return {LonDifferenceDeg(lon0, lon) * kKmPerDeg * std::cos(lat0 * std::numbers::pi / 180.0), (lat - lat0) * kKmPerDeg};
+}
+
 double RingAreaKm2(const std::vector<double>& lons, const std::vector<double>& lats) {
   std::vector<LatLon> v(lons.size());
   for (std::size_t i = 0; i < lons.size(); ++i) v[i] = {lats[i], lons[i]};
@@ -51,14 +90,13 @@ std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& pa
   OGRLayerH layer = GDALDatasetGetLayer(ds.get(), 0);
   if (layer == nullptr) throw ParseError(file, 0, "layer", "at least one layer");
   OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  auto field_index = [&](const std::string& name) {
-    if (name.empty()) return -1;
-    const int i = OGR_FD_GetFieldIndex(defn, name.c_str());
-    if (i < 0) throw ParseError(file, 0, name, "a field of that name");
-    return i;
-  };
-  const int code_i = field_index(options.code_field), name_i = field_index(options.name_field),
-            name_en_i = field_index(options.name_en_field);
+  const int code_i = FieldIndex(defn, options.code_field, file), name_i = FieldIndex(defn, options.name_field, file),
+            name_en_i = FieldIndex(defn, options.name_en_field, file),
+            level_i = FieldIndex(defn, options.level_field, file),
+            parent_i = FieldIndex(defn, options.parent_field, file);
+  const int datum_i = OGR_FD_GetFieldIndex(defn, "datum");
+  const bool datav = OGR_FD_GetFieldIndex(defn, "adcode") >= 0 &&
+                     (OGR_FD_GetFieldIndex(defn, "acroutes") >= 0 || OGR_FD_GetFieldIndex(defn, "childrenNum") >= 0);
   auto set = std::shared_ptr<RegionSet>(new RegionSet());
   OGR_L_ResetReading(layer);
   std::int64_t feature_no = 0;
@@ -82,6 +120,11 @@ std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& pa
     region.code = code_i >= 0 ? OGR_F_GetFieldAsString(f, code_i) : std::to_string(feature_no - 1);
     if (name_i >= 0) region.name = OGR_F_GetFieldAsString(f, name_i);
     if (name_en_i >= 0) region.name_en = OGR_F_GetFieldAsString(f, name_en_i);
+    if (level_i >= 0) region.level = OGR_F_GetFieldAsString(f, level_i);
+    if (parent_i >= 0) region.parent = ParentCode(OGR_F_GetFieldAsString(f, parent_i));
+    bool gcj02 = options.datum == Datum::kGcj02;
+    if (options.datum == Datum::kAuto)
+      gcj02 = datav || (datum_i >= 0 && std::string(OGR_F_GetFieldAsString(f, datum_i)) == "GCJ-02");
     std::vector<Polygon> parts;
     double area = 0.0;
     for (OGRGeometryH poly : polygons) {
@@ -96,7 +139,7 @@ std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& pa
         out.lat.resize(static_cast<std::size_t>(n));
         for (int k = 0; k < n; ++k) {
           double lon = OGR_G_GetX(ring, k), lat = OGR_G_GetY(ring, k);
-          if (options.gcj02) {
+          if (gcj02) {
             const LatLon w = GcjToWgs(lat, lon);
             lat = w.lat_deg, lon = w.lon_deg;
           }
@@ -118,11 +161,114 @@ std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& pa
     }
     region.area_km2 = area;
     if (parts.empty() || area < options.min_area_km2) continue;
+    region.min_lat = region.min_lon = 1e9;
+    region.max_lat = region.max_lon = -1e9;
+    for (const auto& p : parts) {
+      region.min_lat = std::min(region.min_lat, p.min_lat), region.max_lat = std::max(region.max_lat, p.max_lat);
+      region.min_lon = std::min(region.min_lon, p.min_lon), region.max_lon = std::max(region.max_lon, p.max_lon);
+    }
     set->regions_.push_back(std::move(region));
     for (auto& p : parts) set->polygons_.push_back(std::move(p));
   }
   if (set->regions_.empty()) throw ParseError(file, 0, "features", "at least one polygon region");
+  if (options.land) set->ComputeCoast(*options.land, options.coast_probe_km, options.min_coast_km);
   return set;
+}
+
+RegionSet::LoadOptions RegionSet::Administrative() {
+  LoadOptions o;
+  o.code_field = "code|adcode";
+  o.name_field = "name?";
+  o.name_en_field = "name_en?";
+  o.level_field = "level?";
+  o.parent_field = "parent?";
+  return o;
+}
+
+RegionSet::LoadOptions RegionSet::Fields(std::string code_field, std::string name_field, std::string name_en_field,
+                                         double min_area_km2) {
+  LoadOptions o;
+  o.code_field = std::move(code_field);
+  o.name_field = std::move(name_field);
+  o.name_en_field = std::move(name_en_field);
+  o.min_area_km2 = min_area_km2;
+  return o;
+}
+
+std::optional<std::size_t> RegionSet::Find(const std::string& code) const {
+  for (std::size_t i = 0; i < regions_.size(); ++i)
+    if (regions_[i].code == code) return i;
+  return std::nullopt;
+}
+
+void RegionSet::ComputeCoast(const RegionSet& land, double probe_km, double min_coast_km) {
+  for (auto& r : regions_) r.coast_km = 0.0;
+  for (const Polygon& p : polygons_) {
+    const Ring& ring = p.rings[0];
+    for (std::size_t k = 0; k + 1 < ring.lon.size(); ++k) {
+      const double lat0 = ring.lat[k], lon0 = ring.lon[k], lat1 = ring.lat[k + 1], lon1 = ring.lon[k + 1];
+      const double length = geo::DistanceKm(lat0, lon0, lat1, lon1);
+      if (!(length > 0.0)) continue;
+      const double mid_lat = 0.5 * (lat0 + lat1), mid_lon = lon0 + 0.5 * LonDifferenceDeg(lon0, lon1);
+      const double azimuth = Inverse(lat0, lon0, lat1, lon1).azimuth1_deg;
+      bool sea = false;
+      for (double side : {90.0, -90.0}) {
+        const LatLon probe = Direct(mid_lat, mid_lon, azimuth + side, probe_km);
+        const auto here = Locate(probe.lat_deg, probe.lon_deg);
+        if (here && *here == p.region) continue;  // the inner side
+        sea = !here && !land.Locate(probe.lat_deg, probe.lon_deg);
+        break;
+      }
+      if (sea) regions_[p.region].coast_km += length;
+    }
+  }
+  for (auto& r : regions_) r.coastal = r.coast_km >= min_coast_km;
+}
+
+double RegionSet::DistanceKm(std::size_t i, double lat_deg, double lon_deg) const {
+  if (!std::isfinite(lat_deg) || !std::isfinite(lon_deg)) return std::numeric_limits<double>::quiet_NaN();
+  if (const auto at = Locate(lat_deg, lon_deg); at && *at == i) return 0.0;
+  double best = std::numeric_limits<double>::infinity();
+  double best_lat = lat_deg, best_lon = lon_deg;
+  for (const Polygon& p : polygons_) {
+    if (p.region != i) continue;
+    for (const Ring& ring : p.rings) {
+      Xy a = Local(lat_deg, lon_deg, ring.lat[0], ring.lon[0]);
+      for (std::size_t k = 1; k < ring.lon.size(); ++k) {
+        const Xy b = Local(lat_deg, lon_deg, ring.lat[k], ring.lon[k]);
+        const double dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
+        const double t = len2 > 0 ? std::clamp(-(a.x * dx + a.y * dy) / len2, 0.0, 1.0) : 0.0;
+        const double x = a.x + t * dx, y = a.y + t * dy, d2 = x * x + y * y;
+        if (d2 < best) {
+          best = d2;
+          best_lat = ring.lat[k - 1] + t * (ring.lat[k] - ring.lat[k - 1]);
+          best_lon = ring.lon[k - 1] + t * LonDifferenceDeg(ring.lon[k - 1], ring.lon[k]);
+        }
+        a = b;
+      }
+    }
+  }
+  return geo::DistanceKm(lat_deg, lon_deg, best_lat, best_lon);
+}
+
+std::vector<LatLon> RegionSet::SamplePoints(std::size_t i, double spacing_deg, std::size_t boundary_points) const {
+  const Region& r = regions_[i];
+  std::vector<LatLon> out;
+  if (spacing_deg > 0) {
+    for (double lat = std::floor(r.min_lat / spacing_deg) * spacing_deg + spacing_deg / 2; lat < r.max_lat;
+         lat += spacing_deg)
+      for (double lon = std::floor(r.min_lon / spacing_deg) * spacing_deg + spacing_deg / 2; lon < r.max_lon;
+           lon += spacing_deg)
+        if (const auto at = Locate(lat, lon); at && *at == i) out.push_back({lat, lon});
+  }
+  std::vector<LatLon> boundary;
+  for (const Polygon& p : polygons_)
+    if (p.region == i)
+      for (std::size_t k = 0; k + 1 < p.rings[0].lon.size(); ++k) boundary.push_back({p.rings[0].lat[k], p.rings[0].lon[k]});
+  const std::size_t n = std::min(boundary_points, boundary.size());
+  for (std::size_t k = 0; k < n; ++k) out.push_back(boundary[k * boundary.size() / n]);
+  if (out.empty() && !boundary.empty()) out.push_back(boundary[0]);
+  return out;
 }
 
 std::optional<std::size_t> RegionSet::Locate(double lat_deg, double lon_deg) const {

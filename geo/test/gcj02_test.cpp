@@ -52,7 +52,8 @@ TEST(Gcj02, RoundTripsOverSouthChinaAndLeavesTheRestAlone) {
 
 TEST(Gcj02, DataVRegionsAreConvertedAtLoad) {
   const std::string dir = std::string(TAIFENG_SAMPLES_DIR) + "/regions/datav/";
-  RegionSet::LoadOptions o{"adcode", "name", "", 0.0, true};
+  RegionSet::LoadOptions o = RegionSet::Fields("adcode", "name", "");
+  o.datum = RegionSet::Datum::kGcj02;
   const auto gd = RegionSet::Load(dir + "440000.json", o);
   const auto hk = RegionSet::Load(dir + "810000.json", o);
   const auto mo = RegionSet::Load(dir + "820000.json", o);
@@ -61,7 +62,7 @@ TEST(Gcj02, DataVRegionsAreConvertedAtLoad) {
   EXPECT_EQ(mo->size(), 8u);
   // Every vertex is the GCJ-02 source vertex moved back to WGS-84.
   RegionSet::LoadOptions raw_options = o;
-  raw_options.gcj02 = false;
+  raw_options.datum = RegionSet::Datum::kWgs84;
   const auto raw = RegionSet::Load(dir + "440000.json", raw_options);
   const auto converted = gd->Outlines(-90, -180, 90, 180), source = raw->Outlines(-90, -180, 90, 180);
   ASSERT_EQ(converted.size(), source.size());

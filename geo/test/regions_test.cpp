@@ -17,7 +17,7 @@ std::filesystem::path Provinces() {
 class ProvincesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    set_ = new std::shared_ptr<const RegionSet>(RegionSet::Load(Provinces(), {"", "FCNAME", "FENAME", 10.0}));
+    set_ = new std::shared_ptr<const RegionSet>(RegionSet::Load(Provinces(), RegionSet::Fields("", "FCNAME", "FENAME", 10.0)));
   }
   static void TearDownTestSuite() { delete set_; }
   static std::string At(double lat, double lon) {
@@ -63,11 +63,87 @@ TEST(RegionsTest, BadFilesAndFieldsAreRefused) {
   EXPECT_THROW(RegionSet::Load(text, {}), ParseError);
   std::filesystem::remove(text);
   try {
-    RegionSet::Load(Provinces(), {"", "NO_SUCH_FIELD", "", 0.0});
+    RegionSet::Load(Provinces(), RegionSet::Fields("", "NO_SUCH_FIELD", "", 0.0));
     FAIL();
   } catch (const ParseError& e) {
     EXPECT_EQ(e.field(), "NO_SUCH_FIELD");
   }
+}
+
+}  // namespace
+}  // namespace taifeng::geo
+
+namespace taifeng::geo {
+namespace {
+
+// The default region set (data/samples/regions/south_china_23.geojson): 21 Guangdong cities,
+// Hong Kong and Macau, GCJ-02 in the file (its `datum` field says so), English names added.
+class SouthChinaTest : public ::testing::Test {
+ protected:
+  static const RegionSet& Set() {
+    static const auto set = [] {
+      const std::string samples = TAIFENG_SAMPLES_DIR;
+      RegionSet::LoadOptions o = RegionSet::Administrative();
+      o.land = RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", RegionSet::Fields("", "", "FENAME", 0.0));
+      return RegionSet::Load(samples + "/regions/south_china_23.geojson", o);
+    }();
+    return *set;
+  }
+  static const Region& ByName(const std::string& name_en) {
+    for (std::size_t i = 0; i < Set().size(); ++i)
+      if (Set().region(i).name_en == name_en) return Set().region(i);
+    throw std::runtime_error("no region " + name_en);
+  }
+};
+
+TEST_F(SouthChinaTest, HasTheTwentyThreeRegionsWithEnglishNamesLevelsAndParents) {
+  ASSERT_EQ(Set().size(), 23u);
+  EXPECT_EQ(ByName("Guangzhou").code, "440100");
+  EXPECT_EQ(ByName("Guangzhou").name, "广州市");
+  EXPECT_EQ(ByName("Guangzhou").level, "city");
+  EXPECT_EQ(ByName("Guangzhou").parent, "440000");
+  EXPECT_EQ(ByName("Hong Kong").code, "810000");
+  EXPECT_EQ(ByName("Macau").level, "sar");
+  for (std::size_t i = 0; i < Set().size(); ++i) EXPECT_FALSE(Set().region(i).name_en.empty()) << Set().region(i).code;
+  // Areas against the published figures: Guangzhou 7,434 km² (within 10 %). DataV's outlines of
+  // Hong Kong and Macau take in near-shore water and reclamation: 1,288 and 53 km² against land
+  // areas of 1,106 and 33 km².
+  EXPECT_NEAR(ByName("Guangzhou").area_km2, 7434.0, 743.0);
+  EXPECT_NEAR(ByName("Hong Kong").area_km2, 1288.0, 13.0);
+  EXPECT_NEAR(ByName("Macau").area_km2, 53.0, 1.0);
+  // Converted from GCJ-02 (auto: the file's `datum` field): HKIA is in Hong Kong, Guangzhou's
+  // centre in Guangzhou.
+  ASSERT_TRUE(Set().Locate(22.3080, 113.9185));
+  EXPECT_EQ(Set().region(*Set().Locate(22.3080, 113.9185)).code, "810000");
+  EXPECT_EQ(Set().region(*Set().Locate(23.1218, 113.2644)).code, "440100");
+  EXPECT_FALSE(Set().Locate(18.0, 116.0));  // the South China Sea
+  EXPECT_EQ(Set().Find("442000"), Set().Locate(22.52, 113.39));  // Zhongshan
+}
+
+TEST_F(SouthChinaTest, CoastlineExposureSeparatesTheCoastFromInland) {
+  for (const char* coast : {"Zhanjiang", "Yangjiang", "Jiangmen", "Zhuhai", "Shenzhen", "Hong Kong", "Macau", "Shantou",
+                            "Shanwei", "Huizhou", "Chaozhou", "Jieyang", "Maoming", "Zhongshan", "Dongguan", "Guangzhou"})
+    EXPECT_TRUE(ByName(coast).coastal) << coast << " coast " << ByName(coast).coast_km << " km";
+  for (const char* inland : {"Shaoguan", "Meizhou", "Heyuan", "Qingyuan", "Yunfu", "Zhaoqing", "Foshan"})
+    EXPECT_FALSE(ByName(inland).coastal) << inland << " coast " << ByName(inland).coast_km << " km";
+  EXPECT_GT(ByName("Zhanjiang").coast_km, 500.0);  // the Leizhou peninsula
+}
+
+TEST_F(SouthChinaTest, DistanceToARegionAndSamplePoints) {
+  const std::size_t hk = *Set().Find("810000"), sg = *Set().Find("440200");
+  EXPECT_EQ(Set().DistanceKm(hk, 22.3080, 113.9185), 0.0);
+  // From Waglan Island's latitude 100 km due south of Hong Kong's southern coast: about 100 km.
+  const LatLon south = Direct(22.20, 114.20, 180.0, 100.0);
+  EXPECT_NEAR(Set().DistanceKm(hk, south.lat_deg, south.lon_deg), 100.0, 8.0);
+  // Shaoguan is inland: its southern border is 177 km from Hong Kong's airport.
+  EXPECT_NEAR(Set().DistanceKm(sg, 22.3080, 113.9185), 177.0, 2.0);
+  // The nearest boundary point is measured on the ellipsoid: never more than the distance to any vertex.
+  for (std::size_t i = 0; i < Set().size(); ++i) {
+    const auto points = Set().SamplePoints(i);
+    ASSERT_FALSE(points.empty()) << Set().region(i).code;
+    for (const LatLon& p : points) EXPECT_LT(Set().DistanceKm(i, p.lat_deg, p.lon_deg), 0.5) << Set().region(i).code;
+  }
+  EXPECT_GT(Set().SamplePoints(sg).size(), 100u);  // 18,400 km² at 0.1°
 }
 
 }  // namespace
