@@ -1,4 +1,5 @@
 #include "taifeng/data/archive.h"
+#include "taifeng/data/rain.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -659,6 +660,139 @@ std::optional<ArchiveModel> ReadArchiveModel(const fs::path& path, const std::st
     m.attributes[key] = h5::ReadStringAttribute(ds.get(), key);
   }
   return m;
+}
+
+}  // namespace taifeng::data
+
+namespace taifeng::data {
+namespace {
+
+void WriteRainGroup(hid_t group, const RainGrid& g) {
+  const std::size_t layers = g.layers();
+  if (g.storm.size() != layers || g.end_utc.size() != layers || g.mm.size() != layers * g.cells() || g.nlat <= 0 ||
+      g.nlon <= 0) {
+    throw Error(ErrorCode::kInvalidArgument, "rain grid " + g.source + ": layers, times and values do not agree");
+  }
+  const std::vector<hsize_t> dims = {layers, static_cast<hsize_t>(g.nlat), static_cast<hsize_t>(g.nlon)};
+  Handle space(H5Screate_simple(3, dims.data(), nullptr), H5Sclose);
+  Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  const std::vector<hsize_t> chunk = {1, dims[1], dims[2]};
+  Check(H5Pset_chunk(props.get(), 3, chunk.data()), "H5Pset_chunk");
+  Check(H5Pset_fletcher32(props.get()), "H5Pset_fletcher32");
+  Check(H5Pset_shuffle(props.get()), "H5Pset_shuffle");
+  Check(H5Pset_deflate(props.get(), 4), "H5Pset_deflate");
+  Handle ds(H5Dcreate2(group, "mm", H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw Error(ErrorCode::kIo, "HDF5: cannot create rain dataset");
+  Check(H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, g.mm.data()), "writing rain");
+  Annotate(ds.get(), {"mm", "rain accumulated over [start_utc, end_utc) of each layer"});
+  std::vector<double> lat(static_cast<std::size_t>(g.nlat)), lon(static_cast<std::size_t>(g.nlon));
+  for (int i = 0; i < g.nlat; ++i) lat[static_cast<std::size_t>(i)] = g.Lat(i);
+  for (int j = 0; j < g.nlon; ++j) lon[static_cast<std::size_t>(j)] = g.Lon(j);
+  WriteColumn(group, "lat", lat, 4, {"degrees_north", "cell centre latitude"});
+  WriteColumn(group, "lon", lon, 4, {"degrees_east", "cell centre longitude"});
+  WriteColumn(group, "start_utc", g.start_utc, 4, {"seconds since 1970-01-01 00:00:00 UTC", "layer start"});
+  WriteColumn(group, "end_utc", g.end_utc, 4, {"seconds since 1970-01-01 00:00:00 UTC", "layer end"});
+  WriteStrings(group, "storm", g.storm, {nullptr, "archive storm id of each layer"});
+  WriteStringAttr(group, "kind", g.kind);
+  WriteStringAttr(group, "source", g.source);
+  WriteStringAttr(group, "units", "mm");
+}
+
+RainGrid ReadRainGroup(hid_t group, const std::string& where) {
+  RainGrid g;
+  g.kind = h5::ReadStringAttribute(group, "kind");
+  g.source = h5::ReadStringAttribute(group, "source");
+  Handle ds = h5::OpenDataset(group, "mm");
+  const auto shape = h5::Shape(ds.get());
+  if (shape.size() != 3) throw Error(ErrorCode::kArchiveCorrupt, where + "/mm is not 3-D");
+  const std::size_t layers = shape[0];
+  const auto lat = ReadColumn<double>(group, "lat", shape[1]);
+  const auto lon = ReadColumn<double>(group, "lon", shape[2]);
+  g.nlat = static_cast<int>(shape[1]);
+  g.nlon = static_cast<int>(shape[2]);
+  g.lat0_deg = lat[0];
+  g.lon0_deg = lon[0];
+  g.dlat_deg = g.nlat > 1 ? (lat.back() - lat[0]) / (g.nlat - 1) : 0.1;
+  g.dlon_deg = g.nlon > 1 ? (lon.back() - lon[0]) / (g.nlon - 1) : 0.1;
+  if (!(g.dlat_deg > 0) || !(g.dlon_deg > 0)) throw Error(ErrorCode::kArchiveCorrupt, where + ": lat/lon not increasing");
+  g.start_utc = ReadColumn<std::int64_t>(group, "start_utc", layers);
+  g.end_utc = ReadColumn<std::int64_t>(group, "end_utc", layers);
+  g.storm = ReadStringColumn(group, "storm", layers);
+  g.mm = h5::ReadNumeric<float>(ds.get());
+  return g;
+}
+
+}  // namespace
+
+void WriteRainGrids(const fs::path& path, const std::vector<RainGrid>& grids) {
+  h5::SilenceErrors();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  for (const RainGrid& g : grids) {
+    if (g.kind != "observed" && g.kind != "modelled")
+      throw Error(ErrorCode::kInvalidArgument, "rain grid " + g.source + ": kind must be observed or modelled");
+    if (g.kind == "observed") {
+      if (g.storm.empty() || g.storm[0].empty() || g.storm[0].find('/') != std::string::npos ||
+          std::any_of(g.storm.begin(), g.storm.end(), [&](const std::string& s) { return s != g.storm[0]; }))
+        throw Error(ErrorCode::kInvalidArgument, "observed rain grid " + g.source + ": expected one archive storm id for all layers");
+    }
+  }
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const fs::path tmp = dir / ("." + path.filename().string() + ".rain-" + std::to_string(::getpid()));
+  try {
+    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(ErrorCode::kIo, "copying " + path.string() + ": " + ec.message());
+    {
+      Handle file(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+      if (!file.valid()) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not an HDF5 file");
+      const hid_t root = file.get();
+      Handle rain = h5::Exists(root, "rain") ? h5::OpenGroup(root, "rain") : CreateGroup(root, "rain");
+      for (const RainGrid& g : grids) {
+        if (g.kind == "modelled") {
+          if (h5::Exists(rain.get(), "modelled")) Check(H5Ldelete(rain.get(), "modelled", H5P_DEFAULT), "replacing modelled rain");
+          Handle group = CreateGroup(rain.get(), "modelled");
+          WriteRainGroup(group.get(), g);
+          continue;
+        }
+        Handle observed = h5::Exists(rain.get(), "observed") ? h5::OpenGroup(rain.get(), "observed") : CreateGroup(rain.get(), "observed");
+        const std::string& id = g.storm[0];
+        if (h5::Exists(observed.get(), id.c_str())) Check(H5Ldelete(observed.get(), id.c_str(), H5P_DEFAULT), "replacing rain of " + id);
+        Handle group = CreateGroup(observed.get(), id.c_str());
+        WriteRainGroup(group.get(), g);
+      }
+      Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
+    }
+    ReplaceAtomically(tmp, path);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+std::vector<RainGrid> ReadRainGrids(const fs::path& path) {
+  h5::SilenceErrors();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  Handle file = h5::OpenFile(path.string());
+  std::vector<RainGrid> out;
+  if (!h5::Exists(file.get(), "rain")) return out;
+  Handle rain = h5::OpenGroup(file.get(), "rain");
+  if (h5::Exists(rain.get(), "observed")) {
+    Handle observed = h5::OpenGroup(rain.get(), "observed");
+    H5G_info_t info;
+    Check(H5Gget_info(observed.get(), &info), "listing /rain/observed");
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      char name[512];
+      if (H5Lget_name_by_idx(observed.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0) continue;
+      Handle group = h5::OpenGroup(observed.get(), name);
+      out.push_back(ReadRainGroup(group.get(), std::string("/rain/observed/") + name));
+    }
+  }
+  if (h5::Exists(rain.get(), "modelled")) {
+    Handle group = h5::OpenGroup(rain.get(), "modelled");
+    out.push_back(ReadRainGroup(group.get(), "/rain/modelled"));
+  }
+  return out;
 }
 
 }  // namespace taifeng::data

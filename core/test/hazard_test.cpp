@@ -1,0 +1,247 @@
+#include "taifeng/core/hazard.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "cma_sample.h"
+#include "taifeng/core/verify.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/data/units.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::core {
+namespace {
+
+std::int64_t Utc(int y, int mo, int d, int h) { return *data::UtcSeconds(y, mo, d, h); }
+
+// Reference values computed by hand from the published formulas (wind.h, rain.h).
+TEST(Wind, HollandProfileMatchesThePublishedFormulas) {
+  // B (Holland 1980) = ρ e Vm² / Δp: Vm 40 m/s, Δp 50 hPa, ρ 1.15 -> 1.000328.
+  EXPECT_NEAR(HollandB1980(40.0, 50.0), 1.15 * std::exp(1.0) * 1600.0 / 5000.0, 1e-12);
+  EXPECT_NEAR(HollandB1980(40.0, 50.0), 1.000328, 1e-6);
+  // Holland (2008) b_s: Δp 50 hPa, steady, 20°N, moving 5 m/s -> 1.42473.
+  EXPECT_NEAR(HollandB2008(50.0, 0.0, 20.0, 5.0), 1.42473, 1e-5);
+  // At the equator (no Coriolis) the profile peaks at Vm at Rm, and at 2 Rm with B = 1.5 gives
+  // Vm sqrt(0.5^1.5 e^(1-0.5^1.5)) = 32.8595 m/s for Vm 40.
+  EXPECT_NEAR(HollandWindMs(30.0, 40.0, 30.0, 1.5, 0.0), 40.0, 1e-9);
+  EXPECT_NEAR(HollandWindMs(60.0, 40.0, 30.0, 1.5, 0.0), 32.8595, 1e-4);
+  // At 20°N Coriolis lowers the gradient wind at Rm = 30 km to 39.2588 m/s.
+  EXPECT_NEAR(HollandWindMs(30.0, 40.0, 30.0, 1.5, 20.0), 39.2588, 1e-4);
+  EXPECT_EQ(HollandWindMs(0.0, 40.0, 30.0, 1.5, 20.0), 0.0);
+  // Willoughby et al. (2006) 7a: 46.4 exp(-0.0155·40 + 0.0169·20) = 35.00 km.
+  EXPECT_NEAR(RmwClimatologyKm(40.0, 20.0), 34.998, 1e-3);
+  EXPECT_NEAR(RmwClimatologyKm(40.0, -20.0), 34.998, 1e-3);
+}
+
+TEST(Wind, MotionMakesTheRightSideStronger) {
+  WindCentre c;
+  c.lat_deg = 20.0, c.lon_deg = 115.0, c.vmax_ms = 40.0, c.pressure_hpa = 950.0, c.rmw_km = 30.0;
+  c.motion_north_ms = 6.0;  // moving north: the right (east) side is the stronger in the north
+  const geo::LatLon east = geo::Direct(20.0, 115.0, 90.0, 60.0), west = geo::Direct(20.0, 115.0, 270.0, 60.0);
+  const double e = SurfaceWindMs(c, east.lat_deg, east.lon_deg), w = SurfaceWindMs(c, west.lat_deg, west.lon_deg);
+  EXPECT_GT(e, w + 4.0);
+  // The total never exceeds the track's maximum wind by more than rounding.
+  for (double r : {10.0, 30.0, 50.0, 100.0}) {
+    const geo::LatLon p = geo::Direct(20.0, 115.0, 90.0, r);
+    EXPECT_LE(SurfaceWindMs(c, p.lat_deg, p.lon_deg), 40.0 + 1e-6);
+  }
+  // Stationary: symmetric, and it decays outwards.
+  c.motion_north_ms = 0.0;
+  const double e0 = SurfaceWindMs(c, east.lat_deg, east.lon_deg), w0 = SurfaceWindMs(c, west.lat_deg, west.lon_deg);
+  EXPECT_NEAR(e0, w0, 1e-3);
+  const geo::LatLon far = geo::Direct(20.0, 115.0, 90.0, 300.0);
+  EXPECT_LT(SurfaceWindMs(c, far.lat_deg, far.lon_deg), e0);
+  // Unknown wind: no field.
+  c.vmax_ms = NAN;
+  EXPECT_EQ(SurfaceWindMs(c, east.lat_deg, east.lon_deg), 0.0);
+}
+
+TEST(Wind, GustFactorsAndBeaufortFollowTheirTables) {
+  // WMO/TD-No. 1555 Table 1.1.
+  EXPECT_DOUBLE_EQ(GustFactor(Exposure::kAtSea, data::WindAveraging::kTenMinute), 1.23);
+  EXPECT_DOUBLE_EQ(GustFactor(Exposure::kOffSea, data::WindAveraging::kTenMinute), 1.38);
+  EXPECT_DOUBLE_EQ(GustFactor(Exposure::kOffLand, data::WindAveraging::kTwoMinute), 1.42);
+  EXPECT_DOUBLE_EQ(GustFactor(Exposure::kInLand, data::WindAveraging::kOneMinute), 1.49);
+  EXPECT_DOUBLE_EQ(GustFactor(Exposure::kOffSea, data::WindAveraging::kUnknown), 1.38);
+  // GB/T 28591-2012 boundaries.
+  EXPECT_EQ(BeaufortForce(10.7), 5);
+  EXPECT_EQ(BeaufortForce(10.8), 6);
+  EXPECT_EQ(BeaufortForce(17.1), 7);
+  EXPECT_EQ(BeaufortForce(17.2), 8);
+  EXPECT_EQ(BeaufortForce(24.5), 10);
+  EXPECT_EQ(BeaufortForce(32.6), 11);
+  EXPECT_EQ(BeaufortForce(32.7), 12);
+  EXPECT_EQ(BeaufortForce(56.1), 17);
+  EXPECT_EQ(BeaufortForce(80.0), 17);
+  EXPECT_EQ(BeaufortForce(NAN), -1);
+  EXPECT_DOUBLE_EQ(BeaufortLowerMs(12), 32.7);
+}
+
+TEST(Rain, RCliperMatchesTuleya2007) {
+  // 65 kt (1-minute): U = 1 + 30/33; T0 6.8368, Tm 8.0048 mm/h; rm 39.68 km, re 119.45 km.
+  const double v = data::KnotsToMs(65.0);
+  EXPECT_NEAR(RCliperRateMmH(0.0, v), 6.8368, 1e-3);
+  EXPECT_NEAR(RCliperRateMmH(39.6818, v), 8.0048, 1e-3);
+  EXPECT_NEAR(RCliperRateMmH(39.6818 / 2, v), 7.4208, 1e-3);
+  EXPECT_NEAR(RCliperRateMmH(39.6818 + 119.4545, v), 2.9448, 1e-3);
+  EXPECT_EQ(RCliperRateMmH(10.0, NAN), 0.0);
+  EXPECT_GE(RCliperRateMmH(10.0, 5.0), 0.0);  // weak storms: never negative
+  // A stationary storm for 24 h: 24 hourly rates at its centre.
+  std::vector<TrackPoint> track;
+  for (int h = 0; h <= 24; h += 6) track.push_back({h * 3600, 20.0, 115.0, 30.0, 970.0});
+  std::vector<double> mm;
+  AccumulateRCliper(track, 0, 24 * 3600, {{20.0, 115.0}}, mm);
+  const double v1 = data::ConvertAveraging(30.0, data::WindAveraging::kTenMinute, data::WindAveraging::kOneMinute);
+  ASSERT_EQ(mm.size(), 1u);
+  EXPECT_NEAR(mm[0], 24 * RCliperRateMmH(0.0, v1), 1e-9);
+}
+
+TEST(Rain, SimilarityTermIsZeroForTheSameFieldAndGrowsWithDifference) {
+  LiveRain live;
+  for (int i = 0; i < 10; ++i) {
+    live.points.push_back({20.0 + i * 0.1, 115.0});
+    live.mm.push_back(i * 10.0);
+  }
+  EXPECT_NEAR(RainTerm(live, live.mm), 0.0, 1e-12);
+  std::vector<double> reversed(live.mm.rbegin(), live.mm.rend());
+  EXPECT_NEAR(RainTerm(live, reversed), 1.0, 1e-12);  // same volume, r = -1
+  std::vector<double> doubled = live.mm;
+  for (double& v : doubled) v *= 2;
+  EXPECT_NEAR(RainTerm(live, doubled), std::log((90.0 + 1) / (45.0 + 1)), 1e-9);  // r = 1
+  EXPECT_TRUE(std::isnan(RainTerm(live, {1, 2})));
+}
+
+TEST(Hazard, FloodConfigReadsTomlAndNamesBadKeys) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto good = dir / ("taifeng-flood-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(good) << "[defaults]\nstatistic = \"mean\"\nantecedent_raise_mm = 80\n"
+                         "[region.\"440100\"]\nlevels = [{name = \"yellow\", window_h = 6, mm = 40}]\n";
+  const FloodConfig c = FloodConfig::Load(good);
+  EXPECT_EQ(c.defaults.statistic, "mean");
+  EXPECT_EQ(c.defaults.levels.size(), 4u);
+  EXPECT_EQ(c.For("440100").levels.size(), 1u);
+  EXPECT_EQ(c.For("440100").antecedent_raise_mm, 80.0);  // inherits the defaults
+  EXPECT_EQ(c.For("440300").levels[3].mm, 100.0);
+  std::ofstream(good) << "[defaults]\nstatistc = \"mean\"\n";
+  try {
+    FloodConfig::Load(good);
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("defaults.statistc"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(":2"), std::string::npos) << e.what();
+  }
+  std::ofstream(good) << "[defaults\n";
+  EXPECT_THROW(FloodConfig::Load(good), ParseError);
+  std::filesystem::remove(good);
+}
+
+// Mangkhut 2018 at 2018-09-15 12 UTC (before its landfall at Taishan, Jiangmen, 16 Sep 09 UTC),
+// with Mangkhut and everything after now left out.
+class HazardArchiveTest : public testing::CmaArchiveTest {
+ protected:
+  static const geo::RegionSet& Regions() {
+    static const auto set = [] {
+      const std::string samples = TAIFENG_SAMPLES_DIR;
+      geo::RegionSet::LoadOptions o = geo::RegionSet::Administrative();
+      o.land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp",
+                                    geo::RegionSet::Fields("", "", "FENAME", 0.0));
+      return geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", o);
+    }();
+    return *set;
+  }
+  static Hindcast MangkhutForecast(int top_k) {
+    const data::Archive& a = **archive_;
+    data::Storm mangkhut = a.StormAt(*a.Find("CMA:2018-0026"));
+    const std::int64_t now = Utc(2018, 9, 15, 12);
+    std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > now; });
+    MatchOptions mo;
+    mo.top_k = top_k;
+    MatchFilter filter;
+    filter.exclude = {"CMA:2018-0026"};
+    filter.before_utc = now;
+    const auto h = ForecastFrom(**index_, LiveSegment(mangkhut, 24), nullptr, mo, ForecastOptions{}, filter);
+    EXPECT_TRUE(h.has_value());
+    return *h;
+  }
+  static const RegionHazard& Get(const Hazard& h, const std::string& name_en) {
+    for (const auto& r : h.regions)
+      if (r.name_en == name_en) return r;
+    throw std::runtime_error(name_en);
+  }
+};
+
+TEST_F(HazardArchiveTest, MangkhutCoastNearLandfallIsWindierThanInland) {
+  const Hindcast hc = MangkhutForecast(20);
+  const Hazard h = ComputeHazard(hc.analog, Regions(), HazardOptions{});
+  ASSERT_EQ(h.regions.size(), 23u);
+  EXPECT_EQ(h.hours, 120);
+  for (const char* coast : {"Jiangmen", "Zhuhai", "Zhongshan", "Yangjiang"}) {
+    for (const char* inland : {"Shaoguan", "Meizhou"}) {
+      EXPECT_GT(Get(h, coast).wind_ms.mean, Get(h, inland).wind_ms.mean + 1.0) << coast << " vs " << inland;
+      EXPECT_GT(Get(h, coast).gust_ms.mean, Get(h, inland).gust_ms.mean) << coast << " vs " << inland;
+    }
+  }
+  // Real values a forecaster can check: Mangkhut brought force 12+ gusts to the Pearl River
+  // estuary; the ensemble gives the coast near landfall at least gale force (8) as the mean.
+  const RegionHazard& jm = Get(h, "Jiangmen");
+  EXPECT_GE(jm.wind_force, 8);
+  EXPECT_GE(jm.gust_force, jm.wind_force);
+  EXPECT_TRUE(jm.coastal);
+  // Probabilities are monotone in the window and in the threshold, within [0, 1].
+  for (const auto& r : h.regions) {
+    for (std::size_t f = 0; f < r.wind_probability.size(); ++f) {
+      for (std::size_t w = 0; w < r.wind_probability[f].size(); ++w) {
+        EXPECT_GE(r.wind_probability[f][w], 0.0);
+        EXPECT_LE(r.wind_probability[f][w], 1.0 + 1e-9);
+        if (w > 0) EXPECT_GE(r.wind_probability[f][w], r.wind_probability[f][w - 1]);
+        if (f > 0) EXPECT_LE(r.wind_probability[f][w], r.wind_probability[f - 1][w] + 1e-12);
+      }
+    }
+    EXPECT_LE(r.wind_ms.mean, r.gust_ms.mean);
+    // Rain: wider windows hold at least as much; the total at least the 24 h window.
+    for (std::size_t k = 1; k < r.rain_mm.size(); ++k) EXPECT_GE(r.rain_mm[k].mean + 1e-9, r.rain_mm[k - 1].mean);
+    EXPECT_GE(r.rain_total_mm.mean + 1e-9, r.rain_mm.back().mean);
+    EXPECT_EQ(r.rain_observed_share, 0.0);  // no observed grid given: all modelled
+  }
+  // Onset of force 6 at Jiangmen before landfall (16 Sep 09 UTC) and after now.
+  ASSERT_TRUE(jm.wind_onset_utc[0].has_value());
+  EXPECT_GT(*jm.wind_onset_utc[0], h.now_utc);
+  EXPECT_LT(*jm.wind_onset_utc[0], Utc(2018, 9, 16, 9));
+  EXPECT_GT(jm.wind_probability[0][3], 0.8);  // force 6 within 48 h
+  EXPECT_GT(jm.rain_total_mm.mean, 30.0);
+  EXPECT_GE(jm.rain_total_mm.p90, jm.rain_total_mm.mean * 0.8);
+}
+
+TEST_F(HazardArchiveTest, FloodRiskFollowsThresholdsAndAntecedentRain) {
+  const Hindcast hc = MangkhutForecast(10);
+  FloodConfig config;
+  config.defaults.levels = {{"low", 24, 10.0}, {"high", 24, 10000.0}};
+  HazardInputs in;
+  in.flood = &config;
+  const Hazard h = ComputeHazard(hc.analog, Regions(), HazardOptions{}, in);
+  const RegionHazard& jm = Get(h, "Jiangmen");
+  EXPECT_EQ(jm.flood_level, 1);
+  EXPECT_EQ(jm.flood_name, "low");
+  EXPECT_NE(jm.flood_reason.find("in 24 h >= 10 mm"), std::string::npos) << jm.flood_reason;
+  EXPECT_TRUE(std::isnan(jm.antecedent_mm));
+  // 150 mm already fell over Jiangmen: raised one level.
+  LiveRain wet;
+  wet.start_utc = h.now_utc - 24 * 3600;
+  wet.end_utc = h.now_utc;
+  for (const geo::LatLon& p : Regions().SamplePoints(*Regions().Find("440700"))) {
+    wet.points.push_back(p);
+    wet.mm.push_back(150.0);
+  }
+  in.antecedent = &wet;
+  const Hazard raised = ComputeHazard(hc.analog, Regions(), HazardOptions{}, in);
+  const RegionHazard& jm2 = Get(raised, "Jiangmen");
+  EXPECT_NEAR(jm2.antecedent_mm, 150.0, 1e-9);
+  EXPECT_EQ(jm2.flood_level, 2);
+  EXPECT_NE(jm2.flood_reason.find("antecedent 150 mm"), std::string::npos) << jm2.flood_reason;
+  EXPECT_TRUE(std::isnan(Get(raised, "Meizhou").antecedent_mm));
+}
+
+}  // namespace
+}  // namespace taifeng::core
