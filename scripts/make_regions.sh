@@ -2,8 +2,10 @@
 # Builds Taifeng's default region set, data/samples/regions/south_china_23.geojson, from the DataV
 # GeoAtlas files (GCJ-02): Guangdong's 21 prefecture-level cities as they are, Hong Kong's 18
 # districts and Macau's 8 parishes each dissolved into one region, with English names, a level, the
-# parent's code and datum "GCJ-02" added (Taifeng converts to WGS-84 at load). Geometry is not
-# otherwise changed. A development tool (needs gdal-bin); the output is committed.
+# parent's code and datum "GCJ-02" added (Taifeng converts to WGS-84 at load). One geometry change:
+# the Dongsha (Pratas) Islands and the shoals south of 21.5N, which DataV places under Shanwei
+# 200-250 km offshore, are left out (clipped to 21.5N): a storm over them is not a storm over
+# Shanwei city, and the hazard of a region is sampled over its whole area. A development tool (needs gdal-bin); the output is committed.
 # Usage: scripts/make_regions.sh [DATAV_PROVINCE_DIR]
 set -euo pipefail
 src=${1:-../shared/data/regions/datav_geoatlas_v3/province}
@@ -18,7 +20,10 @@ en="CASE adcode
  WHEN 445300 THEN 'Yunfu' END"
 ogr2ogr -f GeoJSON "$out" "$src/440000.json" -nln south_china_23 -dialect SQLite -sql \
   "SELECT CAST(adcode AS TEXT) AS code, name, $en AS name_en, 'city' AS level, '440000' AS parent,
-          'GCJ-02' AS datum, geometry FROM \"440000\" ORDER BY adcode"
+          'GCJ-02' AS datum,
+          CASE WHEN adcode = 441500 THEN CastToMultiPolygon(ST_Intersection(geometry, BuildMbr(113, 21.5, 118, 25, 4326)))
+               ELSE geometry END AS geometry
+   FROM \"440000\" ORDER BY adcode"
 ogr2ogr -f GeoJSON -append "$out" "$src/810000.json" -nln south_china_23 -dialect SQLite -sql \
   "SELECT '810000' AS code, '香港特别行政区' AS name, 'Hong Kong' AS name_en, 'sar' AS level,
           '100000' AS parent, 'GCJ-02' AS datum, CastToMultiPolygon(ST_Union(geometry)) AS geometry FROM \"810000\""

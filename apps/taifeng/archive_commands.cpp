@@ -12,6 +12,7 @@
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/quality.h"
+#include "taifeng/data/rain.h"
 #include "taifeng/data/time_utc.h"
 #include "taifeng/data/units.h"
 #include "taifeng/geo/error.h"
@@ -141,8 +142,15 @@ void PrintSummary(const json& j, const std::string& path) {
 }
 
 // Imports, reports quality, merges into `storms` (later wins by id), writes atomically.
+// `archive add` keeps the archive's observed rain (keep_rain); the modelled rain describes the old
+// storms and is dropped (archive model-rain remakes it).
 void ImportAndWrite(const SourceArgs& a, std::vector<data::Storm> storms, std::vector<data::SourceInfo> sources,
-                    const std::string& out) {
+                    const std::string& out, bool keep_rain = false) {
+  std::vector<data::RainGrid> rain;
+  if (keep_rain) {
+    rain = data::ReadRainGrids(out, false);
+    std::erase_if(rain, [](const data::RainGrid& g) { return g.kind != "observed"; });
+  }
   data::ImportResult result = RunImports(a);
   const data::QualityReport quality = data::AnalyzeQuality(result);
   const std::size_t existing = storms.size();
@@ -160,6 +168,7 @@ void ImportAndWrite(const SourceArgs& a, std::vector<data::Storm> storms, std::v
   Progress progress(!a.quiet && !a.json);
   options.progress = [&](double f) { progress.Update("writing " + out, static_cast<std::size_t>(f * 100), 100); };
   data::WriteArchive(out, archive, options);
+  if (!rain.empty()) data::WriteRainGrids(out, rain);
   progress.Done();
   json summary = Summary(archive);
   json q = QualityToJson(quality, result.skipped, result.warnings);
@@ -322,7 +331,7 @@ void RegisterArchiveCommands(CLI::App& app) {
       data::Archive existing = data::LoadArchive(*file);
       std::vector<data::SourceInfo> sources;
       for (const auto& s : existing.sources) sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
-      ImportAndWrite(*args, data::ToStorms(existing), std::move(sources), *file);
+      ImportAndWrite(*args, data::ToStorms(existing), std::move(sources), *file, true);
     });
   }
   {

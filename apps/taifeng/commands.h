@@ -10,5 +10,6 @@ void RegisterArchiveCommands(CLI::App& app);
 void RegisterMatchCommand(CLI::App& app);
 void RegisterForecastCommands(CLI::App& app);  // forecast, cliper fit, verify
 void RegisterReplayCommand(CLI::App& app);
+void RegisterHazardCommands(CLI::App& app);  // hazard, archive add-rain, archive model-rain (after archive)
 
 }  // namespace taifeng::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   taifeng::cli::RegisterMatchCommand(app);
   taifeng::cli::RegisterForecastCommands(app);
   taifeng::cli::RegisterReplayCommand(app);
+  taifeng::cli::RegisterHazardCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

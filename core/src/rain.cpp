@@ -93,11 +93,11 @@ data::RainGrid ModelledGridTemplate() {
   data::RainGrid g;
   g.kind = "modelled";
   g.source = "R-CLIPER (Tuleya et al. 2007), modelled from the best track";
-  g.lat0_deg = 10.0;
-  g.lon0_deg = 100.0;
-  g.dlat_deg = g.dlon_deg = 0.25;
-  g.nlat = 101;  // 10-35°N
-  g.nlon = 121;  // 100-130°E
+  g.lat0_deg = 15.0;
+  g.lon0_deg = 105.0;
+  g.dlat_deg = g.dlon_deg = 0.5;
+  g.nlat = 31;  // 15-30°N
+  g.nlon = 41;  // 105-125°E
   return g;
 }
 

@@ -769,7 +769,7 @@ void WriteRainGrids(const fs::path& path, const std::vector<RainGrid>& grids) {
   }
 }
 
-std::vector<RainGrid> ReadRainGrids(const fs::path& path) {
+std::vector<RainGrid> ReadRainGrids(const fs::path& path, bool include_modelled) {
   h5::SilenceErrors();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
@@ -788,7 +788,7 @@ std::vector<RainGrid> ReadRainGrids(const fs::path& path) {
       out.push_back(ReadRainGroup(group.get(), std::string("/rain/observed/") + name));
     }
   }
-  if (h5::Exists(rain.get(), "modelled")) {
+  if (include_modelled && h5::Exists(rain.get(), "modelled")) {
     Handle group = h5::OpenGroup(rain.get(), "modelled");
     out.push_back(ReadRainGroup(group.get(), "/rain/modelled"));
   }

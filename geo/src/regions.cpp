@@ -283,6 +283,19 @@ std::optional<std::size_t> RegionSet::Locate(double lat_deg, double lon_deg) con
   return std::nullopt;
 }
 
+std::vector<std::vector<std::vector<LatLon>>> RegionSet::Polygons(std::size_t i) const {
+  std::vector<std::vector<std::vector<LatLon>>> out;
+  for (const Polygon& p : polygons_) {
+    if (p.region != i) continue;
+    auto& poly = out.emplace_back();
+    for (const Ring& r : p.rings) {
+      auto& ring = poly.emplace_back(r.lon.size());
+      for (std::size_t k = 0; k < r.lon.size(); ++k) ring[k] = {r.lat[k], r.lon[k]};
+    }
+  }
+  return out;
+}
+
 std::vector<std::vector<LatLon>> RegionSet::Outlines(double min_lat, double min_lon, double max_lat,
                                                     double max_lon) const {
   std::vector<std::vector<LatLon>> out;

@@ -33,8 +33,8 @@ double RCliperRateMmH(double r_km, double vmax_1min_ms) noexcept;
 // not bridged (the gap stays empty).
 std::vector<TrackPoint> Interpolate(const std::vector<TrackPoint>& track, std::int64_t step_s, double max_gap_h = 12.0);
 
-// The modelled grid Taifeng stores for every archive storm: South China and its seas, 10-35°N,
-// 100-130°E, at 0.25°.
+// The modelled grid Taifeng stores for every archive storm: South China and its seas, 15-30°N,
+// 105-125°E, at 0.5° (R-CLIPER varies over ~100 km; finer cells would add size, not information).
 data::RainGrid ModelledGridTemplate();
 
 // Adds the R-CLIPER accumulation (mm) of `track` (10-minute winds) between from_utc and to_utc

@@ -63,7 +63,7 @@ RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions
 // Adds or replaces rain grids in the archive atomically: an observed grid replaces the storm's
 // observed group (its layers must all belong to one storm); a modelled grid replaces /rain/modelled.
 void WriteRainGrids(const std::filesystem::path& archive, const std::vector<RainGrid>& grids);
-// Every observed grid, and the modelled one when present (last).
-std::vector<RainGrid> ReadRainGrids(const std::filesystem::path& archive);
+// Every observed grid, and the modelled one when present (last) and asked for.
+std::vector<RainGrid> ReadRainGrids(const std::filesystem::path& archive, bool include_modelled = true);
 
 }  // namespace taifeng::data

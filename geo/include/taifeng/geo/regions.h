@@ -94,6 +94,9 @@ class RegionSet {
   // outer rings (so small or thin regions, and coasts, are represented). Never empty.
   std::vector<LatLon> SamplePoints(std::size_t i, double spacing_deg = 0.1, std::size_t boundary_points = 24) const;
 
+  // Region i's polygons, each as its rings (outer first, then holes; closed), for maps and GeoJSON.
+  std::vector<std::vector<std::vector<LatLon>>> Polygons(std::size_t i) const;
+
   // The rings (outer boundaries and holes, as loaded) of the polygons whose bounding box meets the
   // box, for drawing maps. Each ring is closed (first vertex repeated last) as in the source.
   std::vector<std::vector<LatLon>> Outlines(double min_lat, double min_lon, double max_lat, double max_lon) const;
