@@ -33,6 +33,7 @@ std::string Pct(double p) { return FormatFloat(100.0 * p, 0); }
 struct HazardArgs : LiveInput {
   std::string archive, regions = TAIFENG_DEFAULT_REGIONS, land = TAIFENG_DEFAULT_LAND, flood = TAIFENG_DEFAULT_FLOOD;
   std::vector<std::string> rain, set, agencies;
+  int rain_hours = 24;
   int top = 20, window_h = 24, step_h = 1;
   bool json = false, geojson = false;
 };
@@ -82,7 +83,8 @@ void RunHazard(const HazardArgs& a) {
   const std::int64_t now = observed.back().time_utc;
   core::MatchFilter filter;
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
-  filter.exclude.insert(storm.id);
+  const std::vector<std::string> excluded = ExcludeLiveStorm(*archive, storm, filter);
+  if (!a.at.empty()) filter.before_utc = now;  // a hindcast sees nothing after its "now"
   const auto index = core::MatchIndex::Build(archive);
 
   // Rain: the live storm's observed rain (grids or rain-gauge CSV), and the analogs' observed grids.
@@ -95,7 +97,7 @@ void RunHazard(const HazardArgs& a) {
   for (const std::string& file : a.rain) {
     core::LiveRain part;
     if (file.size() > 4 && file.substr(file.size() - 4) == ".csv") {
-      part = core::LiveRainFromCsv(file, storm.fixes.front().time_utc, now);
+      part = core::LiveRainFromCsv(file, now - static_cast<std::int64_t>(a.rain_hours) * 3600, now);
     } else {
       const data::RainGrid g = data::ReadRainFile(file, {});
       part = core::LiveRainFromGrid(g, now);
@@ -189,6 +191,7 @@ void RunHazard(const HazardArgs& a) {
                {"wind_model", ho.wind.holland2008 ? "Holland (2008) b_s" : "Holland (1980)"},
                {"rain_model", "R-CLIPER (Tuleya et al. 2007), modelled; analogs' observed grids where the archive has them"},
                {"live_rain", rain_note},
+               {"excluded", excluded},
                {"regions_file", a.regions}};
   if (a.geojson) {
     json features = json::array();
@@ -335,6 +338,8 @@ void RegisterHazardCommands(CLI::App& app) {
     cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")->capture_default_str();
     cmd->add_option("--rain", a->rain,
                     "the live storm's observed rain so far: grids (netCDF, GeoTIFF, HDF5) or rain-gauge totals (CSV lat,lon,mm)");
+    cmd->add_option("--rain-hours", a->rain_hours, "hours before now that rain-gauge totals (CSV) cover")
+        ->capture_default_str()->check(CLI::Range(1, 720));
     cmd->add_option("--regions", a->regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
     cmd->add_option("--land", a->land, "land polygons for coastline exposure and landfall ('none' to skip)")->capture_default_str();
     cmd->add_option("--flood-config", a->flood, "flood-risk thresholds (TOML; 'none' = built-in defaults)")->capture_default_str();

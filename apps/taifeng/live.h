@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "taifeng/core/matcher.h"
 #include "taifeng/core/similarity.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/track.h"
@@ -31,5 +32,9 @@ nlohmann::json PointJson(const core::TrackPoint& p);
 // for matching (core::JoinForecast); returns the number of forecast points and sets `note`.
 std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std::string& file,
                                  const std::vector<std::string>& techs, int wind_minutes, int hours, std::string& note);
+
+// Leaves the live storm out of the analogs under every agency that tracked it: its id, and the
+// archive storms of the same season and name. Returns the archive ids left out.
+std::vector<std::string> ExcludeLiveStorm(const data::Archive& archive, const data::Storm& storm, core::MatchFilter& filter);
 
 }  // namespace taifeng::cli

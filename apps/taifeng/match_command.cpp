@@ -303,4 +303,19 @@ void RegisterMatchCommand(CLI::App& app) {
   cmd->callback([a] { Run(*a); });
 }
 
+std::vector<std::string> ExcludeLiveStorm(const data::Archive& ar, const data::Storm& storm, core::MatchFilter& filter) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::vector<std::string> excluded;
+  for (std::size_t i = 0; i < ar.storm_count(); ++i) {
+    const bool same = ar.id[i] == storm.id ||
+                      (!storm.name.empty() && ar.season[i] == storm.season && lower(ar.name[i]) == lower(storm.name));
+    if (same) filter.exclude.insert(ar.id[i]), excluded.push_back(ar.id[i]);
+  }
+  filter.exclude.insert(storm.id);
+  return excluded;
+}
+
 }  // namespace taifeng::cli

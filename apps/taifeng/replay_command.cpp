@@ -387,13 +387,7 @@ void RunReplay(const ReplayArgs& a) {
   // The storm itself is left out, under every agency that tracked it (same season and name).
   core::MatchFilter filter;
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
-  std::vector<std::string> excluded;
-  for (std::size_t i = 0; i < ar.storm_count(); ++i) {
-    const bool same = ar.id[i] == storm.id ||
-                      (!storm.name.empty() && ar.season[i] == storm.season && Lower(ar.name[i]) == Lower(storm.name));
-    if (same) filter.exclude.insert(ar.id[i]), excluded.push_back(ar.id[i]);
-  }
-  filter.exclude.insert(storm.id);
+  const std::vector<std::string> excluded = ExcludeLiveStorm(ar, storm, filter);
 
   // The steps: every step_h hours with the window's history behind, within --from/--to.
   const std::int64_t from = a.from.empty() ? INT64_MIN : ParseTime(a.from, "--from");

@@ -507,3 +507,101 @@ TEST_F(CliTest, H5pyReadsTheSameCountsAndValues) {
 }
 
 }  // namespace
+
+namespace {
+
+// taifeng archive add-rain / model-rain on the real CHM_PRE grids, and taifeng hazard for
+// Mangkhut 2018 from 2018-09-15 12 UTC as a table, JSON and GeoJSON.
+TEST_F(CliTest, AddRainModelRainAndHazard) {
+  const std::string copy = (*dir_ / "rain.h5").string();
+  fs::copy_file(*archive_, copy);
+  CommandResult r = Shell(Cli() + " archive add-rain " + copy + " " + Samples() + "/rainfall/pre_0411.nc " + Samples() +
+                              "/rainfall/pre_8613.nc --json",
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["added"].size(), 2u);
+  EXPECT_EQ(j["added"][0]["storm"], "CMA:2004-0014");  // typhoon_code 0411
+  EXPECT_EQ(j["added"][1]["storm"], "CMA:1986-0015");  // 8613: the primary centre, not its secondary
+  EXPECT_EQ(j["added"][0]["valid_values"], 1583 + 3754);
+  EXPECT_NEAR(j["added"][0]["max_mm"].get<double>(), 85.8, 0.05);
+  EXPECT_EQ(j["added"][0]["first_utc"], "2004-07-26T00:00:00Z");
+  r = Shell(Cli() + " archive model-rain " + copy + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_GT(json::parse(r.out)["storms"].get<int>(), 1000);
+  // The rain survives archive add (observed kept; modelled dropped as stale).
+  ASSERT_EQ(Shell(Cli() + " archive add " + copy + " --atcf " + Samples() + "/atcf/bwp152017.dat -q").status, 0);
+  // Read back with h5py, as a hydrologist would.
+  if (fs::exists(TAIFENG_PYTHON)) {
+    const CommandResult py = Shell(std::string(TAIFENG_PYTHON) +
+                                   " -c \"import h5py,numpy; f=h5py.File('" + copy +
+                                   "','r'); g=f['rain/observed/CMA:2004-0014']; print(g['mm'].shape, g.attrs['kind'].decode(), "
+                                   "int(numpy.isfinite(g['mm'][1]).sum()), 'modelled' in f['rain'])\"");
+    if (py.out.find("No module named") == std::string::npos) {
+      EXPECT_NE(py.out.find("(2, 360, 640) observed 3754 False"), std::string::npos) << py.out;
+    }
+  }
+  // Bad input: a file that is not a grid, a file with no storm, a missing archive.
+  EXPECT_EQ(Shell(Cli() + " archive add-rain " + copy + " " + Samples() + "/cma/CH2018BST.txt").status, 65);
+  EXPECT_EQ(Shell(Cli() + " archive add-rain /nonexistent.h5 " + Samples() + "/rainfall/pre_0411.nc").status, 66);
+
+  const std::string hazard = Cli() + " hazard --archive " + copy + " --track " + Samples() +
+                             "/atcf/bwp262018.dat --at 2018-09-15T12:00Z --agency CMA";
+  r = Shell(hazard + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["now_utc"], "2018-09-15T12:00:00Z");
+  EXPECT_EQ(j["members"], 20);
+  EXPECT_EQ(j["sustained_wind"], "2-minute mean");
+  ASSERT_EQ(j["regions"].size(), 23u);
+  std::map<std::string, json> by;
+  for (const auto& x : j["regions"]) by[x["name_en"]] = x;
+  for (const char* coast : {"Jiangmen", "Zhuhai", "Zhongshan", "Yangjiang"})
+    for (const char* inland : {"Shaoguan", "Meizhou"})
+      EXPECT_GT(by[coast]["wind_ms"]["mean"].get<double>(), by[inland]["wind_ms"]["mean"].get<double>()) << coast << inland;
+  const json& zh = by["Zhuhai"];
+  EXPECT_TRUE(zh["coastal"].get<bool>());
+  EXPECT_EQ(zh["code"], "440400");
+  EXPECT_GE(zh["wind_probability"]["force_6"]["24h"].get<double>(), zh["wind_probability"]["force_8"]["24h"].get<double>());
+  EXPECT_TRUE(zh["wind_onset_utc"]["force_6"].is_string());
+  EXPECT_GT(zh["rain"]["24h"]["mean_mm"].get<double>(), 0.0);
+  EXPECT_EQ(zh["rain_source"], "modelled");
+  EXPECT_TRUE(zh["antecedent_rain_mm"].is_null());
+  for (const auto& x : j["analogs"]) EXPECT_NE(x["id"], "CMA:2018-0026");  // the storm itself is left out
+
+  r = Shell(hazard + " --geojson", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  ASSERT_EQ(j["features"].size(), 23u);
+  EXPECT_EQ(j["features"][0]["geometry"]["type"], "MultiPolygon");
+  EXPECT_TRUE(j["features"][0]["properties"].contains("flood_risk"));
+  const auto& ring = j["features"][0]["geometry"]["coordinates"][0][0];
+  EXPECT_EQ(ring.front(), ring.back());
+
+  r = Shell(hazard, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("P_F8_24h_%"), std::string::npos);
+  EXPECT_NE(r.out.find("Jiangmen"), std::string::npos);
+  EXPECT_NE(r.out.find("rain_24h_mm"), std::string::npos);
+
+  // Live rain-gauge totals (CSV) feed the rain term and the antecedent rain; bad rows are named.
+  const fs::path gauges = *dir_ / "gauges.csv";
+  std::ofstream(gauges) << "lat,lon,mm\n22.27,113.58,160\n22.30,113.55,140\n22.20,113.50,150\n";
+  r = Shell(hazard + " --rain " + gauges.string() + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  for (const auto& x : j["regions"])
+    if (x["name_en"] == "Zhuhai") {
+      EXPECT_NEAR(x["antecedent_rain_mm"].get<double>(), 150.0, 1e-6);
+    }
+  EXPECT_TRUE(j["analogs"][0].contains("rain_term"));
+  std::ofstream(gauges) << "lat,lon,mm\n22.27,113.58,lots\n";
+  r = Shell(hazard + " --rain " + gauges.string());
+  EXPECT_EQ(r.status, 65);
+  EXPECT_NE(r.out.find("gauges.csv:2"), std::string::npos) << r.out;
+  EXPECT_EQ(Shell(hazard + " --json --geojson").status, 64);
+  EXPECT_EQ(Shell(hazard + " --flood-config /nonexistent.toml").status, 66);
+  EXPECT_EQ(Shell(Cli() + " hazard --help").status, 0);
+}
+
+}  // namespace

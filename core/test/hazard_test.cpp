@@ -7,6 +7,7 @@
 
 #include "cma_sample.h"
 #include "taifeng/core/verify.h"
+#include "taifeng/data/rain.h"
 #include "taifeng/data/time_utc.h"
 #include "taifeng/data/units.h"
 #include "taifeng/geo/error.h"
@@ -195,8 +196,12 @@ TEST_F(HazardArchiveTest, MangkhutCoastNearLandfallIsWindierThanInland) {
       for (std::size_t w = 0; w < r.wind_probability[f].size(); ++w) {
         EXPECT_GE(r.wind_probability[f][w], 0.0);
         EXPECT_LE(r.wind_probability[f][w], 1.0 + 1e-9);
-        if (w > 0) EXPECT_GE(r.wind_probability[f][w], r.wind_probability[f][w - 1]);
-        if (f > 0) EXPECT_LE(r.wind_probability[f][w], r.wind_probability[f - 1][w] + 1e-12);
+        if (w > 0) {
+          EXPECT_GE(r.wind_probability[f][w], r.wind_probability[f][w - 1]);
+        }
+        if (f > 0) {
+          EXPECT_LE(r.wind_probability[f][w], r.wind_probability[f - 1][w] + 1e-12);
+        }
       }
     }
     EXPECT_LE(r.wind_ms.mean, r.gust_ms.mean);
@@ -241,6 +246,47 @@ TEST_F(HazardArchiveTest, FloodRiskFollowsThresholdsAndAntecedentRain) {
   EXPECT_EQ(jm2.flood_level, 2);
   EXPECT_NE(jm2.flood_reason.find("antecedent 150 mm"), std::string::npos) << jm2.flood_reason;
   EXPECT_TRUE(std::isnan(Get(raised, "Meizhou").antecedent_mm));
+}
+
+}  // namespace
+}  // namespace taifeng::core
+
+namespace taifeng::core {
+namespace {
+
+// CMA 0411 with its real CHM_PRE rain: matched against the archive with its own observed rain.
+TEST_F(HazardArchiveTest, RainfallTermFindsTheStormWithTheSameObservedRain) {
+  const data::Archive& a = **archive_;
+  const std::size_t i0411 = *a.Find("CMA:2004-0014");
+  data::Storm s = a.StormAt(i0411);
+  const std::int64_t now = Utc(2004, 7, 27, 0);
+  std::erase_if(s.fixes, [&](const data::Fix& f) { return f.time_utc > now; });
+  data::RainGrid grid = data::ReadRainFile(std::string(TAIFENG_SAMPLES_DIR) + "/rainfall/pre_0411.nc", {});
+  for (auto& id : grid.storm) id = "CMA:2004-0014";
+  const LiveRain live_rain = LiveRainFromGrid(grid, now);
+  EXPECT_EQ(live_rain.end_utc, now);
+  EXPECT_EQ(live_rain.points.size(), 1583u);  // the cells with rain on 26 July
+  std::vector<const data::RainGrid*> observed(a.storm_count(), nullptr);
+  observed[i0411] = &grid;
+  MatchOptions mo;
+  mo.window_h = 18;
+  mo.top_k = 5;
+  std::vector<double> terms;
+  const MatchResult r = MatchWithRain(**index_, LiveSegment(s, 18), mo, {}, live_rain, observed, {}, &terms);
+  ASSERT_EQ(r.analogs.size(), 5u);
+  ASSERT_EQ(terms.size(), 5u);
+  EXPECT_EQ(r.analogs[0].id, "CMA:2004-0014");
+  EXPECT_NEAR(terms[0], 0.0, 1e-6);  // the same observed rain over the same day
+  for (std::size_t k = 1; k < terms.size(); ++k) EXPECT_GT(terms[k], 0.05) << r.analogs[k].id;
+  for (std::size_t k = 1; k < r.analogs.size(); ++k) EXPECT_GE(r.analogs[k].score, r.analogs[k - 1].score);
+  // Rain that looks nothing like 0411's (all of it far to the west) lowers 0411's standing.
+  LiveRain elsewhere = live_rain;
+  for (std::size_t k = 0; k < elsewhere.mm.size(); ++k) elsewhere.mm[k] = elsewhere.points[k].lon_deg < 112 ? 80.0 : 0.0;
+  EXPECT_GT(RainTerm(elsewhere, AnalogStageRain(**index_, r.analogs[0], elsewhere, &grid)), 0.4);
+  RainMatchOptions heavy;
+  heavy.w_rain = 10.0;
+  const MatchResult r2 = MatchWithRain(**index_, LiveSegment(s, 18), mo, {}, elsewhere, observed, heavy);
+  EXPECT_NE(r2.analogs[0].id, "CMA:2004-0014");
 }
 
 }  // namespace
