@@ -12,14 +12,6 @@
 namespace taifeng::core {
 namespace {
 
-constexpr double kEarthKm = 6371.0088;
-
-double ArcKm(const double a[3], const double b[3]) {
-  const double dot = std::clamp(a[0] * b[0] + a[1] * b[1] + a[2] * b[2], -1.0, 1.0);
-  const double cx = a[1] * b[2] - a[2] * b[1], cy = a[2] * b[0] - a[0] * b[2], cz = a[0] * b[1] - a[1] * b[0];
-  return std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot) * kEarthKm;
-}
-
 struct PreparedRegion {
   std::vector<geo::LatLon> points;
   std::vector<double> xyz;  // unit vectors, 3 per point

@@ -28,12 +28,6 @@ struct Units {
   }
 };
 
-double ArcKm(const double a[3], const double b[3]) {
-  const double dot = std::clamp(a[0] * b[0] + a[1] * b[1] + a[2] * b[2], -1.0, 1.0);
-  const double cx = a[1] * b[2] - a[2] * b[1], cy = a[2] * b[0] - a[0] * b[2], cz = a[0] * b[1] - a[1] * b[0];
-  return std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot) * 6371.0088;
-}
-
 void Accumulate(const std::vector<TrackPoint>& hourly, std::int64_t from, std::int64_t to, const Units& u,
                 std::vector<double>& mm, double cutoff_km) {
   for (std::size_t k = 0; k < hourly.size(); ++k) {

@@ -78,12 +78,16 @@ PreparedCentre Prepare(const WindCentre& c, const WindFieldOptions& o) noexcept 
   return p;
 }
 
-double WindAt(const PreparedCentre& c, const double u[3], double* r_km) noexcept {
-  const double dot = std::clamp(c.ux * u[0] + c.uy * u[1] + c.uz * u[2], -1.0, 1.0);
+double ArcKm(const double a[3], const double b[3]) noexcept {
   // Angle from the cross product's norm and the dot product: accurate at short range too.
-  const double cx = c.uy * u[2] - c.uz * u[1], cy = c.uz * u[0] - c.ux * u[2], cz = c.ux * u[1] - c.uy * u[0];
-  const double angle = std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot);
-  const double r = angle * kEarthKm;
+  const double dot = std::clamp(a[0] * b[0] + a[1] * b[1] + a[2] * b[2], -1.0, 1.0);
+  const double cx = a[1] * b[2] - a[2] * b[1], cy = a[2] * b[0] - a[0] * b[2], cz = a[0] * b[1] - a[1] * b[0];
+  return std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot) * kEarthKm;
+}
+
+double WindAt(const PreparedCentre& c, const double u[3], double* r_km) noexcept {
+  const double centre[3] = {c.ux, c.uy, c.uz};
+  const double r = ArcKm(centre, u);
   if (r_km) *r_km = r;
   if (!c.valid) return 0.0;
   const double v = HollandWindMs(r, c.vm_ms, c.rmw_km, c.b, c.lat_deg);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -186,6 +187,30 @@ void ReplaceAtomically(const fs::path& tmp, const fs::path& path) {
   fs::rename(tmp, path, ec);
   if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
   FsyncPath(path.has_parent_path() ? path.parent_path() : fs::path("."), true);
+}
+
+// Modifies the archive at `path` atomically: a copy beside it is opened read-write, handed to
+// `edit` (the root group), flushed and renamed over the archive; on any failure the copy is removed
+// and the archive is untouched.
+void EditAtomically(const fs::path& path, const char* what, const std::function<void(hid_t)>& edit) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const fs::path tmp = dir / ("." + path.filename().string() + "." + what + "-" + std::to_string(::getpid()));
+  try {
+    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(ErrorCode::kIo, "copying " + path.string() + ": " + ec.message());
+    {
+      Handle file(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+      if (!file.valid()) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not an HDF5 file");
+      edit(file.get());
+      Check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush");
+    }
+    ReplaceAtomically(tmp, path);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
 }
 
 template <typename T>
@@ -599,39 +624,22 @@ void WriteArchiveModel(const fs::path& path, const std::string& name, const Arch
   if (model.values.size() != model.rows * model.cols) {
     throw Error(ErrorCode::kInvalidArgument, "model " + name + ": values do not fill rows x cols");
   }
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const fs::path tmp = dir / ("." + path.filename().string() + ".model-" + std::to_string(::getpid()));
-  try {
-    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(ErrorCode::kIo, "copying " + path.string() + ": " + ec.message());
-    {
-      Handle file(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
-      if (!file.valid()) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not an HDF5 file");
-      const hid_t root = file.get();
-      Handle models = h5::Exists(root, "models") ? h5::OpenGroup(root, "models") : CreateGroup(root, "models");
-      if (h5::Exists(models.get(), name.c_str())) {
-        Check(H5Ldelete(models.get(), name.c_str(), H5P_DEFAULT), "replacing model " + name);
-      }
-      const std::vector<hsize_t> dims = {model.rows, model.cols};
-      Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
-      Handle ds(
-          H5Dcreate2(models.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-          H5Dclose);
-      if (!ds.valid()) throw Error(ErrorCode::kIo, "HDF5: cannot create model " + name);
-      if (!model.values.empty()) {
-        Check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, model.values.data()),
-              "writing model " + name);
-      }
-      for (const auto& [key, value] : model.attributes) WriteStringAttr(ds.get(), key.c_str(), value);
-      Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
+  EditAtomically(path, "model", [&](hid_t root) {
+    Handle models = h5::Exists(root, "models") ? h5::OpenGroup(root, "models") : CreateGroup(root, "models");
+    if (h5::Exists(models.get(), name.c_str())) {
+      Check(H5Ldelete(models.get(), name.c_str(), H5P_DEFAULT), "replacing model " + name);
     }
-    ReplaceAtomically(tmp, path);
-  } catch (...) {
-    fs::remove(tmp, ec);
-    throw;
-  }
+    const std::vector<hsize_t> dims = {model.rows, model.cols};
+    Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
+    Handle ds(H5Dcreate2(models.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose);
+    if (!ds.valid()) throw Error(ErrorCode::kIo, "HDF5: cannot create model " + name);
+    if (!model.values.empty()) {
+      Check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, model.values.data()),
+            "writing model " + name);
+    }
+    for (const auto& [key, value] : model.attributes) WriteStringAttr(ds.get(), key.c_str(), value);
+  });
 }
 
 std::optional<ArchiveModel> ReadArchiveModel(const fs::path& path, const std::string& name) {
@@ -726,8 +734,6 @@ RainGrid ReadRainGroup(hid_t group, const std::string& where) {
 
 void WriteRainGrids(const fs::path& path, const std::vector<RainGrid>& grids) {
   h5::SilenceErrors();
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such archive");
   for (const RainGrid& g : grids) {
     if (g.kind != "observed" && g.kind != "modelled")
       throw Error(ErrorCode::kInvalidArgument, "rain grid " + g.source + ": kind must be observed or modelled");
@@ -737,36 +743,22 @@ void WriteRainGrids(const fs::path& path, const std::vector<RainGrid>& grids) {
         throw Error(ErrorCode::kInvalidArgument, "observed rain grid " + g.source + ": expected one archive storm id for all layers");
     }
   }
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const fs::path tmp = dir / ("." + path.filename().string() + ".rain-" + std::to_string(::getpid()));
-  try {
-    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(ErrorCode::kIo, "copying " + path.string() + ": " + ec.message());
-    {
-      Handle file(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
-      if (!file.valid()) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not an HDF5 file");
-      const hid_t root = file.get();
-      Handle rain = h5::Exists(root, "rain") ? h5::OpenGroup(root, "rain") : CreateGroup(root, "rain");
-      for (const RainGrid& g : grids) {
-        if (g.kind == "modelled") {
-          if (h5::Exists(rain.get(), "modelled")) Check(H5Ldelete(rain.get(), "modelled", H5P_DEFAULT), "replacing modelled rain");
-          Handle group = CreateGroup(rain.get(), "modelled");
-          WriteRainGroup(group.get(), g);
-          continue;
-        }
-        Handle observed = h5::Exists(rain.get(), "observed") ? h5::OpenGroup(rain.get(), "observed") : CreateGroup(rain.get(), "observed");
-        const std::string& id = g.storm[0];
-        if (h5::Exists(observed.get(), id.c_str())) Check(H5Ldelete(observed.get(), id.c_str(), H5P_DEFAULT), "replacing rain of " + id);
-        Handle group = CreateGroup(observed.get(), id.c_str());
+  EditAtomically(path, "rain", [&](hid_t root) {
+    Handle rain = h5::Exists(root, "rain") ? h5::OpenGroup(root, "rain") : CreateGroup(root, "rain");
+    for (const RainGrid& g : grids) {
+      if (g.kind == "modelled") {
+        if (h5::Exists(rain.get(), "modelled")) Check(H5Ldelete(rain.get(), "modelled", H5P_DEFAULT), "replacing modelled rain");
+        Handle group = CreateGroup(rain.get(), "modelled");
         WriteRainGroup(group.get(), g);
+        continue;
       }
-      Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
+      Handle observed = h5::Exists(rain.get(), "observed") ? h5::OpenGroup(rain.get(), "observed") : CreateGroup(rain.get(), "observed");
+      const std::string& id = g.storm[0];
+      if (h5::Exists(observed.get(), id.c_str())) Check(H5Ldelete(observed.get(), id.c_str(), H5P_DEFAULT), "replacing rain of " + id);
+      Handle group = CreateGroup(observed.get(), id.c_str());
+      WriteRainGroup(group.get(), g);
     }
-    ReplaceAtomically(tmp, path);
-  } catch (...) {
-    fs::remove(tmp, ec);
-    throw;
-  }
+  });
 }
 
 std::vector<RainGrid> ReadRainGrids(const fs::path& path, bool include_modelled) {

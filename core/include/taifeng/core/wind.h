@@ -71,6 +71,8 @@ PreparedCentre Prepare(const WindCentre& centre, const WindFieldOptions& options
 // distance from the centre (km) returned through r_km if not null. 0 for an invalid centre.
 double WindAt(const PreparedCentre& c, const double unit[3], double* r_km = nullptr) noexcept;
 void UnitVector(double lat_deg, double lon_deg, double out[3]) noexcept;
+// Great-circle distance (km, on the sphere above) between two unit vectors; accurate at short range.
+double ArcKm(const double a[3], const double b[3]) noexcept;
 // Convenience: the wind at (lat, lon) from an unprepared centre.
 double SurfaceWindMs(const WindCentre& centre, double lat_deg, double lon_deg, const WindFieldOptions& options = {});
 
