@@ -10,7 +10,6 @@ namespace taifeng::core {
 namespace {
 
 constexpr double kDeg = std::numbers::pi / 180.0;
-constexpr double kEarthKm = 6371.0088;       // mean radius (IUGG)
 constexpr double kOmega = 7.2921159e-5;      // Earth's rotation, rad/s
 // GB/T 28591-2012: the lowest speed of forces 0..17 (m/s, to 0.1).
 constexpr std::array<double, 18> kForceLower = {0.0,  0.3,  1.6,  3.4,  5.5,  8.0,  10.8, 13.9, 17.2,
@@ -76,13 +75,6 @@ PreparedCentre Prepare(const WindCentre& c, const WindFieldOptions& o) noexcept 
   }
   p.valid = true;
   return p;
-}
-
-double ArcKm(const double a[3], const double b[3]) noexcept {
-  // Angle from the cross product's norm and the dot product: accurate at short range too.
-  const double dot = std::clamp(a[0] * b[0] + a[1] * b[1] + a[2] * b[2], -1.0, 1.0);
-  const double cx = a[1] * b[2] - a[2] * b[1], cy = a[2] * b[0] - a[0] * b[2], cz = a[0] * b[1] - a[1] * b[0];
-  return std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot) * kEarthKm;
 }
 
 double WindAt(const PreparedCentre& c, const double u[3], double* r_km) noexcept {

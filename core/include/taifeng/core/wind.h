@@ -71,8 +71,14 @@ PreparedCentre Prepare(const WindCentre& centre, const WindFieldOptions& options
 // distance from the centre (km) returned through r_km if not null. 0 for an invalid centre.
 double WindAt(const PreparedCentre& c, const double unit[3], double* r_km = nullptr) noexcept;
 void UnitVector(double lat_deg, double lon_deg, double out[3]) noexcept;
-// Great-circle distance (km, on the sphere above) between two unit vectors; accurate at short range.
-double ArcKm(const double a[3], const double b[3]) noexcept;
+// Great-circle distance (km, on the sphere above) between two unit vectors; accurate at short range
+// (the angle from the cross product's norm and the dot product). Inline: it is the hazard's inner loop.
+inline double ArcKm(const double a[3], const double b[3]) noexcept {
+  const double d = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const double dot = d < -1.0 ? -1.0 : (d > 1.0 ? 1.0 : d);
+  const double cx = a[1] * b[2] - a[2] * b[1], cy = a[2] * b[0] - a[0] * b[2], cz = a[0] * b[1] - a[1] * b[0];
+  return std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot) * 6371.0088;
+}
 // Convenience: the wind at (lat, lon) from an unprepared centre.
 double SurfaceWindMs(const WindCentre& centre, double lat_deg, double lon_deg, const WindFieldOptions& options = {});
 
