@@ -78,20 +78,7 @@ void RunForecast(const ForecastArgs& a) {
   core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
   core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
   // The consensus with CLIPER (ForecastOptions::cliper_weight) when the archive has the model.
-  std::string consensus = "analog ensemble alone (no CLIPER model in the archive: taifeng cliper fit)";
-  if (fo.cliper_weight > 0) {
-    if (const auto stored = data::ReadArchiveModel(a.archive, "cliper")) {
-      const auto cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
-      if (const auto c = cliper.Predict(observed)) {
-        core::BlendPositions(f, *c, fo.cliper_weight);
-        consensus = "positions " + FormatFloat(100 * fo.cliper_weight, 0) + "% CLIPER consensus";
-      } else {
-        consensus = "analog ensemble alone (CLIPER needs 24 h of track)";
-      }
-    }
-  } else {
-    consensus = "analog ensemble alone";
-  }
+  const std::string consensus = BlendWithStoredCliper(f, a.archive, *archive, observed, fo.cliper_weight);
 
   if (a.geojson) {
     json features = json::array();
@@ -328,10 +315,7 @@ void RegisterForecastCommands(CLI::App& app) {
     CLI::App* cmd =
         app.add_subcommand("forecast", "Analog-ensemble forecast of a live track to +120 h, with cone and landfall");
     cmd->add_option("--archive", a->archive, "archive file (taifeng archive build)")->required();
-    cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV")->required();
-    cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
-    cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
-    cmd->add_option("--at", a->at, "treat this time as now (ISO 8601 UTC or YYYYMMDDHH)");
+    AddLiveOptions(cmd, *a);
     cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
     cmd->add_option("--forecast", a->forecast,
                     "official forecast (ATCF a-deck or CSV) joined to the track for matching");
@@ -344,9 +328,6 @@ void RegisterForecastCommands(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1, 200));
     cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
-    cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
-        ->check(CLI::IsMember({1, 2, 10}))
-        ->capture_default_str();
     cmd->add_option("--land", a->land, "land polygons for landfall (vector file, WGS-84; 'none' to skip)")
         ->capture_default_str();
     cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();

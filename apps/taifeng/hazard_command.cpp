@@ -125,12 +125,7 @@ void RunHazard(const HazardArgs& a) {
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", "FENAME?", 10.0));
   core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
   core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
-  if (fo.cliper_weight > 0) {
-    if (const auto stored = data::ReadArchiveModel(a.archive, "cliper")) {
-      const auto cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
-      if (const auto c = cliper.Predict(observed)) core::BlendPositions(f, *c, fo.cliper_weight);
-    }
-  }
+  const std::string consensus = BlendWithStoredCliper(f, a.archive, *archive, observed, fo.cliper_weight);
   geo::RegionSet::LoadOptions ro_regions = geo::RegionSet::Administrative();
   ro_regions.land = land;
   const auto regions = geo::RegionSet::Load(a.regions, ro_regions);
@@ -190,6 +185,7 @@ void RunHazard(const HazardArgs& a) {
                {"gust", "3-second gust (WMO/TD-No. 1555 Table 1.1: off-sea for coastal regions, off-land inland)"},
                {"wind_model", ho.wind.holland2008 ? "Holland (2008) b_s" : "Holland (1980)"},
                {"rain_model", "R-CLIPER (Tuleya et al. 2007), modelled; analogs' observed grids where the archive has them"},
+               {"forecast_method", consensus},
                {"live_rain", rain_note},
                {"excluded", excluded},
                {"regions_file", a.regions}};
@@ -331,11 +327,7 @@ void RegisterHazardCommands(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "hazard", "Per-region wind, gusts, onset, exceedance probabilities, rain and flood risk from the analog forecast");
     cmd->add_option("--archive", a->archive, "historical archive (HDF5)")->required();
-    cmd->add_option("--track", a->track, "live track: ATCF b-deck, CMA best-track file or CSV")->required();
-    cmd->add_option("--format", a->format, "live track format: auto, cma, atcf, csv")->capture_default_str();
-    cmd->add_option("--storm", a->storm, "which storm of a multi-storm file (id, number or name)");
-    cmd->add_option("--at", a->at, "treat this time as now (ISO 8601 UTC or YYYYMMDDHH)");
-    cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")->capture_default_str();
+    AddLiveOptions(cmd, *a);
     cmd->add_option("--rain", a->rain,
                     "the live storm's observed rain so far: grids (netCDF, GeoTIFF, HDF5) or rain-gauge totals (CSV lat,lon,mm)");
     cmd->add_option("--rain-hours", a->rain_hours, "hours before now that rain-gauge totals (CSV) cover")

@@ -2,11 +2,13 @@
 // supported format, cutting it at --at, and printing positions.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "taifeng/core/forecast.h"
 #include "taifeng/core/matcher.h"
 #include "taifeng/core/similarity.h"
 #include "taifeng/data/import.h"
@@ -32,6 +34,15 @@ nlohmann::json PointJson(const core::TrackPoint& p);
 // for matching (core::JoinForecast); returns the number of forecast points and sets `note`.
 std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std::string& file,
                                  const std::vector<std::string>& techs, int wind_minutes, int hours, std::string& note);
+
+// Adds --track (required), --format, --storm, --at and --wind-minutes for `input` to `cmd`.
+void AddLiveOptions(CLI::App* cmd, LiveInput& input);
+
+// The consensus of the analog forecast with CLIPER (ForecastOptions::cliper_weight) when the
+// archive at `archive_path` holds a CLIPER model; returns what was done, for the output.
+std::string BlendWithStoredCliper(core::Forecast& forecast, const std::string& archive_path,
+                                  const data::Archive& archive, const std::vector<core::TrackPoint>& observed,
+                                  double cliper_weight);
 
 // Leaves the live storm out of the analogs under every agency that tracked it: its id, and the
 // archive storms of the same season and name. Returns the archive ids left out.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "taifeng/core/cliper.h"
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/landfall.h"
@@ -316,6 +317,31 @@ std::vector<std::string> ExcludeLiveStorm(const data::Archive& ar, const data::S
   }
   filter.exclude.insert(storm.id);
   return excluded;
+}
+
+void AddLiveOptions(CLI::App* cmd, LiveInput& input) {
+  cmd->add_option("--track", input.track, "live track: ATCF b-deck, CMA best-track file or CSV")->required();
+  cmd->add_option("--format", input.format, "live track format: auto, cma, atcf, csv")->capture_default_str();
+  cmd->add_option("--storm", input.storm, "which storm of a multi-storm file (id, number or name)");
+  cmd->add_option("--at", input.at, "treat this time as now (ISO 8601 UTC or YYYYMMDDHH)");
+  cmd->add_option("--wind-minutes", input.wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
+      ->check(CLI::IsMember({1, 2, 10}))
+      ->capture_default_str();
+}
+
+std::string BlendWithStoredCliper(core::Forecast& forecast, const std::string& archive_path,
+                                  const data::Archive& archive, const std::vector<core::TrackPoint>& observed,
+                                  double cliper_weight) {
+  if (cliper_weight <= 0) return "analog ensemble alone";
+  const auto stored = data::ReadArchiveModel(archive_path, "cliper");
+  if (!stored) return "analog ensemble alone (no CLIPER model in the archive: taifeng cliper fit)";
+  const auto cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(archive));
+  const auto c = cliper.Predict(observed);
+  if (!c) return "analog ensemble alone (CLIPER needs 24 h of track)";
+  core::BlendPositions(forecast, *c, cliper_weight);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "positions %.0f%% CLIPER consensus", 100 * cliper_weight);
+  return buf;
 }
 
 }  // namespace taifeng::cli
