@@ -31,7 +31,17 @@ geo::LatLon ToLatLon(const Vec3& v) {
   return {std::atan2(v.z, h) * 180.0 / M_PI, geo::NormalizeLonDeg(std::atan2(v.y, v.x) * 180.0 / M_PI)};
 }
 
-// The weighted quantile q of values (weights > 0), or NaN for none.
+
+// Moves p's position the share a of the way to q's (weighted mean of unit vectors).
+void MoveTowards(ForecastPoint& p, const ForecastPoint& q, double a) {
+  const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q.lat_deg, q.lon_deg);
+  const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
+  p.lat_deg = c.lat_deg;
+  p.lon_deg = c.lon_deg;
+}
+
+}  // namespace
+
 double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, double q) {
   if (value_weight.empty()) return kNaN;
   std::sort(value_weight.begin(), value_weight.end());
@@ -44,16 +54,6 @@ double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, dou
   }
   return value_weight.back().first;
 }
-
-// Moves p's position the share a of the way to q's (weighted mean of unit vectors).
-void MoveTowards(ForecastPoint& p, const ForecastPoint& q, double a) {
-  const Vec3 u = Unit(p.lat_deg, p.lon_deg), v = Unit(q.lat_deg, q.lon_deg);
-  const geo::LatLon c = ToLatLon({(1 - a) * u.x + a * v.x, (1 - a) * u.y + a * v.y, (1 - a) * u.z + a * v.z});
-  p.lat_deg = c.lat_deg;
-  p.lon_deg = c.lon_deg;
-}
-
-}  // namespace
 
 const ForecastPoint* Forecast::At(int lead_h) const {
   for (const ForecastPoint& p : points) {

@@ -29,19 +29,6 @@ struct MemberFields {
   std::size_t steps = 0;
 };
 
-double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, double q) {
-  if (value_weight.empty()) return NAN;
-  std::sort(value_weight.begin(), value_weight.end());
-  double total = 0;
-  for (const auto& [v, w] : value_weight) total += w;
-  double cum = 0;
-  for (const auto& [v, w] : value_weight) {
-    cum += w;
-    if (cum >= q * total - 1e-12) return v;
-  }
-  return value_weight.back().first;
-}
-
 Stat Summarise(const std::vector<double>& values, const std::vector<double>& weights, double q) {
   Stat s;
   std::vector<std::pair<double, double>> vw;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "taifeng/core/matcher.h"
@@ -103,6 +104,10 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
 
 // Blends the analog forecast with persistence at short leads (ForecastOptions). Both start at now.
 void BlendPersistence(Forecast& analog, const Forecast& persistence, const ForecastOptions& options);
+// The weighted quantile q (0-1) of (value, weight > 0) pairs: the smallest value whose cumulative
+// weight reaches q of the total. NaN for none.
+double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, double q);
+
 // Moves the analog forecast's positions `weight` of the way towards `other`'s at each lead both have
 // (on the sphere); the cone and intensity stay the analog ensemble's.
 void BlendPositions(Forecast& analog, const Forecast& other, double weight);
