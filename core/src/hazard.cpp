@@ -123,7 +123,6 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
             if (!std::isfinite(total) || total <= 0) break;
             // Spread the layer's total over its steps by R-CLIPER along the analog's real track.
             double here = 0, all = 0;
-            std::size_t count = 0;
             for (const TrackPoint& q : observed->hourly) {
               if (q.time_utc < s0 || q.time_utc >= s1) continue;
               double u[3];
@@ -132,12 +131,10 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
                                                data::ConvertAveraging(q.wind_ms, data::WindAveraging::kTenMinute,
                                                                       data::WindAveraging::kOneMinute));
               all += rr;
-              ++count;
               if (q.time_utc >= analog_t && q.time_utc < analog_t + step_s) here += rr;
             }
             const double hours_in_layer = static_cast<double>(s1 - s0) / static_cast<double>(step_s);
             sum += all > 0 ? total * here / all : total / std::max(hours_in_layer, 1.0);
-            (void)count;
             break;
           }
         }
