@@ -330,6 +330,43 @@ Hazard ComputeHazard(const Forecast& forecast, const geo::RegionSet& set, const 
     }
     if (out.flood_level > 0) out.flood_name = th.levels[static_cast<std::size_t>(out.flood_level - 1)].name;
     out.flood_reason = reason;
+
+    // Exceedance criteria (warning rules): either wind, gust or windowed rain, within the lead.
+    for (const Criterion& c : o.criteria) {
+      RegionHazard::CriterionResult res;
+      const std::size_t last = std::min(steps, static_cast<std::size_t>(std::max(0, c.within_h / o.step_h)) + 1);
+      const std::size_t n_rain = static_cast<std::size_t>(std::max(1, c.rain_window_h / o.step_h));
+      std::vector<std::pair<double, double>> vw;
+      double met = 0;
+      for (std::size_t m = 0; m < M; ++m) {
+        const float* wind10 = &fields[m].wind10[r * steps];
+        const float* rain = &fields[m].rain[r * steps];
+        double rain_sum = 0;
+        for (std::size_t s = 0; s < last; ++s) {
+          const double w10 = surface * wind10[s];
+          const double sustained = data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, o.sustained);
+          const double gust = w10 * gust_factor;
+          rain_sum += rain[s];
+          if (s >= n_rain) rain_sum -= rain[s - n_rain];
+          const bool hit = (c.wind_force > 0 && BeaufortForce(sustained) >= c.wind_force) ||
+                           (c.gust_force > 0 && BeaufortForce(gust) >= c.gust_force) ||
+                           (c.rain_mm > 0 && rain_sum >= c.rain_mm);
+          if (!hit) continue;
+          met += weights[m];
+          vw.emplace_back(static_cast<double>(s), weights[m]);
+          res.wind_ms += weights[m] * sustained;
+          res.gust_ms += weights[m] * gust;
+          res.rain_mm += weights[m] * rain_sum;
+          break;
+        }
+      }
+      res.probability = std::min(met, 1.0);
+      if (met > 0) {
+        res.onset_utc = h.now_utc + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * step_h * 3600);
+        res.wind_ms /= met, res.gust_ms /= met, res.rain_mm /= met;
+      }
+      out.criteria.push_back(res);
+    }
     h.regions.push_back(std::move(out));
   }
   return h;

@@ -6,7 +6,7 @@ namespace taifeng {
 namespace {
 
 // Exit statuses follow BSD sysexits.h where one fits.
-constexpr std::array<ErrorInfo, 9> kErrorTable{{
+constexpr std::array<ErrorInfo, 11> kErrorTable{{
     {"invalid_argument", "a value is outside its documented range", 64},
     {"usage", "the command line is not valid", 64},
     {"parse_error", "input does not follow its format", 65},
@@ -16,6 +16,8 @@ constexpr std::array<ErrorInfo, 9> kErrorTable{{
     {"archive_too_new", "the archive was written by a newer schema version", 65},
     {"archive_corrupt", "the archive is damaged or inconsistent", 65},
     {"internal_error", "an internal invariant was broken (a bug)", 70},
+    {"refused", "the action does not apply to the warnings in force", 69},
+    {"journal_broken", "the warning journal fails its audit", 65},
 }};
 
 std::string FormatParseMessage(const std::string& file, std::int64_t line,
@@ -33,7 +35,7 @@ std::string FormatParseMessage(const std::string& file, std::int64_t line,
 
 const ErrorInfo& Describe(ErrorCode code) noexcept {
   auto index = static_cast<std::size_t>(code);
-  if (index >= kErrorTable.size()) index = kErrorTable.size() - 1;
+  if (index >= kErrorTable.size()) index = static_cast<std::size_t>(ErrorCode::kInternal);
   return kErrorTable[index];
 }
 

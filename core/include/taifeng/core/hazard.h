@@ -61,6 +61,17 @@ struct FloodConfig {
   static FloodConfig Load(const std::filesystem::path& path);
 };
 
+// An exceedance criterion (asked by warning rules, warnings/rules.h): a member meets it at the
+// first step when its sustained wind reaches `wind_force` or its gust reaches `gust_force`
+// (Beaufort; 0: not used), or when the rain over the last `rain_window_h` hours reaches `rain_mm`
+// (0: not used). Only steps within `within_h` hours of now count.
+struct Criterion {
+  int wind_force = 0, gust_force = 0;
+  int rain_window_h = 0;
+  double rain_mm = 0;
+  int within_h = 24;
+};
+
 struct HazardOptions {
   int step_h = 1;
   data::WindAveraging sustained = data::WindAveraging::kTwoMinute;  // China's signals use 2-minute means
@@ -73,6 +84,7 @@ struct HazardOptions {
   std::vector<int> windows_h = {6, 12, 24, 48};
   std::vector<int> rain_windows_h = {1, 3, 6, 12, 24};
   double rain_percentile = 0.9;
+  std::vector<Criterion> criteria;  // RegionHazard::criteria answers each, in order
 };
 
 struct Stat {
@@ -95,6 +107,12 @@ struct RegionHazard {
   int flood_level = 0;             // 0 none, 1.. the FloodThresholds level
   std::string flood_name;          // "" or the level's name
   std::string flood_reason;        // e.g. "p90 58 mm in 6 h >= 50 mm; antecedent 120 mm >= 100 mm: raised"
+  struct CriterionResult {
+    double probability = 0;                   // member weight meeting it within its within_h, [0, 1]
+    std::optional<std::int64_t> onset_utc;    // weighted median first time, over the members meeting it
+    double wind_ms = 0, gust_ms = 0, rain_mm = 0;  // weighted mean over those members of the value reached
+  };
+  std::vector<CriterionResult> criteria;  // per HazardOptions::criteria
 };
 
 struct Hazard {

@@ -25,6 +25,9 @@ enum class ErrorCode : std::uint8_t {
   kArchiveVersion,   // an archive written by a newer schema version
   kArchiveCorrupt,   // an archive whose data fail their checksums or are inconsistent
   kInternal,         // a broken invariant: a bug
+  kRefused,          // an operator action that does not apply to the state in force (nothing to
+                     // issue, cancelling what is not in force, a stale proposal)
+  kJournalBroken,    // the warning journal fails its audit (a broken hash chain)
 };
 
 struct ErrorInfo {

@@ -1,0 +1,94 @@
+// The journal: an append-only, tamper-evident log of every accepted operator action and every
+// warning message, in SQLite (WAL mode, synchronous=FULL).
+//
+// Durability: Append runs its records in one IMMEDIATE transaction and returns only after COMMIT,
+// which with synchronous=FULL has reached the disk: a record Append returned is never lost, and a
+// crash (kill -9) at any point before that leaves none of the transaction's records.
+// Tamper evidence: each record carries SHA-256(seq, time, operator, type, body, previous hash) and
+// the previous record's hash; Audit recomputes the chain and reports the first broken record.
+// (Removing records from the end leaves a valid shorter chain; anchoring the head elsewhere, e.g.
+// in the feed's published sequence numbers, is what detects that.)
+// Thread safety: a Journal is one SQLite connection: use it from one thread at a time. Several
+// processes may open the same file; writers serialise on SQLite's lock (busy timeout 10 s).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taifeng::warnings {
+
+struct JournalRecord {
+  std::int64_t seq = 0;           // 1, 2, … without gaps
+  std::int64_t time_utc = 0;      // the action's time (the forecast's "now" in a replay)
+  std::string recorded_utc;       // wall-clock time of the write, ISO 8601 UTC
+  std::string operator_name;      // who did it
+  std::string type;               // "propose", "issue", "update", "cancel", "message", …
+  std::string body;               // JSON
+  std::string prev_hash, hash;    // 64 hex digits each
+};
+
+struct JournalAudit {
+  std::int64_t records = 0;
+  std::optional<std::int64_t> first_broken;  // seq of the first record that fails
+  std::string problem;                       // what fails there
+  bool ok() const { return !first_broken; }
+};
+
+class Journal {
+ public:
+  // Opens (creating when `create`) the journal file and its parent directory. Throws
+  // Error(kNotFound) when missing and !create, Error(kIo) when SQLite cannot open it,
+  // Error(kArchiveFormat) when the file is not a Taifeng journal.
+  static std::unique_ptr<Journal> Open(const std::filesystem::path& path, bool create = true);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Collects the records of one transaction.
+  class Writer {
+   public:
+    // The seq the next Add gets.
+    std::int64_t next_seq() const { return next_seq_; }
+    void Add(std::int64_t time_utc, const std::string& operator_name, const std::string& type, const std::string& body);
+
+   private:
+    friend class Journal;
+    Writer(Journal& j, std::int64_t next_seq, std::string prev_hash) : journal_(j), next_seq_(next_seq), prev_(std::move(prev_hash)) {}
+    Journal& journal_;
+    std::int64_t next_seq_;
+    std::string prev_;
+    std::vector<JournalRecord> added_;
+  };
+
+  // Runs `fill` inside one transaction and commits. Returns the records added, durable on
+  // return. If `fill` throws, nothing is written and the exception propagates. Throws Error(kIo)
+  // when SQLite fails (nothing written).
+  std::vector<JournalRecord> Append(const std::function<void(Writer&)>& fill);
+
+  // Records with seq >= from_seq, in order; only those of `type` when it is not empty.
+  std::vector<JournalRecord> Read(std::int64_t from_seq = 1, const std::string& type = "") const;
+  std::optional<JournalRecord> Get(std::int64_t seq) const;
+  std::int64_t LastSeq() const;
+
+  // Recomputes every hash and link. O(records).
+  JournalAudit Audit() const;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  struct Impl;
+
+ private:
+  Journal(std::unique_ptr<Impl> impl, std::filesystem::path path);
+  std::unique_ptr<Impl> impl_;
+  std::filesystem::path path_;
+};
+
+// SHA-256 of a record's fields as the journal chains them (64 lowercase hex digits).
+std::string RecordHash(const JournalRecord& r);
+
+}  // namespace taifeng::warnings

@@ -1,0 +1,95 @@
+// Warnings and their lifecycle: proposed -> issued -> updated (upgraded, downgraded, extended) ->
+// cancelled or expired.
+//
+// A Message is one issued CAP message for one region and one kind of warning. The messages of a
+// region and kind since its first Alert form an incident: each Update or Cancel references every
+// earlier message of the incident. The State in force at a time is derived from the journalled
+// messages alone (State::Derive): the last message of each region and kind, unless it was a Cancel
+// or has expired.
+// Plan turns the rules' assessments into proposals against the state: raise (Alert or upgrade) at
+// once; lower (downgrade or cancel) only when the signal was raised at least hold_h ago (an operator
+// may lower at any time, with warn update / warn cancel); extend a standing signal whose message
+// expires within extend_before_h.
+// Thread safety: values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "taifeng/warnings/rules.h"
+
+namespace taifeng::warnings {
+
+enum class Change : std::uint8_t { kNew, kUpgrade, kDowngrade, kExtend, kCancel };
+std::string_view ChangeName(Change c);  // "new", "upgrade", "downgrade", "extend", "cancel"
+std::optional<Change> ParseChange(std::string_view name);
+
+struct Message {
+  std::int64_t seq = 0;   // journal record
+  std::string identifier;  // CAP identifier
+  std::string sender;      // CAP sender
+  std::string sent;        // CAP sent, with its offset ("2018-09-16T08:00:00+08:00")
+  std::string region_code, region_name, region_name_en;
+  Kind kind = Kind::kTyphoon;
+  std::string signal;     // the signal's name; for a Cancel, the signal cancelled
+  int rank = 0;           // 0 for a Cancel
+  Change change = Change::kNew;
+  std::string msg_type;   // "Alert", "Update", "Cancel"
+  std::string status;     // "Actual", "Exercise", "Test"
+  std::vector<std::string> references;  // "sender,identifier,sent" of the incident's earlier messages
+  std::string incident;   // identifier of the incident's Alert
+  std::int64_t sent_utc = 0, onset_utc = 0, expires_utc = 0;
+  std::string operator_name;
+  std::string storm, storm_name;  // archive id and name of the storm behind it
+  double probability = 0;
+  std::string reason;
+  std::string evidence_json;      // the assessment's evidence, the forecast and proposal it came from
+  std::string cap_xml;
+
+  std::string Reference() const { return sender + "," + identifier + "," + sent; }
+};
+
+// JSON of a message (the journal body of a "message" record) and back. FromJson throws
+// ParseError naming the field when the JSON is not a message.
+std::string MessageToJson(const Message& m);
+Message MessageFromJson(const std::string& json, std::int64_t seq);
+
+struct InForce {
+  Message message;          // the latest message of the incident
+  std::int64_t raised_utc = 0;  // when the current signal level was reached (Alert or last upgrade)
+  std::vector<Message> incident;  // every message of the incident, oldest first
+};
+
+class State {
+ public:
+  // The warnings in force at `now_utc` from the messages (journal order) sent at or before it.
+  static State Derive(const std::vector<Message>& messages, std::int64_t now_utc);
+  const InForce* Find(const std::string& region_code, Kind kind) const;
+  const InForce* FindIdentifier(const std::string& identifier) const;  // by its latest message
+  std::vector<const InForce*> Active() const;  // by region code, then kind
+
+ private:
+  std::map<std::pair<std::string, Kind>, InForce> in_force_;
+};
+
+enum class Action : std::uint8_t { kNone, kKeep, kHold, kIssue, kUpgrade, kDowngrade, kExtend, kCancel };
+std::string_view ActionName(Action a);  // "none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel"
+std::optional<Action> ParseAction(std::string_view name);
+
+struct Proposal {
+  Assessment assessment;
+  Action action = Action::kNone;
+  std::string from_signal;  // in force now ("" none)
+  std::string to_signal;    // proposed ("" none)
+  std::string note;         // why kept or held, e.g. "held until 2018-09-16T03:00:00Z (raised 02:00, hold 3 h)"
+  bool Changes() const { return action >= Action::kIssue; }
+};
+
+// One proposal per assessment (region and kind).
+std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
+                           std::int64_t now_utc);
+
+}  // namespace taifeng::warnings

@@ -1,0 +1,413 @@
+#include "taifeng/warnings/desk.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::warnings {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Pct(double p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * p);
+  return buf;
+}
+
+// "2018-09-16 08:00 (+08:00)": a local time for texts.
+std::string LocalText(std::int64_t utc, const std::string& offset) {
+  const std::string t = CapTime(utc, offset);
+  return t.substr(0, 10) + " " + t.substr(11, 5) + " (UTC" + offset + ")";
+}
+
+std::string Compact(std::int64_t utc) {
+  const data::CivilTime t = data::ToCivil(utc);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", t.year, t.month, t.day, t.hour, t.minute, t.second);
+  return buf;
+}
+
+}  // namespace
+
+CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector<std::vector<geo::LatLon>>& polygons,
+                       const std::string& note) {
+  const CapSettings& cap = rules.cap();
+  const SignalRule* rule = rules.Find(m.kind, m.signal);
+  if (!rule) throw Error(ErrorCode::kInvalidArgument, "no " + std::string(KindName(m.kind)) + " signal " + m.signal + " in the rules");
+  const KindTexts& kt = rules.texts(m.kind);
+  const bool cancel = m.change == Change::kCancel;
+  std::map<std::string, std::string> v = {
+      {"region", m.region_name},
+      {"region_en", m.region_name_en.empty() ? m.region_name : m.region_name_en},
+      {"signal", rule->label.zh},
+      {"signal_en", rule->label.en},
+      {"storm", m.storm},
+      {"storm_name", m.storm_name.empty() ? m.storm : m.storm_name},
+      {"probability", Pct(m.probability)},
+      {"within_h", std::to_string(rule->criterion.within_h)},
+      {"threshold", DescribeCriterionZh(*rule)},
+      {"threshold_en", DescribeCriterion(*rule)},
+      {"onset", LocalText(m.onset_utc, cap.utc_offset)},
+      {"expires", LocalText(m.expires_utc, cap.utc_offset)},
+  };
+  CapAlert a;
+  a.identifier = m.identifier;
+  a.sender = m.sender;
+  a.sent = m.sent;
+  a.status = m.status;
+  a.msg_type = m.msg_type;
+  a.source = "Taifeng analog-ensemble forecast; storm " + (m.storm.empty() ? std::string("?") : m.storm);
+  a.scope = "Public";
+  a.note = note;
+  a.references = m.references;
+  if (!m.incident.empty()) a.incidents = {m.incident};
+  for (int lang = 0; lang < 2; ++lang) {
+    const bool zh = lang == 0;
+    CapInfo i;
+    i.language = zh ? "zh-CN" : "en";
+    i.categories = {"Met"};
+    i.event = zh ? kt.event.zh : kt.event.en;
+    i.response_types = {cancel ? "AllClear" : rule->response_type};
+    i.urgency = cancel ? "Past" : rule->urgency;
+    i.severity = cancel ? "Minor" : rule->severity;
+    i.certainty = cancel ? "Observed" : rule->certainty;
+    i.event_codes = {{"taifeng:signal", std::string(KindName(m.kind)) + "." + m.signal}};
+    i.effective = m.sent;
+    i.onset = CapTime(m.onset_utc, cap.utc_offset);
+    i.expires = CapTime(m.expires_utc, cap.utc_offset);
+    i.sender_name = zh ? cap.sender_name.zh : cap.sender_name.en;
+    const Texts& head = cancel ? kt.cancel_headline : rule->headline;
+    const Texts& desc = cancel ? kt.cancel_description : rule->description;
+    const Texts& inst = cancel ? kt.cancel_instruction : rule->instruction;
+    i.headline = FillTemplate(zh ? head.zh : head.en, v);
+    i.description = FillTemplate(zh ? desc.zh : desc.en, v);
+    i.instruction = FillTemplate(zh ? inst.zh : inst.en, v);
+    i.web = cap.web;
+    i.parameters = {{"taifeng:kind", std::string(KindName(m.kind))},
+                    {"taifeng:signal", m.signal},
+                    {"taifeng:signalLabel", zh ? rule->label.zh : rule->label.en},
+                    {"taifeng:change", std::string(ChangeName(m.change))}};
+    if (!cancel) {
+      char p[16];
+      std::snprintf(p, sizeof p, "%.2f", m.probability);
+      i.parameters.push_back({"taifeng:probability", p});
+      i.parameters.push_back({"taifeng:criterion", DescribeCriterion(*rule)});
+    }
+    if (!m.storm.empty()) i.parameters.push_back({"taifeng:storm", m.storm});
+    if (!m.storm_name.empty()) i.parameters.push_back({"taifeng:stormName", m.storm_name});
+    CapArea area;
+    area.area_desc = zh ? m.region_name : v["region_en"];
+    area.polygons = polygons;
+    area.geocodes = {{"GB/T 2260", m.region_code}};
+    i.areas = {std::move(area)};
+    a.infos.push_back(std::move(i));
+  }
+  return a;
+}
+
+Desk::Desk(std::unique_ptr<Journal> journal, std::shared_ptr<const RuleSet> rules, std::shared_ptr<const geo::RegionSet> regions,
+           std::shared_ptr<const CapSchema> schema)
+    : journal_(std::move(journal)), rules_(std::move(rules)), regions_(std::move(regions)), schema_(std::move(schema)) {}
+
+void Desk::RequireAudit() const {
+  const JournalAudit a = journal_->Audit();
+  if (!a.ok())
+    throw Error(ErrorCode::kJournalBroken, journal_->path().string() + ": record " + std::to_string(*a.first_broken) + ": " + a.problem +
+                                              "; nothing was written (run taifeng warn audit)");
+}
+
+std::vector<Message> Desk::Messages() const {
+  std::vector<Message> out;
+  for (const JournalRecord& r : journal_->Read(1, "message")) out.push_back(MessageFromJson(r.body, r.seq));
+  return out;
+}
+
+const std::vector<std::vector<geo::LatLon>>& Desk::Polygons(const std::string& code) const {
+  std::lock_guard<std::mutex> lock(polygons_mutex_);
+  auto it = polygons_.find(code);
+  if (it != polygons_.end()) return it->second;
+  std::vector<std::vector<geo::LatLon>> p;
+  if (const auto i = regions_->Find(code)) p = CapPolygons(*regions_, *i, rules_->cap().max_polygon_vertices);
+  return polygons_.emplace(code, std::move(p)).first->second;
+}
+
+std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const ProposalSource& source, const std::string& operator_name,
+                                  std::int64_t now_utc) {
+  RequireAudit();
+  json items = json::array();
+  for (const Proposal& p : proposals) {
+    const Assessment& a = p.assessment;
+    items.push_back({{"region_code", a.region_code},
+                     {"region_name", a.region_name},
+                     {"region_name_en", a.region_name_en},
+                     {"kind", KindName(a.kind)},
+                     {"action", ActionName(p.action)},
+                     {"from", p.from_signal},
+                     {"to", p.to_signal},
+                     {"signal", a.signal ? a.signal->name : ""},
+                     {"probability", a.probability},
+                     {"onset_utc", a.onset_utc ? json(data::FormatIsoUtc(*a.onset_utc)) : json(nullptr)},
+                     {"reason", a.reason},
+                     {"note", p.note},
+                     {"evidence", a.evidence_json.empty() ? json(nullptr) : json::parse(a.evidence_json)}});
+  }
+  const json body = {{"storm", source.storm},
+                     {"storm_name", source.storm_name},
+                     {"now_utc", data::FormatIsoUtc(source.now_utc)},
+                     {"hindcast", source.hindcast},
+                     {"forecast", source.forecast},
+                     {"rules", rules_->source().string()},
+                     {"proposals", items}};
+  const auto recs = journal_->Append([&](Journal::Writer& w) { w.Add(now_utc, operator_name, "propose", body.dump()); });
+  return recs.front().seq;
+}
+
+std::optional<StoredProposal> Desk::LatestProposal() const {
+  const std::vector<JournalRecord> recs = journal_->Read(1, "propose");
+  if (recs.empty()) return std::nullopt;
+  const JournalRecord& r = recs.back();
+  const std::string where = "journal record " + std::to_string(r.seq);
+  StoredProposal sp;
+  sp.seq = r.seq;
+  sp.operator_name = r.operator_name;
+  sp.recorded_utc = data::ParseUtc(r.recorded_utc).value_or(0);
+  try {
+    const json j = json::parse(r.body);
+    sp.source.storm = j.at("storm").get<std::string>();
+    sp.source.storm_name = j.at("storm_name").get<std::string>();
+    sp.source.now_utc = data::ParseUtc(j.at("now_utc").get<std::string>()).value_or(0);
+    sp.source.hindcast = j.at("hindcast").get<bool>();
+    sp.source.forecast = j.at("forecast").get<std::string>();
+    for (const json& x : j.at("proposals")) {
+      Proposal p;
+      Assessment& a = p.assessment;
+      a.region_code = x.at("region_code").get<std::string>();
+      a.region_name = x.at("region_name").get<std::string>();
+      a.region_name_en = x.at("region_name_en").get<std::string>();
+      const auto kind = ParseKind(x.at("kind").get<std::string>());
+      const auto action = ParseAction(x.at("action").get<std::string>());
+      if (!kind || !action) throw ParseError(where, 0, "proposals", "known kinds and actions");
+      a.kind = *kind;
+      p.action = *action;
+      p.from_signal = x.at("from").get<std::string>();
+      p.to_signal = x.at("to").get<std::string>();
+      const std::string signal = x.at("signal").get<std::string>();
+      a.signal = signal.empty() ? nullptr : rules_->Find(a.kind, signal);
+      if (!signal.empty() && !a.signal)
+        throw Error(ErrorCode::kRefused, "the proposal in record " + std::to_string(r.seq) + " names signal " + signal +
+                                             " that the current rules do not have: run warn propose again");
+      a.probability = x.at("probability").get<double>();
+      if (!x.at("onset_utc").is_null()) a.onset_utc = data::ParseUtc(x.at("onset_utc").get<std::string>());
+      a.reason = x.at("reason").get<std::string>();
+      p.note = x.at("note").get<std::string>();
+      if (!x.at("evidence").is_null()) a.evidence_json = x.at("evidence").dump();
+      sp.proposals.push_back(std::move(p));
+    }
+  } catch (const json::exception& e) {
+    throw ParseError(where, 0, "body", std::string("a proposal: ") + e.what());
+  }
+  return sp;
+}
+
+std::vector<ChangeRequest> Desk::FromProposal(const StoredProposal& sp, const std::vector<std::string>& regions) const {
+  std::set<std::string> wanted(regions.begin(), regions.end());
+  for (const std::string& code : wanted) {
+    const bool known = std::any_of(sp.proposals.begin(), sp.proposals.end(), [&](const Proposal& p) { return p.assessment.region_code == code; });
+    if (!known) throw Error(ErrorCode::kRefused, "region " + code + " is not in the proposal (record " + std::to_string(sp.seq) + ")");
+  }
+  std::vector<ChangeRequest> out;
+  std::set<std::string> changed;
+  for (const Proposal& p : sp.proposals) {
+    if (!wanted.empty() && !wanted.count(p.assessment.region_code)) continue;
+    if (!p.Changes()) continue;
+    ChangeRequest r;
+    r.assessment = p.assessment;
+    r.expected_signal = p.from_signal;
+    r.storm = sp.source.storm, r.storm_name = sp.source.storm_name;
+    switch (p.action) {
+      case Action::kIssue: r.change = Change::kNew; break;
+      case Action::kUpgrade: r.change = Change::kUpgrade; break;
+      case Action::kDowngrade: r.change = Change::kDowngrade; break;
+      case Action::kExtend: r.change = Change::kExtend; break;
+      default: r.change = Change::kCancel; break;
+    }
+    changed.insert(p.assessment.region_code);
+    out.push_back(std::move(r));
+  }
+  for (const std::string& code : wanted)
+    if (!changed.count(code)) throw Error(ErrorCode::kRefused, "the proposal changes nothing for region " + code);
+  if (out.empty())
+    throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(sp.seq) + ") changes nothing: nothing to issue");
+  return out;
+}
+
+namespace {
+std::vector<const InForce*> Targets(const State& state, const geo::RegionSet& regions, const std::vector<std::string>& targets,
+                                    std::optional<Kind> kind) {
+  if (targets.empty()) throw Error(ErrorCode::kUsage, "name at least one region code or message identifier");
+  std::vector<const InForce*> out;
+  for (const std::string& t : targets) {
+    if (const InForce* f = state.FindIdentifier(t)) {
+      out.push_back(f);
+      continue;
+    }
+    if (!regions.Find(t)) throw Error(ErrorCode::kRefused, t + ": no region with this code and no message in force with this identifier");
+    bool any = false;
+    for (Kind k : kKinds) {
+      if (kind && *kind != k) continue;
+      if (const InForce* f = state.Find(t, k)) out.push_back(f), any = true;
+    }
+    if (!any)
+      throw Error(ErrorCode::kRefused, "region " + t + ": no " + (kind ? std::string(KindName(*kind)) + " " : std::string()) +
+                                           "warning in force: nothing to change");
+  }
+  return out;
+}
+
+ChangeRequest FromInForce(const InForce& f, Change change) {
+  ChangeRequest r;
+  const Message& m = f.message;
+  r.assessment.region_code = m.region_code, r.assessment.region_name = m.region_name, r.assessment.region_name_en = m.region_name_en;
+  r.assessment.kind = m.kind;
+  r.assessment.probability = m.probability;
+  r.assessment.onset_utc = m.onset_utc;
+  r.change = change;
+  r.expected_signal = m.signal;
+  r.storm = m.storm, r.storm_name = m.storm_name;
+  return r;
+}
+}  // namespace
+
+std::vector<ChangeRequest> Desk::CancelRequests(const std::vector<std::string>& targets, std::optional<Kind> kind,
+                                                std::int64_t now_utc) const {
+  const State state = StateAt(now_utc);
+  std::vector<ChangeRequest> out;
+  for (const InForce* f : Targets(state, *regions_, targets, kind)) {
+    ChangeRequest r = FromInForce(*f, Change::kCancel);
+    r.assessment.reason = "cancelled by the operator";
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ChangeRequest> Desk::UpdateRequests(const std::vector<std::string>& targets, std::optional<Kind> kind, const std::string& signal,
+                                                int extend_h, std::int64_t now_utc) const {
+  if (signal.empty() && extend_h <= 0) throw Error(ErrorCode::kUsage, "warn update: give --signal and/or --extend");
+  const State state = StateAt(now_utc);
+  std::vector<ChangeRequest> out;
+  for (const InForce* f : Targets(state, *regions_, targets, kind)) {
+    const Message& m = f->message;
+    const SignalRule* to = rules_->Find(m.kind, signal.empty() ? m.signal : signal);
+    if (!to) throw Error(ErrorCode::kRefused, "no " + std::string(KindName(m.kind)) + " signal \"" + signal + "\" in the rules");
+    ChangeRequest r = FromInForce(*f, to->rank > m.rank ? Change::kUpgrade : to->rank < m.rank ? Change::kDowngrade : Change::kExtend);
+    r.assessment.signal = to;
+    r.assessment.reason = "set by the operator" + (signal.empty() ? std::string() : " to " + signal);
+    if (extend_h > 0) r.expires_h = extend_h;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, const State& state, const ActionContext& ctx,
+                                   std::int64_t first_seq) const {
+  if (ctx.operator_name.empty()) throw Error(ErrorCode::kUsage, "an operator name is required");
+  if (ctx.status != "Actual" && ctx.status != "Exercise" && ctx.status != "Test")
+    throw Error(ErrorCode::kInvalidArgument, "status: Actual, Exercise or Test");
+  const CapSettings& cap = rules_->cap();
+  std::vector<Message> out;
+  std::set<std::pair<std::string, Kind>> seen;
+  std::int64_t seq = first_seq;
+  for (const ChangeRequest& r : requests) {
+    const Assessment& a = r.assessment;
+    if (!seen.insert({a.region_code, a.kind}).second)
+      throw Error(ErrorCode::kRefused, "two changes for region " + a.region_code + " " + std::string(KindName(a.kind)));
+    const InForce* f = state.Find(a.region_code, a.kind);
+    const std::string in_force = f ? f->message.signal : "";
+    if (in_force != r.expected_signal)
+      throw Error(ErrorCode::kRefused, "stale: region " + a.region_code + " " + std::string(KindName(a.kind)) + " has " +
+                                           (in_force.empty() ? "nothing" : in_force) + " in force, the request assumed " +
+                                           (r.expected_signal.empty() ? "nothing" : r.expected_signal) + "; propose again");
+    if (r.change != Change::kNew && !f) throw Error(ErrorCode::kRefused, "region " + a.region_code + ": nothing in force to change");
+    Message m;
+    m.seq = seq;
+    m.sender = cap.sender;
+    m.region_code = a.region_code, m.region_name = a.region_name, m.region_name_en = a.region_name_en;
+    m.kind = a.kind;
+    m.change = r.change;
+    m.status = ctx.status;
+    m.operator_name = ctx.operator_name;
+    m.storm = r.storm, m.storm_name = r.storm_name;
+    m.probability = a.probability;
+    m.reason = a.reason;
+    m.evidence_json = a.evidence_json;
+    m.sent_utc = ctx.now_utc;
+    m.sent = CapTime(ctx.now_utc, cap.utc_offset);
+    m.identifier = "TF-" + Compact(ctx.now_utc) + "-" + a.region_code + "-" + std::string(KindName(a.kind)) + "-" + std::to_string(seq);
+    const SignalRule* rule = r.change == Change::kCancel ? rules_->Find(f->message.kind, f->message.signal) : a.signal;
+    if (!rule) throw Error(ErrorCode::kRefused, "region " + a.region_code + ": no signal to issue");
+    m.signal = rule->name;
+    m.rank = r.change == Change::kCancel ? 0 : rule->rank;
+    if (r.change == Change::kNew) {
+      m.msg_type = "Alert";
+      m.incident = m.identifier;
+    } else {
+      m.msg_type = r.change == Change::kCancel ? "Cancel" : "Update";
+      m.incident = f->message.incident;
+      for (const Message& x : f->incident) m.references.push_back(x.Reference());
+    }
+    const int expires_h = r.expires_h > 0 ? r.expires_h : rule->expires_h;
+    m.onset_utc = std::max(ctx.now_utc, a.onset_utc.value_or(ctx.now_utc));
+    if (r.change == Change::kCancel) {
+      m.onset_utc = ctx.now_utc;
+      m.expires_utc = ctx.now_utc + 3600;
+    } else {
+      m.expires_utc = std::max(ctx.now_utc + static_cast<std::int64_t>(expires_h) * 3600, m.onset_utc + 3600);
+    }
+    const CapAlert alert = BuildCapAlert(m, *rules_, Polygons(m.region_code), ctx.note);
+    if (const auto problems = CheckCapRules(alert); !problems.empty())
+      throw Error(ErrorCode::kInternal, m.identifier + ": composed CAP breaks a rule: " + problems.front());
+    m.cap_xml = WriteCap(alert);
+    if (schema_)
+      if (const auto problem = schema_->Validate(m.cap_xml))
+        throw Error(ErrorCode::kInternal, m.identifier + ": composed CAP fails the schema: " + *problem);
+    out.push_back(std::move(m));
+    ++seq;
+  }
+  if (out.empty()) throw Error(ErrorCode::kRefused, "nothing to issue");
+  return out;
+}
+
+std::vector<Message> Desk::Preview(const std::vector<ChangeRequest>& requests, const ActionContext& ctx) const {
+  return Compose(requests, StateAt(ctx.now_utc), ctx, journal_->LastSeq() + 2);
+}
+
+std::vector<Message> Desk::Commit(const std::string& action, const std::string& action_body, const std::vector<ChangeRequest>& requests,
+                                  const ActionContext& ctx) {
+  RequireAudit();
+  std::vector<Message> messages;
+  journal_->Append([&](Journal::Writer& w) {
+    // The state as the journal holds it inside this transaction (no other writer can interleave).
+    const State state = StateAt(ctx.now_utc);
+    const std::int64_t action_seq = w.next_seq();
+    messages = Compose(requests, state, ctx, action_seq + 1);
+    json body = json::parse(action_body.empty() ? "{}" : action_body);
+    body["status"] = ctx.status;
+    json ids = json::array();
+    for (const Message& m : messages) ids.push_back(m.identifier);
+    body["messages"] = ids;
+    w.Add(ctx.now_utc, ctx.operator_name, action, body.dump());
+    for (const Message& m : messages) w.Add(ctx.now_utc, ctx.operator_name, "message", MessageToJson(m));
+  });
+  return messages;
+}
+
+}  // namespace taifeng::warnings

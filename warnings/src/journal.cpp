@@ -1,0 +1,212 @@
+#include "taifeng/warnings/journal.h"
+
+#include <sodium.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <cstring>
+
+#include "sqlite.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::warnings {
+
+struct Journal::Impl {
+  sqlite::Db db;
+};
+
+namespace {
+
+const std::string kGenesis(64, '0');
+
+std::string Hex(const unsigned char* p, std::size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s(2 * n, '0');
+  for (std::size_t i = 0; i < n; ++i) s[2 * i] = d[p[i] >> 4], s[2 * i + 1] = d[p[i] & 15];
+  return s;
+}
+
+std::string NowIso() { return data::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))); }
+
+JournalRecord RowRecord(const sqlite::Statement& s) {
+  JournalRecord r;
+  r.seq = s.Int(0);
+  r.time_utc = s.Int(1);
+  r.recorded_utc = s.Text(2);
+  r.operator_name = s.Text(3);
+  r.type = s.Text(4);
+  r.body = s.Text(5);
+  r.prev_hash = s.Text(6);
+  r.hash = s.Text(7);
+  return r;
+}
+
+constexpr const char* kColumns = "seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash";
+
+// Fault injection for the crash tests: TAIFENG_JOURNAL_CRASH=before-commit kills the process with
+// SIGKILL after a transaction's records are written and before COMMIT.
+bool CrashBeforeCommit() {
+  const char* v = std::getenv("TAIFENG_JOURNAL_CRASH");
+  return v && std::strcmp(v, "before-commit") == 0;
+}
+
+}  // namespace
+
+std::string RecordHash(const JournalRecord& r) {
+  if (sodium_init() < 0) throw Error(ErrorCode::kInternal, "libsodium failed to initialise");
+  std::string m = "taifeng-journal-v1\n";
+  m += std::to_string(r.seq) + '\n' + std::to_string(r.time_utc) + '\n' + r.recorded_utc + '\n';
+  m += std::to_string(r.operator_name.size()) + ':' + r.operator_name + '\n';
+  m += std::to_string(r.type.size()) + ':' + r.type + '\n';
+  m += std::to_string(r.body.size()) + ':' + r.body + '\n' + r.prev_hash;
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(m.data()), m.size());
+  return Hex(out, sizeof out);
+}
+
+Journal::Journal(std::unique_ptr<Impl> impl, std::filesystem::path path) : impl_(std::move(impl)), path_(std::move(path)) {}
+Journal::~Journal() = default;
+
+std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool create) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists && !create) throw Error(ErrorCode::kNotFound, path.string() + ": no journal here");
+  if (!exists && path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw Error(ErrorCode::kIo, path.parent_path().string() + ": cannot create: " + ec.message());
+  }
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  auto impl = std::make_unique<Impl>();
+  impl->db = sqlite::Db(raw);
+  if (rc != SQLITE_OK) throw Error(ErrorCode::kIo, path.string() + ": cannot open journal: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  sqlite3_busy_timeout(raw, 10000);
+  const sqlite::Db& db = impl->db;
+  try {
+    db.Exec("PRAGMA journal_mode=WAL", "journal mode");
+    db.Exec("PRAGMA synchronous=FULL", "synchronous");
+    db.Exec("BEGIN IMMEDIATE", "begin");
+    {
+      sqlite::Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+      tables.Step();
+      const bool empty = tables.Int(0) == 0;
+      if (empty) {
+        db.Exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                "INSERT INTO meta VALUES('format','taifeng-journal'),('version','1');"
+                "CREATE TABLE record(seq INTEGER PRIMARY KEY, time_utc INTEGER NOT NULL, recorded_utc TEXT NOT NULL,"
+                " operator TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+                "CREATE INDEX record_type ON record(type, seq);",
+                "create journal");
+      } else {
+        bool ok = false;
+        try {
+          sqlite::Statement f(db, "SELECT value FROM meta WHERE key='format'");
+          ok = f.Step() && f.Text(0) == "taifeng-journal";
+        } catch (const Error&) {
+          ok = false;
+        }
+        if (!ok) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not a Taifeng journal");
+      }
+    }
+    db.Exec("COMMIT", "commit");
+  } catch (...) {
+    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return std::unique_ptr<Journal>(new Journal(std::move(impl), path));
+}
+
+void Journal::Writer::Add(std::int64_t time_utc, const std::string& operator_name, const std::string& type, const std::string& body) {
+  JournalRecord r;
+  r.seq = next_seq_;
+  r.time_utc = time_utc;
+  r.recorded_utc = NowIso();
+  r.operator_name = operator_name;
+  r.type = type;
+  r.body = body;
+  r.prev_hash = prev_;
+  r.hash = RecordHash(r);
+  sqlite::Statement ins(journal_.impl_->db, "INSERT INTO record(seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash) "
+                                            "VALUES(?,?,?,?,?,?,?,?)");
+  ins.Bind(1, r.seq).Bind(2, r.time_utc).Bind(3, r.recorded_utc).Bind(4, r.operator_name).Bind(5, r.type).Bind(6, r.body);
+  ins.Bind(7, r.prev_hash).Bind(8, r.hash);
+  ins.Step();
+  prev_ = r.hash;
+  ++next_seq_;
+  added_.push_back(std::move(r));
+}
+
+std::vector<JournalRecord> Journal::Append(const std::function<void(Writer&)>& fill) {
+  const sqlite::Db& db = impl_->db;
+  db.Exec("BEGIN IMMEDIATE", path_.string().c_str());
+  try {
+    std::int64_t last = 0;
+    std::string prev = kGenesis;
+    {
+      sqlite::Statement s(db, "SELECT seq, hash FROM record ORDER BY seq DESC LIMIT 1");
+      if (s.Step()) last = s.Int(0), prev = s.Text(1);
+    }
+    Writer w(*this, last + 1, prev);
+    fill(w);
+    if (CrashBeforeCommit() && !w.added_.empty()) std::raise(SIGKILL);
+    db.Exec("COMMIT", path_.string().c_str());
+    return std::move(w.added_);
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<JournalRecord> Journal::Read(std::int64_t from_seq, const std::string& type) const {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE seq >= ?" + (type.empty() ? "" : " AND type = ?") +
+                          " ORDER BY seq";
+  sqlite::Statement s(impl_->db, sql.c_str());
+  s.Bind(1, from_seq);
+  if (!type.empty()) s.Bind(2, type);
+  std::vector<JournalRecord> out;
+  while (s.Step()) out.push_back(RowRecord(s));
+  return out;
+}
+
+std::optional<JournalRecord> Journal::Get(std::int64_t seq) const {
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq = ?").c_str());
+  s.Bind(1, seq);
+  if (!s.Step()) return std::nullopt;
+  return RowRecord(s);
+}
+
+std::int64_t Journal::LastSeq() const {
+  sqlite::Statement s(impl_->db, "SELECT coalesce(max(seq), 0) FROM record");
+  s.Step();
+  return s.Int(0);
+}
+
+JournalAudit Journal::Audit() const {
+  JournalAudit a;
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record ORDER BY seq").c_str());
+  std::string prev = kGenesis;
+  std::int64_t expected = 1;
+  while (s.Step()) {
+    const JournalRecord r = RowRecord(s);
+    ++a.records;
+    if (a.first_broken) continue;
+    if (r.seq != expected) {
+      a.first_broken = r.seq;
+      a.problem = "sequence gap: expected record " + std::to_string(expected) + ", found " + std::to_string(r.seq);
+    } else if (r.prev_hash != prev) {
+      a.first_broken = r.seq;
+      a.problem = "link broken: its previous-hash does not match record " + std::to_string(r.seq - 1);
+    } else if (RecordHash(r) != r.hash) {
+      a.first_broken = r.seq;
+      a.problem = "content altered: its hash does not match its fields";
+    }
+    prev = r.hash;
+    ++expected;
+  }
+  return a;
+}
+
+}  // namespace taifeng::warnings

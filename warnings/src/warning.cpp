@@ -1,0 +1,195 @@
+#include "taifeng/warnings/warning.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::warnings {
+
+using nlohmann::json;
+
+namespace {
+constexpr std::string_view kChangeNames[] = {"new", "upgrade", "downgrade", "extend", "cancel"};
+constexpr std::string_view kActionNames[] = {"none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel"};
+}  // namespace
+
+std::string_view ChangeName(Change c) { return kChangeNames[static_cast<std::size_t>(c)]; }
+std::optional<Change> ParseChange(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kChangeNames); ++i)
+    if (kChangeNames[i] == name) return static_cast<Change>(i);
+  return std::nullopt;
+}
+std::string_view ActionName(Action a) { return kActionNames[static_cast<std::size_t>(a)]; }
+std::optional<Action> ParseAction(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kActionNames); ++i)
+    if (kActionNames[i] == name) return static_cast<Action>(i);
+  return std::nullopt;
+}
+
+std::string MessageToJson(const Message& m) {
+  json j = {{"identifier", m.identifier},
+            {"sender", m.sender},
+            {"sent", m.sent},
+            {"region_code", m.region_code},
+            {"region_name", m.region_name},
+            {"region_name_en", m.region_name_en},
+            {"kind", KindName(m.kind)},
+            {"signal", m.signal},
+            {"rank", m.rank},
+            {"change", ChangeName(m.change)},
+            {"msg_type", m.msg_type},
+            {"status", m.status},
+            {"references", m.references},
+            {"incident", m.incident},
+            {"sent_utc", data::FormatIsoUtc(m.sent_utc)},
+            {"onset_utc", data::FormatIsoUtc(m.onset_utc)},
+            {"expires_utc", data::FormatIsoUtc(m.expires_utc)},
+            {"operator", m.operator_name},
+            {"storm", m.storm},
+            {"storm_name", m.storm_name},
+            {"probability", m.probability},
+            {"reason", m.reason},
+            {"evidence", m.evidence_json.empty() ? json(nullptr) : json::parse(m.evidence_json)},
+            {"cap", m.cap_xml}};
+  return j.dump();
+}
+
+Message MessageFromJson(const std::string& text, std::int64_t seq) {
+  const std::string where = "journal record " + std::to_string(seq);
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw ParseError(where, 0, "body", std::string("JSON: ") + e.what());
+  }
+  Message m;
+  m.seq = seq;
+  auto str = [&](const char* k) {
+    if (!j.contains(k) || !j[k].is_string()) throw ParseError(where, 0, k, "a string");
+    return j[k].get<std::string>();
+  };
+  auto time = [&](const char* k) {
+    const auto t = data::ParseUtc(str(k));
+    if (!t) throw ParseError(where, 0, k, "an ISO 8601 UTC time");
+    return *t;
+  };
+  m.identifier = str("identifier");
+  m.sender = str("sender");
+  m.sent = str("sent");
+  m.region_code = str("region_code");
+  m.region_name = str("region_name");
+  m.region_name_en = str("region_name_en");
+  const auto kind = ParseKind(str("kind"));
+  if (!kind) throw ParseError(where, 0, "kind", "typhoon, rainstorm or flood");
+  m.kind = *kind;
+  m.signal = str("signal");
+  m.rank = j.value("rank", 0);
+  const auto change = ParseChange(str("change"));
+  if (!change) throw ParseError(where, 0, "change", "new, upgrade, downgrade, extend or cancel");
+  m.change = *change;
+  m.msg_type = str("msg_type");
+  m.status = str("status");
+  if (j.contains("references") && j["references"].is_array())
+    for (const auto& r : j["references"]) m.references.push_back(r.get<std::string>());
+  m.incident = str("incident");
+  m.sent_utc = time("sent_utc");
+  m.onset_utc = time("onset_utc");
+  m.expires_utc = time("expires_utc");
+  m.operator_name = str("operator");
+  m.storm = str("storm");
+  m.storm_name = str("storm_name");
+  m.probability = j.value("probability", 0.0);
+  m.reason = str("reason");
+  if (j.contains("evidence") && !j["evidence"].is_null()) m.evidence_json = j["evidence"].dump();
+  m.cap_xml = str("cap");
+  return m;
+}
+
+State State::Derive(const std::vector<Message>& messages, std::int64_t now_utc) {
+  State s;
+  for (const Message& m : messages) {
+    if (m.sent_utc > now_utc) continue;
+    const auto key = std::make_pair(m.region_code, m.kind);
+    auto it = s.in_force_.find(key);
+    if (m.change == Change::kCancel) {
+      if (it != s.in_force_.end()) s.in_force_.erase(it);
+      continue;
+    }
+    if (m.change == Change::kNew || it == s.in_force_.end() || it->second.message.incident != m.incident) {
+      InForce f;
+      f.message = m;
+      f.raised_utc = m.sent_utc;
+      f.incident = {m};
+      s.in_force_[key] = std::move(f);
+      continue;
+    }
+    InForce& f = it->second;
+    if (m.rank > f.message.rank) f.raised_utc = m.sent_utc;
+    f.message = m;
+    f.incident.push_back(m);
+  }
+  std::erase_if(s.in_force_, [&](const auto& kv) { return kv.second.message.expires_utc <= now_utc; });
+  return s;
+}
+
+const InForce* State::Find(const std::string& region_code, Kind kind) const {
+  const auto it = in_force_.find({region_code, kind});
+  return it == in_force_.end() ? nullptr : &it->second;
+}
+
+const InForce* State::FindIdentifier(const std::string& identifier) const {
+  for (const auto& [key, f] : in_force_)
+    if (f.message.identifier == identifier) return &f;
+  return nullptr;
+}
+
+std::vector<const InForce*> State::Active() const {
+  std::vector<const InForce*> out;
+  for (const auto& [key, f] : in_force_) out.push_back(&f);
+  return out;
+}
+
+std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
+                           std::int64_t now_utc) {
+  const LifecycleSettings& life = rules.lifecycle();
+  std::vector<Proposal> out;
+  for (const Assessment& a : assessments) {
+    Proposal p;
+    p.assessment = a;
+    const InForce* f = state.Find(a.region_code, a.kind);
+    const int now_rank = f ? f->message.rank : 0;
+    const int new_rank = a.signal ? a.signal->rank : 0;
+    p.from_signal = f ? f->message.signal : "";
+    p.to_signal = a.signal ? a.signal->name : "";
+    if (new_rank > now_rank) {
+      p.action = f ? Action::kUpgrade : Action::kIssue;
+    } else if (new_rank == now_rank) {
+      if (!f) {
+        p.action = Action::kNone;
+      } else if (f->message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
+        p.action = Action::kExtend;
+        p.note = "expires " + data::FormatIsoUtc(f->message.expires_utc);
+      } else {
+        p.action = Action::kKeep;
+        p.note = "in force until " + data::FormatIsoUtc(f->message.expires_utc);
+      }
+    } else {
+      const std::int64_t hold_until = f->raised_utc + static_cast<std::int64_t>(life.hold_h) * 3600;
+      if (now_utc < hold_until) {
+        p.action = Action::kHold;
+        p.to_signal = f->message.signal;
+        p.note = "held until " + data::FormatIsoUtc(hold_until) + " (raised " + data::FormatIsoUtc(f->raised_utc) + ", hold " +
+                 std::to_string(life.hold_h) + " h); rules give " + (a.signal ? a.signal->name : std::string("none"));
+      } else {
+        p.action = a.signal ? Action::kDowngrade : Action::kCancel;
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace taifeng::warnings

@@ -1,0 +1,280 @@
+// The lifecycle on a real journal: issue, upgrade, hold, downgrade, extend, cancel, expire, stale
+// proposals and refusals; every kind of message validated against the OASIS CAP 1.2 schema.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/warnings/desk.h"
+#include "test_util.h"
+
+namespace taifeng::warnings {
+namespace {
+
+constexpr std::int64_t kT0 = 1536969600;  // 2018-09-15T00:00:00Z
+constexpr std::int64_t kH = 3600;
+
+class DeskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("taifeng_desk_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name()) /
+            "journal.sqlite";
+    std::filesystem::remove_all(path_.parent_path());
+    desk_ = Open();
+  }
+  void TearDown() override { std::filesystem::remove_all(path_.parent_path()); }
+  std::unique_ptr<Desk> Open() {
+    return std::make_unique<Desk>(Journal::Open(path_), test::DefaultRules(), test::DefaultRegions(), test::Schema());
+  }
+
+  // Assessments for Zhuhai (440400) and Guangzhou (440100) with these probabilities.
+  std::vector<Assessment> Assess(const std::map<std::string, double>& zhuhai, const std::map<std::string, double>& guangzhou,
+                                 int zhuhai_flood = 0) {
+    core::Hazard h;
+    h.regions.push_back(test::RegionWith(*test::DefaultRules(), "440400", zhuhai, zhuhai_flood));
+    h.regions.push_back(test::RegionWith(*test::DefaultRules(), "440100", guangzhou));
+    h.regions[0].name = "珠海市", h.regions[0].name_en = "Zhuhai";
+    h.regions[1].name = "广州市", h.regions[1].name_en = "Guangzhou";
+    return Evaluate(*test::DefaultRules(), h);
+  }
+
+  // propose + issue everything the proposal changes, as `warn propose` then `warn issue --all`.
+  std::vector<Message> ProposeAndIssue(const std::vector<Assessment>& as, std::int64_t now, const std::string& status = "Exercise") {
+    const auto plan = Plan(desk_->rules(), as, desk_->StateAt(now), now);
+    ProposalSource src;
+    src.storm = "CMA-2018-22";
+    src.storm_name = "Mangkhut";
+    src.now_utc = now;
+    src.hindcast = true;
+    desk_->RecordProposal(plan, src, "duty officer", now);
+    const auto stored = desk_->LatestProposal();
+    EXPECT_TRUE(stored);
+    ActionContext ctx;
+    ctx.now_utc = now;
+    ctx.operator_name = "duty officer";
+    ctx.status = status;
+    return desk_->Commit("issue", "{}", desk_->FromProposal(*stored, {}), ctx);
+  }
+
+  static const Proposal& For(const std::vector<Proposal>& plan, const std::string& code, Kind kind) {
+    for (const Proposal& p : plan)
+      if (p.assessment.region_code == code && p.assessment.kind == kind) return p;
+    throw std::runtime_error("no proposal");
+  }
+
+  void ExpectValidCap(const Message& m) {
+    CapReadOptions o;
+    o.schema = test::Schema().get();
+    const CapAlert a = ReadCap(m.cap_xml, m.identifier, o);
+    EXPECT_EQ(a.identifier, m.identifier);
+    EXPECT_EQ(a.msg_type, m.msg_type);
+    EXPECT_EQ(a.status, m.status);
+    EXPECT_EQ(a.sent.substr(19), "+08:00");
+    ASSERT_EQ(a.infos.size(), 2u);
+    EXPECT_EQ(a.infos[0].language, "zh-CN");
+    EXPECT_EQ(a.infos[1].language, "en");
+    EXPECT_EQ(a.infos[0].categories, std::vector<std::string>{"Met"});
+    ASSERT_EQ(a.infos[0].areas.size(), 1u);
+    EXPECT_EQ(a.infos[0].areas[0].geocodes[0].second, m.region_code);
+    std::size_t vertices = 0;
+    for (const auto& r : a.infos[0].areas[0].polygons) vertices += r.size();
+    EXPECT_GT(vertices, 3u);
+    EXPECT_LE(vertices, 100u);
+    EXPECT_EQ(a.references.size(), m.references.size());
+  }
+
+  std::filesystem::path path_;
+  std::unique_ptr<Desk> desk_;
+};
+
+TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
+  // t0: Zhuhai yellow, Guangzhou blue.
+  auto issued = ProposeAndIssue(Assess({{"typhoon.white", 1}, {"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {{"typhoon.blue", 0.4}}), kT0);
+  ASSERT_EQ(issued.size(), 2u);
+  for (const Message& m : issued) {
+    EXPECT_EQ(m.msg_type, "Alert");
+    EXPECT_EQ(m.change, Change::kNew);
+    EXPECT_TRUE(m.references.empty());
+    EXPECT_EQ(m.incident, m.identifier);
+    EXPECT_EQ(m.status, "Exercise");
+    EXPECT_EQ(m.operator_name, "duty officer");
+    ExpectValidCap(m);
+  }
+  EXPECT_EQ(issued[0].region_code, "440400");
+  EXPECT_EQ(issued[0].signal, "yellow");
+  EXPECT_EQ(issued[0].expires_utc, kT0 + 12 * kH);
+  EXPECT_NE(issued[0].cap_xml.find("珠海市台风黄色预警信号"), std::string::npos);
+  EXPECT_NE(issued[0].cap_xml.find("Typhoon Yellow Signal for Zhuhai"), std::string::npos);
+  EXPECT_NE(issued[0].cap_xml.find("<valueName>taifeng:probability</valueName>"), std::string::npos) << issued[0].cap_xml;
+
+  // t0+1 h: Zhuhai orange: an Update referencing the Alert.
+  auto up = ProposeAndIssue(Assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.7}}, {{"typhoon.blue", 0.4}}), kT0 + kH);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].msg_type, "Update");
+  EXPECT_EQ(up[0].change, Change::kUpgrade);
+  EXPECT_EQ(up[0].signal, "orange");
+  ASSERT_EQ(up[0].references.size(), 1u);
+  EXPECT_EQ(up[0].references[0], "taifeng.local," + issued[0].identifier + ",2018-09-15T08:00:00+08:00");
+  EXPECT_EQ(up[0].incident, issued[0].identifier);
+  ExpectValidCap(up[0]);
+
+  // t0+4 h - 1 s: the rules drop Zhuhai to blue, but orange was raised at t0+1 h: held.
+  const auto lower = Assess({{"typhoon.blue", 0.9}}, {{"typhoon.blue", 0.4}});
+  auto plan = Plan(desk_->rules(), lower, desk_->StateAt(kT0 + 4 * kH - 1), kT0 + 4 * kH - 1);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kHold);
+  EXPECT_NE(For(plan, "440400", Kind::kTyphoon).note.find("held until 2018-09-15T04:00:00Z"), std::string::npos);
+  EXPECT_EQ(For(plan, "440100", Kind::kTyphoon).action, Action::kKeep);
+  EXPECT_EQ(For(plan, "440100", Kind::kRainstorm).action, Action::kNone);
+  // Exactly at the end of the hold: downgraded.
+  auto down = ProposeAndIssue(lower, kT0 + 4 * kH);
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].change, Change::kDowngrade);
+  EXPECT_EQ(down[0].signal, "blue");
+  EXPECT_EQ(down[0].references.size(), 2u);
+  ExpectValidCap(down[0]);
+
+  // Guangzhou's blue (sent t0, expires t0+12 h) is extended once it expires within 3 h.
+  plan = Plan(desk_->rules(), lower, desk_->StateAt(kT0 + 9 * kH - 1), kT0 + 9 * kH - 1);
+  EXPECT_EQ(For(plan, "440100", Kind::kTyphoon).action, Action::kKeep);
+  auto ext = ProposeAndIssue(lower, kT0 + 9 * kH);
+  ASSERT_EQ(ext.size(), 1u);
+  EXPECT_EQ(ext[0].region_code, "440100");
+  EXPECT_EQ(ext[0].change, Change::kExtend);
+  EXPECT_EQ(ext[0].expires_utc, kT0 + 21 * kH);
+  ExpectValidCap(ext[0]);
+
+  // The operator cancels Zhuhai (inside any hold), then the rules would cancel Guangzhou.
+  ActionContext ctx;
+  ctx.now_utc = kT0 + 9 * kH;
+  ctx.operator_name = "chief forecaster";
+  ctx.status = "Exercise";
+  auto cancel = desk_->Commit("cancel", "{}", desk_->CancelRequests({"440400"}, std::nullopt, ctx.now_utc), ctx);
+  ASSERT_EQ(cancel.size(), 1u);
+  EXPECT_EQ(cancel[0].msg_type, "Cancel");
+  EXPECT_EQ(cancel[0].references.size(), 3u);
+  EXPECT_EQ(cancel[0].signal, "blue");
+  EXPECT_EQ(cancel[0].operator_name, "chief forecaster");
+  ExpectValidCap(cancel[0]);
+  EXPECT_EQ(desk_->StateAt(ctx.now_utc).Find("440400", Kind::kTyphoon), nullptr);
+  // Cancelling what is not in force, or an unknown region, is refused whole.
+  try {
+    desk_->CancelRequests({"440100", "440400"}, std::nullopt, ctx.now_utc);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+    EXPECT_NE(std::string(e.what()).find("440400"), std::string::npos);
+  }
+  EXPECT_THROW(desk_->CancelRequests({"999999"}, std::nullopt, ctx.now_utc), Error);
+
+  // Nothing left to do: issuing nothing is refused.
+  plan = Plan(desk_->rules(), Assess({}, {{"typhoon.blue", 0.4}}), desk_->StateAt(kT0 + 10 * kH), kT0 + 10 * kH);
+  ProposalSource src;
+  src.now_utc = kT0 + 10 * kH;
+  desk_->RecordProposal(plan, src, "duty officer", kT0 + 10 * kH);
+  try {
+    desk_->FromProposal(*desk_->LatestProposal(), {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+  }
+
+  // The state is derived from the journal alone: a new desk on the file sees the same.
+  auto again = Open();
+  const State s = again->StateAt(kT0 + 10 * kH);
+  ASSERT_EQ(s.Active().size(), 1u);
+  EXPECT_EQ(s.Active()[0]->message.region_code, "440100");
+  EXPECT_EQ(s.Active()[0]->incident.size(), 2u);
+  // ... and it expires by itself.
+  EXPECT_TRUE(again->StateAt(kT0 + 21 * kH).Active().empty());
+  EXPECT_TRUE(again->journal().Audit().ok());
+}
+
+TEST_F(DeskTest, StaleProposalIsRefused) {
+  const auto as = Assess({{"typhoon.blue", 0.5}}, {});
+  const auto plan = Plan(desk_->rules(), as, desk_->StateAt(kT0), kT0);
+  ProposalSource src;
+  src.now_utc = kT0;
+  desk_->RecordProposal(plan, src, "a", kT0);
+  const auto stored = *desk_->LatestProposal();
+  // Someone else issues Zhuhai before this proposal is issued.
+  ProposeAndIssue(Assess({{"typhoon.yellow", 0.5}}, {}), kT0);
+  ActionContext ctx;
+  ctx.now_utc = kT0;
+  ctx.operator_name = "b";
+  try {
+    desk_->Commit("issue", "{}", desk_->FromProposal(stored, {}), ctx);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+    EXPECT_NE(std::string(e.what()).find("stale"), std::string::npos) << e.what();
+  }
+  // A region the proposal does not know.
+  EXPECT_THROW(desk_->FromProposal(stored, {"810000"}), Error);
+}
+
+TEST_F(DeskTest, EveryKindOfMessageValidates) {
+  for (const char* status : {"Actual", "Exercise", "Test"}) {
+    SCOPED_TRACE(status);
+    std::filesystem::remove_all(path_.parent_path());
+    desk_ = Open();
+    // Alerts of every kind, then updates, then cancels.
+    auto alerts = ProposeAndIssue(Assess({{"typhoon.blue", 1}, {"rainstorm.yellow", 0.5}}, {{"typhoon.red", 1}, {"rainstorm.red", 1}}, 2),
+                                  kT0, status);
+    EXPECT_EQ(alerts.size(), 5u);
+    auto updates = ProposeAndIssue(Assess({{"typhoon.orange", 1}, {"rainstorm.red", 0.5}}, {{"typhoon.red", 1}, {"rainstorm.red", 1}}, 4),
+                                   kT0 + kH, status);
+    EXPECT_EQ(updates.size(), 3u);
+    ActionContext ctx;
+    ctx.now_utc = kT0 + 2 * kH;
+    ctx.operator_name = "duty";
+    ctx.status = status;
+    auto upd = desk_->Commit("update", "{}", desk_->UpdateRequests({"440100"}, Kind::kTyphoon, "yellow", 6, ctx.now_utc), ctx);
+    ASSERT_EQ(upd.size(), 1u);
+    EXPECT_EQ(upd[0].change, Change::kDowngrade);
+    EXPECT_EQ(upd[0].expires_utc, ctx.now_utc + 6 * kH);
+    auto cancels = desk_->Commit("cancel", "{}", desk_->CancelRequests({"440400", "440100"}, std::nullopt, ctx.now_utc), ctx);
+    EXPECT_EQ(cancels.size(), 5u);
+    for (const auto* list : {&alerts, &updates, &upd, &cancels})
+      for (const Message& m : *list) {
+        SCOPED_TRACE(m.identifier);
+        EXPECT_EQ(m.status, status);
+        ExpectValidCap(m);
+      }
+  }
+}
+
+TEST_F(DeskTest, BrokenJournalRefusesEveryWrite) {
+  ProposeAndIssue(Assess({{"typhoon.blue", 0.5}}, {}), kT0);
+  desk_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE record SET body = replace(body, 'blue', 'red') WHERE type = 'message'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  desk_ = Open();
+  ActionContext ctx;
+  ctx.now_utc = kT0 + kH;
+  ctx.operator_name = "duty";
+  try {
+    desk_->Commit("cancel", "{}", desk_->CancelRequests({"440400"}, std::nullopt, ctx.now_utc), ctx);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kJournalBroken);
+    EXPECT_NE(std::string(e.what()).find("record 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(DeskTest, OperatorIsRequired) {
+  const auto plan = Plan(desk_->rules(), Assess({{"typhoon.blue", 0.5}}, {}), desk_->StateAt(kT0), kT0);
+  ProposalSource src;
+  desk_->RecordProposal(plan, src, "a", kT0);
+  ActionContext ctx;
+  ctx.now_utc = kT0;
+  EXPECT_THROW(desk_->Commit("issue", "{}", desk_->FromProposal(*desk_->LatestProposal(), {}), ctx), Error);
+  EXPECT_EQ(desk_->Messages().size(), 0u);
+}
+
+}  // namespace
+}  // namespace taifeng::warnings

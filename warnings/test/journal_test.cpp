@@ -1,0 +1,247 @@
+// The journal: durability across kill -9, atomic transactions, tamper evidence, concurrent writers.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "taifeng/geo/error.h"
+#include "taifeng/warnings/journal.h"
+
+namespace taifeng::warnings {
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("taifeng_journal_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    path_ = dir_ / "journal.sqlite";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Sql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+  std::filesystem::path dir_, path_;
+};
+
+// One "action" record followed by `n` message records, as the desk writes them.
+void AppendAction(Journal& j, int action, int n) {
+  j.Append([&](Journal::Writer& w) {
+    w.Add(1000 + action, "duty", "issue", "{\"action\":" + std::to_string(action) + ",\"messages\":" + std::to_string(n) + "}");
+    for (int k = 0; k < n; ++k)
+      w.Add(1000 + action, "duty", "message",
+            "{\"action\":" + std::to_string(action) + ",\"k\":" + std::to_string(k) + ",\"pad\":\"" + std::string(2000, 'x') + "\"}");
+  });
+}
+
+TEST_F(JournalTest, AppendReadAudit) {
+  auto j = Journal::Open(path_);
+  EXPECT_EQ(j->LastSeq(), 0);
+  EXPECT_TRUE(j->Audit().ok());
+  AppendAction(*j, 1, 3);
+  AppendAction(*j, 2, 2);
+  EXPECT_EQ(j->LastSeq(), 7);
+  const auto all = j->Read();
+  ASSERT_EQ(all.size(), 7u);
+  EXPECT_EQ(all[0].prev_hash, std::string(64, '0'));
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(all[i].prev_hash, all[i - 1].hash);
+    EXPECT_EQ(RecordHash(all[i]), all[i].hash);
+  }
+  EXPECT_EQ(j->Read(1, "issue").size(), 2u);
+  EXPECT_EQ(j->Read(5, "message").size(), 2u);
+  EXPECT_EQ(j->Get(4)->type, "message");
+  const JournalAudit a = j->Audit();
+  EXPECT_TRUE(a.ok());
+  EXPECT_EQ(a.records, 7);
+  // Reopening keeps everything.
+  j.reset();
+  EXPECT_EQ(Journal::Open(path_, false)->LastSeq(), 7);
+}
+
+TEST_F(JournalTest, AFailedTransactionWritesNothing) {
+  auto j = Journal::Open(path_);
+  AppendAction(*j, 1, 1);
+  EXPECT_THROW(j->Append([](Journal::Writer& w) {
+    w.Add(1, "duty", "issue", "{}");
+    throw Error(ErrorCode::kRefused, "stale");
+  }),
+               Error);
+  EXPECT_EQ(j->LastSeq(), 2);
+  AppendAction(*j, 2, 1);
+  EXPECT_TRUE(j->Audit().ok());
+}
+
+TEST_F(JournalTest, TamperingIsFoundAtTheFirstBrokenRecord) {
+  {
+    auto j = Journal::Open(path_);
+    for (int a = 1; a <= 4; ++a) AppendAction(*j, a, 2);  // 12 records
+  }
+  Sql("UPDATE record SET body = replace(body, '\"k\":1', '\"k\":9') WHERE seq = 6");
+  auto audit = Journal::Open(path_)->Audit();
+  ASSERT_FALSE(audit.ok());
+  EXPECT_EQ(*audit.first_broken, 6);
+  EXPECT_NE(audit.problem.find("altered"), std::string::npos);
+  // Recomputing the altered record's own hash moves the break to the next link.
+  {
+    auto j = Journal::Open(path_);
+    JournalRecord r = *j->Get(6);
+    const std::string h = RecordHash(r);
+    Sql("UPDATE record SET hash = '" + h + "' WHERE seq = 6");
+  }
+  audit = Journal::Open(path_)->Audit();
+  EXPECT_EQ(*audit.first_broken, 7);
+  EXPECT_NE(audit.problem.find("link"), std::string::npos);
+  // A deleted record leaves a gap.
+  Sql("DELETE FROM record WHERE seq = 3");
+  audit = Journal::Open(path_)->Audit();
+  EXPECT_EQ(*audit.first_broken, 4);
+  EXPECT_NE(audit.problem.find("gap"), std::string::npos);
+  // The operator's name is covered too.
+  std::filesystem::remove_all(dir_);
+  {
+    auto j = Journal::Open(path_);
+    AppendAction(*j, 1, 1);
+  }
+  Sql("UPDATE record SET operator = 'someone else' WHERE seq = 1");
+  EXPECT_EQ(*Journal::Open(path_)->Audit().first_broken, 1);
+}
+
+TEST_F(JournalTest, NotAJournalIsRefused) {
+  std::filesystem::create_directories(dir_);
+  Sql("CREATE TABLE other(x)");
+  try {
+    Journal::Open(path_);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kArchiveFormat);
+  }
+  EXPECT_THROW(Journal::Open(dir_ / "missing.sqlite", false), Error);
+}
+
+// kill -9 at random moments while a child appends actions of 20 messages: every action the child
+// acknowledged (after Append returned) is there, whole, and no action is there in part.
+TEST_F(JournalTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfAction) {
+  std::mt19937 rng(7);
+  std::set<int> acknowledged;
+  int kills_mid_run = 0;
+  for (int round = 0; round < 12; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      try {
+        auto j = Journal::Open(path_);
+        for (int a = 0;; ++a) {
+          const int id = round * 100000 + a;
+          AppendAction(*j, id, 20);
+          const std::string ack = std::to_string(id) + "\n";
+          if (::write(fds[1], ack.data(), ack.size()) < 0) ::_exit(3);
+        }
+      } catch (...) {
+        ::_exit(2);
+      }
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(2000, 60000)(rng)));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ++kills_mid_run;
+    std::string acks;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) acks.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    for (std::size_t p = 0, q; (q = acks.find('\n', p)) != std::string::npos; p = q + 1) acknowledged.insert(std::stoi(acks.substr(p, q - p)));
+  }
+  EXPECT_EQ(kills_mid_run, 12);
+  auto j = Journal::Open(path_);
+  const JournalAudit audit = j->Audit();
+  EXPECT_TRUE(audit.ok()) << audit.problem;
+  std::map<int, int> messages;
+  std::set<int> actions;
+  for (const JournalRecord& r : j->Read()) {
+    const int id = std::stoi(r.body.substr(r.body.find(':') + 1));
+    if (r.type == "issue") actions.insert(id);
+    else ++messages[id];
+  }
+  for (int id : acknowledged) EXPECT_TRUE(actions.count(id)) << "acknowledged action " << id << " lost";
+  for (int id : actions) EXPECT_EQ(messages[id], 20) << "action " << id << " is partial";
+  EXPECT_GE(actions.size(), acknowledged.size());
+  EXPECT_GT(acknowledged.size(), 0u);
+}
+
+// The fault-injection point kills the writer after its records are written and before COMMIT:
+// the journal holds none of them afterwards.
+TEST_F(JournalTest, KilledBeforeCommitLeavesNothing) {
+  {
+    auto j = Journal::Open(path_);
+    AppendAction(*j, 1, 2);
+  }
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("TAIFENG_JOURNAL_CRASH", "before-commit", 1);
+    try {
+      auto j = Journal::Open(path_);
+      AppendAction(*j, 2, 20);
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  auto j = Journal::Open(path_);
+  EXPECT_EQ(j->LastSeq(), 3);
+  EXPECT_TRUE(j->Audit().ok());
+  AppendAction(*j, 3, 1);
+  EXPECT_EQ(j->LastSeq(), 5);
+}
+
+TEST_F(JournalTest, ConcurrentWritersKeepOneChain) {
+  { Journal::Open(path_); }
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 3; ++w) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        auto j = Journal::Open(path_);
+        for (int a = 0; a < 15; ++a) AppendAction(*j, w * 1000 + a, 3);
+      } catch (...) {
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto j = Journal::Open(path_);
+  EXPECT_EQ(j->LastSeq(), 3 * 15 * 4);
+  EXPECT_TRUE(j->Audit().ok());
+}
+
+}  // namespace
+}  // namespace taifeng::warnings
