@@ -11,5 +11,6 @@ void RegisterMatchCommand(CLI::App& app);
 void RegisterForecastCommands(CLI::App& app);  // forecast, cliper fit, verify
 void RegisterReplayCommand(CLI::App& app);
 void RegisterHazardCommands(CLI::App& app);  // hazard, archive add-rain, archive model-rain (after archive)
+void RegisterWarnCommands(CLI::App& app);    // warn propose/issue/update/cancel/list/show/audit/replay
 
 }  // namespace taifeng::cli

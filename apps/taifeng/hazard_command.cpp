@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "hazard_engine.h"
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/cliper.h"
@@ -30,114 +31,20 @@ json Num(double v, int decimals = 1) {
 
 std::string Pct(double p) { return FormatFloat(100.0 * p, 0); }
 
-struct HazardArgs : LiveInput {
-  std::string archive, regions = TAIFENG_DEFAULT_REGIONS, land = TAIFENG_DEFAULT_LAND, flood = TAIFENG_DEFAULT_FLOOD;
-  std::vector<std::string> rain, set, agencies;
-  int rain_hours = 24;
-  int top = 20, window_h = 24, step_h = 1;
-  bool json = false, geojson = false;
-};
-
-// Storm id -> its observed grid, keeping the grids alive.
-struct ObservedRain {
-  std::vector<data::RainGrid> grids;
-  std::map<std::string, const data::RainGrid*> by_id;
-};
-
-ObservedRain LoadObservedRain(const std::string& archive) {
-  ObservedRain o;
-  o.grids = data::ReadRainGrids(archive, false);
-  std::erase_if(o.grids, [](const data::RainGrid& g) { return g.kind != "observed" || g.storm.empty(); });
-  for (const auto& g : o.grids) o.by_id[g.storm[0]] = &g;
-  return o;
-}
-
 void RunHazard(const HazardArgs& a) {
   if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
-  if (a.step_h < 1 || a.step_h > 6) throw Error(ErrorCode::kUsage, "--step: expected 1-6 hours");
-  auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
-  const data::Storm storm = LoadLive(a);
-  core::MatchOptions mo;
-  core::ForecastOptions fo;
-  mo.window_h = a.window_h;
-  mo.top_k = a.top;
-  core::HazardOptions ho;
-  ho.step_h = a.step_h;
-  core::RainMatchOptions ro;
-  for (const std::string& x : a.set) {
-    // Hazard options first; the rest are matching and forecast options.
-    const auto eq = x.find('=');
-    const std::string key = x.substr(0, eq);
-    const double v = eq == std::string::npos ? NAN : std::atof(x.c_str() + eq + 1);
-    if (key == "inland_mean_factor") ho.inland_mean_factor = v;
-    else if (key == "spacing_deg") ho.spacing_deg = v;
-    else if (key == "rain_percentile") ho.rain_percentile = v;
-    else if (key == "holland2008") ho.wind.holland2008 = v != 0;
-    else if (key == "environmental_pressure_hpa") ho.wind.environmental_pressure_hpa = v;
-    else if (key == "w_rain") ro.w_rain = v;
-    else if (key == "scale_rain") ro.scale_rain = v;
-    else core::SetOption(mo, fo, x);
-  }
-  const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, std::max(mo.window_h, 24));
-  const std::vector<core::TrackPoint> live(observed.end() - (mo.window_h / 6 + 1), observed.end());
-  const std::int64_t now = observed.back().time_utc;
-  core::MatchFilter filter;
-  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
-  const std::vector<std::string> excluded = ExcludeLiveStorm(*archive, storm, filter);
-  if (!a.at.empty()) filter.before_utc = now;  // a hindcast sees nothing after its "now"
-  const auto index = core::MatchIndex::Build(archive);
-
-  // Rain: the live storm's observed rain (grids or rain-gauge CSV), and the analogs' observed grids.
-  const ObservedRain analog_rain = LoadObservedRain(a.archive);
-  std::vector<const data::RainGrid*> by_storm(archive->storm_count(), nullptr);
-  for (std::size_t i = 0; i < archive->storm_count(); ++i)
-    if (const auto it = analog_rain.by_id.find(archive->id[i]); it != analog_rain.by_id.end()) by_storm[i] = it->second;
-  std::optional<core::LiveRain> live_rain;
-  std::string rain_note = "none given";
-  for (const std::string& file : a.rain) {
-    core::LiveRain part;
-    if (file.size() > 4 && file.substr(file.size() - 4) == ".csv") {
-      part = core::LiveRainFromCsv(file, now - static_cast<std::int64_t>(a.rain_hours) * 3600, now);
-    } else {
-      const data::RainGrid g = data::ReadRainFile(file, {});
-      part = core::LiveRainFromGrid(g, now);
-    }
-    if (!live_rain) {
-      live_rain = std::move(part);
-    } else {
-      live_rain->points.insert(live_rain->points.end(), part.points.begin(), part.points.end());
-      live_rain->mm.insert(live_rain->mm.end(), part.mm.begin(), part.mm.end());
-      live_rain->start_utc = std::min(live_rain->start_utc, part.start_utc);
-      live_rain->end_utc = std::max(live_rain->end_utc, part.end_utc);
-    }
-  }
-  std::vector<double> rain_terms;
-  core::MatchResult match;
-  if (live_rain) {
-    match = core::MatchWithRain(*index, live, mo, filter, *live_rain, by_storm, ro, &rain_terms);
-    rain_note = std::to_string(live_rain->points.size()) + " points, " + data::FormatIsoUtc(live_rain->start_utc) + " to " +
-                data::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
-  } else {
-    match = core::Match(*index, live, mo, filter);
-  }
-  if (match.analogs.empty()) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
-  std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", "FENAME?", 10.0));
-  core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
-  core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
-  const std::string consensus = BlendWithStoredCliper(f, a.archive, *archive, observed, fo.cliper_weight);
-  geo::RegionSet::LoadOptions ro_regions = geo::RegionSet::Administrative();
-  ro_regions.land = land;
-  const auto regions = geo::RegionSet::Load(a.regions, ro_regions);
-  const core::FloodConfig flood = a.flood.empty() || a.flood == "none" ? core::FloodConfig{} : core::FloodConfig::Load(a.flood);
-  core::HazardInputs in;
-  in.index = index.get();
-  in.match = &match;
-  in.observed = analog_rain.by_id;
-  in.antecedent = live_rain ? &*live_rain : nullptr;
-  in.flood = &flood;
-  const core::Hazard h = core::ComputeHazard(f, *regions, ho, in);
-
+  HazardEngine engine(a);
+  const HazardRun run = engine.Run(a, {});
+  const core::HazardOptions& ho = run.options;
+  const core::Hazard& h = run.hazard;
+  const data::Storm& storm = run.storm;
+  const std::vector<core::TrackPoint>& observed = run.observed;
+  const core::MatchResult& match = run.match;
+  const std::vector<std::string>& excluded = run.excluded;
+  const std::string& consensus = run.consensus;
+  const std::string& rain_note = run.rain_note;
+  const std::vector<double>& rain_terms = run.rain_terms;
+  const auto& regions = engine.regions();
   auto onset = [](const std::optional<std::int64_t>& t) { return t ? json(data::FormatIsoUtc(*t)) : json(nullptr); };
   auto region_json = [&](const core::RegionHazard& r) {
     json wind_p = json::object(), gust_p = json::object(), wind_on = json::object(), gust_on = json::object();
@@ -326,21 +233,7 @@ void RegisterHazardCommands(CLI::App& app) {
     auto a = std::make_shared<HazardArgs>();
     CLI::App* cmd = app.add_subcommand(
         "hazard", "Per-region wind, gusts, onset, exceedance probabilities, rain and flood risk from the analog forecast");
-    cmd->add_option("--archive", a->archive, "historical archive (HDF5)")->required();
-    AddLiveOptions(cmd, *a);
-    cmd->add_option("--rain", a->rain,
-                    "the live storm's observed rain so far: grids (netCDF, GeoTIFF, HDF5) or rain-gauge totals (CSV lat,lon,mm)");
-    cmd->add_option("--rain-hours", a->rain_hours, "hours before now that rain-gauge totals (CSV) cover")
-        ->capture_default_str()->check(CLI::Range(1, 720));
-    cmd->add_option("--regions", a->regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
-    cmd->add_option("--land", a->land, "land polygons for coastline exposure and landfall ('none' to skip)")->capture_default_str();
-    cmd->add_option("--flood-config", a->flood, "flood-risk thresholds (TOML; 'none' = built-in defaults)")->capture_default_str();
-    cmd->add_option("--top", a->top, "ensemble members (analogs)")->capture_default_str()->check(CLI::Range(3, 200));
-    cmd->add_option("--window", a->window_h, "hours of live track matched")->capture_default_str();
-    cmd->add_option("--step", a->step_h, "time step of the hazard, hours")->capture_default_str();
-    cmd->add_option("--agency", a->agencies, "only analogs from these agencies");
-    cmd->add_option("--set", a->set, "option=value (matching, forecast, and inland_mean_factor, spacing_deg, "
-                                     "rain_percentile, holland2008, environmental_pressure_hpa, w_rain, scale_rain)");
+    AddHazardOptions(cmd, *a);
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("--geojson", a->geojson, "print the regions as GeoJSON with their hazard as properties");
     cmd->callback([a] { RunHazard(*a); });

@@ -6,7 +6,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Taifeng: typhoon and flood early warning for South China.\n"
-               "Exit codes: 0 ok, 64 usage, 65 bad input data / archive, 66 not found, 74 I/O, 70 internal."};
+               "Exit codes: 0 ok, 64 usage, 65 bad input data / archive / broken journal, 66 not found, 69 refused, 74 I/O, 70 internal."};
   app.set_version_flag("--version", "taifeng " TAIFENG_VERSION);
   app.require_subcommand(1);
   taifeng::cli::RegisterArchiveCommands(app);
@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   taifeng::cli::RegisterForecastCommands(app);
   taifeng::cli::RegisterReplayCommand(app);
   taifeng::cli::RegisterHazardCommands(app);
+  taifeng::cli::RegisterWarnCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -370,7 +370,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
       m.onset_utc = ctx.now_utc;
       m.expires_utc = ctx.now_utc + 3600;
     } else {
-      m.expires_utc = std::max(ctx.now_utc + static_cast<std::int64_t>(expires_h) * 3600, m.onset_utc + 3600);
+      m.expires_utc = m.onset_utc + static_cast<std::int64_t>(expires_h) * 3600;  // valid expires_h past the onset
     }
     const CapAlert alert = BuildCapAlert(m, *rules_, Polygons(m.region_code), ctx.note);
     if (const auto problems = CheckCapRules(alert); !problems.empty())

@@ -104,7 +104,7 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
   }
   EXPECT_EQ(issued[0].region_code, "440400");
   EXPECT_EQ(issued[0].signal, "yellow");
-  EXPECT_EQ(issued[0].expires_utc, kT0 + 12 * kH);
+  EXPECT_EQ(issued[0].expires_utc, kT0 + 14 * kH);  // onset (t0+2 h) + 12 h
   EXPECT_NE(issued[0].cap_xml.find("珠海市台风黄色预警信号"), std::string::npos);
   EXPECT_NE(issued[0].cap_xml.find("Typhoon Yellow Signal for Zhuhai"), std::string::npos);
   EXPECT_NE(issued[0].cap_xml.find("<valueName>taifeng:probability</valueName>"), std::string::npos) << issued[0].cap_xml;
@@ -135,19 +135,19 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
   EXPECT_EQ(down[0].references.size(), 2u);
   ExpectValidCap(down[0]);
 
-  // Guangzhou's blue (sent t0, expires t0+12 h) is extended once it expires within 3 h.
-  plan = Plan(desk_->rules(), lower, desk_->StateAt(kT0 + 9 * kH - 1), kT0 + 9 * kH - 1);
+  // Guangzhou's blue (onset t0+2 h, expires t0+14 h) is extended once it expires within 3 h.
+  plan = Plan(desk_->rules(), lower, desk_->StateAt(kT0 + 11 * kH - 1), kT0 + 11 * kH - 1);
   EXPECT_EQ(For(plan, "440100", Kind::kTyphoon).action, Action::kKeep);
-  auto ext = ProposeAndIssue(lower, kT0 + 9 * kH);
+  auto ext = ProposeAndIssue(lower, kT0 + 11 * kH);
   ASSERT_EQ(ext.size(), 1u);
   EXPECT_EQ(ext[0].region_code, "440100");
   EXPECT_EQ(ext[0].change, Change::kExtend);
-  EXPECT_EQ(ext[0].expires_utc, kT0 + 21 * kH);
+  EXPECT_EQ(ext[0].expires_utc, kT0 + 23 * kH);
   ExpectValidCap(ext[0]);
 
   // The operator cancels Zhuhai (inside any hold), then the rules would cancel Guangzhou.
   ActionContext ctx;
-  ctx.now_utc = kT0 + 9 * kH;
+  ctx.now_utc = kT0 + 11 * kH;
   ctx.operator_name = "chief forecaster";
   ctx.status = "Exercise";
   auto cancel = desk_->Commit("cancel", "{}", desk_->CancelRequests({"440400"}, std::nullopt, ctx.now_utc), ctx);
@@ -169,10 +169,10 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
   EXPECT_THROW(desk_->CancelRequests({"999999"}, std::nullopt, ctx.now_utc), Error);
 
   // Nothing left to do: issuing nothing is refused.
-  plan = Plan(desk_->rules(), Assess({}, {{"typhoon.blue", 0.4}}), desk_->StateAt(kT0 + 10 * kH), kT0 + 10 * kH);
+  plan = Plan(desk_->rules(), Assess({}, {{"typhoon.blue", 0.4}}), desk_->StateAt(kT0 + 12 * kH), kT0 + 12 * kH);
   ProposalSource src;
-  src.now_utc = kT0 + 10 * kH;
-  desk_->RecordProposal(plan, src, "duty officer", kT0 + 10 * kH);
+  src.now_utc = kT0 + 12 * kH;
+  desk_->RecordProposal(plan, src, "duty officer", kT0 + 12 * kH);
   try {
     desk_->FromProposal(*desk_->LatestProposal(), {});
     FAIL();
@@ -182,12 +182,13 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
 
   // The state is derived from the journal alone: a new desk on the file sees the same.
   auto again = Open();
-  const State s = again->StateAt(kT0 + 10 * kH);
+  const State s = again->StateAt(kT0 + 12 * kH);
   ASSERT_EQ(s.Active().size(), 1u);
   EXPECT_EQ(s.Active()[0]->message.region_code, "440100");
   EXPECT_EQ(s.Active()[0]->incident.size(), 2u);
   // ... and it expires by itself.
-  EXPECT_TRUE(again->StateAt(kT0 + 21 * kH).Active().empty());
+  EXPECT_FALSE(again->StateAt(kT0 + 23 * kH - 1).Active().empty());
+  EXPECT_TRUE(again->StateAt(kT0 + 23 * kH).Active().empty());
   EXPECT_TRUE(again->journal().Audit().ok());
 }
 

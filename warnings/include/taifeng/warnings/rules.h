@@ -49,7 +49,8 @@ struct SignalRule {
   double probability = 0.3;
   // Flood: the hazard's flood level (1 = FloodConfig's first level) that raises the signal.
   int flood_level = 0;
-  int expires_h = 12;  // an issued message expires this many hours after it is sent, 1-168
+  int expires_h = 12;  // an issued message expires this many hours after its onset (sent time or the
+                       // forecast onset, whichever is later), 1-168
   std::string urgency = "Expected", severity = "Moderate", certainty = "Likely";  // CAP values
   std::string response_type = "Prepare";                                         // CAP value
   // Templates: {region} {region_en} {signal} {signal_en} {storm} {storm_name} {probability}

@@ -1,0 +1,123 @@
+#include "hazard_engine.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "taifeng/core/cliper.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+
+namespace taifeng::cli {
+
+void AddHazardOptions(CLI::App* cmd, HazardArgs& a) {
+  cmd->add_option("--archive", a.archive, "historical archive (HDF5)")->required();
+  AddLiveOptions(cmd, a);
+  cmd->add_option("--rain", a.rain,
+                  "the live storm's observed rain so far: grids (netCDF, GeoTIFF, HDF5) or rain-gauge totals (CSV lat,lon,mm)");
+  cmd->add_option("--rain-hours", a.rain_hours, "hours before now that rain-gauge totals (CSV) cover")
+      ->capture_default_str()->check(CLI::Range(1, 720));
+  cmd->add_option("--regions", a.regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
+  cmd->add_option("--land", a.land, "land polygons for coastline exposure and landfall ('none' to skip)")->capture_default_str();
+  cmd->add_option("--flood-config", a.flood, "flood-risk thresholds (TOML; 'none' = built-in defaults)")->capture_default_str();
+  cmd->add_option("--top", a.top, "ensemble members (analogs)")->capture_default_str()->check(CLI::Range(3, 200));
+  cmd->add_option("--window", a.window_h, "hours of live track matched")->capture_default_str();
+  cmd->add_option("--step", a.step_h, "time step of the hazard, hours")->capture_default_str();
+  cmd->add_option("--agency", a.agencies, "only analogs from these agencies");
+  cmd->add_option("--set", a.set, "option=value (matching, forecast, and inland_mean_factor, spacing_deg, "
+                                  "rain_percentile, holland2008, environmental_pressure_hpa, w_rain, scale_rain)");
+}
+
+HazardEngine::HazardEngine(const HazardArgs& a) {
+  if (a.step_h < 1 || a.step_h > 6) throw Error(ErrorCode::kUsage, "--step: expected 1-6 hours");
+  archive_ = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
+  index_ = core::MatchIndex::Build(archive_);
+  // Storm id -> its observed grid.
+  rain_grids_ = data::ReadRainGrids(a.archive, false);
+  std::erase_if(rain_grids_, [](const data::RainGrid& g) { return g.kind != "observed" || g.storm.empty(); });
+  for (const auto& g : rain_grids_) rain_by_id_[g.storm[0]] = &g;
+  rain_by_storm_.assign(archive_->storm_count(), nullptr);
+  for (std::size_t i = 0; i < archive_->storm_count(); ++i)
+    if (const auto it = rain_by_id_.find(archive_->id[i]); it != rain_by_id_.end()) rain_by_storm_[i] = it->second;
+  if (!a.land.empty() && a.land != "none") land_ = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", "FENAME?", 10.0));
+  geo::RegionSet::LoadOptions ro_regions = geo::RegionSet::Administrative();
+  ro_regions.land = land_;
+  regions_ = geo::RegionSet::Load(a.regions, ro_regions);
+  if (!a.flood.empty() && a.flood != "none") flood_ = core::FloodConfig::Load(a.flood);
+}
+
+HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria) const {
+  HazardRun run;
+  run.storm = LoadLive(a);
+  core::MatchOptions mo;
+  core::ForecastOptions fo;
+  mo.window_h = a.window_h;
+  mo.top_k = a.top;
+  core::HazardOptions& ho = run.options;
+  ho.step_h = a.step_h;
+  ho.criteria = criteria;
+  core::RainMatchOptions ro;
+  for (const std::string& x : a.set) {
+    // Hazard options first; the rest are matching and forecast options.
+    const auto eq = x.find('=');
+    const std::string key = x.substr(0, eq);
+    const double v = eq == std::string::npos ? NAN : std::atof(x.c_str() + eq + 1);
+    if (key == "inland_mean_factor") ho.inland_mean_factor = v;
+    else if (key == "spacing_deg") ho.spacing_deg = v;
+    else if (key == "rain_percentile") ho.rain_percentile = v;
+    else if (key == "holland2008") ho.wind.holland2008 = v != 0;
+    else if (key == "environmental_pressure_hpa") ho.wind.environmental_pressure_hpa = v;
+    else if (key == "w_rain") ro.w_rain = v;
+    else if (key == "scale_rain") ro.scale_rain = v;
+    else core::SetOption(mo, fo, x);
+  }
+  run.observed = core::LiveSegment(run.storm, std::max(mo.window_h, 24));
+  const std::vector<core::TrackPoint>& observed = run.observed;
+  const std::vector<core::TrackPoint> live(observed.end() - (mo.window_h / 6 + 1), observed.end());
+  const std::int64_t now = observed.back().time_utc;
+  core::MatchFilter filter;
+  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  run.excluded = ExcludeLiveStorm(*archive_, run.storm, filter);
+  if (!a.at.empty()) filter.before_utc = now;  // a hindcast sees nothing after its "now"
+
+  // Rain: the live storm's observed rain (grids or rain-gauge CSV).
+  std::optional<core::LiveRain> live_rain;
+  run.rain_note = "none given";
+  for (const std::string& file : a.rain) {
+    core::LiveRain part;
+    if (file.size() > 4 && file.substr(file.size() - 4) == ".csv") {
+      part = core::LiveRainFromCsv(file, now - static_cast<std::int64_t>(a.rain_hours) * 3600, now);
+    } else {
+      const data::RainGrid g = data::ReadRainFile(file, {});
+      part = core::LiveRainFromGrid(g, now);
+    }
+    if (!live_rain) {
+      live_rain = std::move(part);
+    } else {
+      live_rain->points.insert(live_rain->points.end(), part.points.begin(), part.points.end());
+      live_rain->mm.insert(live_rain->mm.end(), part.mm.begin(), part.mm.end());
+      live_rain->start_utc = std::min(live_rain->start_utc, part.start_utc);
+      live_rain->end_utc = std::max(live_rain->end_utc, part.end_utc);
+    }
+  }
+  if (live_rain) {
+    run.match = core::MatchWithRain(*index_, live, mo, filter, *live_rain, rain_by_storm_, ro, &run.rain_terms);
+    run.rain_note = std::to_string(live_rain->points.size()) + " points, " + data::FormatIsoUtc(live_rain->start_utc) + " to " +
+                    data::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
+  } else {
+    run.match = core::Match(*index_, live, mo, filter);
+  }
+  if (run.match.analogs.empty()) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
+  run.forecast = core::AnalogForecast(run.match, observed.back(), fo, land_.get());
+  core::BlendPersistence(run.forecast, core::PersistenceForecast(observed, fo.max_lead_h), fo);
+  run.consensus = BlendWithStoredCliper(run.forecast, a.archive, *archive_, observed, fo.cliper_weight);
+  core::HazardInputs in;
+  in.index = index_.get();
+  in.match = &run.match;
+  in.observed = rain_by_id_;
+  in.antecedent = live_rain ? &*live_rain : nullptr;
+  in.flood = &flood_;
+  run.hazard = core::ComputeHazard(run.forecast, *regions_, ho, in);
+  return run;
+}
+
+}  // namespace taifeng::cli

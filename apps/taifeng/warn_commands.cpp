@@ -1,0 +1,622 @@
+// taifeng warn: the duty officer's warning desk (propose, issue, update, cancel, list, show,
+// audit) and the warning replay of a past storm.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "commands.h"
+#include "hazard_engine.h"
+#include "live.h"
+#include "output.h"
+#include "taifeng/core/rain.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/warnings/desk.h"
+
+namespace taifeng::cli {
+namespace {
+
+using nlohmann::json;
+using warnings::Action;
+using warnings::Kind;
+
+std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// The journal directory: --journal, else $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else
+// ~/.local/state/taifeng.
+std::filesystem::path JournalFile(const std::string& option) {
+  std::filesystem::path dir;
+  if (!option.empty()) dir = option;
+  else if (const char* e = std::getenv("TAIFENG_JOURNAL"); e && *e) dir = e;
+  else if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) dir = std::filesystem::path(x) / "taifeng";
+  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::filesystem::path(h) / ".local/state/taifeng";
+  else throw Error(ErrorCode::kUsage, "no journal directory: give --journal DIR or set TAIFENG_JOURNAL");
+  return dir / "journal.sqlite";
+}
+
+std::string OperatorName(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* e = std::getenv("TAIFENG_OPERATOR"); e && *e) return e;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
+  throw Error(ErrorCode::kUsage, "who is acting? give --operator NAME or set TAIFENG_OPERATOR");
+}
+
+struct DeskArgs {
+  std::string journal, rules = TAIFENG_DEFAULT_RULES, regions = TAIFENG_DEFAULT_REGIONS, schema = TAIFENG_CAP_SCHEMA;
+  std::string operator_name, at;
+  bool json = false;
+};
+
+void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions = true) {
+  cmd->add_option("--journal", a.journal, "journal directory (default: $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else "
+                                          "~/.local/state/taifeng)");
+  cmd->add_option("--rules", a.rules, "warning rules (TOML)")->capture_default_str();
+  if (with_regions) cmd->add_option("--regions", a.regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
+  cmd->add_option("--cap-schema", a.schema, "the OASIS CAP 1.2 XSD every message is validated against")->capture_default_str();
+  cmd->add_flag("--json", a.json, "print JSON");
+}
+
+std::unique_ptr<warnings::Desk> OpenDesk(const DeskArgs& a, std::shared_ptr<const geo::RegionSet> regions = nullptr, bool create = true) {
+  if (!regions) regions = geo::RegionSet::Load(a.regions, geo::RegionSet::Administrative());
+  return std::make_unique<warnings::Desk>(warnings::Journal::Open(JournalFile(a.journal), create), warnings::RuleSet::Load(a.rules),
+                                          std::move(regions), warnings::CapSchema::Load(a.schema));
+}
+
+std::string Iso(std::int64_t t) { return data::FormatIsoUtc(t); }
+std::string Short(std::int64_t t) { return Iso(t).substr(5, 11); }  // "09-16T08:00"
+std::string Pct(double p) { return FormatFloat(100.0 * p, 0); }
+
+json MessageJson(const warnings::Message& m, bool with_cap) {
+  json j = json::parse(warnings::MessageToJson(m));
+  j["seq"] = m.seq;
+  if (!with_cap) j.erase("cap");
+  return j;
+}
+
+std::string Headline(const warnings::Message& m, bool zh) {
+  const std::string tag = "<headline>";
+  std::size_t at = m.cap_xml.find(tag);
+  if (!zh && at != std::string::npos) at = m.cap_xml.find(tag, at + 1);
+  if (at == std::string::npos) return "";
+  const std::size_t end = m.cap_xml.find("</headline>", at);
+  return m.cap_xml.substr(at + tag.size(), end - at - tag.size());
+}
+
+void PrintMessages(const std::vector<warnings::Message>& ms, bool with_seq) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : ms) {
+    std::vector<std::string> row;
+    if (with_seq) row.push_back(std::to_string(m.seq));
+    row.insert(row.end(), {m.identifier, m.region_code, m.region_name_en, std::string(warnings::KindName(m.kind)), m.msg_type,
+                           std::string(warnings::ChangeName(m.change)), m.signal, m.status, Iso(m.sent_utc), Iso(m.expires_utc),
+                           Headline(m, false)});
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> header = {"identifier", "region", "name", "kind", "msgType", "change", "signal", "status",
+                                     "sent_utc",   "expires_utc", "headline"};
+  if (with_seq) header.insert(header.begin(), "seq");
+  PrintTable(header, rows);
+}
+
+// Shows what will go out and asks; --yes skips the question. Returns false when not confirmed.
+bool Confirm(const std::vector<warnings::Message>& preview, bool yes, bool json_out) {
+  if (!json_out) {
+    std::cout << "About to issue " << preview.size() << " message" << (preview.size() == 1 ? "" : "s") << ":\n";
+    PrintMessages(preview, false);
+    for (const auto& m : preview)
+      std::cout << "  " << m.identifier << ": " << Headline(m, true) << " / " << Headline(m, false)
+                << (m.references.empty() ? "" : "  (replaces " + std::to_string(m.references.size()) + ")") << '\n';
+  }
+  if (yes) return true;
+  if (!::isatty(STDIN_FILENO)) throw Error(ErrorCode::kUsage, "confirm with --yes (stdin is not a terminal); nothing was issued");
+  std::cout << "Issue these " << preview.size() << " messages? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void ReportIssued(const std::vector<warnings::Message>& issued, const std::string& journal, bool json_out) {
+  if (json_out) {
+    json out = json::array();
+    for (const auto& m : issued) out.push_back(MessageJson(m, true));
+    std::cout << json{{"journal", journal}, {"issued", out}}.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Issued " << issued.size() << " message" << (issued.size() == 1 ? "" : "s") << " (journal records "
+            << issued.front().seq - 1 << "-" << issued.back().seq << " in " << journal << ").\n";
+}
+
+// ---- propose ----
+
+struct ProposeArgs : HazardArgs {
+  DeskArgs desk;
+};
+
+std::vector<warnings::Proposal> ProposeFromRun(const warnings::Desk& desk, const HazardRun& run, std::int64_t now) {
+  const auto assessments = warnings::Evaluate(desk.rules(), run.hazard);
+  return warnings::Plan(desk.rules(), assessments, desk.StateAt(now), now);
+}
+
+std::string ForecastDescription(const HazardRun& run, const std::string& archive) {
+  return std::to_string(run.hazard.members) + "-member analog ensemble from " + archive + "; " + run.consensus;
+}
+
+void PrintProposals(const std::vector<warnings::Proposal>& plan, const warnings::RuleSet& rules) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : plan) {
+    if (p.action == Action::kNone) continue;
+    const auto& a = p.assessment;
+    const warnings::SignalRule* r = a.signal;
+    rows.push_back({a.region_code, a.region_name_en.empty() ? a.region_name : a.region_name_en, std::string(warnings::KindName(a.kind)),
+                    p.from_signal.empty() ? "-" : p.from_signal, p.to_signal.empty() ? "-" : p.to_signal,
+                    std::string(warnings::ActionName(p.action)), a.kind == Kind::kFlood ? "" : Pct(a.probability),
+                    r && a.kind != Kind::kFlood ? Pct(r->probability) : "",
+                    a.onset_utc ? Short(*a.onset_utc) : "", p.note.empty() ? a.reason : p.note});
+  }
+  (void)rules;
+  if (rows.empty()) {
+    std::cout << "No region needs a warning, and none is in force.\n";
+    return;
+  }
+  PrintTable({"region", "name", "kind", "in_force", "proposed", "action", "P_%", "needed_%", "onset_utc", "reason"}, rows);
+}
+
+json ProposalJson(const std::vector<warnings::Proposal>& plan) {
+  json out = json::array();
+  for (const auto& p : plan) {
+    const auto& a = p.assessment;
+    out.push_back({{"region", a.region_code},
+                   {"name", a.region_name},
+                   {"name_en", a.region_name_en},
+                   {"kind", warnings::KindName(a.kind)},
+                   {"in_force", p.from_signal},
+                   {"proposed", p.to_signal},
+                   {"action", warnings::ActionName(p.action)},
+                   {"probability", std::round(a.probability * 1000) / 1000},
+                   {"onset_utc", a.onset_utc ? json(Iso(*a.onset_utc)) : json(nullptr)},
+                   {"reason", a.reason},
+                   {"note", p.note},
+                   {"evidence", a.evidence_json.empty() ? json(nullptr) : json::parse(a.evidence_json)}});
+  }
+  return out;
+}
+
+void RunPropose(const ProposeArgs& a) {
+  const std::string op = OperatorName(a.desk.operator_name);
+  HazardEngine engine(a);
+  auto desk = OpenDesk(a.desk, engine.regions());
+  desk->RequireAudit();
+  const HazardRun run = engine.Run(a, desk->rules().Criteria());
+  const bool hindcast = !a.at.empty();
+  const std::int64_t now = hindcast ? run.hazard.now_utc : WallNow();
+  const auto plan = ProposeFromRun(*desk, run, now);
+  warnings::ProposalSource src;
+  src.storm = run.storm.id;
+  src.storm_name = run.storm.name;
+  src.now_utc = run.hazard.now_utc;
+  src.hindcast = hindcast;
+  src.forecast = ForecastDescription(run, a.archive);
+  const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
+  const std::size_t changes = static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); }));
+  if (a.desk.json) {
+    std::cout << json{{"storm", run.storm.id},
+                      {"storm_name", run.storm.name},
+                      {"now_utc", Iso(run.hazard.now_utc)},
+                      {"hindcast", hindcast},
+                      {"forecast", src.forecast},
+                      {"proposal_record", seq},
+                      {"changes", changes},
+                      {"journal", desk->journal().path().string()},
+                      {"proposals", ProposalJson(plan)}}
+                     .dump(2)
+              << '\n';
+    return;
+  }
+  std::cout << "Storm " << run.storm.id << (run.storm.name.empty() ? "" : " (" + run.storm.name + ")") << " at "
+            << Iso(run.hazard.now_utc) << ", " << Position(run.observed.back()) << "; " << src.forecast << "\n";
+  PrintProposals(plan, desk->rules());
+  std::cout << "\nP_%: ensemble probability of the proposed signal's criterion (of the lowest signal when none); needed_%: what "
+               "the rule needs.\n";
+  if (changes == 0) {
+    std::cout << "Nothing to issue (proposal recorded as journal record " << seq << ").\n";
+  } else {
+    std::cout << changes << " change" << (changes == 1 ? "" : "s") << " proposed (journal record " << seq
+              << "). Issue with: taifeng warn issue --all" << (hindcast ? " --exercise" : "") << '\n';
+  }
+}
+
+// ---- issue ----
+
+struct IssueArgs {
+  DeskArgs desk;
+  std::vector<std::string> regions;
+  bool all = false, exercise = false, test = false, yes = false;
+};
+
+std::string StatusOf(bool exercise, bool test) {
+  if (exercise && test) throw Error(ErrorCode::kUsage, "--exercise and --test: choose one");
+  return exercise ? "Exercise" : test ? "Test" : "Actual";
+}
+
+void RunIssue(const IssueArgs& a) {
+  if (a.all == !a.regions.empty()) throw Error(ErrorCode::kUsage, "give --all or the region codes to issue (not both)");
+  warnings::ActionContext ctx;
+  ctx.operator_name = OperatorName(a.desk.operator_name);
+  ctx.status = StatusOf(a.exercise, a.test);
+  auto desk = OpenDesk(a.desk);
+  desk->RequireAudit();
+  const auto stored = desk->LatestProposal();
+  if (!stored) throw Error(ErrorCode::kRefused, "no proposal in " + desk->journal().path().string() + ": run taifeng warn propose first");
+  if (stored->source.hindcast) {
+    if (ctx.status == "Actual")
+      throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) +
+                                           ") is a hindcast (--at): issue it only as --exercise or --test");
+    ctx.now_utc = stored->source.now_utc;
+    ctx.note = "Exercise: hindcast of " + stored->source.storm + " at " + Iso(stored->source.now_utc);
+  } else {
+    ctx.now_utc = WallNow();
+    const std::int64_t age = ctx.now_utc - stored->recorded_utc;
+    if (age > static_cast<std::int64_t>(desk->rules().lifecycle().proposal_valid_h) * 3600)
+      throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) + ") is " + std::to_string(age / 60) +
+                                           " minutes old (valid " + std::to_string(desk->rules().lifecycle().proposal_valid_h) +
+                                           " h): run taifeng warn propose again");
+  }
+  if (!a.desk.at.empty()) ctx.now_utc = ParseTime(a.desk.at, "--at");
+  const auto requests = desk->FromProposal(*stored, a.regions);
+  const auto preview = desk->Preview(requests, ctx);
+  if (!Confirm(preview, a.yes, a.desk.json)) {
+    std::cout << "Nothing issued.\n";
+    return;
+  }
+  json body = {{"proposal", stored->seq}, {"regions", a.all ? json("all") : json(a.regions)}};
+  const auto issued = desk->Commit("issue", body.dump(), requests, ctx);
+  ReportIssued(issued, desk->journal().path().string(), a.desk.json);
+}
+
+// ---- update / cancel ----
+
+struct ChangeArgs {
+  DeskArgs desk;
+  std::vector<std::string> targets;
+  std::string kind, signal, reason;
+  int extend_h = 0;
+  bool exercise = false, test = false, yes = false;
+};
+
+void RunChange(const ChangeArgs& a, bool cancel) {
+  warnings::ActionContext ctx;
+  ctx.operator_name = OperatorName(a.desk.operator_name);
+  ctx.now_utc = a.desk.at.empty() ? WallNow() : ParseTime(a.desk.at, "--at");
+  std::optional<Kind> kind;
+  if (!a.kind.empty()) {
+    kind = warnings::ParseKind(a.kind);
+    if (!kind) throw Error(ErrorCode::kUsage, "--kind: typhoon, rainstorm or flood");
+  }
+  auto desk = OpenDesk(a.desk);
+  desk->RequireAudit();
+  const auto requests = cancel ? desk->CancelRequests(a.targets, kind, ctx.now_utc)
+                               : desk->UpdateRequests(a.targets, kind, a.signal, a.extend_h, ctx.now_utc);
+  // The status follows what is in force (an exercise's warnings are cancelled as an exercise).
+  const warnings::State state = desk->StateAt(ctx.now_utc);
+  std::set<std::string> statuses;
+  for (const auto& r : requests) statuses.insert(state.Find(r.assessment.region_code, r.assessment.kind)->message.status);
+  if (a.exercise || a.test) {
+    ctx.status = StatusOf(a.exercise, a.test);
+  } else {
+    if (statuses.size() > 1) throw Error(ErrorCode::kRefused, "the targets mix Actual and Exercise/Test warnings: act on them separately");
+    ctx.status = *statuses.begin();
+  }
+  std::vector<warnings::ChangeRequest> reqs = requests;
+  if (!a.reason.empty())
+    for (auto& r : reqs) r.assessment.reason += ": " + a.reason;
+  const auto preview = desk->Preview(reqs, ctx);
+  if (!Confirm(preview, a.yes, a.desk.json)) {
+    std::cout << "Nothing issued.\n";
+    return;
+  }
+  json body = {{"targets", a.targets}, {"reason", a.reason}};
+  if (!cancel) body["signal"] = a.signal, body["extend_h"] = a.extend_h;
+  const auto issued = desk->Commit(cancel ? "cancel" : "update", body.dump(), reqs, ctx);
+  ReportIssued(issued, desk->journal().path().string(), a.desk.json);
+}
+
+// ---- list / show / audit ----
+
+struct ListArgs {
+  DeskArgs desk;
+  bool active = false;
+  std::string id;
+  bool cap = false;
+};
+
+void RunList(const ListArgs& a) {
+  auto desk = OpenDesk(a.desk, nullptr, false);
+  std::vector<warnings::Message> shown;
+  const std::int64_t now = a.desk.at.empty() ? WallNow() : ParseTime(a.desk.at, "--at");
+  if (a.active) {
+    const warnings::State state = desk->StateAt(now);
+    for (const auto* f : state.Active()) shown.push_back(f->message);
+  } else {
+    shown = desk->Messages();
+  }
+  if (a.desk.json) {
+    json out = json::array();
+    for (const auto& m : shown) out.push_back(MessageJson(m, false));
+    std::cout << json{{"journal", desk->journal().path().string()}, {"active", a.active},
+                      {"at_utc", a.active ? json(Iso(now)) : json(nullptr)}, {"messages", out}}
+                     .dump(2)
+              << '\n';
+    return;
+  }
+  if (shown.empty()) {
+    std::cout << (a.active ? "No warning in force at " + Iso(now) + ".\n" : "The journal holds no warning.\n");
+    return;
+  }
+  PrintMessages(shown, true);
+  if (a.active) std::cout << shown.size() << " warning" << (shown.size() == 1 ? "" : "s") << " in force at " << Iso(now) << ".\n";
+}
+
+void RunShow(const ListArgs& a) {
+  auto desk = OpenDesk(a.desk, nullptr, false);
+  for (const auto& m : desk->Messages()) {
+    if (m.identifier != a.id) continue;
+    if (a.cap) {
+      std::cout << m.cap_xml;
+      return;
+    }
+    if (a.desk.json) {
+      std::cout << MessageJson(m, true).dump(2) << '\n';
+      return;
+    }
+    std::cout << "identifier:   " << m.identifier << "\nmessage:      " << m.msg_type << " (" << warnings::ChangeName(m.change) << "), "
+              << m.status << "\nregion:       " << m.region_code << " " << m.region_name << " / " << m.region_name_en
+              << "\nwarning:      " << warnings::KindName(m.kind) << " " << m.signal << "\nsent:         " << Iso(m.sent_utc) << " ("
+              << m.sent << ")\nonset:        " << Iso(m.onset_utc) << "\nexpires:      " << Iso(m.expires_utc)
+              << "\noperator:     " << m.operator_name << "\nstorm:        " << m.storm << " " << m.storm_name
+              << "\nprobability:  " << Pct(m.probability) << " %\nreason:       " << m.reason << "\nincident:     " << m.incident
+              << "\nreferences:   " << (m.references.empty() ? "-" : "") << '\n';
+    for (const auto& r : m.references) std::cout << "  " << r << '\n';
+    std::cout << "headline (zh): " << Headline(m, true) << "\nheadline (en): " << Headline(m, false) << "\njournal record: " << m.seq
+              << "\n(the CAP message: taifeng warn show " << m.identifier << " --cap)\n";
+    return;
+  }
+  throw Error(ErrorCode::kNotFound, a.id + ": no message with this identifier in " + desk->journal().path().string());
+}
+
+void RunAudit(const DeskArgs& a) {
+  const auto journal = warnings::Journal::Open(JournalFile(a.journal), false);
+  const warnings::JournalAudit audit = journal->Audit();
+  if (a.json) {
+    std::cout << json{{"journal", journal->path().string()},
+                      {"records", audit.records},
+                      {"ok", audit.ok()},
+                      {"first_broken", audit.first_broken ? json(*audit.first_broken) : json(nullptr)},
+                      {"problem", audit.problem}}
+                     .dump(2)
+              << '\n';
+  } else if (audit.ok()) {
+    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact.\n";
+  }
+  if (!audit.ok())
+    throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": record " + std::to_string(*audit.first_broken) + ": " +
+                                               audit.problem + " (" + std::to_string(audit.records) + " records)");
+}
+
+// ---- replay ----
+
+struct ReplayArgs : HazardArgs {
+  DeskArgs desk;
+  std::string from, to;
+  int every_h = 6;
+  std::vector<std::string> focus = {"440100", "440300", "440400", "440600", "440700", "441200",
+                                    "441300", "441900", "442000", "810000", "820000"};
+};
+
+void RunReplay(ReplayArgs a) {
+  HazardEngine engine(a);
+  auto desk = OpenDesk(a.desk, engine.regions());
+  desk->RequireAudit();
+  if (!desk->Messages().empty())
+    throw Error(ErrorCode::kRefused, desk->journal().path().string() + " already holds warnings: replay into an empty journal (--journal DIR)");
+  const std::string op = a.desk.operator_name.empty() ? "replay" : a.desk.operator_name;
+  HazardArgs whole = a;
+  whole.at.clear();
+  const data::Storm storm = LoadLive(whole);
+  if (storm.fixes.size() < 5) throw Error(ErrorCode::kInvalidArgument, storm.id + ": too short a track to replay");
+  std::int64_t t0 = storm.fixes.front().time_utc + static_cast<std::int64_t>(std::max(a.window_h, 24)) * 3600;
+  std::int64_t t1 = storm.fixes.back().time_utc;
+  if (!a.from.empty()) t0 = std::max(t0, ParseTime(a.from, "--from"));
+  if (!a.to.empty()) t1 = std::min(t1, ParseTime(a.to, "--to"));
+  if (t1 < t0) throw Error(ErrorCode::kUsage, "--from/--to leave nothing to replay");
+  // Observed closest approach to each focus region (hourly along the observed track).
+  std::vector<core::TrackPoint> fixes;
+  for (const auto& f : storm.fixes) fixes.push_back({f.time_utc, f.lat_deg, f.lon_deg, NAN, NAN});
+  const auto track = core::Interpolate(fixes, 3600);
+  const auto& regions = *engine.regions();
+  struct Focus {
+    std::string code, name;
+    std::int64_t closest_utc = 0;
+    double closest_km = 1e9;
+    std::map<std::string, std::int64_t> first;  // "typhoon.yellow" -> first issued
+  };
+  std::vector<Focus> focus;
+  for (const std::string& code : a.focus) {
+    const auto i = regions.Find(code);
+    if (!i) throw Error(ErrorCode::kUsage, "--focus " + code + ": no such region");
+    Focus f;
+    f.code = code;
+    f.name = regions.region(*i).name_en.empty() ? regions.region(*i).name : regions.region(*i).name_en;
+    for (const auto& p : track) {
+      const double d = regions.DistanceKm(*i, p.lat_deg, p.lon_deg);
+      if (d < f.closest_km) f.closest_km = d, f.closest_utc = p.time_utc;
+    }
+    focus.push_back(std::move(f));
+  }
+  std::vector<warnings::Message> all;
+  Progress progress(!a.desk.json);
+  std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
+  for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
+    progress.Update("replay " + Iso(t), done++, steps);
+    a.at = Iso(t);
+    HazardRun run;
+    try {
+      run = engine.Run(a, desk->rules().Criteria());
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kNotFound) continue;  // no analog at this time
+      throw;
+    }
+    const std::int64_t now = run.hazard.now_utc;
+    const auto plan = ProposeFromRun(*desk, run, now);
+    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive)};
+    const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
+    if (std::none_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) continue;
+    warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};
+    const auto stored = desk->LatestProposal();
+    const auto issued = desk->Commit("issue", json{{"proposal", seq}, {"regions", "all"}, {"replay", true}}.dump(),
+                                     desk->FromProposal(*stored, {}), ctx);
+    all.insert(all.end(), issued.begin(), issued.end());
+  }
+  progress.Done();
+  for (const auto& m : all)
+    for (auto& f : focus)
+      if (m.region_code == f.code && m.change != warnings::Change::kCancel) {
+        // A signal is "reached" when it or a higher one of its kind is issued.
+        for (const warnings::SignalRule& r : desk->rules().signals()) {
+          if (r.kind != m.kind || r.rank > m.rank) continue;
+          const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
+          if (!f.first.count(key)) f.first[key] = m.sent_utc;
+        }
+      }
+  if (a.desk.json) {
+    json fj = json::array();
+    for (const auto& f : focus) {
+      json signals = json::object();
+      for (const auto& [k, t] : f.first)
+        signals[k] = {{"first_issued_utc", Iso(t)}, {"lead_h", std::round((f.closest_utc - t) / 360.0) / 10}};
+      fj.push_back({{"region", f.code}, {"name", f.name}, {"closest_approach_utc", Iso(f.closest_utc)},
+                    {"closest_km", std::round(f.closest_km)}, {"signals", signals}});
+    }
+    json ms = json::array();
+    for (const auto& m : all) ms.push_back(MessageJson(m, false));
+    std::cout << json{{"storm", storm.id}, {"journal", desk->journal().path().string()}, {"from_utc", Iso(t0)}, {"to_utc", Iso(t1)},
+                      {"every_h", a.every_h}, {"focus", fj}, {"messages", ms}}
+                     .dump(2)
+              << '\n';
+    return;
+  }
+  std::cout << "Replay of " << storm.id << " " << storm.name << " from " << Iso(t0) << " to " << Iso(t1) << " every " << a.every_h
+            << " h (status Exercise; journal " << desk->journal().path().string() << "): " << all.size() << " messages.\n\n";
+  PrintMessages(all, true);
+  std::cout << "\nLead time (h) from the first issue of each signal (or a higher one of its kind) to the observed closest "
+               "approach (negative: after it):\n";
+  std::vector<std::string> header = {"region", "name", "closest_utc", "closest_km"};
+  std::vector<std::string> keys;
+  for (const warnings::SignalRule& r : desk->rules().signals()) {
+    if (!r.enabled) continue;
+    const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
+    if (std::none_of(focus.begin(), focus.end(), [&](const Focus& f) { return f.first.count(key) > 0; })) continue;
+    keys.push_back(key);
+    header.push_back(key + "_lead_h");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& f : focus) {
+    std::vector<std::string> row = {f.code, f.name, Short(f.closest_utc), FormatFloat(f.closest_km, 0)};
+    for (const std::string& k : keys) {
+      const auto it = f.first.find(k);
+      row.push_back(it == f.first.end() ? "-" : FormatFloat((f.closest_utc - it->second) / 3600.0, 0));
+    }
+    rows.push_back(std::move(row));
+  }
+  PrintTable(header, rows);
+}
+
+}  // namespace
+
+void RegisterWarnCommands(CLI::App& app) {
+  CLI::App* warn = app.add_subcommand("warn", "The warning desk: propose, issue, update, cancel, list, show and audit warnings");
+  warn->require_subcommand(1);
+  {
+    auto a = std::make_shared<ProposeArgs>();
+    CLI::App* cmd = warn->add_subcommand("propose", "Evaluate the warning rules on the hazard forecast and record the proposed changes");
+    AddHazardOptions(cmd, *a);
+    AddDeskOptions(cmd, a->desk, false);
+    cmd->add_option("--operator", a->desk.operator_name, "who proposes (default: $TAIFENG_OPERATOR or the login name)");
+    cmd->callback([a] { RunPropose(*a); });
+  }
+  {
+    auto a = std::make_shared<IssueArgs>();
+    CLI::App* cmd = warn->add_subcommand("issue", "Issue what the latest proposal changes (all, or the regions named), after showing it");
+    cmd->add_option("REGION", a->regions, "region codes to issue (or --all)");
+    cmd->add_flag("--all", a->all, "issue every change of the proposal");
+    cmd->add_option("--operator", a->desk.operator_name, "who issues (default: $TAIFENG_OPERATOR or the login name)");
+    cmd->add_flag("--exercise", a->exercise, "status Exercise (drills, replays)");
+    cmd->add_flag("--test", a->test, "status Test");
+    cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");
+    cmd->add_option("--at", a->desk.at, "issue time (ISO 8601 UTC; default: the proposal's time for a hindcast, else now)");
+    AddDeskOptions(cmd, a->desk);
+    cmd->callback([a] { RunIssue(*a); });
+  }
+  for (const bool cancel : {false, true}) {
+    auto a = std::make_shared<ChangeArgs>();
+    CLI::App* cmd = cancel ? warn->add_subcommand("cancel", "Cancel warnings in force (by region code or message identifier)")
+                           : warn->add_subcommand("update", "Change the signal of warnings in force and/or extend them (no hold time)");
+    cmd->add_option("TARGET", a->targets, "region codes or message identifiers")->required();
+    cmd->add_option("--kind", a->kind, "only this kind: typhoon, rainstorm or flood");
+    if (!cancel) {
+      cmd->add_option("--signal", a->signal, "the new signal (e.g. yellow)");
+      cmd->add_option("--extend", a->extend_h, "expire this many hours from now")->check(CLI::Range(1, 168));
+    }
+    cmd->add_option("--reason", a->reason, "why (journalled with the message)");
+    cmd->add_option("--operator", a->desk.operator_name, "who acts (default: $TAIFENG_OPERATOR or the login name)");
+    cmd->add_flag("--exercise", a->exercise, "status Exercise (default: the status of what is in force)");
+    cmd->add_flag("--test", a->test, "status Test");
+    cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");
+    cmd->add_option("--at", a->desk.at, "action time (ISO 8601 UTC; default now)");
+    AddDeskOptions(cmd, a->desk);
+    cmd->callback([a, cancel] { RunChange(*a, cancel); });
+  }
+  {
+    auto a = std::make_shared<ListArgs>();
+    CLI::App* cmd = warn->add_subcommand("list", "List the journalled warning messages, or those in force");
+    cmd->add_flag("--active", a->active, "only the warnings in force");
+    cmd->add_option("--at", a->desk.at, "time for --active (ISO 8601 UTC; default now)");
+    AddDeskOptions(cmd, a->desk, false);
+    cmd->callback([a] { RunList(*a); });
+  }
+  {
+    auto a = std::make_shared<ListArgs>();
+    CLI::App* cmd = warn->add_subcommand("show", "Show one message: its details, or its CAP 1.2 XML");
+    cmd->add_option("ID", a->id, "message identifier")->required();
+    cmd->add_flag("--cap", a->cap, "print the CAP 1.2 message");
+    AddDeskOptions(cmd, a->desk, false);
+    cmd->callback([a] { RunShow(*a); });
+  }
+  {
+    auto a = std::make_shared<DeskArgs>();
+    CLI::App* cmd = warn->add_subcommand("audit", "Verify the journal's hash chain; report the first broken record");
+    cmd->add_option("--journal", a->journal, "journal directory (default as for the other warn commands)");
+    cmd->add_flag("--json", a->json, "print JSON");
+    cmd->callback([a] { RunAudit(*a); });
+  }
+  {
+    auto a = std::make_shared<ReplayArgs>();
+    CLI::App* cmd = warn->add_subcommand(
+        "replay", "Run a past storm through propose and issue as an exercise, and report each signal's lead time");
+    AddHazardOptions(cmd, *a);
+    AddDeskOptions(cmd, a->desk, false);
+    cmd->add_option("--from", a->from, "first time (ISO 8601 UTC; default: a day after the first fix)");
+    cmd->add_option("--to", a->to, "last time (default: the last fix)");
+    cmd->add_option("--every", a->every_h, "hours between forecasts")->capture_default_str()->check(CLI::Range(1, 24));
+    cmd->add_option("--focus", a->focus, "regions whose lead times are reported (default: the Pearl River Delta cities)");
+    cmd->add_option("--operator", a->desk.operator_name, "operator name in the journal (default: replay)");
+    cmd->callback([a] { RunReplay(*a); });
+  }
+}
+
+}  // namespace taifeng::cli
