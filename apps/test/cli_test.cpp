@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "taifeng/data/archive.h"
+#include "taifeng/warnings/cap.h"
 
 namespace {
 
@@ -602,6 +603,143 @@ TEST_F(CliTest, AddRainModelRainAndHazard) {
   EXPECT_EQ(Shell(hazard + " --json --geojson").status, 64);
   EXPECT_EQ(Shell(hazard + " --flood-config /nonexistent.toml").status, 66);
   EXPECT_EQ(Shell(Cli() + " hazard --help").status, 0);
+}
+
+
+// ---- taifeng warn ----
+
+taifeng::warnings::CapReadOptions StrictCap() {
+  static auto schema = taifeng::warnings::CapSchema::Load(std::string(TAIFENG_SOURCE_DIR) + "/data/samples/cap/schema/CAP-v1.2.xsd");
+  taifeng::warnings::CapReadOptions o;
+  o.schema = schema.get();
+  return o;
+}
+
+TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
+  const std::string journal = (*dir_ / "journal-desk").string();
+  const std::string desk = " --journal " + journal + " --operator 'Duty Officer Chan'";
+  const std::string propose = Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                              "/atcf/bwp262018.dat --agency CMA" + desk;
+  CommandResult r = Shell(propose + " --at 2018-09-15T12:00Z --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  json j = json::parse(r.out);
+  EXPECT_TRUE(j["hindcast"].get<bool>());
+  EXPECT_GT(j["changes"].get<int>(), 10);
+  std::map<std::string, std::string> proposed;
+  for (const auto& p : j["proposals"])
+    if (p["kind"] == "typhoon") proposed[p["region"]] = p["proposed"];
+  // Mangkhut at 19.2N 118.2E, 36 h before landfall: the Pearl River mouth gets yellow or higher,
+  // the far west (Zhanjiang) less than Zhuhai.
+  EXPECT_TRUE(proposed["440400"] == "yellow" || proposed["440400"] == "orange") << proposed["440400"];
+  EXPECT_TRUE(proposed["810000"] == "yellow" || proposed["810000"] == "orange") << proposed["810000"];
+  EXPECT_NE(proposed["440800"], "orange");
+
+  // Refusals: a hindcast issued as Actual, no confirmation on a non-terminal, an unknown region.
+  const std::string issue = Cli() + " warn issue" + desk;
+  EXPECT_EQ(Shell(issue + " --all --yes").status, 69);
+  r = Shell(issue + " --all --exercise < /dev/null");
+  EXPECT_EQ(r.status, 64) << r.out;
+  EXPECT_NE(r.out.find("About to issue"), std::string::npos);  // it showed what would go out
+  EXPECT_EQ(Shell(issue + " 999999 --exercise --yes").status, 69);
+  EXPECT_EQ(Shell(issue + " --exercise --yes").status, 64);  // neither --all nor regions
+
+  // The one click, for two regions.
+  r = Shell(issue + " 440400 810000 --exercise --yes --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  ASSERT_GE(j["issued"].size(), 2u);
+  std::string zhuhai_id;
+  for (const auto& m : j["issued"]) {
+    EXPECT_EQ(m["status"], "Exercise");
+    EXPECT_EQ(m["operator"], "Duty Officer Chan");
+    EXPECT_EQ(m["msg_type"], "Alert");
+    EXPECT_TRUE(m["region_code"] == "440400" || m["region_code"] == "810000");
+    const auto cap = taifeng::warnings::ReadCap(m["cap"].get<std::string>(), m["identifier"], StrictCap());
+    EXPECT_EQ(cap.status, "Exercise");
+    EXPECT_EQ(cap.sent, "2018-09-15T20:00:00+08:00");
+    if (m["region_code"] == "440400" && m["kind"] == "typhoon") zhuhai_id = m["identifier"];
+  }
+  ASSERT_FALSE(zhuhai_id.empty());
+  r = Shell(Cli() + " warn list --active --at 2018-09-15T13:00Z --json --journal " + journal, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)["messages"].size(), j["issued"].size());
+  r = Shell(Cli() + " warn show " + zhuhai_id + " --cap --journal " + journal, false);
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NO_THROW(taifeng::warnings::ReadCap(r.out, "show --cap", StrictCap()));
+  EXPECT_NE(r.out.find("珠海市台风"), std::string::npos);
+  EXPECT_EQ(Shell(Cli() + " warn show NO-SUCH-ID --journal " + journal).status, 66);
+
+  // Operator update (no hold) and cancel; the status follows what is in force.
+  r = Shell(Cli() + " warn update 810000 --kind typhoon --signal red --reason 'eye wall nearing' --yes --json --at 2018-09-15T13:00Z" + desk,
+            false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  ASSERT_EQ(j["issued"].size(), 1u);
+  EXPECT_EQ(j["issued"][0]["msg_type"], "Update");
+  EXPECT_EQ(j["issued"][0]["change"], "upgrade");
+  EXPECT_EQ(j["issued"][0]["status"], "Exercise");
+  EXPECT_EQ(j["issued"][0]["references"].size(), 1u);
+  r = Shell(Cli() + " warn cancel " + zhuhai_id + " --yes --json --at 2018-09-15T14:00Z" + desk, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["issued"][0]["msg_type"], "Cancel");
+  EXPECT_NE(j["issued"][0]["references"][0].get<std::string>().find(zhuhai_id), std::string::npos);
+  EXPECT_EQ(Shell(Cli() + " warn cancel " + zhuhai_id + " --yes --at 2018-09-15T14:00Z" + desk).status, 69);  // not in force
+  EXPECT_EQ(Shell(Cli() + " warn cancel 440300 --kind typhoon --yes --at 2018-09-15T14:00Z" + desk).status, 69);
+
+  // kill -9 in the middle of an issue (after its records are written, before COMMIT): nothing of it.
+  ASSERT_EQ(Shell(propose + " --at 2018-09-15T18:00Z", false).status, 0);
+  const auto before = Shell(Cli() + " warn audit --json --journal " + journal, false);
+  const int records_before = json::parse(before.out)["records"];
+  r = Shell("TAIFENG_JOURNAL_CRASH=before-commit " + issue + " --all --exercise --yes");
+  EXPECT_NE(r.status, 0);
+  r = Shell(Cli() + " warn audit --json --journal " + journal, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)["records"].get<int>(), records_before);
+  r = Shell(issue + " --all --exercise --yes --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_GT(json::parse(r.out)["issued"].size(), 5u);
+  r = Shell(Cli() + " warn audit --journal " + journal);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("hash chain intact"), std::string::npos);
+
+  // Tampering: audit names the record, and every write is refused.
+  ASSERT_EQ(Shell("sqlite3 " + journal + "/journal.sqlite \"UPDATE record SET operator='mallory' WHERE seq=3\"").status, 0);
+  r = Shell(Cli() + " warn audit --journal " + journal);
+  EXPECT_EQ(r.status, 65);
+  EXPECT_NE(r.out.find("record 3"), std::string::npos) << r.out;
+  EXPECT_EQ(Shell(Cli() + " warn cancel 810000 --yes --at 2018-09-15T19:00Z" + desk).status, 65);
+}
+
+TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
+  const std::string journal = (*dir_ / "journal-replay").string();
+  CommandResult r = Shell(Cli() + " warn replay --archive " + *archive_ + " --track " + Samples() +
+                              "/atcf/bwp262018.dat --agency CMA --step 2 --from 2018-09-13T12:00Z --to 2018-09-16T12:00Z --json"
+                              " --journal " + journal,
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  ASSERT_GT(j["messages"].size(), 20u);
+  for (const auto& m : j["messages"]) EXPECT_EQ(m["status"], "Exercise");
+  std::map<std::string, json> focus;
+  for (const auto& f : j["focus"]) focus[f["region"]] = f;
+  ASSERT_EQ(focus.size(), 11u);
+  // Observed closest approach: the track passed within 40 km of Zhuhai around 2018-09-16 08 UTC.
+  EXPECT_EQ(focus["440400"]["closest_approach_utc"], "2018-09-16T08:00:00Z");
+  EXPECT_LT(focus["440400"]["closest_km"].get<double>(), 40);
+  // Every PRD city had at least a blue signal a day ahead, and yellow or higher 12 h ahead.
+  for (const auto& [code, f] : focus) {
+    SCOPED_TRACE(code);
+    ASSERT_TRUE(f["signals"].contains("typhoon.blue"));
+    EXPECT_GE(f["signals"]["typhoon.blue"]["lead_h"].get<double>(), 20);
+    ASSERT_TRUE(f["signals"].contains("typhoon.yellow"));
+    EXPECT_GE(f["signals"]["typhoon.yellow"]["lead_h"].get<double>(), 12);
+  }
+  EXPECT_EQ(Shell(Cli() + " warn audit --journal " + journal).status, 0);
+  // A replay never mixes with an existing journal.
+  EXPECT_EQ(Shell(Cli() + " warn replay --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --agency CMA --journal " + journal).status,
+            69);
 }
 
 }  // namespace
