@@ -219,6 +219,41 @@ TEST_F(HazardArchiveTest, MangkhutCoastNearLandfallIsWindierThanInland) {
   EXPECT_GE(jm.rain_total_mm.p90, jm.rain_total_mm.mean * 0.8);
 }
 
+// Warning-rule criteria agree with the per-force probabilities at the same window edges, and an
+// "either wind or gust" criterion is per member: at least the larger of the two, at most their sum.
+TEST_F(HazardArchiveTest, CriteriaAgreeWithTheForceProbabilitiesAtWindowEdges) {
+  const Hindcast hc = MangkhutForecast(20);
+  HazardOptions o;
+  o.criteria = {{8, 0, 0, 0, 24}, {0, 10, 0, 0, 24}, {8, 10, 0, 0, 24}, {10, 0, 0, 0, 12}, {6, 0, 0, 0, 6},
+                {0, 0, 6, 50, 12}, {0, 0, 6, 0.001, 120}};
+  const Hazard h = ComputeHazard(hc.analog, Regions(), o);
+  for (const auto& r : h.regions) {
+    SCOPED_TRACE(r.name_en);
+    ASSERT_EQ(r.criteria.size(), 7u);
+    // wind_forces {6, 8, 10, 12}, gust_forces {8, 10, 12, 14}, windows {6, 12, 24, 48}
+    EXPECT_NEAR(r.criteria[0].probability, r.wind_probability[1][2], 1e-12);
+    EXPECT_NEAR(r.criteria[1].probability, r.gust_probability[1][2], 1e-12);
+    EXPECT_NEAR(r.criteria[3].probability, r.wind_probability[2][1], 1e-12);
+    EXPECT_NEAR(r.criteria[4].probability, r.wind_probability[0][0], 1e-12);
+    const double w = r.criteria[0].probability, g = r.criteria[1].probability, e = r.criteria[2].probability;
+    EXPECT_GE(e + 1e-12, std::max(w, g));
+    EXPECT_LE(e, std::min(1.0, w + g) + 1e-12);
+    if (e > 0) {
+      ASSERT_TRUE(r.criteria[2].onset_utc);
+      EXPECT_GE(*r.criteria[2].onset_utc, h.now_utc);
+      EXPECT_LE(*r.criteria[2].onset_utc, h.now_utc + 24 * 3600);
+    }
+    // Rain: any rain at all within the forecast is likelier than 50 mm in 6 h within 12 h.
+    EXPECT_LE(r.criteria[5].probability, r.criteria[6].probability + 1e-12);
+    if (r.criteria[5].probability > 0) {
+      EXPECT_GE(r.criteria[5].rain_mm, 50.0);
+    }
+  }
+  const RegionHazard& zh = Get(h, "Zhuhai");
+  EXPECT_GT(zh.criteria[2].probability, 0.5);  // force 8 or gusts 10 within 24 h at Zhuhai
+  EXPECT_GT(zh.criteria[6].probability, 0.9);
+}
+
 TEST_F(HazardArchiveTest, FloodRiskFollowsThresholdsAndAntecedentRain) {
   const Hindcast hc = MangkhutForecast(10);
   FloodConfig config;

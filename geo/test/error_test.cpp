@@ -19,6 +19,10 @@ TEST(ErrorTest, TableCoversEveryCode) {
   EXPECT_EQ(Describe(ErrorCode::kIo).exit_status, 74);
   EXPECT_EQ(Describe(ErrorCode::kInternal).name, "internal_error");
   EXPECT_EQ(Describe(ErrorCode::kArchiveVersion).name, "archive_too_new");
+  EXPECT_EQ(Describe(ErrorCode::kRefused).exit_status, 69);
+  EXPECT_EQ(Describe(ErrorCode::kRefused).name, "refused");
+  EXPECT_EQ(Describe(ErrorCode::kJournalBroken).exit_status, 65);
+  EXPECT_EQ(Describe(static_cast<ErrorCode>(200)).name, "internal_error");  // out of range: internal
 }
 
 }  // namespace
