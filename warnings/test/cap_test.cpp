@@ -34,14 +34,20 @@ TEST(CapReadTest, ValidExamplesRead) {
                          "google_cap_library/earthquake-iso8859-1.cap", "google_cap_library/wcatwc-warning.cap",
                          "wis2box/example_20030618215700.xml",     "wis2box/sc/valid.xml",
                          "wis2box/sc/no_signature.xml",            "wis2box/tg/valid.xml",
-                         "wis2box/bf/valid.xml"};
+                         "wis2box/bf/valid.xml",
+                         // Schema-valid with a broken XML signature: read (signatures are noted, not verified).
+                         "wis2box/sc/invalid_certificate.xml", "wis2box/sc/invalid_digest.xml", "wis2box/sc/invalid_signature.xml",
+                         "wis2box/tg/no_signature.xml", "wis2box/tg/invalid_certificate.xml", "wis2box/tg/invalid_digest.xml",
+                         "wis2box/tg/invalid_signature.xml"};
   for (const char* f : valid) {
     SCOPED_TRACE(f);
     const CapAlert a = ReadCap(Read(f), f, Strict());
     EXPECT_FALSE(a.identifier.empty());
     EXPECT_FALSE(a.sent.empty());
     EXPECT_TRUE(ParseCapTime(a.sent));
+    EXPECT_FALSE(a.infos.empty());
   }
+  EXPECT_EQ(std::size(valid), 20u);  // with the 6 refused in InvalidExamples…: all 26 examples
 }
 
 TEST(CapReadTest, ReadsTheFieldsOfTheThunderstormWarning) {
