@@ -9,6 +9,7 @@ PACKAGES=(
   libhdf5-dev libproj-dev libgdal-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libxml2-dev libsodium-dev   # warnings: journal, CAP, SHA-256
+  libzmq3-dev cppzmq-dev python3-zmq                 # warning feed (CURVE), its Python test subscriber
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-numpy
   clang libomp-14-dev   # ThreadSanitizer build of the OpenMP core (scripts/test.sh)

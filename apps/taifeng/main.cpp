@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   taifeng::cli::RegisterReplayCommand(app);
   taifeng::cli::RegisterHazardCommands(app);
   taifeng::cli::RegisterWarnCommands(app);
+  taifeng::cli::RegisterKeysCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -18,6 +18,7 @@
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/keys.h"
 
 namespace taifeng::cli {
 namespace {
@@ -536,7 +537,44 @@ void RunReplay(ReplayArgs a) {
   PrintTable(header, rows);
 }
 
+// The key directory: --dir, else $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else
+// ~/.config/taifeng/keys.
+std::filesystem::path KeyDirectory(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* e = std::getenv("TAIFENG_KEYS"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "taifeng/keys";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config/taifeng/keys";
+  throw Error(ErrorCode::kUsage, "no key directory: give --dir DIR or set TAIFENG_KEYS");
+}
+
 }  // namespace
+
+void RegisterKeysCommands(CLI::App& app) {
+  CLI::App* keys = app.add_subcommand("keys", "CURVE keys for the warning feed (ZeroMQ certificates)");
+  keys->require_subcommand(1);
+  struct Args {
+    std::string name, dir;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = keys->add_subcommand("generate", "Write a new key pair: DIR/NAME.key (public) and DIR/NAME.key_secret (0600)");
+  cmd->add_option("NAME", a->name, "the key's name (the operator's or gateway's identity in the journal and logs)")->required();
+  cmd->add_option("--dir", a->dir, "directory (default: $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else ~/.config/taifeng/keys)");
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a] {
+    const auto dir = KeyDirectory(a->dir);
+    const warnings::Certificate c = warnings::GenerateCertificate(a->name);
+    warnings::WriteCertificate(dir, c);
+    const auto pub = (dir / (c.name + ".key")).string(), sec = (dir / (c.name + ".key_secret")).string();
+    if (a->json) {
+      std::cout << json{{"name", c.name}, {"public_key", c.public_key}, {"public", pub}, {"secret", sec}}.dump(2) << '\n';
+      return;
+    }
+    std::cout << "Public certificate: " << pub << "\nSecret certificate: " << sec << " (mode 0600: keep it on this machine)\n"
+              << "Public key: " << c.public_key << "\nTo admit it, copy the public certificate into the service's operator or gateway key "
+              << "directory.\n";
+  });
+}
 
 void RegisterWarnCommands(CLI::App& app) {
   CLI::App* warn = app.add_subcommand("warn", "The warning desk: propose, issue, update, cancel, list, show and audit warnings");
