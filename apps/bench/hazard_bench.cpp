@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "mangkhut_setup.h"
 #include "taifeng/core/hazard.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
@@ -32,25 +33,14 @@ int main() {
   std::printf("Machine: %u hardware threads, OpenMP max threads %d\n\n", std::thread::hardware_concurrency(),
               omp_get_max_threads());
   const std::string samples = TAIFENG_SAMPLES_DIR;
-  data::ImportResult r;
-  for (const auto& p : data::ListSourceFiles(data::Format::kCma, samples + "/cma")) data::ImportFile(data::Format::kCma, p, {}, r);
-  auto archive = std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
-  const auto index = core::MatchIndex::Build(archive);
   auto t0 = Clock::now();
-  geo::RegionSet::LoadOptions o = geo::RegionSet::Administrative();
-  o.land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "", "FENAME", 0.0));
-  const auto regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", o);
-  std::printf("Regions: %zu loaded (GCJ-02 -> WGS-84, coastline exposure) in %.0f ms\n", regions->size(), 1e3 * Seconds(t0));
-
-  data::Storm mangkhut = archive->StormAt(*archive->Find("CMA:2018-0026"));
-  const std::int64_t now = *data::UtcSeconds(2018, 9, 15, 12);
-  std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > now; });
-  core::MatchOptions mo;
-  mo.top_k = 20;
-  core::MatchFilter filter;
-  filter.exclude = {"CMA:2018-0026"};
-  filter.before_utc = now;
-  const auto hc = core::ForecastFrom(*index, core::LiveSegment(mangkhut, 24), nullptr, mo, core::ForecastOptions{}, filter);
+  const bench::MangkhutSetup setup = bench::LoadMangkhutSetup(samples);
+  const auto& index = setup.index;
+  const auto& regions = setup.regions;
+  const std::int64_t now = setup.now_utc;
+  const auto& hc = setup.hindcast;
+  std::printf("Archive, index, %zu regions (GCJ-02 -> WGS-84, coastline exposure) and forecast loaded in %.0f ms\n",
+              regions->size(), 1e3 * Seconds(t0));
   if (!hc) return 1;
   std::printf("Forecast: Mangkhut from %s, %zu members, reach %d h\n\n", data::FormatIsoUtc(now).c_str(),
               hc->analog.members.size(), hc->analog.points.empty() ? 0 : hc->analog.points.back().lead_h);

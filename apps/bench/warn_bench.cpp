@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "mangkhut_setup.h"
 #include "taifeng/core/hazard.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
@@ -39,25 +40,13 @@ double Median(std::vector<double> v) {
 int main() {
   std::printf("Machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
   const std::string samples = TAIFENG_SAMPLES_DIR, source = TAIFENG_SOURCE_DIR;
-  data::ImportResult r;
-  for (const auto& p : data::ListSourceFiles(data::Format::kCma, samples + "/cma")) data::ImportFile(data::Format::kCma, p, {}, r);
-  auto archive = std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
-  const auto index = core::MatchIndex::Build(archive);
-  geo::RegionSet::LoadOptions o = geo::RegionSet::Administrative();
-  o.land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "", "FENAME", 0.0));
-  const auto regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", o);
+  const bench::MangkhutSetup setup = bench::LoadMangkhutSetup(samples);
+  const auto& regions = setup.regions;
   const auto rules = warnings::RuleSet::Load(source + "/config/warnings.toml");
   const auto schema = warnings::CapSchema::Load(samples + "/cap/schema/CAP-v1.2.xsd");
 
-  data::Storm mangkhut = archive->StormAt(*archive->Find("CMA:2018-0026"));
-  const std::int64_t now = *data::UtcSeconds(2018, 9, 15, 12);
-  std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > now; });
-  core::MatchOptions mo;
-  mo.top_k = 20;
-  core::MatchFilter filter;
-  filter.exclude = {"CMA:2018-0026"};
-  filter.before_utc = now;
-  const auto hc = core::ForecastFrom(*index, core::LiveSegment(mangkhut, 24), nullptr, mo, core::ForecastOptions{}, filter);
+  const std::int64_t now = setup.now_utc;
+  const auto& hc = setup.hindcast;
   if (!hc) return 1;
   core::HazardOptions ho;
   ho.criteria = rules->Criteria();
