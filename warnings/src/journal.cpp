@@ -171,6 +171,45 @@ std::vector<JournalRecord> Journal::Read(std::int64_t from_seq, const std::strin
   return out;
 }
 
+std::vector<JournalRecord> Journal::ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type) const {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE seq >= ? AND seq <= ?" +
+                          (type.empty() ? "" : " AND type = ?") + " ORDER BY seq";
+  sqlite::Statement s(impl_->db, sql.c_str());
+  s.Bind(1, from_seq).Bind(2, to_seq);
+  if (!type.empty()) s.Bind(3, type);
+  std::vector<JournalRecord> out;
+  while (s.Step()) out.push_back(RowRecord(s));
+  return out;
+}
+
+void Journal::Scan(std::int64_t after_seq, const std::string& type, const std::function<void(const JournalRecord&)>& each) const {
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? AND type = ? ORDER BY seq").c_str());
+  s.Bind(1, after_seq).Bind(2, type);
+  while (s.Step()) each(RowRecord(s));
+}
+
+namespace {
+void CheckMarkName(const std::string& name) {
+  const bool ok = !name.empty() && name != "format" && name != "version" &&
+                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz.") == std::string::npos;
+  if (!ok) throw Error(ErrorCode::kInvalidArgument, "journal mark name '" + name + "': expected [a-z.]+, not format or version");
+}
+}  // namespace
+
+std::string Journal::ReadMark(const std::string& name) const {
+  CheckMarkName(name);
+  sqlite::Statement s(impl_->db, "SELECT value FROM meta WHERE key = ?");
+  s.Bind(1, "mark." + name);
+  return s.Step() ? s.Text(0) : std::string();
+}
+
+void Journal::WriteMark(const std::string& name, const std::string& value) {
+  CheckMarkName(name);
+  sqlite::Statement s(impl_->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  s.Bind(1, "mark." + name).Bind(2, value);
+  s.Step();
+}
+
 std::optional<JournalRecord> Journal::Get(std::int64_t seq) const {
   sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq = ?").c_str());
   s.Bind(1, seq);

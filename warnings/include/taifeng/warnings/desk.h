@@ -67,6 +67,7 @@ class Desk {
   const RuleSet& rules() const { return *rules_; }
   const geo::RegionSet& regions() const { return *regions_; }
   Journal& journal() { return *journal_; }
+  const Journal& journal() const { return *journal_; }
 
   // Throws Error(kJournalBroken) naming the first broken record.
   void RequireAudit() const;

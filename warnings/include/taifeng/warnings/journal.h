@@ -72,8 +72,18 @@ class Journal {
 
   // Records with seq >= from_seq, in order; only those of `type` when it is not empty.
   std::vector<JournalRecord> Read(std::int64_t from_seq = 1, const std::string& type = "") const;
+  // Records with from_seq <= seq <= to_seq, in order; only those of `type` when it is not empty.
+  std::vector<JournalRecord> ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type = "") const;
+  // Calls `each` for every record of `type` with seq > after_seq, in order, without holding them all.
+  void Scan(std::int64_t after_seq, const std::string& type, const std::function<void(const JournalRecord&)>& each) const;
   std::optional<JournalRecord> Get(std::int64_t seq) const;
   std::int64_t LastSeq() const;
+
+  // Marks: small named values outside the hash chain (the feed's published position), in the
+  // journal file's meta table. ReadMark returns "" for a mark never written; WriteMark is durable
+  // on return. Names are [a-z.]+, not "format" or "version".
+  std::string ReadMark(const std::string& name) const;
+  void WriteMark(const std::string& name, const std::string& value);
 
   // Recomputes every hash and link. O(records).
   JournalAudit Audit() const;

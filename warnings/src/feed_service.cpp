@@ -1,0 +1,504 @@
+#include "taifeng/warnings/feed_service.h"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/warnings/feed.h"
+#include "taifeng/warnings/operations.h"
+#include "wire.h"
+#include "zap.h"
+
+namespace taifeng::warnings {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// One published message, by feed sequence number (index + 1).
+struct Entry {
+  std::int64_t journal_seq = 0;
+  std::string journal_hash;
+  std::string stream;
+  std::int64_t prev = 0;
+  std::string status;
+  bool cancel = false;
+  std::int64_t sent_utc = 0, expires_utc = 0;
+};
+
+struct Encoded {
+  std::string topic_json, topic_cap, topic_full, json, cap;
+};
+
+std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string RandomId() {
+  if (sodium_init() < 0) throw Error(ErrorCode::kInternal, "libsodium failed to initialise");
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (const unsigned char c : b) s += d[c >> 4], s += d[c & 15];
+  return s;
+}
+
+// A request's arguments, checked: stream prefixes and format.
+struct Filter {
+  std::vector<std::string> prefixes;
+  FeedFormat format = FeedFormat::kFull;
+};
+
+Filter ParseFilter(const json& j) {
+  Filter f;
+  if (j.contains("prefixes")) {
+    if (!j["prefixes"].is_array() || j["prefixes"].size() > 64)
+      throw ParseError("request", 0, "prefixes", "an array of at most 64 stream prefixes");
+    for (const auto& p : j["prefixes"]) {
+      if (!p.is_string() || !ValidStreamPrefix(p.get<std::string>()))
+        throw ParseError("request", 0, "prefixes", "stream prefixes of at most 64 characters [a-z0-9.]");
+      f.prefixes.push_back(p.get<std::string>());
+    }
+  } else {
+    f.prefixes = {""};
+  }
+  if (j.contains("format")) {
+    const auto fmt = j["format"].is_string() ? ParseFeedFormat(j["format"].get<std::string>()) : std::nullopt;
+    if (!fmt) throw ParseError("request", 0, "format", "json, cap or full");
+    f.format = *fmt;
+  }
+  return f;
+}
+
+std::int64_t SeqArg(const json& j, const char* key, std::int64_t fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_number_integer() || j[key].get<std::int64_t>() < 0) throw ParseError("request", 0, key, "a sequence number (integer >= 0)");
+  return j[key].get<std::int64_t>();
+}
+
+json ErrorJson(const Error& e) {
+  const ErrorInfo& info = Describe(e.code());
+  return {{"code", info.name}, {"exit", info.exit_status}, {"message", e.what()}};
+}
+
+}  // namespace
+
+struct FeedService::Impl {
+  FeedServiceSettings s;
+  std::unique_ptr<Desk> desk;
+  Log log;
+  zmq::context_t ctx;
+  std::unique_ptr<ZapHandler> zap;
+  zmq::socket_t pub, sync, control;
+  std::string feed_id;
+  FeedService::Endpoints bound;
+
+  std::vector<Entry> index;  // feed seq i + 1
+  std::int64_t indexed_journal_seq = 0;
+  std::map<std::string, std::int64_t> heads;
+  std::map<std::string, std::int64_t> status_clock;  // status -> latest sent_utc
+  std::int64_t published = 0, mark_written = -1;
+
+  std::unordered_map<std::int64_t, Encoded> cache;
+  std::deque<std::int64_t> cache_order;
+  static constexpr std::size_t kCacheSize = 8192;
+
+  mutable std::mutex stats_mutex;
+  FeedServiceStats stats;
+
+  void Say(const std::string& m) const {
+    if (log) log(m);
+  }
+
+  void Remember(std::int64_t seq, Encoded e) {
+    if (cache.emplace(seq, std::move(e)).second) cache_order.push_back(seq);
+    while (cache_order.size() > kCacheSize) {
+      cache.erase(cache_order.front());
+      cache_order.pop_front();
+    }
+  }
+
+  Encoded Encode(const Message& m, std::int64_t seq, std::int64_t prev) const {
+    const std::string stream = StreamOf(m);
+    return {FeedTopic(FeedFormat::kJson, stream), FeedTopic(FeedFormat::kCap, stream), FeedTopic(FeedFormat::kFull, stream),
+            FeedSummaryJson(m, seq, prev), m.cap_xml};
+  }
+
+  // The encoding of published message `seq`, from the cache or the journal.
+  const Encoded& EncodedAt(std::int64_t seq) {
+    if (const auto it = cache.find(seq); it != cache.end()) return it->second;
+    // Read a batch forward from the journal.
+    const std::int64_t last = std::min<std::int64_t>(seq + 255, static_cast<std::int64_t>(index.size()));
+    const auto records = desk->journal().ReadRange(index[seq - 1].journal_seq, index[last - 1].journal_seq, "message");
+    std::int64_t s = seq;
+    for (const auto& r : records) {
+      while (s <= last && index[s - 1].journal_seq != r.seq) ++s;
+      if (s > last) break;
+      if (!cache.count(s)) Remember(s, Encode(MessageFromJson(r.body, r.seq), s, index[s - 1].prev));
+      ++s;
+    }
+    const auto it = cache.find(seq);
+    if (it == cache.end()) throw Error(ErrorCode::kInternal, "feed message " + std::to_string(seq) + " is missing from the journal");
+    return it->second;
+  }
+
+  void SendMessage(zmq::socket_t& socket, const std::string* routing, const std::string* rid, FeedFormat format, std::int64_t seq,
+                   const Encoded& e) {
+    const std::string seq8 = EncodeSeq(static_cast<std::uint64_t>(seq)), prev8 = EncodeSeq(static_cast<std::uint64_t>(index[seq - 1].prev));
+    std::vector<std::string_view> frames;
+    if (routing) frames.insert(frames.end(), {*routing, "W", *rid});
+    switch (format) {
+      case FeedFormat::kJson: frames.insert(frames.end(), {e.topic_json, seq8, prev8, e.json}); break;
+      case FeedFormat::kCap: frames.insert(frames.end(), {e.topic_cap, seq8, prev8, e.cap}); break;
+      case FeedFormat::kFull: frames.insert(frames.end(), {e.topic_full, seq8, prev8, e.json, e.cap}); break;
+    }
+    wire::Send(socket, frames);
+  }
+
+  // Indexes message records journalled since the last call and publishes those not yet published.
+  void IndexAndPublish() {
+    if (desk->journal().LastSeq() <= indexed_journal_seq) return;
+    desk->journal().Scan(indexed_journal_seq, "message", [&](const JournalRecord& r) {
+      const Message m = MessageFromJson(r.body, r.seq);
+      Entry e;
+      e.journal_seq = r.seq;
+      e.journal_hash = r.hash;
+      e.stream = StreamOf(m);
+      const auto h = heads.find(e.stream);
+      e.prev = h == heads.end() ? 0 : h->second;
+      e.status = m.status;
+      e.cancel = m.change == Change::kCancel;
+      e.sent_utc = m.sent_utc;
+      e.expires_utc = m.expires_utc;
+      index.push_back(e);
+      const std::int64_t seq = static_cast<std::int64_t>(index.size());
+      heads[e.stream] = seq;
+      auto& clock = status_clock[m.status];
+      clock = std::max(clock, m.sent_utc);
+      indexed_journal_seq = r.seq;
+      if (seq > published) {
+        Encoded enc = Encode(m, seq, e.prev);
+        for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
+        Remember(seq, std::move(enc));
+        published = seq;
+        std::lock_guard<std::mutex> lock(stats_mutex);
+        ++stats.published;
+        stats.latest_seq = seq;
+      }
+    });
+    indexed_journal_seq = std::max(indexed_journal_seq, desk->journal().LastSeq());
+  }
+
+  void Heartbeat() {
+    const std::string seq8 = EncodeSeq(static_cast<std::uint64_t>(published));
+    const std::string body = json{{"version", kFeedProtocolVersion}, {"feed", feed_id}, {"seq", published},
+                                  {"time_utc", data::FormatIsoUtc(WallNow())}, {"interval_ms", s.heartbeat_ms}}
+                                 .dump();
+    wire::Send(pub, {kHeartbeatTopic, seq8, body});
+  }
+
+  void WriteMark() {
+    if (mark_written == published) return;
+    const json mark = {{"seq", published},
+                       {"journal_seq", published ? index[published - 1].journal_seq : 0},
+                       {"hash", published ? index[published - 1].journal_hash : std::string()}};
+    desk->journal().WriteMark("feed.published", mark.dump());
+    mark_written = published;
+  }
+
+  // The clock an in-force test uses for a status: the wall clock for Actual, the latest message
+  // time for Exercise and Test (an exercise runs on its own time).
+  std::int64_t ClockFor(const std::string& status) const {
+    const auto it = status_clock.find(status);
+    const std::int64_t latest = it == status_clock.end() ? 0 : it->second;
+    return status == "Actual" ? std::max(latest, WallNow()) : latest;
+  }
+
+  json HeadsJson(const Filter& f) const {
+    json h = json::object();
+    for (const auto& [stream, seq] : heads)
+      if (StreamMatches(stream, f.prefixes)) h[stream] = seq;
+    return h;
+  }
+
+  void Reply(zmq::socket_t& socket, const std::string& routing, const std::string& status, const std::string& rid, const json& body) {
+    const std::string text = body.dump();
+    wire::Send(socket, {routing, status, rid, text});
+  }
+
+  void HandleSync(const wire::Multipart& req) {
+    const std::string routing = req.Str(0), command = req.Str(1), rid = req.Str(2).substr(0, 64);
+    {
+      std::lock_guard<std::mutex> lock(stats_mutex);
+      ++stats.requests;
+    }
+    try {
+      if (req.truncated || req.frames.size() != 4)
+        throw Error(ErrorCode::kUsage, "malformed request: expected the frames [command, request id, JSON body]");
+      if (req.bytes > static_cast<std::size_t>(s.max_request_bytes))
+        throw Error(ErrorCode::kUsage, "request of " + std::to_string(req.bytes) + " bytes: at most " + std::to_string(s.max_request_bytes));
+      json args;
+      try {
+        args = json::parse(req.Str(3));
+      } catch (const json::exception&) {
+        throw ParseError("request", 0, "body", "a JSON object");
+      }
+      if (!args.is_object()) throw ParseError("request", 0, "body", "a JSON object");
+      const Filter f = ParseFilter(args);
+      if (command == "SNAPSHOT") {
+        std::int64_t count = 0;
+        for (const auto& [stream, seq] : heads) {
+          if (!StreamMatches(stream, f.prefixes)) continue;
+          const Entry& e = index[seq - 1];
+          if (e.cancel || e.expires_utc <= ClockFor(e.status)) continue;
+          SendMessage(sync, &routing, &rid, f.format, seq, EncodedAt(seq));
+          ++count;
+        }
+        Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", count}, {"heads", HeadsJson(f)}});
+      } else if (command == "REPLAY") {
+        const std::int64_t from = std::max<std::int64_t>(1, SeqArg(args, "from", 1));
+        const std::int64_t to = std::min(SeqArg(args, "to", published), published);
+        // Every matching message in [from, covered] is sent; at most max_replay of them.
+        std::int64_t count = 0, covered = from - 1;
+        for (std::int64_t seq = from; seq <= to; ++seq) {
+          if (StreamMatches(index[seq - 1].stream, f.prefixes)) {
+            if (count == s.max_replay) break;
+            SendMessage(sync, &routing, &rid, f.format, seq, EncodedAt(seq));
+            ++count;
+          }
+          covered = seq;
+        }
+        Reply(sync, routing, "END", rid,
+              {{"feed", feed_id}, {"seq", published}, {"count", count}, {"from", from}, {"to", covered}, {"more", covered < to}});
+      } else if (command == "HEADS") {
+        Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", 0}, {"heads", HeadsJson(f)}});
+      } else {
+        throw Error(ErrorCode::kUsage, "unknown request '" + command.substr(0, 32) + "': expected SNAPSHOT, REPLAY or HEADS");
+      }
+    } catch (const Error& e) {
+      {
+        std::lock_guard<std::mutex> lock(stats_mutex);
+        ++stats.refused_requests;
+      }
+      Reply(sync, routing, "ERR", rid, ErrorJson(e));
+    }
+  }
+
+  void HandleControl(wire::Multipart& req) {
+    const std::string routing = req.Str(0), command = req.Str(1), rid = req.Str(2).substr(0, 64);
+    std::string user;
+    // The User-Id the ZAP handler set travels with the peer's own frames (not the routing id).
+    for (std::size_t i = 1; i < req.frames.size() && user.empty(); ++i) {
+      try {
+        user = req.frames[i].gets("User-Id");
+      } catch (const zmq::error_t&) {
+        user.clear();
+      }
+    }
+    const std::size_t colon = user.find(':');
+    const std::string role = user.substr(0, colon), name = colon == std::string::npos ? "" : user.substr(colon + 1);
+    try {
+      if (role != "operator" || name.empty()) {
+        Say("control: refused " + command.substr(0, 32) + " from " + (user.empty() ? "an unnamed peer" : user) +
+            ": only operator keys may command");
+        throw Error(ErrorCode::kRefused, "only operator keys may send commands (this key is " + (user.empty() ? "unnamed" : user) + ")");
+      }
+      if (req.truncated || req.frames.size() != 4)
+        throw Error(ErrorCode::kUsage, "malformed command: expected the frames [command, request id, JSON body]");
+      if (req.bytes > static_cast<std::size_t>(s.max_request_bytes))
+        throw Error(ErrorCode::kUsage, "command of " + std::to_string(req.bytes) + " bytes: at most " + std::to_string(s.max_request_bytes));
+      json reply;
+      if (command == "PING") {
+        reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
+      } else if (command == "PREVIEW" || command == "COMMIT") {
+        const OperatorCommand c = CommandFromJson(req.Str(3));
+        desk->RequireAudit();
+        const PreparedCommand p = Prepare(*desk, c, name, WallNow());
+        const bool commit = command == "COMMIT";
+        const std::vector<Message> ms = commit ? Commit(*desk, p) : Preview(*desk, p);
+        if (commit) {
+          IndexAndPublish();
+          Say("control: " + name + " " + c.action + ": " + std::to_string(ms.size()) + " messages journalled and published (feed seq up to " +
+              std::to_string(published) + ")");
+        }
+        json out = json::array();
+        for (const auto& m : ms) out.push_back(json::parse(MessageToJson(m)));
+        reply = {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", published}};
+        std::lock_guard<std::mutex> lock(stats_mutex);
+        ++stats.commands;
+      } else {
+        throw Error(ErrorCode::kUsage, "unknown command '" + command.substr(0, 32) + "': expected PING, PREVIEW or COMMIT");
+      }
+      Reply(control, routing, "OK", rid, reply);
+    } catch (const Error& e) {
+      {
+        std::lock_guard<std::mutex> lock(stats_mutex);
+        ++stats.refused_commands;
+      }
+      Reply(control, routing, "ERR", rid, ErrorJson(e));
+    } catch (const std::exception& e) {
+      Reply(control, routing, "ERR", rid, ErrorJson(Error(ErrorCode::kInternal, e.what())));
+    }
+  }
+};
+
+FeedService::FeedService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+FeedService::~FeedService() {
+  if (!impl_) return;
+  // Sockets close before the ZAP handler stops, and both before the context.
+  impl_->pub.close();
+  impl_->sync.close();
+  impl_->control.close();
+  impl_->zap.reset();
+}
+
+std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, std::unique_ptr<Desk> desk, Log log) {
+  if (settings.server.secret_key.size() != 40) throw Error(ErrorCode::kInvalidArgument, "the service needs its secret key (NAME.key_secret)");
+  auto impl = std::make_unique<Impl>();
+  impl->s = std::move(settings);
+  impl->desk = std::move(desk);
+  impl->log = std::move(log);
+  Impl& x = *impl;
+  x.desk->RequireAudit();
+  Journal& journal = x.desk->journal();
+  x.feed_id = journal.ReadMark("feed.id");
+  if (x.feed_id.empty()) {
+    x.feed_id = RandomId();
+    journal.WriteMark("feed.id", x.feed_id);
+  }
+  // Index everything journalled; what the mark says was published is not published again.
+  std::int64_t mark_seq = 0, mark_journal_seq = 0;
+  std::string mark_hash;
+  if (const std::string mark = journal.ReadMark("feed.published"); !mark.empty()) {
+    try {
+      const json m = json::parse(mark);
+      mark_seq = m.at("seq").get<std::int64_t>(), mark_journal_seq = m.at("journal_seq").get<std::int64_t>();
+      mark_hash = m.at("hash").get<std::string>();
+    } catch (const json::exception&) {
+      throw Error(ErrorCode::kJournalBroken, journal.path().string() + ": the feed's published mark is unreadable: " + mark.substr(0, 200));
+    }
+  }
+  x.published = std::numeric_limits<std::int64_t>::max();  // index without publishing
+  x.IndexAndPublish();
+  x.published = 0;
+  if (mark_seq > 0) {
+    const bool have = static_cast<std::int64_t>(x.index.size()) >= mark_seq;
+    const auto rec = have ? journal.Get(x.index[mark_seq - 1].journal_seq) : std::nullopt;
+    if (!have || x.index[mark_seq - 1].journal_seq != mark_journal_seq || !rec || rec->hash != mark_hash)
+      throw Error(ErrorCode::kJournalBroken,
+                  journal.path().string() + ": the feed published message " + std::to_string(mark_seq) + " (journal record " +
+                      std::to_string(mark_journal_seq) + ", hash " + mark_hash.substr(0, 16) + "…), which this journal " +
+                      (have ? "holds differently" : "no longer holds (" + std::to_string(x.index.size()) + " messages)") +
+                      ": it was truncated or replaced");
+    x.published = mark_seq;
+    x.mark_written = mark_seq;
+  }
+  {
+    std::lock_guard<std::mutex> lock(x.stats_mutex);
+    x.stats.latest_seq = static_cast<std::int64_t>(x.index.size());
+  }
+  std::map<std::string, Peer> allowed;
+  for (const auto& [key, name] : x.s.gateway_keys) allowed[key] = {name, "gateway"};
+  for (const auto& [key, name] : x.s.operator_keys) allowed[key] = {name, "operator"};
+  x.zap = std::make_unique<ZapHandler>(x.ctx, std::move(allowed), x.log);
+  auto server_socket = [&](zmq::socket_type type, const std::string& endpoint, const char* what) {
+    zmq::socket_t sock(x.ctx, type);
+    sock.set(zmq::sockopt::linger, 0);
+    sock.set(zmq::sockopt::curve_server, 1);
+    sock.set(zmq::sockopt::curve_secretkey, x.s.server.secret_key);
+    sock.set(zmq::sockopt::zap_domain, "taifeng");
+    if (type != zmq::socket_type::pub) sock.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(x.s.max_request_bytes));
+    if (type == zmq::socket_type::pub) {
+      sock.set(zmq::sockopt::sndhwm, x.s.publish_hwm);
+      if (x.s.send_buffer_bytes > 0) sock.set(zmq::sockopt::sndbuf, x.s.send_buffer_bytes);
+    } else {
+      // Room for two whole answers per peer; beyond that a peer that does not read loses answers.
+      sock.set(zmq::sockopt::sndhwm, 2 * x.s.max_replay + 1000);
+    }
+    try {
+      sock.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+      throw Error(ErrorCode::kIo, std::string(what) + " endpoint " + endpoint + ": cannot bind: " + e.what());
+    }
+    return sock;
+  };
+  x.pub = server_socket(zmq::socket_type::pub, x.s.publish_endpoint, "publish");
+  x.sync = server_socket(zmq::socket_type::router, x.s.sync_endpoint, "sync");
+  x.control = server_socket(zmq::socket_type::router, x.s.control_endpoint, "control");
+  x.bound = {x.pub.get(zmq::sockopt::last_endpoint), x.sync.get(zmq::sockopt::last_endpoint), x.control.get(zmq::sockopt::last_endpoint)};
+  return std::unique_ptr<FeedService>(new FeedService(std::move(impl)));
+}
+
+const std::string& FeedService::feed_id() const { return impl_->feed_id; }
+const FeedService::Endpoints& FeedService::endpoints() const { return impl_->bound; }
+
+FeedServiceStats FeedService::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+void FeedService::Run() {
+  Impl& x = *impl_;
+  // Publish what the journal holds beyond the published mark (a crash before it was published).
+  const std::int64_t backlog_from = x.published;
+  if (backlog_from < static_cast<std::int64_t>(x.index.size())) {
+    for (std::int64_t seq = backlog_from + 1; seq <= static_cast<std::int64_t>(x.index.size()); ++seq) {
+      const Encoded& e = x.EncodedAt(seq);
+      for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) x.SendMessage(x.pub, nullptr, nullptr, f, seq, e);
+      x.published = seq;
+    }
+    x.Say("published " + std::to_string(x.published - backlog_from) + " messages journalled before this start (feed seq " +
+          std::to_string(backlog_from + 1) + "-" + std::to_string(x.published) + ")");
+  }
+  x.WriteMark();
+  auto next_heartbeat = Clock::now();
+  auto next_poll = Clock::now() + std::chrono::milliseconds(x.s.poll_ms);
+  while (!stop_.load()) {
+    const auto now = Clock::now();
+    if (now >= next_poll) {
+      x.IndexAndPublish();
+      next_poll = now + std::chrono::milliseconds(x.s.poll_ms);
+    }
+    if (now >= next_heartbeat) {
+      x.Heartbeat();
+      x.WriteMark();
+      next_heartbeat = now + std::chrono::milliseconds(x.s.heartbeat_ms);
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::min(next_poll, next_heartbeat) - Clock::now());
+    zmq::pollitem_t items[] = {{x.control.handle(), 0, ZMQ_POLLIN, 0}, {x.sync.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    // Commands first: an operator's issue goes out before snapshot traffic is served.
+    for (int i = 0; i < 64 && (items[0].revents & ZMQ_POLLIN); ++i) {
+      auto req = wire::Recv(x.control, false);
+      if (!req) break;
+      x.HandleControl(*req);
+    }
+    for (int i = 0; i < 64 && (items[1].revents & ZMQ_POLLIN); ++i) {
+      auto req = wire::Recv(x.sync, false);
+      if (!req) break;
+      x.HandleSync(*req);
+    }
+  }
+  x.IndexAndPublish();
+  x.Heartbeat();
+  x.WriteMark();
+  x.pub.set(zmq::sockopt::linger, 2000);
+  x.sync.set(zmq::sockopt::linger, 500);
+  x.control.set(zmq::sockopt::linger, 500);
+  x.Say("stopped at feed seq " + std::to_string(x.published));
+}
+
+}  // namespace taifeng::warnings
