@@ -11,7 +11,8 @@ void RegisterMatchCommand(CLI::App& app);
 void RegisterForecastCommands(CLI::App& app);  // forecast, cliper fit, verify
 void RegisterReplayCommand(CLI::App& app);
 void RegisterHazardCommands(CLI::App& app);  // hazard, archive add-rain, archive model-rain (after archive)
-void RegisterWarnCommands(CLI::App& app);
-void RegisterKeysCommands(CLI::App& app);    // keys generate    // warn propose/issue/update/cancel/list/show/audit/replay
+void RegisterWarnCommands(CLI::App& app);   // warn propose/issue/update/cancel/list/show/audit/replay
+void RegisterKeysCommands(CLI::App& app);   // keys generate
+void RegisterServeCommand(CLI::App& app);   // serve
 
 }  // namespace taifeng::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   taifeng::cli::RegisterHazardCommands(app);
   taifeng::cli::RegisterWarnCommands(app);
   taifeng::cli::RegisterKeysCommands(app);
+  taifeng::cli::RegisterServeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "commands.h"
+#include "desk_args.h"
 #include "hazard_engine.h"
 #include "live.h"
 #include "output.h"
@@ -18,7 +19,10 @@
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/feed_client.h"
+#include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/keys.h"
+#include "taifeng/warnings/operations.h"
 
 namespace taifeng::cli {
 namespace {
@@ -28,46 +32,6 @@ using warnings::Action;
 using warnings::Kind;
 
 std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-// The journal directory: --journal, else $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else
-// ~/.local/state/taifeng.
-std::filesystem::path JournalFile(const std::string& option) {
-  std::filesystem::path dir;
-  if (!option.empty()) dir = option;
-  else if (const char* e = std::getenv("TAIFENG_JOURNAL"); e && *e) dir = e;
-  else if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) dir = std::filesystem::path(x) / "taifeng";
-  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::filesystem::path(h) / ".local/state/taifeng";
-  else throw Error(ErrorCode::kUsage, "no journal directory: give --journal DIR or set TAIFENG_JOURNAL");
-  return dir / "journal.sqlite";
-}
-
-std::string OperatorName(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* e = std::getenv("TAIFENG_OPERATOR"); e && *e) return e;
-  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
-  throw Error(ErrorCode::kUsage, "who is acting? give --operator NAME or set TAIFENG_OPERATOR");
-}
-
-struct DeskArgs {
-  std::string journal, rules = TAIFENG_DEFAULT_RULES, regions = TAIFENG_DEFAULT_REGIONS, schema = TAIFENG_CAP_SCHEMA;
-  std::string operator_name, at;
-  bool json = false;
-};
-
-void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions = true) {
-  cmd->add_option("--journal", a.journal, "journal directory (default: $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else "
-                                          "~/.local/state/taifeng)");
-  cmd->add_option("--rules", a.rules, "warning rules (TOML)")->capture_default_str();
-  if (with_regions) cmd->add_option("--regions", a.regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
-  cmd->add_option("--cap-schema", a.schema, "the OASIS CAP 1.2 XSD every message is validated against")->capture_default_str();
-  cmd->add_flag("--json", a.json, "print JSON");
-}
-
-std::unique_ptr<warnings::Desk> OpenDesk(const DeskArgs& a, std::shared_ptr<const geo::RegionSet> regions = nullptr, bool create = true) {
-  if (!regions) regions = geo::RegionSet::Load(a.regions, geo::RegionSet::Administrative());
-  return std::make_unique<warnings::Desk>(warnings::Journal::Open(JournalFile(a.journal), create), warnings::RuleSet::Load(a.rules),
-                                          std::move(regions), warnings::CapSchema::Load(a.schema));
-}
 
 std::string Iso(std::int64_t t) { return data::FormatIsoUtc(t); }
 std::string Short(std::int64_t t) { return Iso(t).substr(5, 11); }  // "09-16T08:00"
@@ -245,39 +209,49 @@ std::string StatusOf(bool exercise, bool test) {
   return exercise ? "Exercise" : test ? "Test" : "Actual";
 }
 
-void RunIssue(const IssueArgs& a) {
-  if (a.all == !a.regions.empty()) throw Error(ErrorCode::kUsage, "give --all or the region codes to issue (not both)");
-  warnings::ActionContext ctx;
-  ctx.operator_name = OperatorName(a.desk.operator_name);
-  ctx.status = StatusOf(a.exercise, a.test);
-  auto desk = OpenDesk(a.desk);
-  desk->RequireAudit();
-  const auto stored = desk->LatestProposal();
-  if (!stored) throw Error(ErrorCode::kRefused, "no proposal in " + desk->journal().path().string() + ": run taifeng warn propose first");
-  if (stored->source.hindcast) {
-    if (ctx.status == "Actual")
-      throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) +
-                                           ") is a hindcast (--at): issue it only as --exercise or --test");
-    ctx.now_utc = stored->source.now_utc;
-    ctx.note = "Exercise: hindcast of " + stored->source.storm + " at " + Iso(stored->source.now_utc);
-  } else {
-    ctx.now_utc = WallNow();
-    const std::int64_t age = ctx.now_utc - stored->recorded_utc;
-    if (age > static_cast<std::int64_t>(desk->rules().lifecycle().proposal_valid_h) * 3600)
-      throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) + ") is " + std::to_string(age / 60) +
-                                           " minutes old (valid " + std::to_string(desk->rules().lifecycle().proposal_valid_h) +
-                                           " h): run taifeng warn propose again");
+std::vector<warnings::Message> MessagesFromReply(const json& reply) {
+  std::vector<warnings::Message> out;
+  for (const auto& m : reply.at("messages")) out.push_back(warnings::MessageFromJson(m.dump(), m.value("seq", std::int64_t{0})));
+  return out;
+}
+
+// Runs an operator command: through the service when one runs on this journal (as the operator
+// key's name), else on the journal directly. Shows what will go out and asks first.
+void RunCommand(const DeskArgs& d, const warnings::OperatorCommand& c, bool yes) {
+  const std::filesystem::path journal = JournalFile(d.journal);
+  if (const auto service = warnings::RunningService(journal.parent_path())) {
+    const warnings::Certificate key = OperatorCertificate(d);
+    auto client = warnings::ControlClient::Connect(service->control, service->public_key, key);
+    const std::string body = warnings::CommandToJson(c);
+    const auto preview = MessagesFromReply(json::parse(client->Request("PREVIEW", body)));
+    if (!d.json) std::cout << "Through the Taifeng service (pid " << service->pid << ", " << service->control << ") as " << key.name << ".\n";
+    if (!Confirm(preview, yes, d.json)) {
+      std::cout << "Nothing issued.\n";
+      return;
+    }
+    const json reply = json::parse(client->Request("COMMIT", body));
+    ReportIssued(MessagesFromReply(reply), reply.value("journal", journal.string()) + ", published on the feed", d.json);
+    return;
   }
-  if (!a.desk.at.empty()) ctx.now_utc = ParseTime(a.desk.at, "--at");
-  const auto requests = desk->FromProposal(*stored, a.regions);
-  const auto preview = desk->Preview(requests, ctx);
-  if (!Confirm(preview, a.yes, a.desk.json)) {
+  auto desk = OpenDesk(d);
+  desk->RequireAudit();
+  const warnings::PreparedCommand p = warnings::Prepare(*desk, c, OperatorName(d.operator_name), WallNow());
+  if (!Confirm(warnings::Preview(*desk, p), yes, d.json)) {
     std::cout << "Nothing issued.\n";
     return;
   }
-  json body = {{"proposal", stored->seq}, {"regions", a.all ? json("all") : json(a.regions)}};
-  const auto issued = desk->Commit("issue", body.dump(), requests, ctx);
-  ReportIssued(issued, desk->journal().path().string(), a.desk.json);
+  ReportIssued(warnings::Commit(*desk, p), desk->journal().path().string(), d.json);
+}
+
+void RunIssue(const IssueArgs& a) {
+  warnings::OperatorCommand c;
+  c.action = "issue";
+  c.targets = a.regions;
+  c.all = a.all;
+  c.status = StatusOf(a.exercise, a.test);
+  if (!a.exercise && !a.test) c.status.clear();
+  if (!a.desk.at.empty()) c.at_utc = ParseTime(a.desk.at, "--at");
+  RunCommand(a.desk, c, a.yes);
 }
 
 // ---- update / cancel ----
@@ -291,40 +265,17 @@ struct ChangeArgs {
 };
 
 void RunChange(const ChangeArgs& a, bool cancel) {
-  warnings::ActionContext ctx;
-  ctx.operator_name = OperatorName(a.desk.operator_name);
-  ctx.now_utc = a.desk.at.empty() ? WallNow() : ParseTime(a.desk.at, "--at");
-  std::optional<Kind> kind;
-  if (!a.kind.empty()) {
-    kind = warnings::ParseKind(a.kind);
-    if (!kind) throw Error(ErrorCode::kUsage, "--kind: typhoon, rainstorm or flood");
-  }
-  auto desk = OpenDesk(a.desk);
-  desk->RequireAudit();
-  const auto requests = cancel ? desk->CancelRequests(a.targets, kind, ctx.now_utc)
-                               : desk->UpdateRequests(a.targets, kind, a.signal, a.extend_h, ctx.now_utc);
-  // The status follows what is in force (an exercise's warnings are cancelled as an exercise).
-  const warnings::State state = desk->StateAt(ctx.now_utc);
-  std::set<std::string> statuses;
-  for (const auto& r : requests) statuses.insert(state.Find(r.assessment.region_code, r.assessment.kind)->message.status);
-  if (a.exercise || a.test) {
-    ctx.status = StatusOf(a.exercise, a.test);
-  } else {
-    if (statuses.size() > 1) throw Error(ErrorCode::kRefused, "the targets mix Actual and Exercise/Test warnings: act on them separately");
-    ctx.status = *statuses.begin();
-  }
-  std::vector<warnings::ChangeRequest> reqs = requests;
-  if (!a.reason.empty())
-    for (auto& r : reqs) r.assessment.reason += ": " + a.reason;
-  const auto preview = desk->Preview(reqs, ctx);
-  if (!Confirm(preview, a.yes, a.desk.json)) {
-    std::cout << "Nothing issued.\n";
-    return;
-  }
-  json body = {{"targets", a.targets}, {"reason", a.reason}};
-  if (!cancel) body["signal"] = a.signal, body["extend_h"] = a.extend_h;
-  const auto issued = desk->Commit(cancel ? "cancel" : "update", body.dump(), reqs, ctx);
-  ReportIssued(issued, desk->journal().path().string(), a.desk.json);
+  warnings::OperatorCommand c;
+  c.action = cancel ? "cancel" : "update";
+  c.targets = a.targets;
+  c.kind = a.kind;
+  c.signal = a.signal;
+  c.extend_h = a.extend_h;
+  c.reason = a.reason;
+  if (a.exercise || a.test) c.status = StatusOf(a.exercise, a.test);
+  if (!a.desk.at.empty()) c.at_utc = ParseTime(a.desk.at, "--at");
+  if (!c.kind.empty() && !warnings::ParseKind(c.kind)) throw Error(ErrorCode::kUsage, "--kind: typhoon, rainstorm or flood");
+  RunCommand(a.desk, c, a.yes);
 }
 
 // ---- list / show / audit ----
@@ -537,42 +488,41 @@ void RunReplay(ReplayArgs a) {
   PrintTable(header, rows);
 }
 
-// The key directory: --dir, else $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else
-// ~/.config/taifeng/keys.
-std::filesystem::path KeyDirectory(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* e = std::getenv("TAIFENG_KEYS"); e && *e) return e;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "taifeng/keys";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config/taifeng/keys";
-  throw Error(ErrorCode::kUsage, "no key directory: give --dir DIR or set TAIFENG_KEYS");
-}
-
 }  // namespace
 
 void RegisterKeysCommands(CLI::App& app) {
   CLI::App* keys = app.add_subcommand("keys", "CURVE keys for the warning feed (ZeroMQ certificates)");
   keys->require_subcommand(1);
   struct Args {
-    std::string name, dir;
+    std::string name, dir, role;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = keys->add_subcommand("generate", "Write a new key pair: DIR/NAME.key (public) and DIR/NAME.key_secret (0600)");
   cmd->add_option("NAME", a->name, "the key's name (the operator's or gateway's identity in the journal and logs)")->required();
   cmd->add_option("--dir", a->dir, "directory (default: $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else ~/.config/taifeng/keys)");
+  cmd->add_option("--role", a->role, "also admit it to the service in this directory: operator (DIR/operators/) or gateway (DIR/gateways/)")
+      ->check(CLI::IsMember({"operator", "gateway"}));
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] {
     const auto dir = KeyDirectory(a->dir);
     const warnings::Certificate c = warnings::GenerateCertificate(a->name);
     warnings::WriteCertificate(dir, c);
     const auto pub = (dir / (c.name + ".key")).string(), sec = (dir / (c.name + ".key_secret")).string();
+    if (!a->role.empty()) {
+      warnings::Certificate public_only = c;
+      public_only.secret_key.clear();
+      warnings::WriteCertificate(dir / (a->role + "s"), public_only);
+    }
     if (a->json) {
       std::cout << json{{"name", c.name}, {"public_key", c.public_key}, {"public", pub}, {"secret", sec}}.dump(2) << '\n';
       return;
     }
     std::cout << "Public certificate: " << pub << "\nSecret certificate: " << sec << " (mode 0600: keep it on this machine)\n"
-              << "Public key: " << c.public_key << "\nTo admit it, copy the public certificate into the service's operator or gateway key "
-              << "directory.\n";
+              << "Public key: " << c.public_key << '\n'
+              << (a->role.empty() ? "To admit it, copy the public certificate into the service's operators/ or gateways/ key directory.\n"
+                                  : "Admitted as " + a->role + ": " + (dir / (a->role + "s") / (c.name + ".key")).string() +
+                                        " (a running service reads its keys at start).\n");
   });
 }
 
@@ -593,6 +543,7 @@ void RegisterWarnCommands(CLI::App& app) {
     cmd->add_option("REGION", a->regions, "region codes to issue (or --all)");
     cmd->add_flag("--all", a->all, "issue every change of the proposal");
     cmd->add_option("--operator", a->desk.operator_name, "who issues (default: $TAIFENG_OPERATOR or the login name)");
+    cmd->add_option("--key", a->desk.key, "operator key for a running service (default: $TAIFENG_OPERATOR_KEY, else KEYS/<operator>.key_secret)");
     cmd->add_flag("--exercise", a->exercise, "status Exercise (drills, replays)");
     cmd->add_flag("--test", a->test, "status Test");
     cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");
@@ -612,6 +563,7 @@ void RegisterWarnCommands(CLI::App& app) {
     }
     cmd->add_option("--reason", a->reason, "why (journalled with the message)");
     cmd->add_option("--operator", a->desk.operator_name, "who acts (default: $TAIFENG_OPERATOR or the login name)");
+    cmd->add_option("--key", a->desk.key, "operator key for a running service (default: $TAIFENG_OPERATOR_KEY, else KEYS/<operator>.key_secret)");
     cmd->add_flag("--exercise", a->exercise, "status Exercise (default: the status of what is in force)");
     cmd->add_flag("--test", a->test, "status Test");
     cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");

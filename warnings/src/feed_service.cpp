@@ -329,7 +329,11 @@ struct FeedService::Impl {
               std::to_string(published) + ")");
         }
         json out = json::array();
-        for (const auto& m : ms) out.push_back(json::parse(MessageToJson(m)));
+        for (const auto& m : ms) {
+          json j = json::parse(MessageToJson(m));
+          j["seq"] = m.seq;  // its journal record
+          out.push_back(std::move(j));
+        }
         reply = {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", published}};
         std::lock_guard<std::mutex> lock(stats_mutex);
         ++stats.commands;

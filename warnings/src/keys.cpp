@@ -67,9 +67,10 @@ void WriteCertificate(const std::filesystem::path& dir, const Certificate& c) {
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::kIo, dir.string() + ": " + ec.message());
   const auto pub = dir / (c.name + ".key"), sec = dir / (c.name + ".key_secret");
+  const bool with_secret = !c.secret_key.empty();
   for (const auto& p : {pub, sec})
-    if (std::filesystem::exists(p)) throw Error(ErrorCode::kRefused, p.string() + " exists: a key is never overwritten");
-  WriteFile(sec, Text(c, true), 0600);
+    if ((with_secret || p == pub) && std::filesystem::exists(p)) throw Error(ErrorCode::kRefused, p.string() + " exists: a key is never overwritten");
+  if (with_secret) WriteFile(sec, Text(c, true), 0600);
   WriteFile(pub, Text(c, false), 0644);
 }
 

@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
@@ -86,5 +88,30 @@ class FeedService {
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> stop_{false};
 };
+
+// The configuration of `taifeng serve` (TOML). Every key is optional; paths are relative to the
+// file's folder. LoadServiceConfig refuses unknown keys and bad values with ParseError naming the
+// line and key.
+//   [service]  journal (dir), publish, sync, control (endpoints), keys (dir: service.key_secret,
+//              operators/*.key, gateways/*.key), heartbeat_ms, publish_hwm, max_replay
+//   [warnings] rules, regions, cap_schema
+struct ServiceConfig {
+  std::filesystem::path journal_dir, keys_dir, rules, regions, cap_schema;  // "" = the command's default
+  std::optional<std::string> publish, sync, control;
+  std::optional<int> heartbeat_ms, publish_hwm, max_replay;
+};
+ServiceConfig LoadServiceConfig(const std::filesystem::path& file);
+
+// What a running service tells the CLI, in DIR/service.json beside the journal: its pid and the
+// endpoints it bound, and its public key. Written atomically at start, removed at a clean stop.
+struct ServiceFile {
+  long pid = 0;
+  std::string publish, sync, control, public_key, feed_id;
+};
+void WriteServiceFile(const std::filesystem::path& dir, const ServiceFile& f);
+void RemoveServiceFile(const std::filesystem::path& dir);
+// The service file when its process is alive; nullopt when there is none or it is stale (its
+// process is gone, e.g. after kill -9). Throws ParseError for an unreadable file.
+std::optional<ServiceFile> RunningService(const std::filesystem::path& dir);
 
 }  // namespace taifeng::warnings

@@ -24,7 +24,8 @@ struct Certificate {
 // CURVE support.
 Certificate GenerateCertificate(const std::string& name);
 
-// Writes DIR/NAME.key and DIR/NAME.key_secret (0600); refuses (Error(kRefused)) to overwrite an
+// Writes DIR/NAME.key and DIR/NAME.key_secret (0600), or only DIR/NAME.key for a certificate
+// without its secret key (admitting a key to a service's key directory); refuses (Error(kRefused)) to overwrite an
 // existing certificate and names it. Name: [A-Za-z0-9_.-], 1-64 characters.
 void WriteCertificate(const std::filesystem::path& dir, const Certificate& cert);
 

@@ -1,0 +1,38 @@
+// Shared by the warn, keys and serve commands: where the journal and the keys live, who the
+// operator is, and opening the warning desk.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "taifeng/geo/regions.h"
+#include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/keys.h"
+
+namespace taifeng::cli {
+
+struct DeskArgs {
+  std::string journal, rules = TAIFENG_DEFAULT_RULES, regions = TAIFENG_DEFAULT_REGIONS, schema = TAIFENG_CAP_SCHEMA;
+  std::string operator_name, at, key;
+  bool json = false;
+};
+
+// The journal file: --journal DIR, else $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else
+// ~/.local/state/taifeng; "journal.sqlite" in it.
+std::filesystem::path JournalFile(const std::string& option);
+// --operator, else $TAIFENG_OPERATOR, else the login name.
+std::string OperatorName(const std::string& option);
+// The key directory: --dir/--keys, else $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else
+// ~/.config/taifeng/keys.
+std::filesystem::path KeyDirectory(const std::string& option);
+// The operator's secret certificate for talking to a running service: --key FILE, else
+// $TAIFENG_OPERATOR_KEY, else KEYS/<operator>.key_secret. Throws Error(kNotFound) saying how to
+// make one.
+warnings::Certificate OperatorCertificate(const DeskArgs& a);
+
+void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions = true);
+std::unique_ptr<warnings::Desk> OpenDesk(const DeskArgs& a, std::shared_ptr<const geo::RegionSet> regions = nullptr, bool create = true);
+
+}  // namespace taifeng::cli
