@@ -15,59 +15,20 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/warnings/cap.h"
 
-namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
-
-// Runs a shell command, capturing stdout (stderr is merged when merge_stderr).
-CommandResult Shell(const std::string& command, bool merge_stderr = true) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + (merge_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Cli() { return TAIFENG_CLI; }
-std::string Samples() { return TAIFENG_SAMPLES_DIR; }
-
-class CliTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("taifeng-cli-test-" + std::to_string(::getpid())));
-    fs::create_directories(*dir_);
-    archive_ = new std::string((*dir_ / "archive.h5").string());
-    const CommandResult r = Shell(Cli() + " archive build --out " + *archive_ + " --cma " + Samples() + "/cma --atcf " +
-                        Samples() + "/atcf/bwp262018.dat " + Samples() + "/atcf/bwp152017.dat --json -q", false);
-    ASSERT_EQ(r.status, 0) << r.out;
-    build_ = new json(json::parse(r.out));
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    delete archive_;
-    delete build_;
-  }
-  static fs::path* dir_;
-  static std::string* archive_;
-  static json* build_;
-};
+namespace taifeng_cli_test {
 fs::path* CliTest::dir_ = nullptr;
 std::string* CliTest::archive_ = nullptr;
 json* CliTest::build_ = nullptr;
+}  // namespace taifeng_cli_test
+
+namespace {
+using namespace taifeng_cli_test;
+namespace fs = std::filesystem;
+using nlohmann::json;
 
 TEST_F(CliTest, BuildReportsCountsAndQuality) {
   const json& j = *build_;

@@ -1,0 +1,265 @@
+// taifeng serve as a real process on 127.0.0.1: operators issuing through it with their keys, a
+// Python gateway written from docs/feed-protocol.md, a C++ gateway through kill -9 and restart of
+// the service, a clean SIGTERM stop, and a gateway key that tries to command.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "cli_fixture.h"
+#include "taifeng/warnings/feed_client.h"
+#include "taifeng/warnings/feed_service.h"
+
+namespace {
+
+using namespace taifeng_cli_test;
+using std::chrono::milliseconds;
+namespace w = taifeng::warnings;
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A child process running a shell command, its output to a file.
+struct Child {
+  pid_t pid = -1;
+  fs::path log;
+  Child() = default;
+  Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)), log(std::move(o.log)) {}
+  Child& operator=(Child&& o) noexcept {
+    if (this != &o) {
+      Kill();
+      pid = std::exchange(o.pid, -1);
+      log = std::move(o.log);
+    }
+    return *this;
+  }
+  void Kill() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      pid = -1;
+    }
+  }
+  static Child Start(const std::string& command, const fs::path& log) {
+    Child c;
+    c.log = log;
+    c.pid = ::fork();
+    if (c.pid == 0) {
+      ::setpgid(0, 0);
+      const std::string cmd = "exec " + command + " > '" + log.string() + "' 2>&1";
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return c;
+  }
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void Signal(int sig) const { ::kill(pid, sig); }
+  std::string Output() const {
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  ~Child() { Kill(); }
+};
+
+class ServeTest : public CliTest {
+ protected:
+  void SetUp() override {
+    root_ = *dir_ / ("serve-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    keys_ = (root_ / "keys").string();
+    journal_ = (root_ / "journal").string();
+    for (const char* k : {"service", "duty --role operator", "web --role gateway", "display --role gateway", "stranger"})
+      ASSERT_EQ(Shell(Cli() + " keys generate " + std::string(k) + " --dir " + keys_).status, 0);
+    ports_ = {FreePort(), FreePort(), FreePort()};
+    env_ = "TAIFENG_KEYS=" + keys_ + " TAIFENG_JOURNAL=" + journal_ + " ";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  Child Serve() {
+    const std::string cmd = Cli() + " serve --journal " + journal_ + " --keys " + keys_ + " --heartbeat-ms 200" +
+                            " --publish tcp://127.0.0.1:" + std::to_string(ports_[0]) + " --sync tcp://127.0.0.1:" +
+                            std::to_string(ports_[1]) + " --control tcp://127.0.0.1:" + std::to_string(ports_[2]);
+    Child c = Child::Start(cmd, root_ / ("serve-" + std::to_string(serves_++) + ".log"));
+    for (int i = 0; i < 200 && !w::RunningService(journal_); ++i) std::this_thread::sleep_for(milliseconds(25));
+    return c;
+  }
+  w::FeedClientOptions Gateway(const std::string& name) const {
+    const auto svc = w::RunningService(journal_);
+    w::FeedClientOptions o;
+    o.publish_endpoint = svc->publish;
+    o.sync_endpoint = svc->sync;
+    o.server_key = svc->public_key;
+    o.certificate = w::ReadCertificate(fs::path(keys_) / (name + ".key_secret"));
+    o.heartbeat_timeout_ms = 1000;
+    return o;
+  }
+  CommandResult Propose() {
+    return Shell(env_ + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                 "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false);
+  }
+  // Every warning in force extended by 12 h at `at`, through whatever runs.
+  CommandResult ExtendAll(const std::string& regions, const std::string& at, const std::string& extra = "") {
+    return Shell(env_ + Cli() + " warn update " + regions + " --kind typhoon --extend 12 --at " + at + " --yes --operator duty" + extra);
+  }
+
+  fs::path root_;
+  std::string keys_, journal_, env_;
+  std::vector<int> ports_;
+  int serves_ = 0;
+};
+
+TEST_F(ServeTest, OperatorsIssueThroughTheServiceAndAPythonGatewayReceivesEverything) {
+  Child service = Serve();
+  ASSERT_TRUE(w::RunningService(journal_)) << service.Output();
+  ASSERT_EQ(Propose().status, 0);
+  const std::string python = TAIFENG_PYTHON;
+  const fs::path sub_log = root_ / "python.log";
+  // The Python gateway subscribes first (json format, typhoon warnings only) and waits.
+  Child py = Child::Start(python + " " + TAIFENG_SOURCE_DIR + "/docs/examples/feed_subscriber.py --service " + journal_ +
+                              "/service.json --key " + keys_ + "/web.key_secret --format json --prefix typhoon --seconds 20 --count 1000",
+                          sub_log);
+  std::this_thread::sleep_for(milliseconds(1500));
+  CommandResult issue = Shell(env_ + Cli() + " warn issue --all --exercise --yes --operator duty --json", false);
+  ASSERT_EQ(issue.status, 0) << issue.out;
+  const json issued = json::parse(issue.out);
+  std::set<std::string> typhoon_regions, typhoon_ids;
+  for (const auto& m : issued["issued"]) {
+    EXPECT_EQ(m["operator"], "duty");  // the key's name
+    if (m["kind"] == "typhoon") typhoon_regions.insert(m["region_code"].get<std::string>()), typhoon_ids.insert(m["identifier"]);
+  }
+  ASSERT_GE(typhoon_regions.size(), 10u);
+  std::string regions;
+  for (const auto& r : typhoon_regions) regions += r + " ";
+  const CommandResult update = ExtendAll(regions, "2018-09-15T13:00Z");
+  ASSERT_EQ(update.status, 0) << update.out;
+  EXPECT_NE(update.out.find("Through the Taifeng service"), std::string::npos) << update.out;
+  const std::size_t expected = 2 * typhoon_regions.size();
+  // Wait for the Python gateway to have them all, then stop it.
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream in(sub_log);
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) n += line.find("\"source\": \"live\"") != std::string::npos;
+    if (n >= expected) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  py.Signal(SIGTERM);
+  py.Wait();
+  std::ifstream in(sub_log);
+  std::string line;
+  std::vector<json> got;
+  while (std::getline(in, line))
+    if (line.find("\"seq\"") != std::string::npos) got.push_back(json::parse(line));
+  ASSERT_EQ(got.size(), expected) << py.Output();
+  std::set<std::int64_t> seqs;
+  std::set<std::string> alerts;
+  for (const auto& g : got) {
+    EXPECT_EQ(g["status"], "Exercise");
+    EXPECT_EQ(g["source"], "live");
+    EXPECT_EQ(g["stream"].get<std::string>().substr(0, 8), "typhoon.");
+    seqs.insert(g["seq"].get<std::int64_t>());
+    if (typhoon_ids.count(g["identifier"])) alerts.insert(g["identifier"]);
+  }
+  EXPECT_EQ(seqs.size(), got.size());  // none twice
+  EXPECT_EQ(alerts, typhoon_ids);       // every typhoon alert, by identifier
+  service.Signal(SIGTERM);
+  EXPECT_EQ(service.Wait(), 0);
+}
+
+TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
+  Child service = Serve();
+  ASSERT_EQ(Propose().status, 0);
+  ASSERT_EQ(Shell(env_ + Cli() + " warn issue --all --exercise --yes --operator duty").status, 0);
+  auto gw = w::FeedSubscriber::Connect(Gateway("display"));
+  std::vector<w::FeedEvent> events;
+  auto pump = [&](const std::function<bool()>& done, int ms) {
+    const auto end = std::chrono::steady_clock::now() + milliseconds(ms);
+    while (!done() && std::chrono::steady_clock::now() < end)
+      if (auto e = gw->Next(milliseconds(50))) events.push_back(std::move(*e));
+  };
+  pump([&] { return !events.empty(); }, 10000);
+  ASSERT_FALSE(events.empty());
+  ASSERT_EQ(events[0].type, w::FeedEvent::Type::kSnapshot);
+  const std::int64_t s0 = events[0].seq;
+  ASSERT_GT(s0, 10);
+  std::string regions;
+  for (const auto& x : events[0].warnings)
+    if (x.stream.rfind("typhoon.", 0) == 0) regions += x.stream.substr(8) + " ";
+
+  service.Signal(SIGKILL);
+  service.Wait();
+  ASSERT_TRUE(fs::exists(fs::path(journal_) / "service.json"));  // left behind, but stale
+  EXPECT_FALSE(w::RunningService(journal_));
+  // With no service, the CLI writes the journal itself.
+  CommandResult direct = ExtendAll(regions, "2018-09-15T13:00Z");
+  ASSERT_EQ(direct.status, 0) << direct.out;
+  EXPECT_EQ(direct.out.find("Through the Taifeng service"), std::string::npos);
+  pump([&] { return gw->state() == w::FeedSubscriber::State::kLost; }, 5000);
+  EXPECT_EQ(gw->state(), w::FeedSubscriber::State::kLost);
+
+  service = Serve();
+  ASSERT_TRUE(w::RunningService(journal_)) << service.Output();
+  CommandResult via = ExtendAll(regions, "2018-09-15T14:00Z");
+  ASSERT_EQ(via.status, 0) << via.out;
+  EXPECT_NE(via.out.find("Through the Taifeng service"), std::string::npos);
+  const std::size_t n = static_cast<std::size_t>(std::count(regions.begin(), regions.end(), ' '));
+  const std::int64_t last = s0 + 2 * static_cast<std::int64_t>(n);
+  pump([&] { return !events.empty() && events.back().type == w::FeedEvent::Type::kMessage && events.back().seq >= last; }, 15000);
+  // The gateway saw the loss, the restoration, and every message after the snapshot exactly once,
+  // numbered on from where the first service stopped.
+  std::vector<std::int64_t> seqs;
+  bool lost = false, restored = false;
+  for (const auto& e : events) {
+    lost |= e.type == w::FeedEvent::Type::kFeedLost;
+    restored |= e.type == w::FeedEvent::Type::kFeedRestored;
+    if (e.type == w::FeedEvent::Type::kMessage) seqs.push_back(e.seq);
+  }
+  EXPECT_TRUE(lost);
+  EXPECT_TRUE(restored);
+  ASSERT_EQ(seqs.size(), 2 * n);
+  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], s0 + 1 + static_cast<std::int64_t>(i));
+  // The journal agrees: one number per message.
+  CommandResult list = Shell(env_ + Cli() + " warn list --json", false);
+  EXPECT_EQ(json::parse(list.out)["messages"].size(), static_cast<std::size_t>(last));
+
+  // A gateway key cannot command.
+  CommandResult refused = Shell(env_ + Cli() + " warn cancel " + regions + " --yes --key " + keys_ + "/web.key_secret");
+  EXPECT_EQ(refused.status, 69) << refused.out;
+  EXPECT_NE(refused.out.find("only operator keys"), std::string::npos) << refused.out;
+  // SIGTERM: a clean stop, the service file removed, and a restart publishes nothing again.
+  service.Signal(SIGTERM);
+  EXPECT_EQ(service.Wait(), 0) << service.Output();
+  EXPECT_FALSE(fs::exists(fs::path(journal_) / "service.json"));
+  EXPECT_NE(service.Output().find("stopped at feed seq " + std::to_string(last)), std::string::npos) << service.Output();
+  service = Serve();
+  ASSERT_TRUE(w::RunningService(journal_));
+  service.Signal(SIGINT);
+  EXPECT_EQ(service.Wait(), 0);
+  EXPECT_EQ(service.Output().find("journalled before this start"), std::string::npos) << service.Output();
+}
+
+}  // namespace
