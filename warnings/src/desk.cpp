@@ -119,16 +119,27 @@ Desk::Desk(std::unique_ptr<Journal> journal, std::shared_ptr<const RuleSet> rule
     : journal_(std::move(journal)), rules_(std::move(rules)), regions_(std::move(regions)), schema_(std::move(schema)) {}
 
 void Desk::RequireAudit() const {
-  const JournalAudit a = journal_->Audit();
+  const JournalAudit a = audited_seq_ == 0 ? journal_->Audit() : journal_->AuditAfter(audited_seq_, audited_hash_);
   if (!a.ok())
     throw Error(ErrorCode::kJournalBroken, journal_->path().string() + ": record " + std::to_string(*a.first_broken) + ": " + a.problem +
                                               "; nothing was written (run taifeng warn audit)");
+  if (a.records > 0) {
+    const auto last = journal_->Get(a.records);
+    if (last) audited_seq_ = last->seq, audited_hash_ = last->hash;
+  }
 }
 
-std::vector<Message> Desk::Messages() const {
-  std::vector<Message> out;
-  for (const JournalRecord& r : journal_->Read(1, "message")) out.push_back(MessageFromJson(r.body, r.seq));
-  return out;
+const std::vector<Message>& Desk::Messages() const {
+  const std::int64_t last = journal_->LastSeq();
+  if (last < messages_read_to_) {  // a shorter journal than before: read it again
+    messages_.clear();
+    messages_read_to_ = 0;
+  }
+  if (last > messages_read_to_) {
+    for (const JournalRecord& r : journal_->ReadRange(messages_read_to_ + 1, last, "message")) messages_.push_back(MessageFromJson(r.body, r.seq));
+    messages_read_to_ = last;
+  }
+  return messages_;
 }
 
 const std::vector<std::vector<geo::LatLon>>& Desk::Polygons(const std::string& code) const {
@@ -362,7 +373,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     } else {
       m.msg_type = r.change == Change::kCancel ? "Cancel" : "Update";
       m.incident = f->message.incident;
-      for (const Message& x : f->incident) m.references.push_back(x.Reference());
+      m.references = f->references;
     }
     const int expires_h = r.expires_h > 0 ? r.expires_h : rule->expires_h;
     m.onset_utc = std::max(ctx.now_utc, a.onset_utc.value_or(ctx.now_utc));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -163,10 +164,12 @@ struct FeedService::Impl {
   }
 
   // Indexes message records journalled since the last call and publishes those not yet published.
-  void IndexAndPublish() {
+  // `fresh`: messages just committed by this service (not parsed again).
+  void IndexAndPublish(const std::vector<Message>& fresh = {}) {
     if (desk->journal().LastSeq() <= indexed_journal_seq) return;
     desk->journal().Scan(indexed_journal_seq, "message", [&](const JournalRecord& r) {
-      const Message m = MessageFromJson(r.body, r.seq);
+      const auto known = std::find_if(fresh.begin(), fresh.end(), [&](const Message& f) { return f.seq == r.seq; });
+      const Message m = known != fresh.end() ? *known : MessageFromJson(r.body, r.seq);
       Entry e;
       e.journal_seq = r.seq;
       e.journal_hash = r.hash;
@@ -319,12 +322,12 @@ struct FeedService::Impl {
         reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
       } else if (command == "PREVIEW" || command == "COMMIT") {
         const OperatorCommand c = CommandFromJson(req.Str(3));
-        desk->RequireAudit();
-        const PreparedCommand p = Prepare(*desk, c, name, WallNow());
         const bool commit = command == "COMMIT";
+        if (!commit) desk->RequireAudit();  // Commit audits inside
+        const PreparedCommand p = Prepare(*desk, c, name, WallNow());
         const std::vector<Message> ms = commit ? Commit(*desk, p) : Preview(*desk, p);
         if (commit) {
-          IndexAndPublish();
+          IndexAndPublish(ms);
           Say("control: " + name + " " + c.action + ": " + std::to_string(ms.size()) + " messages journalled and published (feed seq up to " +
               std::to_string(published) + ")");
         }
@@ -373,6 +376,7 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   Impl& x = *impl;
   x.desk->RequireAudit();
   Journal& journal = x.desk->journal();
+  journal.SetAutoCheckpoint(false);
   x.feed_id = journal.ReadMark("feed.id");
   if (x.feed_id.empty()) {
     x.feed_id = RandomId();
@@ -474,6 +478,7 @@ void FeedService::Run() {
     if (now >= next_heartbeat) {
       x.Heartbeat();
       x.WriteMark();
+      x.desk->journal().Checkpoint();  // between commands, not inside one
       next_heartbeat = now + std::chrono::milliseconds(x.s.heartbeat_ms);
     }
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::min(next_poll, next_heartbeat) - Clock::now());

@@ -196,6 +196,10 @@ void CheckMarkName(const std::string& name) {
 }
 }  // namespace
 
+void Journal::SetAutoCheckpoint(bool on) { impl_->db.Exec(on ? "PRAGMA wal_autocheckpoint=1000" : "PRAGMA wal_autocheckpoint=0", "wal_autocheckpoint"); }
+
+void Journal::Checkpoint() { impl_->db.Exec("PRAGMA wal_checkpoint(PASSIVE)", "wal_checkpoint"); }
+
 std::string Journal::ReadMark(const std::string& name) const {
   CheckMarkName(name);
   sqlite::Statement s(impl_->db, "SELECT value FROM meta WHERE key = ?");
@@ -223,11 +227,23 @@ std::int64_t Journal::LastSeq() const {
   return s.Int(0);
 }
 
-JournalAudit Journal::Audit() const {
+JournalAudit Journal::Audit() const { return AuditAfter(0, kGenesis); }
+
+JournalAudit Journal::AuditAfter(std::int64_t after_seq, const std::string& after_hash) const {
   JournalAudit a;
-  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record ORDER BY seq").c_str());
-  std::string prev = kGenesis;
-  std::int64_t expected = 1;
+  if (after_seq > 0) {
+    const auto r = Get(after_seq);
+    if (!r || r->hash != after_hash || RecordHash(*r) != r->hash) {
+      a.first_broken = after_seq;
+      a.problem = !r ? "record missing (the journal was truncated)" : "content altered since it was audited";
+      return a;
+    }
+  }
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? ORDER BY seq").c_str());
+  s.Bind(1, after_seq);
+  std::string prev = after_hash;
+  std::int64_t expected = after_seq + 1;
+  a.records = after_seq;
   while (s.Step()) {
     const JournalRecord r = RowRecord(s);
     ++a.records;

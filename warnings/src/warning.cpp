@@ -109,29 +109,36 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
 }
 
 State State::Derive(const std::vector<Message>& messages, std::int64_t now_utc) {
-  State s;
-  for (const Message& m : messages) {
+  // Indices first, copies last: only the messages in force at the end are copied.
+  struct Open {
+    std::size_t current = 0;
+    std::int64_t raised_utc = 0;
+    std::vector<std::string> references;
+  };
+  std::map<std::pair<std::string, Kind>, Open> open;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
     if (m.sent_utc > now_utc) continue;
     const auto key = std::make_pair(m.region_code, m.kind);
-    auto it = s.in_force_.find(key);
+    auto it = open.find(key);
     if (m.change == Change::kCancel) {
-      if (it != s.in_force_.end()) s.in_force_.erase(it);
+      if (it != open.end()) open.erase(it);
       continue;
     }
-    if (m.change == Change::kNew || it == s.in_force_.end() || it->second.message.incident != m.incident) {
-      InForce f;
-      f.message = m;
-      f.raised_utc = m.sent_utc;
-      f.incident = {m};
-      s.in_force_[key] = std::move(f);
+    if (m.change == Change::kNew || it == open.end() || messages[it->second.current].incident != m.incident) {
+      open[key] = Open{i, m.sent_utc, {m.Reference()}};
       continue;
     }
-    InForce& f = it->second;
-    if (m.rank > f.message.rank) f.raised_utc = m.sent_utc;
-    f.message = m;
-    f.incident.push_back(m);
+    Open& f = it->second;
+    if (m.rank > messages[f.current].rank) f.raised_utc = m.sent_utc;
+    f.current = i;
+    f.references.push_back(m.Reference());
   }
-  std::erase_if(s.in_force_, [&](const auto& kv) { return kv.second.message.expires_utc <= now_utc; });
+  State s;
+  for (auto& [key, f] : open) {
+    if (messages[f.current].expires_utc <= now_utc) continue;
+    s.in_force_.emplace(key, InForce{messages[f.current], f.raised_utc, std::move(f.references)});
+  }
   return s;
 }
 

@@ -185,7 +185,7 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
   const State s = again->StateAt(kT0 + 12 * kH);
   ASSERT_EQ(s.Active().size(), 1u);
   EXPECT_EQ(s.Active()[0]->message.region_code, "440100");
-  EXPECT_EQ(s.Active()[0]->incident.size(), 2u);
+  EXPECT_EQ(s.Active()[0]->references.size(), 2u);
   // ... and it expires by itself.
   EXPECT_FALSE(again->StateAt(kT0 + 23 * kH - 1).Active().empty());
   EXPECT_TRUE(again->StateAt(kT0 + 23 * kH).Active().empty());

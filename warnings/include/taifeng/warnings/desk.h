@@ -69,10 +69,15 @@ class Desk {
   Journal& journal() { return *journal_; }
   const Journal& journal() const { return *journal_; }
 
-  // Throws Error(kJournalBroken) naming the first broken record.
+  // Throws Error(kJournalBroken) naming the first broken record. The first call audits the whole
+  // journal; later calls check that the last audited record is unchanged and audit only what was
+  // added since (a long-running service stays O(new records) per command; `warn audit` and a
+  // restart audit everything).
   void RequireAudit() const;
 
-  std::vector<Message> Messages() const;  // every journalled message, in journal order
+  // Every journalled message, in journal order. Parsed messages are kept: each call reads only
+  // the records added since the last.
+  const std::vector<Message>& Messages() const;
   State StateAt(std::int64_t now_utc) const { return State::Derive(Messages(), now_utc); }
 
   // Journals a "propose" record; returns its seq.
@@ -111,6 +116,10 @@ class Desk {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const geo::RegionSet> regions_;
   std::shared_ptr<const CapSchema> schema_;
+  mutable std::int64_t audited_seq_ = 0;
+  mutable std::string audited_hash_;
+  mutable std::vector<Message> messages_;
+  mutable std::int64_t messages_read_to_ = 0;  // journal seq read up to
   mutable std::mutex polygons_mutex_;
   mutable std::map<std::string, std::vector<std::vector<geo::LatLon>>> polygons_;
 };

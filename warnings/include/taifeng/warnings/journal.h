@@ -85,8 +85,18 @@ class Journal {
   std::string ReadMark(const std::string& name) const;
   void WriteMark(const std::string& name, const std::string& value);
 
+  // Checkpointing of SQLite's write-ahead log. By default SQLite checkpoints inside a commit now
+  // and then, which makes that commit slower; a service that wants even commit times turns it
+  // off and calls Checkpoint when idle. Checkpoint never blocks writers (PASSIVE).
+  void SetAutoCheckpoint(bool on);
+  void Checkpoint();
+
   // Recomputes every hash and link. O(records).
   JournalAudit Audit() const;
+  // Checks that record `seq` is unchanged (its hash is still `hash` and matches its fields) and
+  // recomputes the chain after it: O(records after seq). For a reader that audited the whole
+  // journal once and follows its growth.
+  JournalAudit AuditAfter(std::int64_t seq, const std::string& hash) const;
 
   const std::filesystem::path& path() const { return path_; }
 

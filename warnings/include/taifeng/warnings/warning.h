@@ -60,7 +60,7 @@ Message MessageFromJson(const std::string& json, std::int64_t seq);
 struct InForce {
   Message message;          // the latest message of the incident
   std::int64_t raised_utc = 0;  // when the current signal level was reached (Alert or last upgrade)
-  std::vector<Message> incident;  // every message of the incident, oldest first
+  std::vector<std::string> references;  // Reference() of every message of the incident, oldest first
 };
 
 class State {
