@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
-# build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded part
-# (core: the OpenMP matcher) under ThreadSanitizer (clang + LLVM libomp + its Archer tool).
+# build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
+# (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients) under
+# ThreadSanitizer (clang + LLVM libomp + its Archer tool).
 #   --fast               only the normal build
 #   --sanitize=LIST      only a sanitizer build with LIST (address,undefined or thread)
 set -euo pipefail
@@ -28,12 +29,14 @@ if [ "$mode" != sanitize ]; then
   run_suite build -DTAIFENG_BUILD_TESTS=ON
 fi
 run_tsan() {
-  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET=core_test \
+  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test" \
     TAIFENG_BUILD_DIR=build-thread bash scripts/setup.sh -DTAIFENG_BUILD_TESTS=ON -DTAIFENG_BUILD_BENCHMARKS=OFF \
     -DTAIFENG_SANITIZE=thread
   (cd build-thread && OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so \
      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
-     ctest --output-on-failure -L core --timeout 900)
+     ctest --output-on-failure -L core --timeout 900 &&
+     TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
+     ctest --output-on-failure -R 'FeedTest|ZapTest' --timeout 900)
 }
 
 if [ "$mode" = sanitize ] && [ "$sanitizers" = thread ]; then

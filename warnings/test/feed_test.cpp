@@ -158,6 +158,15 @@ class FeedTest : public ::testing::Test {
       if (auto e = s.Next(milliseconds(50))) out.push_back(std::move(*e));
     return out;
   }
+  // Waits for a first heartbeat: the subscriptions, sent before it on the same connection, are
+  // then active at the service (before that, a message could be missed and later repaired).
+  static void WaitLive(FeedSubscriber& s) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (s.stats().heartbeats == 0 && std::chrono::steady_clock::now() < end) {
+      auto e = s.Next(milliseconds(20));
+      ASSERT_FALSE(e && e->type == FeedEvent::Type::kMessage) << "a message before the test sent one";
+    }
+  }
   // The message sequence numbers delivered (snapshot warnings included), in delivery order.
   static std::vector<std::int64_t> Seqs(const std::vector<FeedEvent>& events, bool with_snapshot = true) {
     std::vector<std::int64_t> s;
@@ -195,6 +204,7 @@ TEST_F(FeedTest, SnapshotThenUpdatesInJournalOrderWithCapAndSummary) {
   EXPECT_EQ(events[0].seq, 23);
   EXPECT_EQ(events[0].warnings.size(), 23u);
   EXPECT_EQ(sub->state(), FeedSubscriber::State::kLive);
+  WaitLive(*sub);
 
   const auto extended = ExtendAll(*control, 1);
   events = Collect(*sub, [](const auto& ev) { return ev.size() >= 23; });
@@ -255,6 +265,8 @@ TEST_F(FeedTest, PrefixSubscriptionsAndFormats) {
   ASSERT_EQ(hm[0].warnings.size(), 2u);
   EXPECT_EQ(hm[0].warnings[0].topic.substr(0, 4), "cap.");
   EXPECT_NE(hm[0].warnings[0].cap.find("<alert"), std::string::npos);
+  WaitLive(*guangzhou);
+  WaitLive(*sars);
 
   ExtendAll(*control, 1);
   ExtendAll(*control, 2);
@@ -356,6 +368,8 @@ TEST_F(FeedTest, SlowSubscriberDoesNotDelayOthersAndRecovers) {
   auto slow = FeedSubscriber::Connect(o);
   ASSERT_EQ(Collect(*fast, [](const auto& e) { return !e.empty(); }).at(0).type, FeedEvent::Type::kSnapshot);
   ASSERT_EQ(Collect(*slow, [](const auto& e) { return !e.empty(); }).at(0).type, FeedEvent::Type::kSnapshot);
+  WaitLive(*fast);
+  WaitLive(*slow);
   // The slow subscriber stops reading; the operator issues 40 × 23 messages.
   std::thread producer([&] {
     for (int k = 1; k <= 40; ++k) ExtendAll(*control, k);
