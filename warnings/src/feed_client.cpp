@@ -100,7 +100,11 @@ struct FeedSubscriber::Impl {
   };
   std::optional<Answer> Request(const std::string& command, const json& body) {
     const std::string rid = std::to_string(next_rid++), text = body.dump();
-    wire::Send(dealer, {command, rid, text});
+    // Never block: a service that refused this key (or is gone) leaves the dealer without a peer.
+    if (!wire::Send(dealer, {command, rid, text}, true)) {
+      NewDealer();
+      return std::nullopt;
+    }
     Answer a;
     auto deadline = Clock::now() + std::chrono::milliseconds(o.request_timeout_ms);
     while (true) {
@@ -434,7 +438,11 @@ std::unique_ptr<ControlClient> ControlClient::Connect(const std::string& endpoin
 std::string ControlClient::Request(const std::string& command, const std::string& body_json) {
   Impl& x = *impl_;
   const std::string rid = std::to_string(x.next_rid++);
-  wire::Send(x.dealer, {command, rid, body_json});
+  if (!wire::Send(x.dealer, {command, rid, body_json}, true)) {
+    x.NewDealer();
+    throw Error(ErrorCode::kIo, "cannot reach the Taifeng service at " + x.endpoint +
+                                    " (it is not running, or it refused this key: is it in its operators directory?)");
+  }
   const auto deadline = Clock::now() + std::chrono::milliseconds(x.timeout_ms);
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
