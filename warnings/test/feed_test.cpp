@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -549,6 +550,46 @@ TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
     EXPECT_EQ(e.code(), ErrorCode::kJournalBroken);
     EXPECT_NE(std::string(e.what()).find("published message 23"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace taifeng::warnings
+
+namespace taifeng::warnings {
+namespace {
+
+TEST(ServiceConfigTest, ReadsEveryKeyRelativeToTheFileAndRefusesUnknownOnes) {
+  const auto dir = std::filesystem::temp_directory_path() / ("taifeng_service_config_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "taifeng.toml");
+    f << "[service]\njournal = \"state\"\nkeys = \"/etc/taifeng/keys\"\npublish = \"tcp://0.0.0.0:7410\"\nheartbeat_ms = 500\n"
+         "publish_hwm = 2000\n[warnings]\nrules = \"rules.toml\"\n";
+  }
+  const ServiceConfig c = LoadServiceConfig(dir / "taifeng.toml");
+  EXPECT_EQ(c.journal_dir, dir / "state");
+  EXPECT_EQ(c.keys_dir, "/etc/taifeng/keys");
+  EXPECT_EQ(c.publish.value_or(""), "tcp://0.0.0.0:7410");
+  EXPECT_FALSE(c.sync);
+  EXPECT_EQ(c.heartbeat_ms.value_or(0), 500);
+  EXPECT_EQ(c.publish_hwm.value_or(0), 2000);
+  EXPECT_EQ(c.rules, dir / "rules.toml");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[service]\npublsh = \"tcp://x:1\"\n", "service.publsh"},
+      {"[service]\nheartbeat_ms = 5\n", "service.heartbeat_ms"},
+      {"[service]\nsync = \"http://x\"\n", "service.sync"},
+      {"[servce]\n", "servce"}};
+  for (const auto& [text, field] : bad) {
+    std::ofstream(dir / "bad.toml") << text;
+    try {
+      LoadServiceConfig(dir / "bad.toml");
+      ADD_FAILURE() << text;
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.field(), field);
+      EXPECT_GE(e.line(), 1);
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
