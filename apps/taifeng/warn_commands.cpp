@@ -44,14 +44,6 @@ json MessageJson(const warnings::Message& m, bool with_cap) {
   return j;
 }
 
-std::string Headline(const warnings::Message& m, bool zh) {
-  const std::string tag = "<headline>";
-  std::size_t at = m.cap_xml.find(tag);
-  if (!zh && at != std::string::npos) at = m.cap_xml.find(tag, at + 1);
-  if (at == std::string::npos) return "";
-  const std::size_t end = m.cap_xml.find("</headline>", at);
-  return m.cap_xml.substr(at + tag.size(), end - at - tag.size());
-}
 
 void PrintMessages(const std::vector<warnings::Message>& ms, bool with_seq) {
   std::vector<std::vector<std::string>> rows;
@@ -60,7 +52,7 @@ void PrintMessages(const std::vector<warnings::Message>& ms, bool with_seq) {
     if (with_seq) row.push_back(std::to_string(m.seq));
     row.insert(row.end(), {m.identifier, m.region_code, m.region_name_en, std::string(warnings::KindName(m.kind)), m.msg_type,
                            std::string(warnings::ChangeName(m.change)), m.signal, m.status, Iso(m.sent_utc), Iso(m.expires_utc),
-                           Headline(m, false)});
+                           warnings::Headline(m, false)});
     rows.push_back(std::move(row));
   }
   std::vector<std::string> header = {"identifier", "region", "name", "kind", "msgType", "change", "signal", "status",
@@ -75,7 +67,7 @@ bool Confirm(const std::vector<warnings::Message>& preview, bool yes, bool json_
     std::cout << "About to issue " << preview.size() << " message" << (preview.size() == 1 ? "" : "s") << ":\n";
     PrintMessages(preview, false);
     for (const auto& m : preview)
-      std::cout << "  " << m.identifier << ": " << Headline(m, true) << " / " << Headline(m, false)
+      std::cout << "  " << m.identifier << ": " << warnings::Headline(m, true) << " / " << warnings::Headline(m, false)
                 << (m.references.empty() ? "" : "  (replaces " + std::to_string(m.references.size()) + ")") << '\n';
   }
   if (yes) return true;
@@ -334,7 +326,7 @@ void RunShow(const ListArgs& a) {
               << "\nprobability:  " << Pct(m.probability) << " %\nreason:       " << m.reason << "\nincident:     " << m.incident
               << "\nreferences:   " << (m.references.empty() ? "-" : "") << '\n';
     for (const auto& r : m.references) std::cout << "  " << r << '\n';
-    std::cout << "headline (zh): " << Headline(m, true) << "\nheadline (en): " << Headline(m, false) << "\njournal record: " << m.seq
+    std::cout << "headline (zh): " << warnings::Headline(m, true) << "\nheadline (en): " << warnings::Headline(m, false) << "\njournal record: " << m.seq
               << "\n(the CAP message: taifeng warn show " << m.identifier << " --cap)\n";
     return;
   }

@@ -45,17 +45,6 @@ bool StreamMatches(std::string_view stream, const std::vector<std::string>& pref
   return false;
 }
 
-namespace {
-std::string Headline(const std::string& cap, bool zh) {
-  const std::string tag = "<headline>";
-  std::size_t at = cap.find(tag);
-  if (!zh && at != std::string::npos) at = cap.find(tag, at + 1);
-  if (at == std::string::npos) return "";
-  const std::size_t end = cap.find("</headline>", at);
-  if (end == std::string::npos) return "";
-  return cap.substr(at + tag.size(), end - at - tag.size());
-}
-}  // namespace
 
 std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t prev) {
   json j = {{"seq", seq},
@@ -80,8 +69,8 @@ std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t pre
             {"storm_name", m.storm_name},
             {"probability", m.probability},
             {"reason", m.reason},
-            {"headline_zh", Headline(m.cap_xml, true)},
-            {"headline_en", Headline(m.cap_xml, false)},
+            {"headline_zh", Headline(m, true)},
+            {"headline_en", Headline(m, false)},
             {"incident", m.incident},
             {"references", m.references}};
   return j.dump();

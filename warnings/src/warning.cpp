@@ -29,6 +29,16 @@ std::optional<Action> ParseAction(std::string_view name) {
   return std::nullopt;
 }
 
+std::string Headline(const Message& m, bool zh) {
+  const std::string tag = "<headline>";
+  std::size_t at = m.cap_xml.find(tag);
+  if (!zh && at != std::string::npos) at = m.cap_xml.find(tag, at + 1);
+  if (at == std::string::npos) return "";
+  const std::size_t end = m.cap_xml.find("</headline>", at);
+  if (end == std::string::npos) return "";
+  return m.cap_xml.substr(at + tag.size(), end - at - tag.size());
+}
+
 std::string MessageToJson(const Message& m) {
   json j = {{"identifier", m.identifier},
             {"sender", m.sender},

@@ -52,6 +52,9 @@ struct Message {
   std::string Reference() const { return sender + "," + identifier + "," + sent; }
 };
 
+// The headline of a message's CAP, in Chinese (zh, the first info block) or English; "" if none.
+std::string Headline(const Message& m, bool zh);
+
 // JSON of a message (the journal body of a "message" record) and back. FromJson throws
 // ParseError naming the field when the JSON is not a message.
 std::string MessageToJson(const Message& m);
