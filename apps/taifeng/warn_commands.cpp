@@ -19,6 +19,7 @@
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/situation.h"
 #include "taifeng/warnings/feed_client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/keys.h"
@@ -104,6 +105,13 @@ std::string ForecastDescription(const HazardRun& run, const std::string& archive
   return std::to_string(run.hazard.members) + "-member analog ensemble from " + archive + "; " + run.consensus;
 }
 
+// The whole observed track so far (not only the matching window), for the gateways' maps.
+std::string SituationOf(const HazardRun& run) {
+  std::vector<core::TrackPoint> observed;
+  for (const data::Fix& f : run.storm.fixes) observed.push_back({f.time_utc, f.lat_deg, f.lon_deg, f.wind_ms, f.pressure_hpa});
+  return warnings::SituationToJson(warnings::MakeSituation(run.storm.id, run.storm.name, observed, run.forecast, 240));
+}
+
 void PrintProposals(const std::vector<warnings::Proposal>& plan, const warnings::RuleSet& rules) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : plan) {
@@ -159,6 +167,7 @@ void RunPropose(const ProposeArgs& a) {
   src.now_utc = run.hazard.now_utc;
   src.hindcast = hindcast;
   src.forecast = ForecastDescription(run, a.archive);
+  src.situation_json = SituationOf(run);
   const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
   const std::size_t changes = static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); }));
   if (a.desk.json) {
@@ -417,7 +426,7 @@ void RunReplay(ReplayArgs a) {
     }
     const std::int64_t now = run.hazard.now_utc;
     const auto plan = ProposeFromRun(*desk, run, now);
-    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive)};
+    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run)};
     const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
     if (std::none_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) continue;
     warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};

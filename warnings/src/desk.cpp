@@ -10,6 +10,7 @@
 
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
+#include "taifeng/warnings/situation.h"
 
 namespace taifeng::warnings {
 
@@ -176,6 +177,7 @@ std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const 
                      {"now_utc", data::FormatIsoUtc(source.now_utc)},
                      {"hindcast", source.hindcast},
                      {"forecast", source.forecast},
+                     {"situation", source.situation_json.empty() ? json(nullptr) : json::parse(source.situation_json)},
                      {"rules", rules_->source().string()},
                      {"proposals", items}};
   const auto recs = journal_->Append([&](Journal::Writer& w) { w.Add(now_utc, operator_name, "propose", body.dump()); });
@@ -198,6 +200,7 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
     sp.source.now_utc = data::ParseUtc(j.at("now_utc").get<std::string>()).value_or(0);
     sp.source.hindcast = j.at("hindcast").get<bool>();
     sp.source.forecast = j.at("forecast").get<std::string>();
+    if (j.contains("situation") && j["situation"].is_object()) sp.source.situation_json = j["situation"].dump();
     for (const json& x : j.at("proposals")) {
       Proposal p;
       Assessment& a = p.assessment;
@@ -244,6 +247,7 @@ std::vector<ChangeRequest> Desk::FromProposal(const StoredProposal& sp, const st
     r.assessment = p.assessment;
     r.expected_signal = p.from_signal;
     r.storm = sp.source.storm, r.storm_name = sp.source.storm_name;
+    r.situation_json = sp.source.situation_json;
     switch (p.action) {
       case Action::kIssue: r.change = Change::kNew; break;
       case Action::kUpgrade: r.change = Change::kUpgrade; break;
@@ -294,6 +298,7 @@ ChangeRequest FromInForce(const InForce& f, Change change) {
   r.change = change;
   r.expected_signal = m.signal;
   r.storm = m.storm, r.storm_name = m.storm_name;
+  r.situation_json = m.situation_json;
   return r;
 }
 }  // namespace
@@ -337,6 +342,8 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
   std::vector<Message> out;
   std::set<std::pair<std::string, Kind>> seen;
   std::int64_t seq = first_seq;
+  std::string situation_text;
+  Situation situation;
   for (const ChangeRequest& r : requests) {
     const Assessment& a = r.assessment;
     if (!seen.insert({a.region_code, a.kind}).second)
@@ -360,6 +367,15 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     m.probability = a.probability;
     m.reason = a.reason;
     m.evidence_json = a.evidence_json;
+    m.situation_json = r.situation_json;
+    if (!r.situation_json.empty()) {
+      if (r.situation_json != situation_text) {  // the requests of one proposal share one situation
+        situation_text = r.situation_json;
+        situation = SituationFromJson(r.situation_json, "the situation of the request for " + a.region_code);
+      }
+      if (const auto i = regions_->Find(a.region_code); i && !situation.empty())
+        m.storm_distance_km = regions_->DistanceKm(*i, situation.now().lat_deg, situation.now().lon_deg);
+    }
     m.sent_utc = ctx.now_utc;
     m.sent = CapTime(ctx.now_utc, cap.utc_offset);
     m.identifier = "TF-" + Compact(ctx.now_utc) + "-" + a.region_code + "-" + std::string(KindName(a.kind)) + "-" + std::to_string(seq);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "taifeng/data/time_utc.h"
 
 namespace taifeng::warnings {
@@ -72,7 +74,9 @@ std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t pre
             {"headline_zh", Headline(m, true)},
             {"headline_en", Headline(m, false)},
             {"incident", m.incident},
-            {"references", m.references}};
+            {"references", m.references},
+            {"storm_distance_km", std::isfinite(m.storm_distance_km) ? json(std::round(m.storm_distance_km * 10) / 10) : json(nullptr)},
+            {"situation", m.situation_json.empty() ? json(nullptr) : json::parse(m.situation_json)}};
   return j.dump();
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
@@ -64,6 +65,8 @@ std::string MessageToJson(const Message& m) {
             {"reason", m.reason},
             {"evidence", m.evidence_json.empty() ? json(nullptr) : json::parse(m.evidence_json)},
             {"cap", m.cap_xml}};
+  if (!m.situation_json.empty()) j["situation"] = json::parse(m.situation_json);
+  if (std::isfinite(m.storm_distance_km)) j["storm_distance_km"] = std::round(m.storm_distance_km * 10) / 10;
   return j.dump();
 }
 
@@ -115,6 +118,8 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
   m.reason = str("reason");
   if (j.contains("evidence") && !j["evidence"].is_null()) m.evidence_json = j["evidence"].dump();
   m.cap_xml = str("cap");
+  if (j.contains("situation") && j["situation"].is_object()) m.situation_json = j["situation"].dump();
+  if (j.contains("storm_distance_km") && j["storm_distance_km"].is_number()) m.storm_distance_km = j["storm_distance_km"].get<double>();
   return m;
 }
 

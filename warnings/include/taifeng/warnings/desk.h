@@ -39,6 +39,7 @@ struct ProposalSource {
   std::int64_t now_utc = 0;        // the forecast's "now" (last observed fix)
   bool hindcast = false;           // made with --at: may only be issued as an exercise
   std::string forecast;            // forecast description (method, members, archive)
+  std::string situation_json;      // the storm's situation (situation.h); "" unknown
 };
 
 struct StoredProposal {
@@ -56,6 +57,7 @@ struct ChangeRequest {
   std::string expected_signal;     // what must be in force now ("" none); else the request is stale
   int expires_h = 0;               // 0: the signal's own expires_h
   std::string storm, storm_name;
+  std::string situation_json;      // the storm's situation (situation.h) for the message; "" unknown
 };
 
 class Desk {

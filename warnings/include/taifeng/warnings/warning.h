@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ struct Message {
   double probability = 0;
   std::string reason;
   std::string evidence_json;      // the assessment's evidence, the forecast and proposal it came from
+  std::string situation_json;     // the storm's situation (situation.h) when composed; "" when unknown
+  double storm_distance_km = std::numeric_limits<double>::quiet_NaN();  // storm centre to the region, 0 inside; NaN unknown
   std::string cap_xml;
 
   std::string Reference() const { return sender + "," + identifier + "," + sent; }
