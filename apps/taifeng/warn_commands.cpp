@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "commands.h"
 #include "desk_args.h"
@@ -367,9 +368,28 @@ struct ReplayArgs : HazardArgs {
   DeskArgs desk;
   std::string from, to;
   int every_h = 6;
+  double pace_s = 0;  // > 0: wait this long between forecasts and print each as it is made (demonstrations)
   std::vector<std::string> focus = {"440100", "440300", "440400", "440600", "440700", "441200",
                                     "441300", "441900", "442000", "810000", "820000"};
 };
+
+// One forecast of a paced replay: where the storm is, where the forecast takes it, what was issued.
+void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& issued) {
+  const core::TrackPoint& now = run.forecast.now;
+  std::cout << Iso(now.time_utc) << "  " << run.storm.name << " " << warnings::FormatPosition(now.lat_deg, now.lon_deg) << "  "
+            << FormatFloat(now.wind_ms, 0) << " m/s  " << FormatFloat(now.pressure_hpa, 0) << " hPa";
+  if (const core::ForecastPoint* f = run.forecast.At(24))
+    std::cout << "  | +24 h: " << warnings::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s, cone "
+              << FormatFloat(f->cone_km, 0) << " km";
+  if (run.forecast.landfall.probability > 0 && run.forecast.landfall.median_utc)
+    std::cout << "  | landfall " << FormatFloat(run.forecast.landfall.probability * 100, 0) << " % near "
+              << (run.forecast.landfall.region.empty() ? "?" : run.forecast.landfall.region) << " ~" << Iso(*run.forecast.landfall.median_utc);
+  std::cout << '\n';
+  for (const auto& m : issued)
+    std::cout << "    issued  " << m.region_name_en << " " << warnings::KindName(m.kind) << " " << m.signal << " (" << warnings::ChangeName(m.change)
+              << ")  " << warnings::Headline(m, false) << '\n';
+  std::cout << std::flush;
+}
 
 void RunReplay(ReplayArgs a) {
   HazardEngine engine(a);
@@ -412,7 +432,7 @@ void RunReplay(ReplayArgs a) {
     focus.push_back(std::move(f));
   }
   std::vector<warnings::Message> all;
-  Progress progress(!a.desk.json);
+  Progress progress(!a.desk.json && a.pace_s <= 0);
   std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
   for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
     progress.Update("replay " + Iso(t), done++, steps);
@@ -428,12 +448,17 @@ void RunReplay(ReplayArgs a) {
     const auto plan = ProposeFromRun(*desk, run, now);
     warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run)};
     const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
-    if (std::none_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) continue;
-    warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};
-    const auto stored = desk->LatestProposal();
-    const auto issued = desk->Commit("issue", json{{"proposal", seq}, {"regions", "all"}, {"replay", true}}.dump(),
-                                     desk->FromProposal(*stored, {}), ctx);
-    all.insert(all.end(), issued.begin(), issued.end());
+    std::vector<warnings::Message> issued;
+    if (std::any_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) {
+      warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};
+      const auto stored = desk->LatestProposal();
+      issued = desk->Commit("issue", json{{"proposal", seq}, {"regions", "all"}, {"replay", true}}.dump(), desk->FromProposal(*stored, {}), ctx);
+      all.insert(all.end(), issued.begin(), issued.end());
+    }
+    if (a.pace_s > 0 && !a.desk.json) {
+      PrintPacedStep(run, issued);
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(a.pace_s * 1000)));
+    }
   }
   progress.Done();
   for (const auto& m : all)
@@ -604,6 +629,9 @@ void RegisterWarnCommands(CLI::App& app) {
     cmd->add_option("--from", a->from, "first time (ISO 8601 UTC; default: a day after the first fix)");
     cmd->add_option("--to", a->to, "last time (default: the last fix)");
     cmd->add_option("--every", a->every_h, "hours between forecasts")->capture_default_str()->check(CLI::Range(1, 24));
+    cmd->add_option("--pace", a->pace_s, "seconds to wait between forecasts, printing each forecast and what it issued as it goes "
+                                         "(a demonstration through a running service and its gateways)")
+        ->check(CLI::Range(0.0, 600.0));
     cmd->add_option("--focus", a->focus, "regions whose lead times are reported (default: the Pearl River Delta cities)");
     cmd->add_option("--operator", a->desk.operator_name, "operator name in the journal (default: replay)");
     cmd->callback([a] { RunReplay(*a); });

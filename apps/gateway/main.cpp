@@ -1,0 +1,224 @@
+// taifeng-gateway: delivers the warning feed to one channel: a wall or street display, SMS through
+// smstools3, or a web page with an Atom feed of the CAP alerts.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include "../taifeng/desk_args.h"
+#include "gateway.h"
+#include "taifeng/data/time_utc.h"
+#include "taifeng/geo/error.h"
+#include "taifeng/warnings/feed_service.h"
+
+namespace taifeng::gateway {
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+std::mutex g_log_mutex;
+}  // namespace
+
+void Log(const std::string& channel, const std::string& line) {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  std::cerr << data::FormatIsoUtc(WallNow()) << " taifeng-gateway " << channel << ": " << line << std::endl;
+}
+
+std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::vector<warnings::DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes) {
+  std::vector<warnings::DisplayRegion> out;
+  if (codes.empty()) {
+    for (std::size_t i = 0; i < set.size(); ++i) out.push_back({set.region(i).code, set.region(i).name, set.region(i).name_en});
+    return out;
+  }
+  for (const std::string& c : codes) {
+    const auto i = set.Find(c);
+    if (!i) throw Error(ErrorCode::kUsage, "--region " + c + ": no such region code in the regions file");
+    out.push_back({set.region(*i).code, set.region(*i).name, set.region(*i).name_en});
+  }
+  return out;
+}
+
+namespace {
+
+struct Args {
+  std::string channel, service, journal, publish, sync, server_key, key, keys;
+  std::vector<std::string> prefixes, region_codes;
+  std::string regions_file = TAIFENG_DEFAULT_REGIONS;
+  DisplayOptions display;
+  bool no_ansi = false;
+  SmsOptions sms;
+  WebOptions web;
+  bool no_analogs = false;
+  int heartbeat_timeout_ms = 3000;
+};
+
+int Run(Args& a) {
+  std::string publish = a.publish, sync = a.sync, server_key = a.server_key;
+  if (publish.empty() || sync.empty() || server_key.empty()) {
+    const std::filesystem::path dir =
+        !a.service.empty() ? std::filesystem::path(a.service).parent_path() : cli::JournalFile(a.journal).parent_path();
+    const auto svc = warnings::RunningService(dir);
+    if (!svc)
+      throw Error(ErrorCode::kNotFound, "no running taifeng serve for " + dir.string() +
+                                            " (no live service.json there): start it, or give --publish, --sync and --server-key");
+    if (publish.empty()) publish = svc->publish;
+    if (sync.empty()) sync = svc->sync;
+    if (server_key.empty()) server_key = svc->public_key;
+  }
+  std::string key = a.key;
+  if (key.empty()) {
+    if (const char* env = std::getenv("TAIFENG_GATEWAY_KEY")) key = env;
+  }
+  if (key.empty()) key = (cli::KeyDirectory(a.keys) / (a.channel + ".key_secret")).string();
+  if (!std::filesystem::exists(key))
+    throw Error(ErrorCode::kNotFound, "gateway key " + key + " not found: make one with `taifeng keys generate " + a.channel +
+                                          " --role gateway` (and restart the service to admit it), or give --key");
+  warnings::FeedClientOptions o;
+  o.publish_endpoint = publish;
+  o.sync_endpoint = sync;
+  o.server_key = server_key;
+  o.certificate = warnings::ReadCertificate(key);
+  if (o.certificate.secret_key.empty()) throw Error(ErrorCode::kUsage, "--key " + key + ": a secret certificate (.key_secret) is needed");
+  if (!a.prefixes.empty()) o.prefixes = a.prefixes;
+  o.heartbeat_timeout_ms = a.heartbeat_timeout_ms;
+
+  std::unique_ptr<Channel> channel;
+  if (a.channel == "display" || a.channel == "web") {
+    auto geo = geo::RegionSet::Load(a.regions_file, geo::RegionSet::Administrative());
+    auto regions = SelectRegions(*geo, a.region_codes);
+    if (a.channel == "display") {
+      a.display.regions = regions;
+      a.display.geo = geo;
+      a.display.ansi = !a.no_ansi;
+      channel = MakeDisplayChannel(a.display);
+    } else {
+      a.web.regions = regions;
+      a.web.geo = geo;
+      a.web.analogs = !a.no_analogs;
+      channel = MakeWebChannel(a.web);
+    }
+  } else {
+    channel = MakeSmsChannel(a.sms);
+  }
+  channel->Configure(o);
+
+  ::signal(SIGINT, OnStopSignal);
+  ::signal(SIGTERM, OnStopSignal);
+  ::signal(SIGPIPE, SIG_IGN);
+  auto sub = warnings::FeedSubscriber::Connect(o);
+  Log(a.channel, "subscribed to " + publish + " (sync " + sync + ")" +
+                     (o.resume_after ? ", resuming after seq " + std::to_string(*o.resume_after) : std::string()));
+  warnings::Board board;
+  FeedStatus status;
+  auto last_tick = std::chrono::steady_clock::now() - std::chrono::seconds(2);
+  while (!g_stop.load()) {
+    std::optional<warnings::FeedEvent> ev;
+    try {
+      ev = sub->Next(std::chrono::milliseconds(200));
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kRefused) throw;
+      Log(a.channel, std::string("feed: ") + e.what());
+    }
+    status.state = sub->state();
+    status.feed_id = sub->feed_id();
+    if (ev) {
+      using T = warnings::FeedEvent::Type;
+      if (ev->type == T::kSnapshot || ev->type == T::kMessage) {
+        std::vector<warnings::Bulletin> got;
+        try {
+          got = board.Apply(*ev);
+        } catch (const Error& e) {
+          Log(a.channel, std::string("refused a malformed message: ") + e.what());
+          continue;
+        }
+        channel->OnUpdate(board, *ev, got, status);
+      } else {
+        if (ev->type == T::kFeedLost) status.lost_since_utc = WallNow();
+        status.detail = ev->detail;
+        Log(a.channel, ev->detail);
+        channel->OnTick(board, status);
+        last_tick = std::chrono::steady_clock::now();
+      }
+    }
+    if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
+      channel->OnTick(board, status);
+      last_tick = std::chrono::steady_clock::now();
+    }
+  }
+  channel->Stop();
+  Log(a.channel, "stopped at seq " + std::to_string(board.seq()));
+  return 0;
+}
+
+}  // namespace
+}  // namespace taifeng::gateway
+
+int main(int argc, char** argv) {
+  using taifeng::gateway::Args;
+  Args a;
+  CLI::App app{"taifeng-gateway: delivers Taifeng's warning feed to one channel.\n"
+               "  display: the warnings in force per region in the terminal (ANSI colours) and as plain text for an LED board;\n"
+               "  sms:     a text per warning and recipient, handed to smstools3 as spool files, exactly once;\n"
+               "  web:     a live page (map, track, cone, warnings; Server-Sent Events), /alerts.atom, /alerts/ID.xml, /api/warnings.\n"
+               "Exit codes: 0 ok (stopped by SIGINT/SIGTERM), 64 usage, 65 bad input, 66 not found, 69 refused, 74 I/O, 70 internal."};
+  app.set_version_flag("--version", "taifeng-gateway " TAIFENG_VERSION);
+  app.add_option("--channel", a.channel, "display, sms or web")->required()->check(CLI::IsMember({"display", "sms", "web"}));
+  app.add_option("--journal", a.journal, "the service's journal directory: its service.json gives the endpoints and the service key "
+                                         "(default: $TAIFENG_JOURNAL, else ~/.local/state/taifeng)");
+  app.add_option("--service", a.service, "the service's service.json (instead of --journal)");
+  app.add_option("--publish", a.publish, "the service's PUB endpoint (overrides service.json)");
+  app.add_option("--sync", a.sync, "the service's sync endpoint (overrides service.json)");
+  app.add_option("--server-key", a.server_key, "the service's public key, Z85 (overrides service.json)");
+  app.add_option("--key", a.key, "this gateway's secret certificate (default: $TAIFENG_GATEWAY_KEY, else KEYS/<channel>.key_secret)");
+  app.add_option("--keys", a.keys, "key directory (default: $TAIFENG_KEYS, else ~/.config/taifeng/keys)");
+  app.add_option("--prefix", a.prefixes, "stream prefixes to subscribe to (typhoon, flood.4403, …; default: all)");
+  app.add_option("--regions", a.regions_file, "region file (display, web)")->capture_default_str();
+  app.add_option("--region", a.region_codes, "region codes to show (display, web; default: every region of the file)");
+  app.add_option("--heartbeat-timeout-ms", a.heartbeat_timeout_ms, "silence after which the feed is shown as lost (ms)")->capture_default_str();
+  auto* display = app.add_option_group("display", "--channel display");
+  display->add_option("--led-file", a.display.led_file, "also write each frame as plain text here (atomically), for an LED controller");
+  display->add_option("--led-width", a.display.led_width, "LED board width in columns (a Chinese character takes 2)")->capture_default_str();
+  display->add_option("--led-language", a.display.led_language, "zh or en")->capture_default_str()->check(CLI::IsMember({"zh", "en"}));
+  display->add_option("--columns", a.display.columns, "terminal width (default: the terminal's, else 80)");
+  display->add_option("--lines", a.display.lines, "terminal height (default: the terminal's, else 24)");
+  display->add_flag("--no-ansi", a.no_ansi, "plain frames, no colours or screen control");
+  display->add_flag("--quiet", a.display.quiet, "no terminal frames (LED file only)");
+  auto* sms = app.add_option_group("sms", "--channel sms");
+  sms->add_option("--recipients", a.sms.recipients, "recipients CSV: phone,regions,language");
+  sms->add_option("--outgoing", a.sms.outgoing, "smstools3 outgoing spool directory")->capture_default_str();
+  sms->add_option("--record", a.sms.record, "the hand-off record (SQLite; default: OUTGOING/../taifeng-sms.sqlite)");
+  sms->add_option("--staging", a.sms.staging, "staging directory on the same file system (default: OUTGOING/../taifeng-sms-staging)");
+  sms->add_option("--status", a.sms.statuses, "CAP statuses to send (default: Actual only; add Exercise for a drill)")
+      ->check(CLI::IsMember({"Actual", "Exercise", "Test"}));
+  auto* web = app.add_option_group("web", "--channel web");
+  web->add_option("--host", a.web.host, "address to listen on")->capture_default_str();
+  web->add_option("--port", a.web.port, "port (0: any free port)")->capture_default_str();
+  web->add_option("--port-file", a.web.port_file, "write the bound port here once listening");
+  web->add_flag("--no-analogs", a.no_analogs, "do not draw the analog storms");
+  try {
+    app.parse(argc, argv);
+    if (a.channel == "sms" && (a.sms.recipients.empty() || a.sms.outgoing.empty()))
+      throw taifeng::Error(taifeng::ErrorCode::kUsage, "--channel sms needs --recipients and --outgoing");
+    return taifeng::gateway::Run(a);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return taifeng::Describe(taifeng::ErrorCode::kUsage).exit_status;
+  } catch (const taifeng::Error& e) {
+    std::cerr << "taifeng-gateway: error: " << e.what() << '\n';
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    std::cerr << "taifeng-gateway: internal error: " << e.what() << '\n';
+    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
+  }
+}
