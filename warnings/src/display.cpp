@@ -128,7 +128,7 @@ std::vector<DisplayRow> BuildDisplayRows(const Board& board, const std::vector<D
 std::string RenderTerminal(const Board& board, const std::vector<DisplayRow>& rows, const DisplayStatus& status, int columns, int lines,
                            bool ansi) {
   columns = std::max(columns, 40);
-  lines = std::max(lines, 6);
+  lines = std::max(lines, 5);
   const std::optional<Situation> s = board.LatestSituation();
   std::vector<std::string> out;
   std::string status_tag;
@@ -165,11 +165,12 @@ std::string RenderTerminal(const Board& board, const std::vector<DisplayRow>& ro
   };
   out.push_back(row_text("Region", "Typhoon", "Rain", "Storm", "Position", "Wind m/s", "Dist km", "Until UTC", nullptr, nullptr));
   const std::size_t room = static_cast<std::size_t>(lines) - out.size();
-  std::size_t shown = 0, quiet_hidden = 0, warned_hidden = 0;
-  for (const DisplayRow& r : rows) {
-    const bool warned = r.typhoon || r.rain;
-    if (shown + 1 >= room && &r != &rows.back()) {
-      (warned ? warned_hidden : quiet_hidden)++;
+  const std::size_t fit = rows.size() <= room ? rows.size() : room - 1;  // the last line then says what is left out
+  std::size_t quiet_hidden = 0, warned_hidden = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const DisplayRow& r = rows[i];
+    if (i >= fit) {
+      (r.typhoon || r.rain ? warned_hidden : quiet_hidden)++;
       continue;
     }
     std::string storm = "-", pos = "-", wind = "-", until = "-";
@@ -182,7 +183,6 @@ std::string RenderTerminal(const Board& board, const std::vector<DisplayRow>& ro
     if (any) until = HourMinute(any->expires_utc);
     out.push_back(row_text(r.region.name + " " + r.region.name_en, SignalCell(r.typhoon, false), SignalCell(r.rain, false), storm, pos, wind,
                            Number(r.distance_km, "%.0f"), until, r.typhoon, r.rain));
-    ++shown;
   }
   if (warned_hidden || quiet_hidden)
   {
