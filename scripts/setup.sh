@@ -10,6 +10,8 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libxml2-dev libsodium-dev   # warnings: journal, CAP, SHA-256
   libzmq3-dev cppzmq-dev python3-zmq                 # warning feed (CURVE), its Python test subscriber
+  libcpp-httplib-dev                                 # the web gateway
+  chromium chromium-driver fonts-noto-cjk            # the web gateway's browser test (headless) and its screenshot
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-numpy
   clang libomp-14-dev   # ThreadSanitizer build of the OpenMP core (scripts/test.sh)

@@ -1,0 +1,273 @@
+// taifeng-gateway against a real `taifeng serve` on 127.0.0.1: the display's frames (terminal and
+// LED) and its "feed lost", SMS spool files exactly once across a kill -9 of the gateway, and the
+// web gateway's endpoints and its page in headless Chromium, updated live without a reload.
+#include <httplib.h>
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "cli_fixture.h"
+#include "process.h"
+#include "taifeng/warnings/display.h"
+#include "taifeng/warnings/feed_service.h"
+
+namespace {
+
+using namespace taifeng_cli_test;
+using std::chrono::milliseconds;
+namespace w = taifeng::warnings;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool WaitFor(const std::function<bool()>& done, int ms) {
+  const auto end = std::chrono::steady_clock::now() + milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return done();
+}
+
+class GatewayTest : public CliTest {
+ protected:
+  void SetUp() override {
+    root_ = *dir_ / ("gateway-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    keys_ = (root_ / "keys").string();
+    journal_ = (root_ / "journal").string();
+    for (const char* k : {"service", "duty --role operator", "web --role gateway", "display --role gateway", "sms --role gateway"})
+      ASSERT_EQ(Shell(Cli() + " keys generate " + std::string(k) + " --dir " + keys_).status, 0);
+    env_ = "TAIFENG_KEYS=" + keys_ + " TAIFENG_JOURNAL=" + journal_ + " ";
+  }
+  void TearDown() override {
+    for (Child* c : {&gateway_, &service_}) c->Kill();
+    fs::remove_all(root_);
+  }
+
+  void Serve() {
+    const std::string cmd = Cli() + " serve --journal " + journal_ + " --keys " + keys_ + " --heartbeat-ms 200" +
+                            " --publish tcp://127.0.0.1:" + std::to_string(FreePort()) + " --sync tcp://127.0.0.1:" +
+                            std::to_string(FreePort()) + " --control tcp://127.0.0.1:" + std::to_string(FreePort());
+    service_ = Child::Start(cmd, root_ / "serve.log");
+    ASSERT_TRUE(WaitFor([&] { return w::RunningService(journal_).has_value(); }, 10000)) << service_.Output();
+  }
+  void StartGateway(const std::string& channel, const std::string& options, const std::string& log) {
+    gateway_ = Child::Start("env " + env_ + std::string(TAIFENG_GATEWAY) + " --channel " + channel + " --heartbeat-timeout-ms 1000 " + options,
+                            root_ / log);
+  }
+  // The forecast of Mangkhut at 2018-09-15 12 UTC, issued whole as an exercise, through the service.
+  json IssueMangkhut() {
+    const CommandResult p = Shell(env_ + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                                      "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json",
+                                  false);
+    EXPECT_EQ(p.status, 0) << p.out;
+    const CommandResult i = Shell(env_ + Cli() + " warn issue --all --exercise --yes --operator duty");
+    EXPECT_EQ(i.status, 0) << i.out;
+    EXPECT_NE(i.out.find("Through the Taifeng service"), std::string::npos) << i.out;
+    return Messages();
+  }
+  json Messages() const {
+    const CommandResult l = Shell(env_ + Cli() + " warn list --json", false);
+    EXPECT_EQ(l.status, 0) << l.out;
+    return json::parse(l.out)["messages"];
+  }
+
+  fs::path root_;
+  std::string keys_, journal_, env_;
+  Child service_, gateway_;
+};
+
+TEST_F(GatewayTest, DisplayShowsTheWarningsAndFeedLost) {
+  Serve();
+  const fs::path led = root_ / "led.txt";
+  StartGateway("display", "--led-file " + led.string() + " --led-width 32 --columns 100 --lines 30 --no-ansi", "display.log");
+  const json messages = IssueMangkhut();
+  std::map<std::string, std::string> typhoon;  // region -> signal
+  for (const auto& m : messages)
+    if (m["kind"] == "typhoon") typhoon[m["region_code"]] = m["signal"];
+  ASSERT_TRUE(typhoon.count("440400"));
+  const std::map<std::string, std::string> zh = {{"white", "白"}, {"blue", "蓝"}, {"yellow", "黄"}, {"orange", "橙"}, {"red", "红"}};
+  const std::string zhuhai = "珠海 台风" + zh.at(typhoon["440400"]);
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(led).find(zhuhai) != std::string::npos; }, 15000)) << ReadFile(led) << gateway_.Output();
+  // Every LED line is exactly 32 columns, Chinese counted as two.
+  std::stringstream frame(ReadFile(led));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(frame, l);) lines.push_back(l);
+  ASSERT_GE(lines.size(), 2u);
+  for (const auto& l : lines) EXPECT_EQ(w::DisplayWidth(l), 32) << "[" << l << "]";
+  EXPECT_TRUE(std::regex_search(lines[0], std::regex("^MANGKHUT [0-9.]+N [0-9.]+E [0-9]+m/s"))) << lines[0];
+  std::size_t signalled = 0;
+  for (const auto& [region, signal] : typhoon) signalled += signal.empty() ? 0 : 1;
+  EXPECT_EQ(lines.size(), 1 + signalled) << "one line per region with a signal";
+  const auto row = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(zhuhai, 0) == 0; });
+  ASSERT_NE(row, lines.end());
+  EXPECT_TRUE(std::regex_search(*row, std::regex(" [0-9]+km +$"))) << *row;
+  // The terminal frame: the header with units, and Zhuhai's row with the storm.
+  const std::string out = gateway_.Output();
+  EXPECT_NE(out.find("Region            Typhoon Rain    Storm      Position      Wind m/s Dist km  Until UTC"), std::string::npos) << out;
+  std::string upper = typhoon["440400"];
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(std::regex_search(out, std::regex("珠海市 Zhuhai +" + upper + " .*MANGKHUT +[0-9.]+N [0-9.]+E")))
+      << out;
+  EXPECT_NE(out.find("EXERCISE"), std::string::npos);
+
+  service_.Kill();  // no heartbeats from now on
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(led).rfind("!! 信号中断 FEED LOST !!", 0) == 0; }, 5000)) << ReadFile(led);
+  EXPECT_TRUE(WaitFor([&] { return gateway_.Output().find("!! FEED LOST since") != std::string::npos; }, 3000));
+  gateway_.Signal(SIGTERM);
+  EXPECT_EQ(gateway_.Wait(), 0);
+}
+
+TEST_F(GatewayTest, SmsHandsOffExactlyOnceAcrossAGatewayKill) {
+  Serve();
+  const fs::path csv = root_ / "recipients.csv", outgoing = root_ / "spool" / "outgoing", sent = root_ / "spool" / "sent";
+  fs::create_directories(sent);
+  std::ofstream(csv) << "phone,regions,language\n+8613800138000,440400;440300,zh\n+85291234567,810000,en\n+8613900000001,440400,en\n"
+                        "+86139000000xx,440400,zh\n";
+  const std::string options = "--recipients " + csv.string() + " --outgoing " + outgoing.string() + " --status Exercise";
+  StartGateway("sms", options, "sms-1.log");
+  const json first = IssueMangkhut();
+  std::map<std::string, int> per_region = {{"440400", 2}, {"440300", 1}, {"810000", 1}};
+  auto expected = [&](const json& ms) {
+    int n = 0;
+    for (const auto& m : ms) n += per_region.count(m["region_code"]) ? per_region[m["region_code"]] : 0;
+    return n;
+  };
+  auto files = [](const fs::path& d) {
+    std::vector<fs::path> out;
+    if (fs::exists(d))
+      for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path());
+    return out;
+  };
+  const int n1 = expected(first);
+  ASSERT_GT(n1, 4);
+  ASSERT_TRUE(WaitFor([&] { return static_cast<int>(files(outgoing).size()) == n1; }, 15000)) << files(outgoing).size() << gateway_.Output();
+  std::set<std::string> first_ids;
+  for (const auto& m : first) first_ids.insert(m["identifier"]);
+  for (const auto& f : files(outgoing)) {
+    const std::string text = ReadFile(f);
+    const std::string header = text.substr(0, text.find("\n\n"));
+    EXPECT_TRUE(std::regex_search(header, std::regex("^To: (8613800138000|85291234567|8613900000001)\nAlphabet: (UCS2|ISO)$"))) << header;
+    const bool zh = header.find("To: 8613800138000") != std::string::npos;
+    EXPECT_EQ(header.find(zh ? "Alphabet: UCS2" : "Alphabet: ISO") != std::string::npos, true) << header;
+    if (!zh) EXPECT_EQ(text.substr(text.find("\n\n") + 2).rfind("EXERCISE: ", 0), 0u);
+    fs::rename(f, sent / f.filename());  // as smsd takes them
+  }
+  // The gateway dies without warning; warnings go on being issued meanwhile.
+  gateway_.Kill();
+  ASSERT_EQ(Shell(env_ + Cli() + " warn update 440400 810000 --kind typhoon --extend 12 --at 2018-09-15T13:00Z --yes --operator duty").status, 0);
+  const json all = Messages();
+  json fresh = json::array();
+  for (const auto& m : all)
+    if (!first_ids.count(m["identifier"])) fresh.push_back(m);
+  ASSERT_EQ(fresh.size(), 2u);
+  StartGateway("sms", options, "sms-2.log");
+  const int n2 = expected(fresh);
+  ASSERT_EQ(n2, 3);
+  ASSERT_TRUE(WaitFor([&] { return static_cast<int>(files(outgoing).size()) == n2; }, 15000)) << gateway_.Output();
+  std::this_thread::sleep_for(milliseconds(700));  // nothing more comes
+  const auto again = files(outgoing);
+  EXPECT_EQ(static_cast<int>(again.size()), n2);
+  for (const auto& f : again) {
+    bool is_fresh = false;
+    for (const auto& m : fresh) is_fresh |= f.filename().string().find(m["identifier"].get<std::string>()) != std::string::npos;
+    EXPECT_TRUE(is_fresh) << f << " was handed off before the kill";
+  }
+  EXPECT_NE(gateway_.Output().find("resuming after seq"), std::string::npos) << gateway_.Output();
+  // Phone numbers never appear whole in the logs; the bad row is named with its line, masked.
+  const std::string logs = ReadFile(root_ / "sms-1.log") + gateway_.Output();
+  for (const char* phone : {"13800138000", "91234567", "13900000001"}) EXPECT_EQ(logs.find(phone), std::string::npos) << phone;
+  EXPECT_NE(logs.find("recipients.csv:5: phone +86*******00xx"), std::string::npos) << logs;
+}
+
+TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
+  ASSERT_TRUE(fs::exists("/usr/bin/chromium") && fs::exists("/usr/bin/chromedriver"))
+      << "headless Chromium and chromedriver (Debian chromium, chromium-driver) are needed: scripts/setup.sh installs them";
+  Serve();
+  const fs::path port_file = root_ / "web.port";
+  StartGateway("web", "--port 0 --port-file " + port_file.string(), "web.log");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(port_file); }, 10000)) << gateway_.Output();
+  const int port = std::stoi(ReadFile(port_file));
+  const json messages = IssueMangkhut();
+  httplib::Client http("127.0.0.1", port);
+  std::size_t in_force = 0;
+  for (const auto& m : messages) in_force += m["msg_type"] != "Cancel";
+  json api;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto r = http.Get("/api/warnings");
+        if (!r || r->status != 200) return false;
+        api = json::parse(r->body);
+        return api["warnings"].size() == in_force;
+      },
+      15000))
+      << api.dump().substr(0, 500);
+  EXPECT_EQ(api["feed"], "live");
+  EXPECT_EQ(api["situation"]["storm_name"], "MANGKHUT");
+  EXPECT_GT(api["situation"]["forecast"].size(), 4u);
+  EXPECT_FALSE(api["warnings"][0]["description_en"].get<std::string>().empty());
+
+  // Atom: one entry per alert in force, each linking its CAP, which is the journalled CAP byte for byte.
+  const auto atom = http.Get("/alerts.atom");
+  ASSERT_TRUE(atom && atom->status == 200);
+  EXPECT_EQ(atom->get_header_value("Content-Type"), "application/atom+xml; charset=utf-8");
+  std::size_t entries = 0;
+  for (std::size_t at = atom->body.find("<entry>"); at != std::string::npos; at = atom->body.find("<entry>", at + 1)) ++entries;
+  EXPECT_EQ(entries, in_force);
+  const std::string id = api["warnings"][0]["identifier"];
+  EXPECT_NE(atom->body.find("/alerts/" + id + ".xml\""), std::string::npos);
+  const auto cap = http.Get("/alerts/" + id + ".xml");
+  ASSERT_TRUE(cap && cap->status == 200);
+  const CommandResult show = Shell(env_ + Cli() + " warn show " + id + " --cap", false);
+  ASSERT_EQ(show.status, 0) << show.out;
+  EXPECT_EQ(cap->body, show.out.substr(0, cap->body.size())) << "the CAP as journalled";
+  EXPECT_LE(show.out.size() - cap->body.size(), 1u) << show.out.substr(cap->body.size());
+  EXPECT_EQ(http.Get("/alerts/TF-nothing.xml")->status, 404);
+  EXPECT_EQ(http.Get("/alerts/..%2F..%2Fetc%2Fpasswd.xml")->status, 404);
+  EXPECT_EQ(http.Post("/api/warnings", "x", "text/plain")->status, 404);
+  const auto page = http.Get("/");
+  ASSERT_TRUE(page && page->status == 200);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(page->body.find("http"), std::string::npos) << "nothing loaded from the internet";
+
+  // The page in a real browser: loaded once, then a warning published on the feed appears without a reload.
+  const fs::path ready = root_ / "browser-ready.json";
+  const fs::path shot = fs::path(TAIFENG_ARTEFACT_DIR) / "web-gateway.png";
+  fs::create_directories(shot.parent_path());
+  Child browser = Child::Start(std::string(TAIFENG_PYTHON) + " " + TAIFENG_SOURCE_DIR + "/apps/test/web_browser.py http://127.0.0.1:" +
+                                   std::to_string(port) + "/ " + ready.string() + " " + shot.string() + " --timeout 60",
+                               root_ / "browser.out");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(ready); }, 60000)) << browser.Output();
+  const json first = json::parse(ReadFile(ready));
+  EXPECT_EQ(first["warnings"].size(), in_force);
+  EXPECT_EQ(first["regions"], 23);
+  EXPECT_NE(first["storm"].get<std::string>().find("MANGKHUT"), std::string::npos);
+  ASSERT_EQ(Shell(env_ + Cli() + " warn update 440400 --kind typhoon --extend 12 --at 2018-09-15T13:00Z --yes --operator duty").status, 0);
+  ASSERT_EQ(browser.Wait(), 0) << browser.Output();
+  const std::string out = browser.Output();
+  const json result = json::parse(out.substr(out.find('{')));
+  const json& last = result["last"];
+  EXPECT_EQ(last["loaded_at"], first["loaded_at"]) << "no reload";
+  EXPECT_GT(last["seq"].get<std::int64_t>(), first["seq"].get<std::int64_t>());
+  std::string extended;
+  for (const auto& m : Messages())
+    if (m["region_code"] == "440400" && m["kind"] == "typhoon") extended = m["identifier"];
+  const auto& ids = last["warnings"];
+  EXPECT_NE(std::find(ids.begin(), ids.end(), extended), ids.end()) << "the extension " << extended << " is listed";
+  const auto& before = first["warnings"];
+  EXPECT_EQ(std::find(before.begin(), before.end(), extended), before.end());
+  EXPECT_NE(std::find(last["painted"].begin(), last["painted"].end(), "440400"), last["painted"].end());
+  const std::string png = ReadFile(shot);
+  ASSERT_GT(png.size(), 20000u) << "the screenshot " << shot;
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+}  // namespace
