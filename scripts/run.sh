@@ -3,9 +3,10 @@
 # data/samples (CMA 1949-2022 and every JTWC b-deck 1945-2022) and print its summary, then replay
 # Typhoon Mangkhut 2018 through the forecast as if live (report, CSV and maps in build/replay-mangkhut),
 # add the observed (CHM_PRE) and modelled (R-CLIPER) rain to the archive, and print what each city
-# could expect from Mangkhut as forecast at 2018-09-15 12 UTC (taifeng hazard), and replay Mangkhut
-# through the warning desk as an exercise (taifeng warn replay: every proposal and CAP message
-# journalled in build/journal-mangkhut) with each Pearl River Delta city's lead times.
+# could expect from Mangkhut as forecast at 2018-09-15 12 UTC (taifeng hazard); then the live
+# demonstration (scripts/demo.sh): the feed service, the display and web gateways, and Mangkhut
+# replayed through the warning desk as an exercise, its warnings going out on the feed as they are
+# issued, with each Pearl River Delta city's lead times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,14 +23,12 @@ build/bin/taifeng hazard --archive "$ARCHIVE" --track data/samples/atcf/bwp26201
 build/bin/taifeng hazard --archive "$ARCHIVE" --track data/samples/atcf/bwp262018.dat --at 2018-09-15T12:00Z \
   --agency CMA --geojson > build/hazard-mangkhut.geojson
 echo
-rm -rf build/journal-mangkhut
-build/bin/taifeng warn replay --archive "$ARCHIVE" --track data/samples/atcf/bwp262018.dat --agency CMA \
-  --from 2018-09-13T12:00Z --to 2018-09-17T00:00Z --journal build/journal-mangkhut | tail -n 14
+bash scripts/demo.sh
 echo
 echo "Full quality report: build/import-report.json"
 echo "Replay report: build/replay-mangkhut/report.md (maps in build/replay-mangkhut/maps/)"
 echo "Hazard map (GeoJSON, regions with their hazard): build/hazard-mangkhut.geojson"
-echo "Warning exercise journal: build/journal-mangkhut (taifeng warn list --journal build/journal-mangkhut;"
-echo "  taifeng warn show ID --cap --journal build/journal-mangkhut; taifeng warn audit --journal build/journal-mangkhut)"
+echo "Warning exercise journal: build/demo/journal (taifeng warn list --journal build/demo/journal;"
+echo "  taifeng warn show ID --cap --journal build/demo/journal; taifeng warn audit --journal build/demo/journal)"
 echo "Try: build/bin/taifeng archive list $ARCHIVE --season 2018"
 echo "     build/bin/taifeng archive show $ARCHIVE MANGKHUT"

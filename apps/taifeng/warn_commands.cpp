@@ -490,7 +490,7 @@ void RunReplay(ReplayArgs a) {
   }
   std::cout << "Replay of " << storm.id << " " << storm.name << " from " << Iso(t0) << " to " << Iso(t1) << " every " << a.every_h
             << " h (status Exercise; journal " << desk->journal().path().string() << "): " << all.size() << " messages.\n\n";
-  PrintMessages(all, true);
+  if (a.pace_s <= 0) PrintMessages(all, true);  // a paced replay printed them as they went
   std::cout << "\nLead time (h) from the first issue of each signal (or a higher one of its kind) to the observed closest "
                "approach (negative: after it):\n";
   std::vector<std::string> header = {"region", "name", "closest_utc", "closest_km"};
