@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "taifeng/core/hazard.h"
+#include "feed_setup.h"
 #include "taifeng/warnings/feed_client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/operations.h"
@@ -39,8 +39,6 @@ double Quantile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
-constexpr std::int64_t kT0 = 1536969600;  // 2018-09-15T00:00:00Z
-
 }  // namespace
 
 int main() {
@@ -53,27 +51,10 @@ int main() {
   std::filesystem::remove_all(dir);
   auto open_desk = [&] { return std::make_unique<Desk>(Journal::Open(dir / "journal.sqlite"), rules, regions, schema); };
 
-  // Typhoon blue in force in the 23 regions (an exercise at kT0).
   std::vector<std::string> codes;
   {
-    core::Hazard h;
-    for (std::size_t i = 0; i < regions->size(); ++i) {
-      core::RegionHazard r;
-      r.code = regions->region(i).code, r.name = regions->region(i).name, r.name_en = regions->region(i).name_en;
-      for (const SignalRule& s : rules->signals()) {
-        if (!s.enabled || s.kind == Kind::kFlood) continue;
-        core::RegionHazard::CriterionResult c;
-        if (s.kind == Kind::kTyphoon && s.name == "blue") c.probability = 0.9, c.onset_utc = kT0 + 7200, c.wind_ms = 20, c.gust_ms = 30;
-        r.criteria.push_back(c);
-      }
-      h.regions.push_back(r);
-      codes.push_back(r.code);
-    }
     auto desk = open_desk();
-    const auto plan = Plan(*rules, Evaluate(*rules, h), desk->StateAt(kT0), kT0);
-    desk->RecordProposal(plan, {"CMA-2018-22", "Mangkhut", kT0, true, "bench"}, "bench", kT0);
-    ActionContext ctx{kT0, "bench", "Exercise", "benchmark"};
-    desk->Commit("issue", "{}", desk->FromProposal(*desk->LatestProposal(), {}), ctx);
+    codes = IssueTyphoonBlueEverywhere(*desk, *rules, *regions);
   }
 
   FeedServiceSettings s;

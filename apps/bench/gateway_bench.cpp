@@ -1,0 +1,221 @@
+// The gateway figures of the channels issue, printed:
+//  1. SMS hand-off of one warning to 100,000 recipients: composing (zh and en), writing the
+//     smstools3 spool files to staging, one syncfs, the SQLite record, the renames into the
+//     outgoing directory and its fsync (target <= 10 s). The recipients are synthetic numbers
+//     (+86 139 0000 0000 upwards, half zh, half en), generated here: no real person's number.
+//  2. Web page update latency: from an operator's command (a one-region update, through the
+//     control endpoint of a service in this process) to the Server-Sent Event at a page's
+//     connection to the real taifeng-gateway --channel web process, and to the page's
+//     /api/warnings answer that follows it (what a browser does on the event).
+// Run: build/bin/taifeng-bench-gateway
+#include <httplib.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "feed_setup.h"
+#include "taifeng/warnings/feed_client.h"
+#include "taifeng/warnings/feed_service.h"
+#include "taifeng/warnings/operations.h"
+#include "taifeng/warnings/sms.h"
+
+namespace {
+
+using namespace taifeng;
+using namespace taifeng::warnings;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+double Quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+void SmsBench(const fs::path& dir) {
+  constexpr int kRecipients = 100000;
+  RecipientList list;
+  for (int i = 0; i < kRecipients; ++i) {
+    Recipient r{"+86139" + std::to_string(100000000 + i).substr(1), {"440400"}, i % 2 ? "en" : "zh", i + 2};
+    list.recipients.push_back(r);
+    list.by_region["440400"].push_back(static_cast<std::size_t>(i));
+  }
+  const auto recipients = list.For("440400");
+  Bulletin b;
+  b.seq = 42, b.identifier = "TF-20180916T000000Z-440400-typhoon-42", b.kind = "typhoon", b.region = "440400";
+  b.region_name = "珠海市", b.region_name_en = "Zhuhai", b.signal = "red", b.rank = 5, b.change = "upgrade", b.msg_type = "Update";
+  b.status = "Exercise", b.sent = "2018-09-16T08:00:00+08:00", b.sent_utc = kT0 + 86400, b.onset_utc = b.sent_utc + 3600;
+  b.expires_utc = b.sent_utc + 12 * 3600, b.storm_name = "MANGKHUT", b.storm_distance_km = 172;
+  b.headline_zh = "珠海市台风红色预警信号", b.headline_en = "Typhoon Red Signal for Zhuhai";
+  std::printf("1. SMS hand-off of one warning to %d recipients (synthetic numbers; %s)\n", kRecipients, dir.c_str());
+  {  // What this file system alone costs: the same number of 200-byte files created, then renamed.
+    const fs::path a = dir / "floor-a", b2 = dir / "floor-b";
+    fs::create_directories(a);
+    fs::create_directories(b2);
+    const std::string body(200, 'x');
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kRecipients; ++i) {
+      const int fd = ::open((a / std::to_string(i)).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640);
+      if (fd < 0 || ::write(fd, body.data(), body.size()) < 0) std::abort();
+      ::close(fd);
+    }
+    const auto t1 = Clock::now();
+    for (int i = 0; i < kRecipients; ++i) fs::rename(a / std::to_string(i), b2 / std::to_string(i));
+    const auto t2 = Clock::now();
+    std::printf("   file-system floor: create %.2f s + rename %.2f s for %d plain files\n", std::chrono::duration<double>(t1 - t0).count(),
+                std::chrono::duration<double>(t2 - t1).count(), kRecipients);
+  }
+  std::vector<double> seconds;
+  for (int run = 0; run < 3; ++run) {
+    const fs::path d = dir / ("sms-" + std::to_string(run));
+    fs::remove_all(d);
+    SmsOutboxOptions o;
+    o.record = d / "taifeng-sms.sqlite", o.outgoing = d / "outgoing";
+    auto outbox = SmsOutbox::Open(o);
+    const auto t0 = Clock::now();
+    const HandOffResult r = outbox->HandOff(b, recipients);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    seconds.push_back(s);
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(o.outgoing)) files += e.is_regular_file();
+    const auto again = outbox->HandOff(b, recipients);
+    std::printf("   run %d: %.2f s (%.0f files/s), %lld files (%zu in outgoing), %lld segments; again: %lld files, %lld already\n", run + 1, s,
+                static_cast<double>(r.files) / s, static_cast<long long>(r.files), files, static_cast<long long>(r.segments),
+                static_cast<long long>(again.files), static_cast<long long>(again.already));
+  }
+  std::printf("   median %.2f s (target <= 10 s)\n\n", Quantile(seconds, 0.5));
+}
+
+void WebBench(const fs::path& dir) {
+  const std::string samples = TAIFENG_SAMPLES_DIR, source = TAIFENG_SOURCE_DIR;
+  const auto rules = RuleSet::Load(source + "/config/warnings.toml");
+  const auto regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", geo::RegionSet::Administrative());
+  const auto schema = CapSchema::Load(samples + "/cap/schema/CAP-v1.2.xsd");
+  auto open_desk = [&] { return std::make_unique<Desk>(Journal::Open(dir / "journal.sqlite"), rules, regions, schema); };
+  std::vector<std::string> codes;
+  {
+    auto desk = open_desk();
+    codes = IssueTyphoonBlueEverywhere(*desk, *rules, *regions);
+  }
+  FeedServiceSettings s;
+  s.publish_endpoint = s.sync_endpoint = s.control_endpoint = "tcp://127.0.0.1:*";
+  s.server = GenerateCertificate("service");
+  const Certificate op = GenerateCertificate("duty"), gw = GenerateCertificate("web");
+  s.operator_keys = {{op.public_key, "duty"}};
+  s.gateway_keys = {{gw.public_key, "web"}};
+  s.poll_ms = 20;
+  auto service = FeedService::Start(s, open_desk(), nullptr);
+  std::thread service_thread([&] { service->Run(); });
+  const auto ep = service->endpoints();
+  WriteCertificate(dir / "keys", gw);
+  const fs::path port_file = dir / "web.port";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string log = (dir / "web.log").string();
+    std::freopen(log.c_str(), "w", stderr);
+    ::execl(TAIFENG_GATEWAY, TAIFENG_GATEWAY, "--channel", "web", "--port", "0", "--port-file", port_file.c_str(), "--publish",
+            ep.publish.c_str(), "--sync", ep.sync.c_str(), "--server-key", s.server.public_key.c_str(), "--key",
+            (dir / "keys" / "web.key_secret").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200 && !fs::exists(port_file); ++i) std::this_thread::sleep_for(milliseconds(25));
+  int port = 0;
+  std::ifstream(port_file) >> port;
+  std::printf("2. Web page update latency (taifeng-gateway --channel web on 127.0.0.1:%d, service in this process)\n", port);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::int64_t event_seq = 0;
+  Clock::time_point event_time;
+  std::atomic<bool> stop{false};
+  std::thread page([&] {
+    httplib::Client sse("127.0.0.1", port);
+    sse.set_read_timeout(60, 0);
+    std::string buffer;
+    sse.Get("/events", [&](const char* data, std::size_t n) {
+      buffer.append(data, n);
+      for (std::size_t end; (end = buffer.find("\n\n")) != std::string::npos; buffer.erase(0, end + 2)) {
+        const std::string ev = buffer.substr(0, end);
+        const auto at = ev.find("data: ");
+        if (ev.rfind("event: update", 0) != 0 || at == std::string::npos) continue;
+        const auto j = nlohmann::json::parse(ev.substr(at + 6));
+        std::lock_guard<std::mutex> lock(mu);
+        event_seq = j["seq"].get<std::int64_t>();
+        event_time = Clock::now();
+        cv.notify_all();
+      }
+      return !stop.load();
+    });
+  });
+  httplib::Client api("127.0.0.1", port);
+  {  // the gateway holds the snapshot before measuring
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return event_seq > 0; });
+  }
+  auto control = ControlClient::Connect(ep.control, s.server.public_key, op);
+  constexpr int kCommands = 100;
+  std::vector<double> to_event_ms, to_page_ms;
+  int missing = 0;
+  for (int i = 1; i <= kCommands; ++i) {
+    OperatorCommand c;
+    c.action = "update";
+    c.targets = {codes[static_cast<std::size_t>(i) % codes.size()]};
+    c.kind = "typhoon";
+    c.extend_h = 6 + i % 12;
+    c.at_utc = kT0 + 60 * i;
+    const auto t0 = Clock::now();
+    const auto reply = nlohmann::json::parse(control->Request("COMMIT", CommandToJson(c)));
+    const std::int64_t seq = reply.at("seq").get<std::int64_t>();
+    Clock::time_point got;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return event_seq >= seq; })) {
+        ++missing;
+        continue;
+      }
+      got = event_time;
+    }
+    to_event_ms.push_back(1e3 * std::chrono::duration<double>(got - t0).count());
+    const auto r = api.Get("/api/warnings");
+    const bool has = r && r->status == 200 && nlohmann::json::parse(r->body)["seq"].get<std::int64_t>() >= seq;
+    if (!has) ++missing;
+    to_page_ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  std::printf("   %d operator commands (commit, journal, publish, gateway, SSE), %d missing\n", kCommands, missing);
+  std::printf("   command -> SSE event at the page:          median %.1f ms, p99 %.1f ms, max %.1f ms\n", Quantile(to_event_ms, 0.5),
+              Quantile(to_event_ms, 0.99), *std::max_element(to_event_ms.begin(), to_event_ms.end()));
+  std::printf("   command -> page holds it (/api/warnings):  median %.1f ms, p99 %.1f ms, max %.1f ms\n", Quantile(to_page_ms, 0.5),
+              Quantile(to_page_ms, 0.99), *std::max_element(to_page_ms.begin(), to_page_ms.end()));
+  stop = true;
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  page.join();
+  service->RequestStop();
+  service_thread.join();
+}
+
+}  // namespace
+
+int main() {
+  std::printf("Machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
+  const fs::path dir = fs::temp_directory_path() / ("taifeng-bench-gateway-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  SmsBench(dir);
+  WebBench(dir);
+  fs::remove_all(dir);
+  return 0;
+}
