@@ -7,7 +7,7 @@
 //     control endpoint of a service in this process) to the Server-Sent Event at a page's
 //     connection to the real taifeng-gateway --channel web process, and to the page's
 //     /api/warnings answer that follows it (what a browser does on the event).
-// Run: build/bin/taifeng-bench-gateway
+// Run: build/bin/taifeng-bench-gateway   (TAIFENG_BENCH_DIR=DIR to put the spool elsewhere)
 #include <httplib.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -211,7 +211,10 @@ void WebBench(const fs::path& dir) {
 
 int main() {
   std::printf("Machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
-  const fs::path dir = fs::temp_directory_path() / ("taifeng-bench-gateway-" + std::to_string(::getpid()));
+  // TAIFENG_BENCH_DIR: where the spool and the journal go (default: the temporary directory), e.g.
+  // the disk smstools3 will use, or /dev/shm to see the cost of Taifeng's own work.
+  const char* base = std::getenv("TAIFENG_BENCH_DIR");
+  const fs::path dir = (base ? fs::path(base) : fs::temp_directory_path()) / ("taifeng-bench-gateway-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   SmsBench(dir);
