@@ -43,30 +43,15 @@ double Quantile(std::vector<double> v, double q) {
 
 int main() {
   std::printf("Machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
-  const std::string samples = TAIFENG_SAMPLES_DIR, source = TAIFENG_SOURCE_DIR;
-  const auto rules = RuleSet::Load(source + "/config/warnings.toml");
-  const auto regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", geo::RegionSet::Administrative());
-  const auto schema = CapSchema::Load(samples + "/cap/schema/CAP-v1.2.xsd");
   const auto dir = std::filesystem::temp_directory_path() / ("taifeng-bench-feed-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  auto open_desk = [&] { return std::make_unique<Desk>(Journal::Open(dir / "journal.sqlite"), rules, regions, schema); };
-
-  std::vector<std::string> codes;
-  {
-    auto desk = open_desk();
-    codes = IssueTyphoonBlueEverywhere(*desk, *rules, *regions);
-  }
-
-  FeedServiceSettings s;
-  s.publish_endpoint = s.sync_endpoint = s.control_endpoint = "tcp://127.0.0.1:*";
-  s.server = GenerateCertificate("service");
-  const Certificate op = GenerateCertificate("duty"), gw = GenerateCertificate("gateway");
-  s.operator_keys = {{op.public_key, "duty"}};
-  s.gateway_keys = {{gw.public_key, "gateway"}};
-  s.poll_ms = 20;
-  auto service = FeedService::Start(s, open_desk(), nullptr);
-  std::thread service_thread([&] { service->Run(); });
-  const auto ep = service->endpoints();
+  BenchFeed feed(dir, "gateway");
+  auto open_desk = [&] { return feed.OpenDesk(); };
+  const auto& codes = feed.codes();
+  const FeedServiceSettings& s = feed.settings;
+  const Certificate &op = feed.op, &gw = feed.gw;
+  FeedService* service = &feed.service();
+  const auto ep = feed.endpoints();
   FeedClientOptions o;
   o.publish_endpoint = ep.publish, o.sync_endpoint = ep.sync, o.server_key = s.server.public_key, o.certificate = gw;
   o.heartbeat_timeout_ms = 60000;
@@ -98,14 +83,8 @@ int main() {
   std::vector<std::pair<std::int64_t, Clock::time_point>> sent;
   std::vector<double> round_trip_ms;
   for (int i = 1; i <= kCommands; ++i) {
-    OperatorCommand c;
-    c.action = "update";
-    c.targets = {codes[static_cast<std::size_t>(i) % codes.size()]};
-    c.kind = "typhoon";
-    c.extend_h = 6 + i % 12;
-    c.at_utc = kT0 + 60 * i;
     const auto t0 = Clock::now();
-    const auto reply = nlohmann::json::parse(control->Request("COMMIT", CommandToJson(c)));
+    const auto reply = nlohmann::json::parse(control->Request("COMMIT", CommandToJson(feed.Extension(i))));
     round_trip_ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
     sent.emplace_back(reply.at("seq").get<std::int64_t>(), t0);
     std::this_thread::sleep_for(milliseconds(10));
@@ -199,9 +178,7 @@ int main() {
     std::printf("3. Late joiner: connect (CURVE handshake) to snapshot of %zu warnings in force (JSON + CAP, %.1f MB): median %.1f ms, "
                 "max %.1f ms over %zu runs\n", warnings_in_snapshot, static_cast<double>(bytes) / 1e6, Quantile(ms, 0.5), Quantile(ms, 1.0), ms.size());
   }
-  service->RequestStop();
-  service_thread.join();
-  service.reset();
+  feed.Stop();
   std::filesystem::remove_all(dir);
   return 0;
 }

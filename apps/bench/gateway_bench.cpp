@@ -99,26 +99,10 @@ void SmsBench(const fs::path& dir) {
 }
 
 void WebBench(const fs::path& dir) {
-  const std::string samples = TAIFENG_SAMPLES_DIR, source = TAIFENG_SOURCE_DIR;
-  const auto rules = RuleSet::Load(source + "/config/warnings.toml");
-  const auto regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", geo::RegionSet::Administrative());
-  const auto schema = CapSchema::Load(samples + "/cap/schema/CAP-v1.2.xsd");
-  auto open_desk = [&] { return std::make_unique<Desk>(Journal::Open(dir / "journal.sqlite"), rules, regions, schema); };
-  std::vector<std::string> codes;
-  {
-    auto desk = open_desk();
-    codes = IssueTyphoonBlueEverywhere(*desk, *rules, *regions);
-  }
-  FeedServiceSettings s;
-  s.publish_endpoint = s.sync_endpoint = s.control_endpoint = "tcp://127.0.0.1:*";
-  s.server = GenerateCertificate("service");
-  const Certificate op = GenerateCertificate("duty"), gw = GenerateCertificate("web");
-  s.operator_keys = {{op.public_key, "duty"}};
-  s.gateway_keys = {{gw.public_key, "web"}};
-  s.poll_ms = 20;
-  auto service = FeedService::Start(s, open_desk(), nullptr);
-  std::thread service_thread([&] { service->Run(); });
-  const auto ep = service->endpoints();
+  BenchFeed feed(dir, "web");
+  const FeedServiceSettings& s = feed.settings;
+  const Certificate &op = feed.op, &gw = feed.gw;
+  const auto ep = feed.endpoints();
   WriteCertificate(dir / "keys", gw);
   const fs::path port_file = dir / "web.port";
   const pid_t pid = ::fork();
@@ -169,14 +153,8 @@ void WebBench(const fs::path& dir) {
   std::vector<double> to_event_ms, to_page_ms;
   int missing = 0;
   for (int i = 1; i <= kCommands; ++i) {
-    OperatorCommand c;
-    c.action = "update";
-    c.targets = {codes[static_cast<std::size_t>(i) % codes.size()]};
-    c.kind = "typhoon";
-    c.extend_h = 6 + i % 12;
-    c.at_utc = kT0 + 60 * i;
     const auto t0 = Clock::now();
-    const auto reply = nlohmann::json::parse(control->Request("COMMIT", CommandToJson(c)));
+    const auto reply = nlohmann::json::parse(control->Request("COMMIT", CommandToJson(feed.Extension(i))));
     const std::int64_t seq = reply.at("seq").get<std::int64_t>();
     Clock::time_point got;
     {
@@ -203,8 +181,7 @@ void WebBench(const fs::path& dir) {
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
   page.join();
-  service->RequestStop();
-  service_thread.join();
+  feed.Stop();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
+#include "json_fields.h"
 
 namespace taifeng::warnings {
 
@@ -18,15 +19,8 @@ Bulletin ParseBulletin(const FeedWarning& w) {
     throw ParseError(where, 0, "summary", std::string("JSON: ") + e.what());
   }
   if (!j.is_object()) throw ParseError(where, 0, "summary", "a JSON object");
-  auto str = [&](const char* k) {
-    if (!j.contains(k) || !j[k].is_string()) throw ParseError(where, 0, k, "a string");
-    return j[k].get<std::string>();
-  };
-  auto time = [&](const char* k) {
-    const auto t = data::ParseUtc(str(k));
-    if (!t) throw ParseError(where, 0, k, "an ISO 8601 UTC time");
-    return *t;
-  };
+  auto str = [&](const char* k) { return RequireString(j, k, where); };
+  auto time = [&](const char* k) { return RequireUtc(j, k, where); };
   Bulletin b;
   b.seq = w.seq, b.prev = w.prev;
   b.stream = str("stream");

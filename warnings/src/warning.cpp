@@ -7,6 +7,7 @@
 
 #include "taifeng/data/time_utc.h"
 #include "taifeng/geo/error.h"
+#include "json_fields.h"
 
 namespace taifeng::warnings {
 
@@ -80,15 +81,8 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
   }
   Message m;
   m.seq = seq;
-  auto str = [&](const char* k) {
-    if (!j.contains(k) || !j[k].is_string()) throw ParseError(where, 0, k, "a string");
-    return j[k].get<std::string>();
-  };
-  auto time = [&](const char* k) {
-    const auto t = data::ParseUtc(str(k));
-    if (!t) throw ParseError(where, 0, k, "an ISO 8601 UTC time");
-    return *t;
-  };
+  auto str = [&](const char* k) { return RequireString(j, k, where); };
+  auto time = [&](const char* k) { return RequireUtc(j, k, where); };
   m.identifier = str("identifier");
   m.sender = str("sender");
   m.sent = str("sent");
