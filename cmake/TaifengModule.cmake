@@ -16,7 +16,7 @@ function(taifeng_module)
   target_compile_definitions(${target} PRIVATE TAIFENG_VERSION="${PROJECT_VERSION}")
   if(TAIFENG_BUILD_TESTS AND M_TESTS)
     add_executable(${M_NAME}_test ${M_TESTS})
-    target_include_directories(${M_NAME}_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_include_directories(${M_NAME}_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests/support)
     target_link_libraries(${M_NAME}_test PRIVATE ${target} ${M_PRIVATE_DEPS} ${M_TEST_DEPS}
                           GTest::gtest_main)
     target_compile_definitions(${M_NAME}_test PRIVATE

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "taifeng/data/import.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto format = *taifeng::data::FormatFromName(TAIFENG_FUZZ_FORMAT);

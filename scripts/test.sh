@@ -29,7 +29,7 @@ if [ "$mode" != sanitize ]; then
   run_suite build -DTAIFENG_BUILD_TESTS=ON
 fi
 run_tsan() {
-  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test" \
+  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test feed_test" \
     TAIFENG_BUILD_DIR=build-thread bash scripts/setup.sh -DTAIFENG_BUILD_TESTS=ON -DTAIFENG_BUILD_BENCHMARKS=OFF \
     -DTAIFENG_SANITIZE=thread
   (cd build-thread && OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so \

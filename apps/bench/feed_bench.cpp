@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "feed_setup.h"
-#include "taifeng/warnings/feed_client.h"
+#include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/operations.h"
 
@@ -31,6 +31,7 @@ namespace {
 
 using namespace taifeng;
 using namespace taifeng::warnings;
+using namespace taifeng::feed;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 

@@ -14,6 +14,8 @@
 
 namespace taifeng::warnings {
 
+using namespace feed;
+
 inline constexpr std::int64_t kT0 = 1536969600;  // 2018-09-15T00:00:00Z
 
 // Journals a proposal and the issue of typhoon blue in every region of `regions` at kT0 (status

@@ -21,7 +21,7 @@
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 namespace {
 
@@ -63,7 +63,7 @@ int main() {
   data::ImportResult live;
   data::ImportFile(data::Format::kAtcf, samples + "/atcf/bwp262018.dat", {}, live);
   data::Storm storm = live.storms.at(0);
-  const std::int64_t at = *data::UtcSeconds(2018, 9, 14, 0);
+  const std::int64_t at = *taifeng::UtcSeconds(2018, 9, 14, 0);
   std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > at; });
   const std::vector<core::TrackPoint> observed = core::LiveSegment(storm, 24);
   const auto land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "", "FENAME", 10.0));

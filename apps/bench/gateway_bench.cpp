@@ -26,15 +26,17 @@
 #include <thread>
 
 #include "feed_setup.h"
-#include "taifeng/warnings/feed_client.h"
+#include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/operations.h"
-#include "taifeng/warnings/sms.h"
+#include "taifeng/gateway/sms.h"
 
 namespace {
 
 using namespace taifeng;
 using namespace taifeng::warnings;
+using namespace taifeng::feed;
+using namespace taifeng::gateway;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;

@@ -18,7 +18,7 @@
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ int main() {
   std::printf("Archive, index, %zu regions (GCJ-02 -> WGS-84, coastline exposure) and forecast loaded in %.0f ms\n",
               regions->size(), 1e3 * Seconds(t0));
   if (!hc) return 1;
-  std::printf("Forecast: Mangkhut from %s, %zu members, reach %d h\n\n", data::FormatIsoUtc(now).c_str(),
+  std::printf("Forecast: Mangkhut from %s, %zu members, reach %d h\n\n", taifeng::FormatIsoUtc(now).c_str(),
               hc->analog.members.size(), hc->analog.points.empty() ? 0 : hc->analog.points.back().lead_h);
   for (int step : {1, 2, 6}) {
     core::HazardOptions ho;

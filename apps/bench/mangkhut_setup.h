@@ -10,7 +10,7 @@
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/geo/regions.h"
 
 namespace taifeng::bench {
@@ -33,7 +33,7 @@ inline MangkhutSetup LoadMangkhutSetup(const std::string& samples) {
   o.land = geo::RegionSet::Load(samples + "/regions/china_provinces_wgs84/china.shp", geo::RegionSet::Fields("", "", "FENAME", 0.0));
   s.regions = geo::RegionSet::Load(samples + "/regions/south_china_23.geojson", o);
   data::Storm mangkhut = s.archive->StormAt(*s.archive->Find("CMA:2018-0026"));
-  s.now_utc = *data::UtcSeconds(2018, 9, 15, 12);
+  s.now_utc = *taifeng::UtcSeconds(2018, 9, 15, 12);
   std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > s.now_utc; });
   core::MatchOptions mo;
   mo.top_k = 20;

@@ -9,7 +9,7 @@
 #include "taifeng/core/matcher.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 namespace {
 
@@ -30,7 +30,7 @@ const Fixture& Get() {
     data::ImportResult live;
     data::ImportFile(data::Format::kAtcf, std::string(TAIFENG_SAMPLES_DIR) + "/atcf/bwp262018.dat", {}, live);
     data::Storm storm = live.storms.at(0);
-    const std::int64_t at = *data::UtcSeconds(2018, 9, 14, 0);
+    const std::int64_t at = *taifeng::UtcSeconds(2018, 9, 14, 0);
     std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > at; });
     return Fixture{core::MatchIndex::Build(archive), core::LiveSegment(storm, 24)};
   }();

@@ -15,7 +15,7 @@
 #include "taifeng/core/synthetic.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 using namespace taifeng;
 using Clock = std::chrono::steady_clock;
@@ -28,7 +28,7 @@ std::vector<core::TrackPoint> Live(const char* file, int y, int m, int d, int h)
   data::ImportResult r;
   data::ImportFile(data::Format::kAtcf, std::string(TAIFENG_SAMPLES_DIR) + "/atcf/" + file, {}, r);
   data::Storm s = r.storms.at(0);
-  const std::int64_t at = *data::UtcSeconds(y, m, d, h);
+  const std::int64_t at = *taifeng::UtcSeconds(y, m, d, h);
   std::erase_if(s.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
   return core::LiveSegment(s, 24);
 }

@@ -8,11 +8,11 @@
 #include <iostream>
 #include <mutex>
 
-#include "../taifeng/desk_args.h"
-#include "gateway.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
-#include "taifeng/warnings/feed_service.h"
+#include "../common/locations.h"
+#include "taifeng/gateway/channel.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
+#include "taifeng/feed/service_file.h"
 
 namespace taifeng::gateway {
 
@@ -24,13 +24,13 @@ std::mutex g_log_mutex;
 
 void Log(const std::string& channel, const std::string& line) {
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  std::cerr << data::FormatIsoUtc(WallNow()) << " taifeng-gateway " << channel << ": " << line << std::endl;
+  std::cerr << taifeng::FormatIsoUtc(WallNow()) << " taifeng-gateway " << channel << ": " << line << std::endl;
 }
 
 std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-std::vector<warnings::DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes) {
-  std::vector<warnings::DisplayRegion> out;
+std::vector<gateway::DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes) {
+  std::vector<gateway::DisplayRegion> out;
   if (codes.empty()) {
     for (std::size_t i = 0; i < set.size(); ++i) out.push_back({set.region(i).code, set.region(i).name, set.region(i).name_en});
     return out;
@@ -62,7 +62,7 @@ int Run(Args& a) {
   if (publish.empty() || sync.empty() || server_key.empty()) {
     const std::filesystem::path dir =
         !a.service.empty() ? std::filesystem::path(a.service).parent_path() : cli::JournalFile(a.journal).parent_path();
-    const auto svc = warnings::RunningService(dir);
+    const auto svc = feed::RunningService(dir);
     if (!svc)
       throw Error(ErrorCode::kNotFound, "no running taifeng serve for " + dir.string() +
                                             " (no live service.json there): start it, or give --publish, --sync and --server-key");
@@ -78,11 +78,11 @@ int Run(Args& a) {
   if (!std::filesystem::exists(key))
     throw Error(ErrorCode::kNotFound, "gateway key " + key + " not found: make one with `taifeng keys generate " + a.channel +
                                           " --role gateway` (and restart the service to admit it), or give --key");
-  warnings::FeedClientOptions o;
+  feed::FeedClientOptions o;
   o.publish_endpoint = publish;
   o.sync_endpoint = sync;
   o.server_key = server_key;
-  o.certificate = warnings::ReadCertificate(key);
+  o.certificate = feed::ReadCertificate(key);
   if (o.certificate.secret_key.empty()) throw Error(ErrorCode::kUsage, "--key " + key + ": a secret certificate (.key_secret) is needed");
   if (!a.prefixes.empty()) o.prefixes = a.prefixes;
   o.heartbeat_timeout_ms = a.heartbeat_timeout_ms;
@@ -110,14 +110,14 @@ int Run(Args& a) {
   ::signal(SIGINT, OnStopSignal);
   ::signal(SIGTERM, OnStopSignal);
   ::signal(SIGPIPE, SIG_IGN);
-  auto sub = warnings::FeedSubscriber::Connect(o);
+  auto sub = feed::FeedSubscriber::Connect(o);
   Log(a.channel, "subscribed to " + publish + " (sync " + sync + ")" +
                      (o.resume_after ? ", resuming after seq " + std::to_string(*o.resume_after) : std::string()));
-  warnings::Board board;
+  gateway::Board board;
   FeedStatus status;
   auto last_tick = std::chrono::steady_clock::now() - std::chrono::seconds(2);
   while (!g_stop.load()) {
-    std::optional<warnings::FeedEvent> ev;
+    std::optional<feed::FeedEvent> ev;
     try {
       ev = sub->Next(std::chrono::milliseconds(200));
     } catch (const Error& e) {
@@ -127,9 +127,9 @@ int Run(Args& a) {
     status.state = sub->state();
     status.feed_id = sub->feed_id();
     if (ev) {
-      using T = warnings::FeedEvent::Type;
+      using T = feed::FeedEvent::Type;
       if (ev->type == T::kSnapshot || ev->type == T::kMessage) {
-        std::vector<warnings::Bulletin> got;
+        std::vector<gateway::Bulletin> got;
         try {
           got = board.Apply(*ev);
         } catch (const Error& e) {

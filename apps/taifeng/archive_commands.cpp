@@ -13,9 +13,9 @@
 #include "taifeng/data/import.h"
 #include "taifeng/data/quality.h"
 #include "taifeng/data/rain.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::cli {
@@ -211,8 +211,8 @@ json StormJson(const data::Archive& a, std::size_t i, bool with_fixes) {
   const auto begin = static_cast<std::size_t>(a.first_fix[i]);
   const auto end = begin + static_cast<std::size_t>(a.fix_count[i]);
   if (end > begin) {
-    s["first_utc"] = data::FormatIsoUtc(a.time_utc[begin]);
-    s["last_utc"] = data::FormatIsoUtc(a.time_utc[end - 1]);
+    s["first_utc"] = taifeng::FormatIsoUtc(a.time_utc[begin]);
+    s["last_utc"] = taifeng::FormatIsoUtc(a.time_utc[end - 1]);
   }
   float max_wind = data::kMissing, min_pres = data::kMissing;
   for (std::size_t j = begin; j < end; ++j) {
@@ -225,7 +225,7 @@ json StormJson(const data::Archive& a, std::size_t i, bool with_fixes) {
   auto num = [](float v) { return std::isnan(v) ? json(nullptr) : json(v); };
   json fixes = json::array();
   for (std::size_t j = begin; j < end; ++j) {
-    fixes.push_back({{"time_utc", data::FormatIsoUtc(a.time_utc[j])},
+    fixes.push_back({{"time_utc", taifeng::FormatIsoUtc(a.time_utc[j])},
                      {"lat_deg", a.lat_deg[j]},
                      {"lon_deg", a.lon_deg[j]},
                      {"wind_ms", num(a.wind_ms[j])},
@@ -255,7 +255,7 @@ void ExportCsv(const data::Archive& a, const std::vector<std::size_t>& which, st
     const auto begin = static_cast<std::size_t>(a.first_fix[i]);
     for (std::size_t j = begin; j < begin + static_cast<std::size_t>(a.fix_count[i]); ++j) {
       out << CsvField(a.id[i]) << ',' << a.agency[i] << ',' << CsvField(a.name[i]) << ',' << a.season[i] << ','
-          << data::FormatIsoUtc(a.time_utc[j]) << ',' << FormatFloat(a.lat_deg[j], 2) << ','
+          << taifeng::FormatIsoUtc(a.time_utc[j]) << ',' << FormatFloat(a.lat_deg[j], 2) << ','
           << FormatFloat(a.lon_deg[j], 2) << ',' << FormatFloat(a.wind_ms[j], 1) << ','
           << static_cast<int>(a.wind_averaging_min[i]) << ',' << FormatFloat(a.pressure_hpa[j], 0) << ','
           << static_cast<int>(a.grade[j]) << ',' << data::CategoryName(static_cast<data::Category>(a.category[j]))
@@ -289,7 +289,7 @@ void ExportGeoJson(const data::Archive& a, const std::vector<std::size_t>& which
         }
       }
       line.push_back({lon, lat});
-      times.push_back(data::FormatIsoUtc(a.time_utc[j]));
+      times.push_back(taifeng::FormatIsoUtc(a.time_utc[j]));
     }
     if (line.size() > 0) lines.push_back(line);
     json geometry = lines.size() == 1 ? json{{"type", "LineString"}, {"coordinates", lines[0]}}
@@ -479,7 +479,7 @@ void RegisterArchiveCommands(CLI::App& app) {
         if (a.flags[j] & data::kFixWindBelow10Ms) flags += "wind<10m/s ";
         if (a.flags[j] & data::kFixLandfall) flags += "landfall ";
         if (a.flags[j] & data::kFixOffSynoptic) flags += "extra-time ";
-        rows.push_back({data::FormatIsoUtc(a.time_utc[j]), FormatFloat(a.lat_deg[j], 1), FormatFloat(a.lon_deg[j], 1),
+        rows.push_back({taifeng::FormatIsoUtc(a.time_utc[j]), FormatFloat(a.lat_deg[j], 1), FormatFloat(a.lon_deg[j], 1),
                         FormatFloat(a.wind_ms[j], 1), FormatFloat(a.pressure_hpa[j], 0),
                         std::string(data::CategoryName(static_cast<data::Category>(a.category[j]))),
                         a.grade[j] < 0 ? "" : std::to_string(a.grade[j]), flags});

@@ -1,40 +1,12 @@
 #include "desk_args.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <cstdlib>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::cli {
 
-std::filesystem::path JournalFile(const std::string& option) {
-  std::filesystem::path dir;
-  if (!option.empty()) dir = option;
-  else if (const char* e = std::getenv("TAIFENG_JOURNAL"); e && *e) dir = e;
-  else if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) dir = std::filesystem::path(x) / "taifeng";
-  else if (const char* h = std::getenv("HOME"); h && *h) dir = std::filesystem::path(h) / ".local/state/taifeng";
-  else throw Error(ErrorCode::kUsage, "no journal directory: give --journal DIR or set TAIFENG_JOURNAL");
-  return dir / "journal.sqlite";
-}
-
-std::string OperatorName(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* e = std::getenv("TAIFENG_OPERATOR"); e && *e) return e;
-  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
-  throw Error(ErrorCode::kUsage, "who is acting? give --operator NAME or set TAIFENG_OPERATOR");
-}
-
-std::filesystem::path KeyDirectory(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* e = std::getenv("TAIFENG_KEYS"); e && *e) return e;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "taifeng/keys";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config/taifeng/keys";
-  throw Error(ErrorCode::kUsage, "no key directory: give --dir DIR or set TAIFENG_KEYS");
-}
-
-warnings::Certificate OperatorCertificate(const DeskArgs& a) {
+feed::Certificate OperatorCertificate(const DeskArgs& a) {
   std::filesystem::path file;
   if (!a.key.empty()) file = a.key;
   else if (const char* e = std::getenv("TAIFENG_OPERATOR_KEY"); e && *e) file = e;
@@ -43,7 +15,7 @@ warnings::Certificate OperatorCertificate(const DeskArgs& a) {
   if (!std::filesystem::exists(file, ec))
     throw Error(ErrorCode::kNotFound, "a Taifeng service runs and takes commands only from operator keys, and " + file.string() +
                                           " does not exist: give --key FILE, or create one with taifeng keys generate NAME --role operator");
-  warnings::Certificate c = warnings::ReadCertificate(file);
+  feed::Certificate c = feed::ReadCertificate(file);
   if (c.secret_key.empty()) throw Error(ErrorCode::kInvalidArgument, file.string() + ": a public certificate; the secret one is NAME.key_secret");
   return c;
 }

@@ -9,7 +9,8 @@
 
 #include "taifeng/geo/regions.h"
 #include "taifeng/warnings/desk.h"
-#include "taifeng/warnings/keys.h"
+#include "taifeng/feed/keys.h"
+#include "../common/locations.h"
 
 namespace taifeng::cli {
 
@@ -19,18 +20,10 @@ struct DeskArgs {
   bool json = false;
 };
 
-// The journal file: --journal DIR, else $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else
-// ~/.local/state/taifeng; "journal.sqlite" in it.
-std::filesystem::path JournalFile(const std::string& option);
-// --operator, else $TAIFENG_OPERATOR, else the login name.
-std::string OperatorName(const std::string& option);
-// The key directory: --dir/--keys, else $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else
-// ~/.config/taifeng/keys.
-std::filesystem::path KeyDirectory(const std::string& option);
 // The operator's secret certificate for talking to a running service: --key FILE, else
 // $TAIFENG_OPERATOR_KEY, else KEYS/<operator>.key_secret. Throws Error(kNotFound) saying how to
 // make one.
-warnings::Certificate OperatorCertificate(const DeskArgs& a);
+feed::Certificate OperatorCertificate(const DeskArgs& a);
 
 void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions = true);
 std::unique_ptr<warnings::Desk> OpenDesk(const DeskArgs& a, std::shared_ptr<const geo::RegionSet> regions = nullptr, bool create = true);

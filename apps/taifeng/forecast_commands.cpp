@@ -16,8 +16,8 @@
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/forecast.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::cli {
@@ -87,7 +87,7 @@ void RunForecast(const ForecastArgs& a) {
     features.push_back(
         {{"type", "Feature"},
          {"properties",
-          {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", data::FormatIsoUtc(f.now.time_utc)}}},
+          {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", taifeng::FormatIsoUtc(f.now.time_utc)}}},
          {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
     for (const auto& m : f.members) {
       json line = json::array();
@@ -113,7 +113,7 @@ void RunForecast(const ForecastArgs& a) {
     json points = json::array();
     for (const auto& p : f.points) {
       points.push_back({{"lead_h", p.lead_h},
-                        {"time_utc", data::FormatIsoUtc(p.time_utc)},
+                        {"time_utc", taifeng::FormatIsoUtc(p.time_utc)},
                         {"lat_deg", p.lat_deg},
                         {"lon_deg", p.lon_deg},
                         {"cone_radius_km", Num(p.cone_km)},
@@ -127,7 +127,7 @@ void RunForecast(const ForecastArgs& a) {
       for (const auto& p : m.track) track.push_back(PointJson(p));
       members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
     }
-    auto t = [](const std::optional<std::int64_t>& x) { return x ? json(data::FormatIsoUtc(*x)) : json(nullptr); };
+    auto t = [](const std::optional<std::int64_t>& x) { return x ? json(taifeng::FormatIsoUtc(*x)) : json(nullptr); };
     json j = {{"storm", storm.id},
               {"name", storm.name},
               {"now", PointJson(f.now)},
@@ -150,12 +150,12 @@ void RunForecast(const ForecastArgs& a) {
     return;
   }
   std::cout << "Analog-ensemble forecast for " << storm.id << (storm.name.empty() ? "" : " " + storm.name) << " from "
-            << data::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
+            << taifeng::FormatIsoUtc(f.now.time_utc) << " at " << Position(f.now) << " (" << f.members.size()
             << " analogs, window " << mo.window_h << " h; " << consensus
             << (forecast_note.empty() ? "" : "; " + forecast_note) << ")\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : f.points) {
-    rows.push_back({"+" + std::to_string(p.lead_h), data::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),
+    rows.push_back({"+" + std::to_string(p.lead_h), taifeng::FormatIsoUtc(p.time_utc), FormatFloat(p.lat_deg, 1),
                     FormatFloat(p.lon_deg, 1), FormatFloat(p.cone_km, 0), FormatFloat(p.wind_ms, 1),
                     FormatFloat(p.pressure_hpa, 0), std::to_string(p.members)});
   }
@@ -169,9 +169,9 @@ void RunForecast(const ForecastArgs& a) {
     std::cout << "no member makes landfall\n";
   } else {
     std::cout << FormatFloat(100 * lf.probability, 0) << "% of members; most likely " << lf.region << " ("
-              << FormatFloat(100 * lf.region_probability, 0) << "%), " << data::FormatIsoUtc(*lf.earliest_utc) << " to "
-              << data::FormatIsoUtc(*lf.latest_utc) << " (10th-90th percentile), median "
-              << data::FormatIsoUtc(*lf.median_utc) << "\n";
+              << FormatFloat(100 * lf.region_probability, 0) << "%), " << taifeng::FormatIsoUtc(*lf.earliest_utc) << " to "
+              << taifeng::FormatIsoUtc(*lf.latest_utc) << " (10th-90th percentile), median "
+              << taifeng::FormatIsoUtc(*lf.median_utc) << "\n";
   }
 }
 
@@ -255,7 +255,7 @@ void RunVerify(const VerifyArgs& a) {
            "analog_error_km,cone_radius_km,cliper_lat_deg,cliper_lon_deg,cliper_wind_ms,cliper_error_km,"
            "persistence_lat_deg,persistence_lon_deg,persistence_wind_ms,persistence_error_km\n";
     for (const auto& c : r.cases) {
-      out << c.storm << ',' << data::FormatIsoUtc(c.init_utc) << ',' << c.lead_h << ',' << c.obs_lat << ',' << c.obs_lon
+      out << c.storm << ',' << taifeng::FormatIsoUtc(c.init_utc) << ',' << c.lead_h << ',' << c.obs_lat << ',' << c.obs_lon
           << ',' << FormatFloat(c.obs_wind, 1);
       for (int m = 0; m < 3; ++m) {
         out << ',' << FormatFloat(c.lat[m], 3) << ',' << FormatFloat(c.lon[m], 3) << ',' << FormatFloat(c.wind[m], 1)

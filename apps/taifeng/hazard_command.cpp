@@ -15,8 +15,8 @@
 #include "taifeng/core/rain.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/rain.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::cli {
 namespace {
@@ -45,7 +45,7 @@ void RunHazard(const HazardArgs& a) {
   const std::string& rain_note = run.rain_note;
   const std::vector<double>& rain_terms = run.rain_terms;
   const auto& regions = engine.regions();
-  auto onset = [](const std::optional<std::int64_t>& t) { return t ? json(data::FormatIsoUtc(*t)) : json(nullptr); };
+  auto onset = [](const std::optional<std::int64_t>& t) { return t ? json(taifeng::FormatIsoUtc(*t)) : json(nullptr); };
   auto region_json = [&](const core::RegionHazard& r) {
     json wind_p = json::object(), gust_p = json::object(), wind_on = json::object(), gust_on = json::object();
     for (std::size_t k = 0; k < ho.wind_forces.size(); ++k) {
@@ -83,7 +83,7 @@ void RunHazard(const HazardArgs& a) {
   };
   const std::string sustained = std::to_string(static_cast<int>(ho.sustained)) + "-minute mean";
   json meta = {{"storm", storm.id},
-               {"now_utc", data::FormatIsoUtc(h.now_utc)},
+               {"now_utc", taifeng::FormatIsoUtc(h.now_utc)},
                {"position", PointJson(observed.back())},
                {"hours", h.hours},
                {"step_h", ho.step_h},
@@ -128,14 +128,14 @@ void RunHazard(const HazardArgs& a) {
     std::cout << out.dump(2) << '\n';
     return;
   }
-  std::cout << "Hazard for " << storm.id << " from " << data::FormatIsoUtc(h.now_utc) << " at " << Position(observed.back())
+  std::cout << "Hazard for " << storm.id << " from " << taifeng::FormatIsoUtc(h.now_utc) << " at " << Position(observed.back())
             << ": " << h.members << " members, " << h.hours << " h at " << ho.step_h << " h steps\n"
             << "Wind: " << sustained << " (m/s, Beaufort force F), gust 3 s; P = probability of reaching the force\n"
             << "  within the window (China's signals: blue F6 24 h, yellow F8 24 h, orange F10 12 h, red F12 6 h).\n"
             << "Rain: areal mean of the region, wettest window, ensemble mean/p90; R-CLIPER modelled unless observed.\n"
             << "Live rain: " << rain_note << "\n\n";
   std::vector<std::vector<std::string>> rows;
-  auto hhmm = [](const std::optional<std::int64_t>& t) { return t ? data::FormatIsoUtc(*t).substr(5, 11) : std::string("-"); };
+  auto hhmm = [](const std::optional<std::int64_t>& t) { return t ? taifeng::FormatIsoUtc(*t).substr(5, 11) : std::string("-"); };
   for (const auto& r : h.regions) {
     rows.push_back({r.code, r.name_en.empty() ? r.name : r.name_en, FormatFloat(r.distance_km, 0),
                     FormatFloat(r.wind_ms.mean, 1) + "/" + FormatFloat(r.wind_ms.p90, 1), "F" + std::to_string(r.wind_force),
@@ -204,8 +204,8 @@ void RunAddRain(const AddRainArgs& a) {
     out.push_back({{"file", file},
                    {"storm", id},
                    {"layers", g.layers()},
-                   {"first_utc", data::FormatIsoUtc(g.start_utc.front())},
-                   {"last_utc", data::FormatIsoUtc(g.end_utc.back())},
+                   {"first_utc", taifeng::FormatIsoUtc(g.start_utc.front())},
+                   {"last_utc", taifeng::FormatIsoUtc(g.end_utc.back())},
                    {"grid", {{"lat_deg", {g.Lat(0), g.Lat(g.nlat - 1)}}, {"lon_deg", {g.Lon(0), g.Lon(g.nlon - 1)}},
                              {"spacing_deg", {g.dlat_deg, g.dlon_deg}}, {"cells", g.cells()}}},
                    {"valid_values", valid},

@@ -4,8 +4,8 @@
 #include <cstdlib>
 
 #include "taifeng/core/cliper.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::cli {
 
@@ -101,8 +101,8 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   }
   if (live_rain) {
     run.match = core::MatchWithRain(*index_, live, mo, filter, *live_rain, rain_by_storm_, ro, &run.rain_terms);
-    run.rain_note = std::to_string(live_rain->points.size()) + " points, " + data::FormatIsoUtc(live_rain->start_utc) + " to " +
-                    data::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
+    run.rain_note = std::to_string(live_rain->points.size()) + " points, " + taifeng::FormatIsoUtc(live_rain->start_utc) + " to " +
+                    taifeng::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
   } else {
     run.match = core::Match(*index_, live, mo, filter);
   }

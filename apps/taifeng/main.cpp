@@ -2,11 +2,10 @@
 #include <iostream>
 
 #include "commands.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Taifeng: typhoon and flood early warning for South China.\n"
-               "Exit codes: 0 ok, 64 usage, 65 bad input data / archive / broken journal, 66 not found, 69 refused, 74 I/O, 70 internal."};
+  CLI::App app{"Taifeng: typhoon and flood early warning for South China.\n" + taifeng::ExitCodesHelp()};
   app.set_version_flag("--version", "taifeng " TAIFENG_VERSION);
   app.require_subcommand(1);
   taifeng::cli::RegisterArchiveCommands(app);

@@ -14,15 +14,15 @@
 #include "taifeng/data/archive.h"
 #include "taifeng/data/forecast.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::cli {
 
 using nlohmann::json;
 
 std::int64_t ParseTime(const std::string& text, const char* option) {
-  auto t = data::ParseUtc(text);
+  auto t = taifeng::ParseUtc(text);
   if (!t) {
     throw Error(ErrorCode::kUsage,
                 std::string(option) + " '" + text + "': expected ISO 8601 UTC (2018-09-14T00:00:00Z) or YYYYMMDDHH");
@@ -91,7 +91,7 @@ const core::TrackPoint* After(const core::Analog& a, int hours) {
 
 json PointJson(const core::TrackPoint& p) {
   auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
-  return {{"time_utc", data::FormatIsoUtc(p.time_utc)},
+  return {{"time_utc", taifeng::FormatIsoUtc(p.time_utc)},
           {"lat_deg", p.lat_deg},
           {"lon_deg", p.lon_deg},
           {"wind_ms_10min", num(p.wind_ms)},
@@ -107,7 +107,7 @@ std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std:
   const std::size_t observed = live.size();
   live = core::JoinForecast(live, fc, hours);
   const std::size_t points = live.size() - observed;
-  note = fc.tech + " forecast" + (fc.issued_utc ? " issued " + data::FormatIsoUtc(fc.issued_utc) : "") +
+  note = fc.tech + " forecast" + (fc.issued_utc ? " issued " + taifeng::FormatIsoUtc(fc.issued_utc) : "") +
          ", joined to +" + std::to_string(points * 6) + " h";
   return points;
 }
@@ -184,7 +184,7 @@ void Run(const MatchArgs& a) {
   auto landfall_json = [&](std::size_t i) -> json {
     if (!landfalls[i]) return nullptr;
     const core::Landfall& l = *landfalls[i];
-    return {{"time_utc", data::FormatIsoUtc(l.time_utc)},
+    return {{"time_utc", taifeng::FormatIsoUtc(l.time_utc)},
             {"lat_deg", l.lat_deg},
             {"lon_deg", l.lon_deg},
             {"region", land->region(l.region).name_en},
@@ -195,7 +195,7 @@ void Run(const MatchArgs& a) {
     json j;
     j["live"] = {{"id", live_storm.id},
                  {"name", live_storm.name},
-                 {"now_utc", data::FormatIsoUtc(now_point.time_utc)},
+                 {"now_utc", taifeng::FormatIsoUtc(now_point.time_utc)},
                  {"window_h", options.window_h},
                  {"forecast_points", forecast_points}};
     if (!forecast_note.empty()) j["live"]["forecast"] = forecast_note;
@@ -217,7 +217,7 @@ void Run(const MatchArgs& a) {
                          {"agency", x.agency},
                          {"season", x.season},
                          {"score", x.score},
-                         {"matched_utc", data::FormatIsoUtc(x.matched_utc)},
+                         {"matched_utc", taifeng::FormatIsoUtc(x.matched_utc)},
                          {"terms",
                           {{"position_km", num(x.terms.position_km)},
                            {"shape_km", num(x.terms.shape_km)},
@@ -237,7 +237,7 @@ void Run(const MatchArgs& a) {
     return;
   }
   std::cout << "Live: " << live_storm.id << (live_storm.name.empty() ? "" : " " + live_storm.name) << ", now "
-            << data::FormatIsoUtc(now_point.time_utc) << " at " << Position(now_point) << ", window "
+            << taifeng::FormatIsoUtc(now_point.time_utc) << " at " << Position(now_point) << ", window "
             << options.window_h << " h\n";
   if (!forecast_note.empty()) std::cout << "Matched on the observed track joined to the " << forecast_note << "\n";
   if (!note.empty()) std::cout << "Note: " << note << "\n";
@@ -252,8 +252,8 @@ void Run(const MatchArgs& a) {
     rows.push_back({std::to_string(++rank), x.id, x.name.empty() ? "-" : x.name, std::to_string(x.season),
                     FormatFloat(x.score, 2), FormatFloat(x.terms.position_km, 0), FormatFloat(x.terms.shape_km, 0),
                     FormatFloat(x.terms.wind_ms, 1), FormatFloat(x.terms.pressure_hpa, 0),
-                    FormatFloat(x.terms.heading_deg, 0), data::FormatIsoUtc(x.matched_utc), at(24), at(48), at(72),
-                    landfalls[rows.size()] ? data::FormatIsoUtc(landfalls[rows.size()]->time_utc) + " " +
+                    FormatFloat(x.terms.heading_deg, 0), taifeng::FormatIsoUtc(x.matched_utc), at(24), at(48), at(72),
+                    landfalls[rows.size()] ? taifeng::FormatIsoUtc(landfalls[rows.size()]->time_utc) + " " +
                                                  land->region(landfalls[rows.size()]->region).name_en
                                            : "-"});
   }

@@ -6,18 +6,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "taifeng/base/utf8.h"
+
 namespace taifeng::cli {
-namespace {
-
-std::size_t DisplayWidth(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
-}  // namespace
 
 Progress::Progress(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO) == 1) {}
 Progress::~Progress() { Done(); }
@@ -36,15 +27,15 @@ void Progress::Done() {
 
 void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = DisplayWidth(header[c]);
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = static_cast<std::size_t>(DisplayWidth(header[c]));
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], static_cast<std::size_t>(DisplayWidth(row[c])));
   }
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;
     for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
       line += row[c];
-      if (c + 1 < row.size()) line += std::string(width[c] - DisplayWidth(row[c]) + 2, ' ');
+      if (c + 1 < row.size()) line += std::string(width[c] - static_cast<std::size_t>(DisplayWidth(row[c])) + 2, ' ');
     }
     std::cout << line << '\n';
   };

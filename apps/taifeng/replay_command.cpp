@@ -19,8 +19,8 @@
 #include "taifeng/core/landfall.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::cli {
@@ -66,7 +66,7 @@ int StepHours(const std::string& text) {
 
 // "2018091400": for file names.
 std::string Compact(std::int64_t t) {
-  const std::string iso = data::FormatIsoUtc(t);  // YYYY-MM-DDTHH:MM:SSZ
+  const std::string iso = taifeng::FormatIsoUtc(t);  // YYYY-MM-DDTHH:MM:SSZ
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + iso.substr(11, 2);
 }
 
@@ -193,7 +193,7 @@ std::string StepMap(const Context& c, const Step& s) {
   }
   map.Dot(f.now.lat_deg, f.now.lon_deg, 6, "fill=\"none\" stroke=\"black\" stroke-width=\"2\"");
   // Title and errors.
-  map.Text(10, 22, StormLabel(c.storm) + ": forecast from " + data::FormatIsoUtc(now) + " (replay)",
+  map.Text(10, 22, StormLabel(c.storm) + ": forecast from " + taifeng::FormatIsoUtc(now) + " (replay)",
            "font-size=\"17\" font-weight=\"bold\"");
   std::string line = "Track error (km) analog / CLIPER / persistence:";
   for (int l = 0; l < 3; ++l) {
@@ -239,7 +239,7 @@ std::string StormMap(const Context& c, const std::vector<Step>& steps) {
   GradeLegendAndDots(map, c.pts, 3.5);
   for (const auto& p : c.pts) {
     if (p.time_utc % 86400 == 0) {
-      map.Label(p.lat_deg, p.lon_deg, data::FormatIsoUtc(p.time_utc).substr(5, 5), "font-size=\"11\"");
+      map.Label(p.lat_deg, p.lon_deg, taifeng::FormatIsoUtc(p.time_utc).substr(5, 5), "font-size=\"11\"");
     }
   }
   if (c.actual_landfall) {
@@ -300,8 +300,8 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
   const data::Storm& s = c.storm;
   std::string r = "# Replay of " + StormLabel(s) + "\n\n";
   r += "Season " + std::to_string(s.season) + ", " + s.agency + " best track (" + s.source_file + "). " +
-       std::to_string(steps.size()) + " forecasts, from " + data::FormatIsoUtc(c.pts[steps.front().point].time_utc) +
-       " to " + data::FormatIsoUtc(c.pts[steps.back().point].time_utc) + ", each made as if live: the archive (" +
+       std::to_string(steps.size()) + " forecasts, from " + taifeng::FormatIsoUtc(c.pts[steps.front().point].time_utc) +
+       " to " + taifeng::FormatIsoUtc(c.pts[steps.back().point].time_utc) + ", each made as if live: the archive (" +
        c.a.archive + ") without this storm (" + std::to_string(excluded.size()) +
        " archive track(s) of it left out: ";
   for (std::size_t i = 0; i < excluded.size(); ++i) r += (i ? ", " : "") + excluded[i];
@@ -310,7 +310,7 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
   r += "Errors are great-circle distances from the best-track position at the verifying time; the means below are "
        "over the forecasts where all three methods have a position and the storm was observed.\n\n";
   if (c.actual_landfall) {
-    r += "Observed landfall (China's coast): " + data::FormatIsoUtc(c.actual_landfall->time_utc) + " at " +
+    r += "Observed landfall (China's coast): " + taifeng::FormatIsoUtc(c.actual_landfall->time_utc) + " at " +
          FormatFloat(c.actual_landfall->lat_deg, 2) + "N " + FormatFloat(c.actual_landfall->lon_deg, 2) + "E, " +
          c.land->region(c.actual_landfall->region).name_en + ".\n\n";
   } else {
@@ -332,7 +332,7 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
        "analog +72 h wind / observed (m/s) | landfall forecast | map |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& st : steps) {
     const core::TrackPoint& now = c.pts[st.point];
-    r += "| " + data::FormatIsoUtc(now.time_utc) + " | " + Position(now) + " | " + FormatFloat(now.wind_ms, 1) + " | ";
+    r += "| " + taifeng::FormatIsoUtc(now.time_utc) + " | " + Position(now) + " | " + FormatFloat(now.wind_ms, 1) + " | ";
     for (int l = 0; l < 3; ++l) {
       r += FormatFloat(st.error_km[0][l], 0) + " / " + FormatFloat(st.error_km[1][l], 0) + " / " +
            FormatFloat(st.error_km[2][l], 0) + " | ";
@@ -347,7 +347,7 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
       r += "over land";
     } else if (lf.probability > 0) {
       r += FormatFloat(100 * lf.probability, 0) + "%, " + lf.region + " " +
-           FormatFloat(100 * lf.region_probability, 0) + "%, median " + data::FormatIsoUtc(*lf.median_utc);
+           FormatFloat(100 * lf.region_probability, 0) + "%, median " + taifeng::FormatIsoUtc(*lf.median_utc);
     } else {
       r += "none";
     }
@@ -427,7 +427,7 @@ void RunReplay(const ReplayArgs& a) {
   const bool tty = isatty(STDOUT_FILENO);
   if (!a.json) {
     std::cout << "Replaying " << StormLabel(storm) << ": " << when.size() << " forecasts every " << step_h << " h from "
-              << data::FormatIsoUtc(pts[when.front()].time_utc) << ", "
+              << taifeng::FormatIsoUtc(pts[when.front()].time_utc) << ", "
               << (a.fast ? std::string("as fast as possible") : "at " + FormatFloat(a.speed, 0) + "x real time")
               << "\n";
     std::cout << "  " << cliper_note << "\n\n";
@@ -451,7 +451,7 @@ void RunReplay(const ReplayArgs& a) {
     auto h = core::ForecastFrom(*index, observed, cliper ? &*cliper : nullptr, mo, fo, f, land.get());
     compute_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!h) {
-      if (!a.json) std::cout << data::FormatIsoUtc(now) << "  no analog found; skipped\n";
+      if (!a.json) std::cout << taifeng::FormatIsoUtc(now) << "  no analog found; skipped\n";
       continue;
     }
     Step st;
@@ -473,7 +473,7 @@ void RunReplay(const ReplayArgs& a) {
     }
     if (!a.json) {
       const core::Forecast& fc = st.h.analog;
-      std::cout << data::FormatIsoUtc(now) << "  " << Position(pts[e]) << "  " << FormatFloat(pts[e].wind_ms, 0)
+      std::cout << taifeng::FormatIsoUtc(now) << "  " << Position(pts[e]) << "  " << FormatFloat(pts[e].wind_ms, 0)
                 << " m/s  ->";
       for (int lead : {24, 72}) {
         if (const auto* p = fc.At(lead)) {
@@ -516,8 +516,8 @@ void RunReplay(const ReplayArgs& a) {
           const bool obs = v < pts.size() && pts[v].time_utc == p.time_utc;
           const double err =
               obs ? geo::DistanceKm(pts[v].lat_deg, pts[v].lon_deg, p.lat_deg, p.lon_deg) : std::nan("");
-          csv += data::FormatIsoUtc(pts[e].time_utc) + "," + kMethods[m] + "," + std::to_string(p.lead_h) + "," +
-                 data::FormatIsoUtc(p.time_utc) + "," + FormatFloat(p.lat_deg, 3) + "," + FormatFloat(p.lon_deg, 3) +
+          csv += taifeng::FormatIsoUtc(pts[e].time_utc) + "," + kMethods[m] + "," + std::to_string(p.lead_h) + "," +
+                 taifeng::FormatIsoUtc(p.time_utc) + "," + FormatFloat(p.lat_deg, 3) + "," + FormatFloat(p.lon_deg, 3) +
                  "," + FormatFloat(p.cone_km, 1) + "," + FormatFloat(p.wind_ms, 1) + "," +
                  FormatFloat(p.pressure_hpa, 1) + "," + (m == 0 ? std::to_string(p.members) : "") + "," +
                  (obs ? FormatFloat(pts[v].lat_deg, 3) : "") + "," + (obs ? FormatFloat(pts[v].lon_deg, 3) : "") +
@@ -546,7 +546,7 @@ void RunReplay(const ReplayArgs& a) {
     }
     json landfall = nullptr;
     if (c.actual_landfall) {
-      landfall = {{"time_utc", data::FormatIsoUtc(c.actual_landfall->time_utc)},
+      landfall = {{"time_utc", taifeng::FormatIsoUtc(c.actual_landfall->time_utc)},
                   {"lat_deg", c.actual_landfall->lat_deg},
                   {"lon_deg", c.actual_landfall->lon_deg},
                   {"region", land->region(c.actual_landfall->region).name_en}};
@@ -563,11 +563,11 @@ void RunReplay(const ReplayArgs& a) {
       for (const auto& an : st.h.match.analogs) {
         analogs.push_back({{"id", an.id},
                            {"score", an.score},
-                           {"matched_utc", data::FormatIsoUtc(an.matched_utc)},
-                           {"next_end_utc", data::FormatIsoUtc(an.next.back().time_utc)}});
+                           {"matched_utc", taifeng::FormatIsoUtc(an.matched_utc)},
+                           {"next_end_utc", taifeng::FormatIsoUtc(an.next.back().time_utc)}});
       }
       const auto& lf = st.h.analog.landfall;
-      steps_json.push_back({{"init_utc", data::FormatIsoUtc(pts[st.point].time_utc)},
+      steps_json.push_back({{"init_utc", taifeng::FormatIsoUtc(pts[st.point].time_utc)},
                             {"lat_deg", pts[st.point].lat_deg},
                             {"lon_deg", pts[st.point].lon_deg},
                             {"analogs", analogs},
@@ -580,8 +580,8 @@ void RunReplay(const ReplayArgs& a) {
                       {"name", storm.name},
                       {"excluded", excluded},
                       {"forecasts", steps.size()},
-                      {"first_utc", data::FormatIsoUtc(pts[steps.front().point].time_utc)},
-                      {"last_utc", data::FormatIsoUtc(pts[steps.back().point].time_utc)},
+                      {"first_utc", taifeng::FormatIsoUtc(pts[steps.front().point].time_utc)},
+                      {"last_utc", taifeng::FormatIsoUtc(pts[steps.back().point].time_utc)},
                       {"step_h", step_h},
                       {"leads_h", kLeads},
                       {"steps", steps_json},

@@ -7,8 +7,8 @@
 
 #include "commands.h"
 #include "desk_args.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/feed_service.h"
 
 namespace taifeng::cli {
@@ -27,13 +27,13 @@ struct ServeArgs {
 };
 
 void Log(const std::string& line) {
-  std::cerr << data::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))) << " taifeng serve: " << line << std::endl;
+  std::cerr << taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))) << " taifeng serve: " << line << std::endl;
 }
 
 std::map<std::string, std::string> KeysIn(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return {};
-  return warnings::ReadKeyDirectory(dir);
+  return feed::ReadKeyDirectory(dir);
 }
 
 void RunServe(ServeArgs a, const CLI::App& cmd) {
@@ -62,7 +62,7 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   if (!std::filesystem::exists(secret, ec))
     throw Error(ErrorCode::kNotFound, secret.string() + ": the service has no key. Create it with: taifeng keys generate service --dir " +
                                           keys.string());
-  s.server = warnings::ReadCertificate(secret);
+  s.server = feed::ReadCertificate(secret);
   s.operator_keys = KeysIn(keys / "operators");
   s.gateway_keys = KeysIn(keys / "gateways");
   for (const auto& [key, name] : s.operator_keys)
@@ -72,14 +72,14 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   DeskArgs d;
   d.journal = a.journal, d.rules = a.rules, d.regions = a.regions, d.schema = a.schema;
   const std::filesystem::path journal_file = JournalFile(d.journal);
-  if (const auto running = warnings::RunningService(journal_file.parent_path()))
+  if (const auto running = feed::RunningService(journal_file.parent_path()))
     throw Error(ErrorCode::kRefused, "a service (pid " + std::to_string(running->pid) + ") already serves " + journal_file.string());
   auto desk = OpenDesk(d);
   const std::size_t operators = s.operator_keys.size(), gateways = s.gateway_keys.size();
   auto service = warnings::FeedService::Start(std::move(s), std::move(desk), Log);
   const auto& ep = service->endpoints();
-  warnings::WriteServiceFile(journal_file.parent_path(), {static_cast<long>(::getpid()), ep.publish, ep.sync, ep.control,
-                                                          warnings::ReadCertificate(secret).public_key, service->feed_id()});
+  feed::WriteServiceFile(journal_file.parent_path(), {static_cast<long>(::getpid()), ep.publish, ep.sync, ep.control,
+                                                          feed::ReadCertificate(secret).public_key, service->feed_id()});
   g_stop = &service->stop_flag();
   struct sigaction sa{};
   sa.sa_handler = OnStopSignal;
@@ -92,11 +92,11 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   try {
     service->Run();
   } catch (...) {
-    warnings::RemoveServiceFile(journal_file.parent_path());
+    feed::RemoveServiceFile(journal_file.parent_path());
     g_stop = nullptr;
     throw;
   }
-  warnings::RemoveServiceFile(journal_file.parent_path());
+  feed::RemoveServiceFile(journal_file.parent_path());
   g_stop = nullptr;
 }
 

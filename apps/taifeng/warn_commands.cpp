@@ -17,13 +17,13 @@
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/rain.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/desk.h"
 #include "taifeng/warnings/situation.h"
-#include "taifeng/warnings/feed_client.h"
+#include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
-#include "taifeng/warnings/keys.h"
+#include "taifeng/feed/keys.h"
 #include "taifeng/warnings/operations.h"
 
 namespace taifeng::cli {
@@ -35,7 +35,7 @@ using warnings::Kind;
 
 std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-std::string Iso(std::int64_t t) { return data::FormatIsoUtc(t); }
+std::string Iso(std::int64_t t) { return taifeng::FormatIsoUtc(t); }
 std::string Short(std::int64_t t) { return Iso(t).substr(5, 11); }  // "09-16T08:00"
 std::string Pct(double p) { return FormatFloat(100.0 * p, 0); }
 
@@ -110,7 +110,7 @@ std::string ForecastDescription(const HazardRun& run, const std::string& archive
 std::string SituationOf(const HazardRun& run) {
   std::vector<core::TrackPoint> observed;
   for (const data::Fix& f : run.storm.fixes) observed.push_back({f.time_utc, f.lat_deg, f.lon_deg, f.wind_ms, f.pressure_hpa});
-  return warnings::SituationToJson(warnings::MakeSituation(run.storm.id, run.storm.name, observed, run.forecast, 240));
+  return feed::SituationToJson(warnings::MakeSituation(run.storm.id, run.storm.name, observed, run.forecast, 240));
 }
 
 void PrintProposals(const std::vector<warnings::Proposal>& plan, const warnings::RuleSet& rules) {
@@ -221,9 +221,9 @@ std::vector<warnings::Message> MessagesFromReply(const json& reply) {
 // key's name), else on the journal directly. Shows what will go out and asks first.
 void RunCommand(const DeskArgs& d, const warnings::OperatorCommand& c, bool yes) {
   const std::filesystem::path journal = JournalFile(d.journal);
-  if (const auto service = warnings::RunningService(journal.parent_path())) {
-    const warnings::Certificate key = OperatorCertificate(d);
-    auto client = warnings::ControlClient::Connect(service->control, service->public_key, key);
+  if (const auto service = feed::RunningService(journal.parent_path())) {
+    const feed::Certificate key = OperatorCertificate(d);
+    auto client = feed::ControlClient::Connect(service->control, service->public_key, key);
     const std::string body = warnings::CommandToJson(c);
     const auto preview = MessagesFromReply(json::parse(client->Request("PREVIEW", body)));
     if (!d.json) std::cout << "Through the Taifeng service (pid " << service->pid << ", " << service->control << ") as " << key.name << ".\n";
@@ -376,10 +376,10 @@ struct ReplayArgs : HazardArgs {
 // One forecast of a paced replay: where the storm is, where the forecast takes it, what was issued.
 void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& issued) {
   const core::TrackPoint& now = run.forecast.now;
-  std::cout << Iso(now.time_utc) << "  " << run.storm.name << " " << warnings::FormatPosition(now.lat_deg, now.lon_deg) << "  "
+  std::cout << Iso(now.time_utc) << "  " << run.storm.name << " " << feed::FormatPosition(now.lat_deg, now.lon_deg) << "  "
             << FormatFloat(now.wind_ms, 0) << " m/s  " << FormatFloat(now.pressure_hpa, 0) << " hPa";
   if (const core::ForecastPoint* f = run.forecast.At(24))
-    std::cout << "  | +24 h: " << warnings::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s, cone "
+    std::cout << "  | +24 h: " << feed::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s, cone "
               << FormatFloat(f->cone_km, 0) << " km";
   if (run.forecast.landfall.probability > 0 && run.forecast.landfall.median_utc)
     std::cout << "  | landfall " << FormatFloat(run.forecast.landfall.probability * 100, 0) << " % near "
@@ -532,13 +532,13 @@ void RegisterKeysCommands(CLI::App& app) {
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] {
     const auto dir = KeyDirectory(a->dir);
-    const warnings::Certificate c = warnings::GenerateCertificate(a->name);
-    warnings::WriteCertificate(dir, c);
+    const feed::Certificate c = feed::GenerateCertificate(a->name);
+    feed::WriteCertificate(dir, c);
     const auto pub = (dir / (c.name + ".key")).string(), sec = (dir / (c.name + ".key_secret")).string();
     if (!a->role.empty()) {
-      warnings::Certificate public_only = c;
+      feed::Certificate public_only = c;
       public_only.secret_key.clear();
-      warnings::WriteCertificate(dir / (a->role + "s"), public_only);
+      feed::WriteCertificate(dir / (a->role + "s"), public_only);
     }
     if (a->json) {
       std::cout << json{{"name", c.name}, {"public_key", c.public_key}, {"public", pub}, {"secret", sec}}.dump(2) << '\n';

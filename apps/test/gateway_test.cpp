@@ -11,7 +11,7 @@
 
 #include "cli_fixture.h"
 #include "process.h"
-#include "taifeng/warnings/display.h"
+#include "taifeng/gateway/display.h"
 #include "taifeng/warnings/feed_service.h"
 
 namespace {
@@ -19,6 +19,7 @@ namespace {
 using namespace taifeng_cli_test;
 using std::chrono::milliseconds;
 namespace w = taifeng::warnings;
+namespace f = taifeng::feed;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -57,7 +58,7 @@ class GatewayTest : public CliTest {
                             " --publish tcp://127.0.0.1:" + std::to_string(FreePort()) + " --sync tcp://127.0.0.1:" +
                             std::to_string(FreePort()) + " --control tcp://127.0.0.1:" + std::to_string(FreePort());
     service_ = Child::Start(cmd, root_ / "serve.log");
-    ASSERT_TRUE(WaitFor([&] { return w::RunningService(journal_).has_value(); }, 10000)) << service_.Output();
+    ASSERT_TRUE(WaitFor([&] { return f::RunningService(journal_).has_value(); }, 10000)) << service_.Output();
   }
   void StartGateway(const std::string& channel, const std::string& options, const std::string& log) {
     gateway_ = Child::Start("env " + env_ + std::string(TAIFENG_GATEWAY) + " --channel " + channel + " --heartbeat-timeout-ms 1000 " + options,
@@ -102,7 +103,7 @@ TEST_F(GatewayTest, DisplayShowsTheWarningsAndFeedLost) {
   std::vector<std::string> lines;
   for (std::string l; std::getline(frame, l);) lines.push_back(l);
   ASSERT_GE(lines.size(), 2u);
-  for (const auto& l : lines) EXPECT_EQ(w::DisplayWidth(l), 32) << "[" << l << "]";
+  for (const auto& l : lines) EXPECT_EQ(taifeng::DisplayWidth(l), 32) << "[" << l << "]";
   EXPECT_TRUE(std::regex_search(lines[0], std::regex("^MANGKHUT [0-9.]+N [0-9.]+E [0-9]+m/s"))) << lines[0];
   std::size_t signalled = 0;
   for (const auto& [region, signal] : typhoon) signalled += signal.empty() ? 0 : 1;

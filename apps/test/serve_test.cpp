@@ -16,7 +16,7 @@
 
 #include "cli_fixture.h"
 #include "process.h"
-#include "taifeng/warnings/feed_client.h"
+#include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 
 namespace {
@@ -24,6 +24,7 @@ namespace {
 using namespace taifeng_cli_test;
 using std::chrono::milliseconds;
 namespace w = taifeng::warnings;
+namespace f = taifeng::feed;
 
 
 class ServeTest : public CliTest {
@@ -45,16 +46,16 @@ class ServeTest : public CliTest {
                             " --publish tcp://127.0.0.1:" + std::to_string(ports_[0]) + " --sync tcp://127.0.0.1:" +
                             std::to_string(ports_[1]) + " --control tcp://127.0.0.1:" + std::to_string(ports_[2]);
     Child c = Child::Start(cmd, root_ / ("serve-" + std::to_string(serves_++) + ".log"));
-    for (int i = 0; i < 200 && !w::RunningService(journal_); ++i) std::this_thread::sleep_for(milliseconds(25));
+    for (int i = 0; i < 200 && !f::RunningService(journal_); ++i) std::this_thread::sleep_for(milliseconds(25));
     return c;
   }
-  w::FeedClientOptions Gateway(const std::string& name) const {
-    const auto svc = w::RunningService(journal_);
-    w::FeedClientOptions o;
+  f::FeedClientOptions Gateway(const std::string& name) const {
+    const auto svc = f::RunningService(journal_);
+    f::FeedClientOptions o;
     o.publish_endpoint = svc->publish;
     o.sync_endpoint = svc->sync;
     o.server_key = svc->public_key;
-    o.certificate = w::ReadCertificate(fs::path(keys_) / (name + ".key_secret"));
+    o.certificate = f::ReadCertificate(fs::path(keys_) / (name + ".key_secret"));
     o.heartbeat_timeout_ms = 1000;
     return o;
   }
@@ -75,7 +76,7 @@ class ServeTest : public CliTest {
 
 TEST_F(ServeTest, OperatorsIssueThroughTheServiceAndAPythonGatewayReceivesEverything) {
   Child service = Serve();
-  ASSERT_TRUE(w::RunningService(journal_)) << service.Output();
+  ASSERT_TRUE(f::RunningService(journal_)) << service.Output();
   ASSERT_EQ(Propose().status, 0);
   const std::string python = TAIFENG_PYTHON;
   const fs::path sub_log = root_ / "python.log";
@@ -135,8 +136,8 @@ TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
   Child service = Serve();
   ASSERT_EQ(Propose().status, 0);
   ASSERT_EQ(Shell(env_ + Cli() + " warn issue --all --exercise --yes --operator duty").status, 0);
-  auto gw = w::FeedSubscriber::Connect(Gateway("display"));
-  std::vector<w::FeedEvent> events;
+  auto gw = f::FeedSubscriber::Connect(Gateway("display"));
+  std::vector<f::FeedEvent> events;
   auto pump = [&](const std::function<bool()>& done, int ms) {
     const auto end = std::chrono::steady_clock::now() + milliseconds(ms);
     while (!done() && std::chrono::steady_clock::now() < end)
@@ -144,7 +145,7 @@ TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
   };
   pump([&] { return !events.empty(); }, 10000);
   ASSERT_FALSE(events.empty());
-  ASSERT_EQ(events[0].type, w::FeedEvent::Type::kSnapshot);
+  ASSERT_EQ(events[0].type, f::FeedEvent::Type::kSnapshot);
   const std::int64_t s0 = events[0].seq;
   ASSERT_GT(s0, 10);
   std::string regions;
@@ -154,30 +155,30 @@ TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
   service.Signal(SIGKILL);
   service.Wait();
   ASSERT_TRUE(fs::exists(fs::path(journal_) / "service.json"));  // left behind, but stale
-  EXPECT_FALSE(w::RunningService(journal_));
+  EXPECT_FALSE(f::RunningService(journal_));
   // With no service, the CLI writes the journal itself.
   CommandResult direct = ExtendAll(regions, "2018-09-15T13:00Z");
   ASSERT_EQ(direct.status, 0) << direct.out;
   EXPECT_EQ(direct.out.find("Through the Taifeng service"), std::string::npos);
-  pump([&] { return gw->state() == w::FeedSubscriber::State::kLost; }, 5000);
-  EXPECT_EQ(gw->state(), w::FeedSubscriber::State::kLost);
+  pump([&] { return gw->state() == f::FeedSubscriber::State::kLost; }, 5000);
+  EXPECT_EQ(gw->state(), f::FeedSubscriber::State::kLost);
 
   service = Serve();
-  ASSERT_TRUE(w::RunningService(journal_)) << service.Output();
+  ASSERT_TRUE(f::RunningService(journal_)) << service.Output();
   CommandResult via = ExtendAll(regions, "2018-09-15T14:00Z");
   ASSERT_EQ(via.status, 0) << via.out;
   EXPECT_NE(via.out.find("Through the Taifeng service"), std::string::npos);
   const std::size_t n = static_cast<std::size_t>(std::count(regions.begin(), regions.end(), ' '));
   const std::int64_t last = s0 + 2 * static_cast<std::int64_t>(n);
-  pump([&] { return !events.empty() && events.back().type == w::FeedEvent::Type::kMessage && events.back().seq >= last; }, 15000);
+  pump([&] { return !events.empty() && events.back().type == f::FeedEvent::Type::kMessage && events.back().seq >= last; }, 15000);
   // The gateway saw the loss, the restoration, and every message after the snapshot exactly once,
   // numbered on from where the first service stopped.
   std::vector<std::int64_t> seqs;
   bool lost = false, restored = false;
   for (const auto& e : events) {
-    lost |= e.type == w::FeedEvent::Type::kFeedLost;
-    restored |= e.type == w::FeedEvent::Type::kFeedRestored;
-    if (e.type == w::FeedEvent::Type::kMessage) seqs.push_back(e.seq);
+    lost |= e.type == f::FeedEvent::Type::kFeedLost;
+    restored |= e.type == f::FeedEvent::Type::kFeedRestored;
+    if (e.type == f::FeedEvent::Type::kMessage) seqs.push_back(e.seq);
   }
   EXPECT_TRUE(lost);
   EXPECT_TRUE(restored);
@@ -197,7 +198,7 @@ TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
   EXPECT_FALSE(fs::exists(fs::path(journal_) / "service.json"));
   EXPECT_NE(service.Output().find("stopped at feed seq " + std::to_string(last)), std::string::npos) << service.Output();
   service = Serve();
-  ASSERT_TRUE(w::RunningService(journal_));
+  ASSERT_TRUE(f::RunningService(journal_));
   service.Signal(SIGINT);
   EXPECT_EQ(service.Wait(), 0);
   EXPECT_EQ(service.Output().find("journalled before this start"), std::string::npos) << service.Output();

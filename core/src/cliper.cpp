@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {

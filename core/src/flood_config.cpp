@@ -1,7 +1,7 @@
 #include <toml++/toml.h>
 
 #include "taifeng/core/hazard.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::core {
 namespace {

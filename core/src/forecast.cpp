@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "taifeng/core/landfall.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {

@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::core {
 namespace {

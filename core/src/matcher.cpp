@@ -7,9 +7,9 @@
 #include <limits>
 #include <mutex>
 
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {
@@ -351,8 +351,8 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
     if (live.fixes[i].time_utc <= live.fixes[i - 1].time_utc) {
       throw Error(ErrorCode::kInvalidArgument,
                   "live track " + live.id + ": fix " + std::to_string(i + 1) + " at " +
-                      data::FormatIsoUtc(live.fixes[i].time_utc) + " is not after the previous fix (" +
-                      data::FormatIsoUtc(live.fixes[i - 1].time_utc) + "): unsorted or duplicate times");
+                      taifeng::FormatIsoUtc(live.fixes[i].time_utc) + " is not after the previous fix (" +
+                      taifeng::FormatIsoUtc(live.fixes[i - 1].time_utc) + "): unsorted or duplicate times");
     }
   }
   const Resampled r = ResampleSixHourly(live.fixes, live.wind_averaging);
@@ -363,7 +363,7 @@ std::vector<TrackPoint> LiveSegment(const data::Storm& live, int window_h) {
     if (r.continuous[start] == 0 && r.points.size() - start < need) {
       throw Error(ErrorCode::kInvalidArgument,
                   "live track " + live.id + ": only " + std::to_string((r.points.size() - start - 1) * 6) +
-                      " h of track without a gap end at " + data::FormatIsoUtc(r.points.back().time_utc) + "; the " +
+                      " h of track without a gap end at " + taifeng::FormatIsoUtc(r.points.back().time_utc) + "; the " +
                       std::to_string(window_h) + " h window needs " + std::to_string(need) + " 6-hourly points");
     }
   }
@@ -443,7 +443,7 @@ std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const 
   if (joined.size() == live.size()) {
     throw Error(ErrorCode::kInvalidArgument, forecast.source_file + ": the " + forecast.tech +
                                                  " forecast has no position within 24 h after " +
-                                                 data::FormatIsoUtc(now.time_utc));
+                                                 taifeng::FormatIsoUtc(now.time_utc));
   }
   return joined;
 }
@@ -614,7 +614,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
               continue;
             if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
             if (filter.months_mask) {  // only when asked: a calendar conversion per segment
-              const int month = data::ToCivil(pts[e - forecast_points].time_utc).month;  // at "now"
+              const int month = taifeng::ToCivil(pts[e - forecast_points].time_utc).month;  // at "now"
               if (!(filter.months_mask & (1u << (month - 1)))) continue;
             }
             ++local_segments;

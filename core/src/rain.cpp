@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "taifeng/core/wind.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::core {
 namespace {
@@ -171,7 +171,7 @@ LiveRain LiveRainFromGrid(const data::RainGrid& grid, std::int64_t now_utc, std:
   for (std::size_t k = 0; k < grid.layers(); ++k)
     if (grid.end_utc[k] <= now_utc) layers.push_back(k);
   if (layers.empty())
-    throw Error(ErrorCode::kInvalidArgument, "rain " + grid.source + ": no layer ends by " + data::FormatIsoUtc(now_utc));
+    throw Error(ErrorCode::kInvalidArgument, "rain " + grid.source + ": no layer ends by " + taifeng::FormatIsoUtc(now_utc));
   live.start_utc = grid.start_utc[layers.front()];
   live.end_utc = grid.end_utc[layers.back()];
   std::vector<std::size_t> cells;

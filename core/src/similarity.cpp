@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {
@@ -190,8 +190,8 @@ double HeadingDifferenceDeg(Segment live, Segment cand, double hours) noexcept {
 }
 
 double DayOfYear(std::int64_t utc) noexcept {
-  const data::CivilTime c = data::ToCivil(utc);
-  return static_cast<double>(utc - *data::UtcSeconds(c.year, 1, 1)) / 86400.0;
+  const taifeng::CivilTime c = taifeng::ToCivil(utc);
+  return static_cast<double>(utc - *taifeng::UtcSeconds(c.year, 1, 1)) / 86400.0;
 }
 
 double DayOfYearDifference(double a_doy, double b_doy) noexcept {

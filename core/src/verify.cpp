@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {

@@ -11,14 +11,14 @@
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::core {
 namespace {
 
-std::int64_t Utc(int y, int m, int d, int h) { return *data::UtcSeconds(y, m, d, h); }
+std::int64_t Utc(int y, int m, int d, int h) { return *taifeng::UtcSeconds(y, m, d, h); }
 
 TrackPoint Point(std::int64_t t, double lat, double lon, double wind = 30, double pres = 980) {
   return {t, lat, lon, wind, pres};

@@ -8,14 +8,14 @@
 #include "cma_sample.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/rain.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::core {
 namespace {
 
-std::int64_t Utc(int y, int mo, int d, int h) { return *data::UtcSeconds(y, mo, d, h); }
+std::int64_t Utc(int y, int mo, int d, int h) { return *taifeng::UtcSeconds(y, mo, d, h); }
 
 // Reference values computed by hand from the published formulas (wind.h, rain.h).
 TEST(Wind, HollandProfileMatchesThePublishedFormulas) {

@@ -4,7 +4,7 @@
 
 #include "taifeng/core/matcher.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 namespace taifeng::core {
 namespace {
@@ -27,7 +27,7 @@ TEST(LandfallTest, MangkhutLandsInGuangdong) {
   const auto l = FindLandfall(Resampled("bwp262018.dat"), *Land());
   ASSERT_TRUE(l.has_value());
   EXPECT_EQ(Land()->region(l->region).name_en, "Guangdong Sheng");
-  EXPECT_NEAR(static_cast<double>(l->time_utc - *data::UtcSeconds(2018, 9, 16, 9)) / 3600.0, 0.0, 6.0);
+  EXPECT_NEAR(static_cast<double>(l->time_utc - *taifeng::UtcSeconds(2018, 9, 16, 9)) / 3600.0, 0.0, 6.0);
   EXPECT_NEAR(l->lat_deg, 21.7, 0.6);
   EXPECT_NEAR(l->lon_deg, 112.5, 0.8);
 }
@@ -37,7 +37,7 @@ TEST(LandfallTest, HatoLandsNearZhuhai) {
   const auto l = FindLandfall(Resampled("bwp152017.dat"), *Land());
   ASSERT_TRUE(l.has_value());
   EXPECT_EQ(Land()->region(l->region).name_en, "Guangdong Sheng");
-  EXPECT_NEAR(static_cast<double>(l->time_utc - *data::UtcSeconds(2017, 8, 23, 5)) / 3600.0, 0.0, 6.0);
+  EXPECT_NEAR(static_cast<double>(l->time_utc - *taifeng::UtcSeconds(2017, 8, 23, 5)) / 3600.0, 0.0, 6.0);
 }
 
 TEST(LandfallTest, SeaOnlyAndLandStartTracks) {

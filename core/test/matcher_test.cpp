@@ -8,13 +8,13 @@
 
 #include "cma_sample.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::core {
 namespace {
 
-std::int64_t Utc(int y, int m, int d, int h) { return *data::UtcSeconds(y, m, d, h); }
+std::int64_t Utc(int y, int m, int d, int h) { return *taifeng::UtcSeconds(y, m, d, h); }
 
 data::Fix MakeFix(std::int64_t t, double lat, double lon, float wind = 30.0f, float pres = 980.0f) {
   data::Fix f;
@@ -123,7 +123,7 @@ TEST_F(MatcherTest, ReplayFiltersNeverSeeTheFuture) {
   for (const Analog& a : Match(**index_, live, {}, seasons).analogs) {
     EXPECT_GE(a.season, 1980);
     EXPECT_LE(a.season, 1999);
-    EXPECT_EQ(data::ToCivil(a.matched_utc).month, 9);
+    EXPECT_EQ(taifeng::ToCivil(a.matched_utc).month, 9);
   }
 }
 

@@ -15,7 +15,7 @@
 #include "h5.h"
 #include "parsers.h"
 #include "storm_build.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 
 namespace taifeng::data {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "storm_build.h"
 #include "taifeng/data/import.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 #include "text_util.h"
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::data::h5 {
 

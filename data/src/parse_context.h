@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "taifeng/data/import.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::data {
 

@@ -6,7 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/geo/geodesy.h"
 
 namespace taifeng::data {

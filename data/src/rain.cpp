@@ -7,8 +7,8 @@
 #include <cmath>
 #include <memory>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::data {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/track.h"
 #include "taifeng/data/units.h"
 

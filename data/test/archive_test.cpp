@@ -8,7 +8,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "test_util.h"
 
 namespace taifeng::data {

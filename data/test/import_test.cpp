@@ -8,9 +8,9 @@
 
 #include "taifeng/data/forecast.h"
 #include "taifeng/data/import.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "test_util.h"
 
 namespace taifeng::data {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "taifeng/data/quality.h"
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "test_util.h"
 
 namespace taifeng::data {

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "taifeng/data/archive.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::data {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "taifeng/data/time_utc.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
 
 namespace taifeng::data {

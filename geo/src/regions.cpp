@@ -9,7 +9,7 @@
 #include <numbers>
 #include <string>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/geo/gcj02.h"
 #include "taifeng/geo/geodesy.h"
 

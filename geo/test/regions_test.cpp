@@ -5,7 +5,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::geo {
 namespace {

@@ -1,5 +1,7 @@
 #include "taifeng/warnings/cap.h"
 
+#include "taifeng/geo/outline.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
@@ -13,8 +15,8 @@
 #include <mutex>
 #include <sstream>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::warnings {
 namespace {
@@ -155,55 +157,6 @@ CapInfo ReadInfo(const xmlNode* n, std::vector<std::string>& bad_polygons) {
 
 bool ValidId(const std::string& s) { return !s.empty() && s.find_first_of(" ,<&\t\r\n") == std::string::npos; }
 
-// Douglas-Peucker on an open polyline in degrees (lon scaled by cos(lat)); keeps first and last.
-void Simplify(const std::vector<geo::LatLon>& in, std::size_t a, std::size_t b, double tol, std::vector<char>& keep) {
-  if (b <= a + 1) return;
-  const double k = std::cos(in[a].lat_deg * M_PI / 180.0);
-  const double ax = in[a].lon_deg * k, ay = in[a].lat_deg, bx = in[b].lon_deg * k, by = in[b].lat_deg;
-  const double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
-  double worst = -1;
-  std::size_t at = a;
-  for (std::size_t i = a + 1; i < b; ++i) {
-    const double px = in[i].lon_deg * k - ax, py = in[i].lat_deg - ay;
-    double d;
-    if (len2 == 0) d = std::hypot(px, py);
-    else {
-      const double t = std::clamp((px * dx + py * dy) / len2, 0.0, 1.0);
-      d = std::hypot(px - t * dx, py - t * dy);
-    }
-    if (d > worst) worst = d, at = i;
-  }
-  if (worst <= tol) return;
-  keep[at] = 1;
-  Simplify(in, a, at, tol, keep);
-  Simplify(in, at, b, tol, keep);
-}
-
-std::vector<geo::LatLon> SimplifyRing(const std::vector<geo::LatLon>& ring, double tol) {
-  // Split the closed ring at its first vertex and at the vertex farthest from it.
-  const std::size_t n = ring.size() - 1;  // distinct vertices
-  std::size_t far = 0;
-  double best = -1;
-  for (std::size_t i = 1; i < n; ++i) {
-    const double d = std::hypot(ring[i].lat_deg - ring[0].lat_deg, ring[i].lon_deg - ring[0].lon_deg);
-    if (d > best) best = d, far = i;
-  }
-  std::vector<char> keep(ring.size(), 0);
-  keep[0] = keep[n] = keep[far] = 1;
-  Simplify(ring, 0, far, tol, keep);
-  Simplify(ring, far, n, tol, keep);
-  std::vector<geo::LatLon> out;
-  for (std::size_t i = 0; i < ring.size(); ++i)
-    if (keep[i]) out.push_back(ring[i]);
-  return out;
-}
-
-double RingAreaDeg2(const std::vector<geo::LatLon>& r) {
-  double s = 0;
-  for (std::size_t i = 0; i + 1 < r.size(); ++i) s += r[i].lon_deg * r[i + 1].lat_deg - r[i + 1].lon_deg * r[i].lat_deg;
-  return std::abs(s) / 2 * std::cos(r.empty() ? 0 : r[0].lat_deg * M_PI / 180.0);
-}
-
 std::string FormatPolygon(const std::vector<geo::LatLon>& ring) {
   std::string s;
   char buf[48];
@@ -237,7 +190,7 @@ std::string CapTime(std::int64_t utc_seconds, std::string_view utc_offset) {
     hh = std::atoi(std::string(utc_offset.substr(1, 2)).c_str());
     mm = std::atoi(std::string(utc_offset.substr(4, 2)).c_str());
   }
-  const data::CivilTime t = data::ToCivil(utc_seconds + sign * (hh * 3600 + mm * 60));
+  const taifeng::CivilTime t = taifeng::ToCivil(utc_seconds + sign * (hh * 3600 + mm * 60));
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", t.year, t.month, t.day, t.hour, t.minute, t.second,
                 sign < 0 ? '-' : '+', hh, mm);
@@ -251,7 +204,7 @@ std::optional<std::int64_t> ParseCapTime(std::string_view s) {
   const std::string text(s);
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%2d:%2d", &y, &mo, &d, &h, &mi, &se, &sign, &oh, &om) != 9) return std::nullopt;
   if ((sign != '+' && sign != '-') || oh > 14 || om > 59) return std::nullopt;
-  const auto t = data::UtcSeconds(y, mo, d, h, mi, se);
+  const auto t = taifeng::UtcSeconds(y, mo, d, h, mi, se);
   if (!t) return std::nullopt;
   return *t - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
 }
@@ -463,31 +416,7 @@ std::vector<std::string> CheckCapRules(const CapAlert& a) {
 }
 
 std::vector<std::vector<geo::LatLon>> CapPolygons(const geo::RegionSet& regions, std::size_t i, std::size_t max_vertices) {
-  std::vector<std::vector<geo::LatLon>> rings;
-  for (auto& poly : regions.Polygons(i))
-    if (!poly.empty() && poly[0].size() >= 4) rings.push_back(std::move(poly[0]));
-  std::sort(rings.begin(), rings.end(), [](const auto& a, const auto& b) { return RingAreaDeg2(a) > RingAreaDeg2(b); });
-  // Rings of at least 5% of the largest one's area must fit; smaller ones (islets) fill what
-  // budget is left.
-  const double significant = rings.empty() ? 0 : 0.05 * RingAreaDeg2(rings[0]);
-  double tol = 1e-4;  // degrees
-  for (int iter = 0; iter < 40; ++iter, tol *= 2) {
-    std::vector<std::vector<geo::LatLon>> out;
-    std::size_t total = 0;
-    bool fits = true;
-    for (const auto& r : rings) {
-      std::vector<geo::LatLon> s = SimplifyRing(r, tol);
-      if (s.size() < 4) continue;
-      if (total + s.size() > max_vertices) {
-        if (RingAreaDeg2(r) >= significant) fits = false;
-        continue;
-      }
-      total += s.size();
-      out.push_back(std::move(s));
-    }
-    if (fits && !out.empty()) return out;
-  }
-  return {};
+  return geo::OutlineRings(regions, i, max_vertices);
 }
 
 }  // namespace taifeng::warnings

@@ -8,8 +8,8 @@
 #include <ctime>
 #include <set>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/situation.h"
 
 namespace taifeng::warnings {
@@ -31,7 +31,7 @@ std::string LocalText(std::int64_t utc, const std::string& offset) {
 }
 
 std::string Compact(std::int64_t utc) {
-  const data::CivilTime t = data::ToCivil(utc);
+  const taifeng::CivilTime t = taifeng::ToCivil(utc);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", t.year, t.month, t.day, t.hour, t.minute, t.second);
   return buf;
@@ -167,14 +167,14 @@ std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const 
                      {"to", p.to_signal},
                      {"signal", a.signal ? a.signal->name : ""},
                      {"probability", a.probability},
-                     {"onset_utc", a.onset_utc ? json(data::FormatIsoUtc(*a.onset_utc)) : json(nullptr)},
+                     {"onset_utc", a.onset_utc ? json(taifeng::FormatIsoUtc(*a.onset_utc)) : json(nullptr)},
                      {"reason", a.reason},
                      {"note", p.note},
                      {"evidence", a.evidence_json.empty() ? json(nullptr) : json::parse(a.evidence_json)}});
   }
   const json body = {{"storm", source.storm},
                      {"storm_name", source.storm_name},
-                     {"now_utc", data::FormatIsoUtc(source.now_utc)},
+                     {"now_utc", taifeng::FormatIsoUtc(source.now_utc)},
                      {"hindcast", source.hindcast},
                      {"forecast", source.forecast},
                      {"situation", source.situation_json.empty() ? json(nullptr) : json::parse(source.situation_json)},
@@ -192,12 +192,12 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
   StoredProposal sp;
   sp.seq = r.seq;
   sp.operator_name = r.operator_name;
-  sp.recorded_utc = data::ParseUtc(r.recorded_utc).value_or(0);
+  sp.recorded_utc = taifeng::ParseUtc(r.recorded_utc).value_or(0);
   try {
     const json j = json::parse(r.body);
     sp.source.storm = j.at("storm").get<std::string>();
     sp.source.storm_name = j.at("storm_name").get<std::string>();
-    sp.source.now_utc = data::ParseUtc(j.at("now_utc").get<std::string>()).value_or(0);
+    sp.source.now_utc = taifeng::ParseUtc(j.at("now_utc").get<std::string>()).value_or(0);
     sp.source.hindcast = j.at("hindcast").get<bool>();
     sp.source.forecast = j.at("forecast").get<std::string>();
     if (j.contains("situation") && j["situation"].is_object()) sp.source.situation_json = j["situation"].dump();
@@ -220,7 +220,7 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
         throw Error(ErrorCode::kRefused, "the proposal in record " + std::to_string(r.seq) + " names signal " + signal +
                                              " that the current rules do not have: run warn propose again");
       a.probability = x.at("probability").get<double>();
-      if (!x.at("onset_utc").is_null()) a.onset_utc = data::ParseUtc(x.at("onset_utc").get<std::string>());
+      if (!x.at("onset_utc").is_null()) a.onset_utc = taifeng::ParseUtc(x.at("onset_utc").get<std::string>());
       a.reason = x.at("reason").get<std::string>();
       p.note = x.at("note").get<std::string>();
       if (!x.at("evidence").is_null()) a.evidence_json = x.at("evidence").dump();
@@ -371,7 +371,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     if (!r.situation_json.empty()) {
       if (r.situation_json != situation_text) {  // the requests of one proposal share one situation
         situation_text = r.situation_json;
-        situation = SituationFromJson(r.situation_json, "the situation of the request for " + a.region_code);
+        situation = feed::SituationFromJson(r.situation_json, "the situation of the request for " + a.region_code);
       }
       if (const auto i = regions_->Find(a.region_code); i && !situation.empty())
         m.storm_distance_km = regions_->DistanceKm(*i, situation.now().lat_deg, situation.now().lon_deg);

@@ -10,14 +10,16 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
-#include "taifeng/warnings/feed.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
+#include "taifeng/warnings/feed_summary.h"
 #include "taifeng/warnings/operations.h"
-#include "wire.h"
-#include "zap.h"
+#include "taifeng/feed/wire.h"
+#include "taifeng/feed/zap.h"
 
 namespace taifeng::warnings {
+
+using namespace feed;  // the wire this service speaks
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -202,7 +204,7 @@ struct FeedService::Impl {
   void Heartbeat() {
     const std::string seq8 = EncodeSeq(static_cast<std::uint64_t>(published));
     const std::string body = json{{"version", kFeedProtocolVersion}, {"feed", feed_id}, {"seq", published},
-                                  {"time_utc", data::FormatIsoUtc(WallNow())}, {"interval_ms", s.heartbeat_ms}}
+                                  {"time_utc", taifeng::FormatIsoUtc(WallNow())}, {"interval_ms", s.heartbeat_ms}}
                                  .dump();
     wire::Send(pub, {kHeartbeatTopic, seq8, body});
   }

@@ -7,11 +7,13 @@
 #include <ctime>
 #include <cstring>
 
-#include "sqlite.h"
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/detail/sqlite.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::warnings {
+
+namespace sqlite = detail::sqlite;
 
 struct Journal::Impl {
   sqlite::Db db;
@@ -28,7 +30,7 @@ std::string Hex(const unsigned char* p, std::size_t n) {
   return s;
 }
 
-std::string NowIso() { return data::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))); }
+std::string NowIso() { return taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))); }
 
 JournalRecord RowRecord(const sqlite::Statement& s) {
   JournalRecord r;

@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::warnings {
 
@@ -14,7 +14,7 @@ using nlohmann::json;
 std::string CommandToJson(const OperatorCommand& c) {
   json j = {{"action", c.action}, {"targets", c.targets}, {"all", c.all},         {"kind", c.kind},
             {"signal", c.signal}, {"extend_h", c.extend_h}, {"reason", c.reason}, {"status", c.status}};
-  if (c.at_utc) j["at_utc"] = data::FormatIsoUtc(*c.at_utc);
+  if (c.at_utc) j["at_utc"] = taifeng::FormatIsoUtc(*c.at_utc);
   return j.dump();
 }
 
@@ -63,7 +63,7 @@ OperatorCommand CommandFromJson(const std::string& text) {
   if (j.contains("at_utc") && !j["at_utc"].is_null()) {
     std::string at;
     str("at_utc", at, true);
-    const auto t = data::ParseUtc(at);
+    const auto t = taifeng::ParseUtc(at);
     if (!t) throw ParseError(what, 0, "at_utc", "an ISO 8601 UTC time");
     c.at_utc = *t;
   }
@@ -88,7 +88,7 @@ PreparedCommand Prepare(const Desk& desk, const OperatorCommand& c, const std::s
         throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) +
                                              ") is a hindcast (--at): issue it only as --exercise or --test");
       p.ctx.now_utc = stored->source.now_utc;
-      p.ctx.note = "Exercise: hindcast of " + stored->source.storm + " at " + data::FormatIsoUtc(stored->source.now_utc);
+      p.ctx.note = "Exercise: hindcast of " + stored->source.storm + " at " + taifeng::FormatIsoUtc(stored->source.now_utc);
     } else {
       p.ctx.now_utc = wall_now_utc;
       const std::int64_t age = wall_now_utc - stored->recorded_utc;

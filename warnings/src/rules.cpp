@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <set>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 
 namespace taifeng::warnings {
 namespace {

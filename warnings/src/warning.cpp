@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "taifeng/data/time_utc.h"
-#include "taifeng/geo/error.h"
-#include "json_fields.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/base/error.h"
+#include "taifeng/detail/json_fields.h"
 
 namespace taifeng::warnings {
+
+using detail::RequireString;
+using detail::RequireUtc;
 
 using nlohmann::json;
 
@@ -56,9 +59,9 @@ std::string MessageToJson(const Message& m) {
             {"status", m.status},
             {"references", m.references},
             {"incident", m.incident},
-            {"sent_utc", data::FormatIsoUtc(m.sent_utc)},
-            {"onset_utc", data::FormatIsoUtc(m.onset_utc)},
-            {"expires_utc", data::FormatIsoUtc(m.expires_utc)},
+            {"sent_utc", taifeng::FormatIsoUtc(m.sent_utc)},
+            {"onset_utc", taifeng::FormatIsoUtc(m.onset_utc)},
+            {"expires_utc", taifeng::FormatIsoUtc(m.expires_utc)},
             {"operator", m.operator_name},
             {"storm", m.storm},
             {"storm_name", m.storm_name},
@@ -187,17 +190,17 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
         p.action = Action::kNone;
       } else if (f->message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
         p.action = Action::kExtend;
-        p.note = "expires " + data::FormatIsoUtc(f->message.expires_utc);
+        p.note = "expires " + taifeng::FormatIsoUtc(f->message.expires_utc);
       } else {
         p.action = Action::kKeep;
-        p.note = "in force until " + data::FormatIsoUtc(f->message.expires_utc);
+        p.note = "in force until " + taifeng::FormatIsoUtc(f->message.expires_utc);
       }
     } else {
       const std::int64_t hold_until = f->raised_utc + static_cast<std::int64_t>(life.hold_h) * 3600;
       if (now_utc < hold_until) {
         p.action = Action::kHold;
         p.to_signal = f->message.signal;
-        p.note = "held until " + data::FormatIsoUtc(hold_until) + " (raised " + data::FormatIsoUtc(f->raised_utc) + ", hold " +
+        p.note = "held until " + taifeng::FormatIsoUtc(hold_until) + " (raised " + taifeng::FormatIsoUtc(f->raised_utc) + ", hold " +
                  std::to_string(life.hold_h) + " h); rules give " + (a.signal ? a.signal->name : std::string("none"));
       } else {
         p.action = a.signal ? Action::kDowngrade : Action::kCancel;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/cap.h"
 #include "test_util.h"
 

@@ -16,14 +16,16 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "taifeng/geo/error.h"
-#include "taifeng/warnings/feed_client.h"
+#include "taifeng/base/error.h"
+#include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/operations.h"
 #include "test_util.h"
 
 namespace taifeng::warnings {
 namespace {
+
+using namespace feed;
 
 using nlohmann::json;
 using std::chrono::milliseconds;
@@ -557,6 +559,8 @@ TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
 
 namespace taifeng::warnings {
 namespace {
+
+using namespace feed;
 
 TEST(ServiceConfigTest, ReadsEveryKeyRelativeToTheFileAndRefusesUnknownOnes) {
   const auto dir = std::filesystem::temp_directory_path() / ("taifeng_service_config_" + std::to_string(::getpid()));

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/journal.h"
 
 namespace taifeng::warnings {

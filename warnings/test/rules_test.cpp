@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "taifeng/geo/error.h"
+#include "taifeng/base/error.h"
 #include "taifeng/warnings/rules.h"
 #include "taifeng/warnings/warning.h"
 #include "test_util.h"

@@ -27,7 +27,8 @@
 #include <string>
 
 #include "taifeng/warnings/desk.h"
-#include "taifeng/warnings/keys.h"
+#include "taifeng/feed/keys.h"
+#include "taifeng/feed/service_file.h"
 
 namespace taifeng::warnings {
 
@@ -36,7 +37,7 @@ struct FeedServiceSettings {
   std::string publish_endpoint = "tcp://127.0.0.1:7410";
   std::string sync_endpoint = "tcp://127.0.0.1:7411";
   std::string control_endpoint = "tcp://127.0.0.1:7412";
-  Certificate server;                                   // REQUIRES: with its secret key
+  feed::Certificate server;                                   // REQUIRES: with its secret key
   std::map<std::string, std::string> operator_keys;     // public key (Z85) -> name
   std::map<std::string, std::string> gateway_keys;      // public key (Z85) -> name
   int heartbeat_ms = 1000;         // heartbeat interval
@@ -101,17 +102,5 @@ struct ServiceConfig {
   std::optional<int> heartbeat_ms, publish_hwm, max_replay;
 };
 ServiceConfig LoadServiceConfig(const std::filesystem::path& file);
-
-// What a running service tells the CLI, in DIR/service.json beside the journal: its pid and the
-// endpoints it bound, and its public key. Written atomically at start, removed at a clean stop.
-struct ServiceFile {
-  long pid = 0;
-  std::string publish, sync, control, public_key, feed_id;
-};
-void WriteServiceFile(const std::filesystem::path& dir, const ServiceFile& f);
-void RemoveServiceFile(const std::filesystem::path& dir);
-// The service file when its process is alive; nullopt when there is none or it is stale (its
-// process is gone, e.g. after kill -9). Throws ParseError for an unreadable file.
-std::optional<ServiceFile> RunningService(const std::filesystem::path& dir);
 
 }  // namespace taifeng::warnings

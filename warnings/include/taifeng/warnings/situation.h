@@ -13,46 +13,17 @@
 #include <vector>
 
 #include "taifeng/core/forecast.h"
+#include "taifeng/feed/situation.h"
 
 namespace taifeng::warnings {
 
-struct SituationPoint {
-  std::int64_t time_utc = 0;
-  double lat_deg = 0, lon_deg = 0;                          // WGS-84, lon in [-180, 180)
-  double wind_ms = std::numeric_limits<double>::quiet_NaN();       // 10-minute maximum wind; NaN unknown
-  double pressure_hpa = std::numeric_limits<double>::quiet_NaN();  // central pressure; NaN unknown
-  int lead_h = 0;                                           // forecast points: hours after now
-  double cone_km = std::numeric_limits<double>::quiet_NaN();  // forecast points: cone radius; NaN none
-};
-
-struct SituationAnalog {
-  std::string id, name;
-  double weight = 0;                   // share of the ensemble, 0–1
-  std::vector<SituationPoint> track;   // from the live position at lead 0, 6-hourly
-};
-
-struct Situation {
-  std::string storm, storm_name;       // archive id and name
-  std::string method;                  // the forecast's method ("analog", "persistence", …)
-  std::vector<SituationPoint> observed;  // oldest first; the last is now
-  std::vector<SituationPoint> forecast;  // +6 h, +12 h, …
-  std::vector<SituationAnalog> analogs;  // heaviest first
-
-  bool empty() const { return observed.empty(); }
-  const SituationPoint& now() const { return observed.back(); }  // REQUIRES: !empty()
-};
+using feed::Situation;
+using feed::SituationAnalog;
+using feed::SituationPoint;
 
 // The situation of `forecast` for the live storm: the observed points of the last `observed_h`
 // hours (at most one per 3 h, the last always kept) and the `max_analogs` heaviest analogs.
 Situation MakeSituation(const std::string& storm, const std::string& storm_name, const std::vector<core::TrackPoint>& observed,
                         const core::Forecast& forecast, int observed_h = 72, std::size_t max_analogs = 5);
-
-// Compact JSON (positions rounded to 0.01°, winds to 0.1 m/s, cone to 1 km; times UTC ISO 8601) and
-// back. FromJson throws ParseError naming `where` and the field when the JSON is not a situation.
-std::string SituationToJson(const Situation& s);
-Situation SituationFromJson(const std::string& json, const std::string& where);
-
-// "21.3N 114.2E" (one decimal, hemisphere letters).
-std::string FormatPosition(double lat_deg, double lon_deg);
 
 }  // namespace taifeng::warnings
