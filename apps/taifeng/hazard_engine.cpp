@@ -58,9 +58,7 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   core::RainMatchOptions ro;
   for (const std::string& x : a.set) {
     // Hazard options first; the rest are matching and forecast options.
-    const auto eq = x.find('=');
-    const std::string key = x.substr(0, eq);
-    const double v = eq == std::string::npos ? NAN : std::atof(x.c_str() + eq + 1);
+    const auto [key, v] = core::ParseOptionAssignment(x);
     if (key == "inland_mean_factor") ho.inland_mean_factor = v;
     else if (key == "spacing_deg") ho.spacing_deg = v;
     else if (key == "rain_percentile") ho.rain_percentile = v;

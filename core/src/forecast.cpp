@@ -242,37 +242,26 @@ void BlendPositions(Forecast& analog, const Forecast& other, double a) {
 
 namespace taifeng::core {
 
-void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignment) {
+std::pair<std::string, double> ParseOptionAssignment(const std::string& assignment) {
   const std::size_t eq = assignment.find('=');
-  const std::string key = assignment.substr(0, eq);
-  double value = 0;
   try {
     std::size_t used = 0;
-    if (eq == std::string::npos) throw std::invalid_argument("no value");
-    value = std::stod(assignment.substr(eq + 1), &used);
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("no name or value");
+    const double value = std::stod(assignment.substr(eq + 1), &used);
     if (used != assignment.size() - eq - 1 || !std::isfinite(value)) throw std::invalid_argument("trailing text");
+    return {assignment.substr(0, eq), value};
   } catch (const std::exception&) {
     throw Error(ErrorCode::kUsage, "option '" + assignment + "': expected NAME=NUMBER");
   }
-  const std::pair<const char*, double*> doubles[] = {{"w_position", &m.w_position},
-                                                     {"scale_position_km", &m.scale_position_km},
-                                                     {"w_shape", &m.w_shape},
-                                                     {"scale_shape_km", &m.scale_shape_km},
-                                                     {"w_tsai", &m.w_tsai},
-                                                     {"scale_tsai_km", &m.scale_tsai_km},
-                                                     {"w_dtw", &m.w_dtw},
-                                                     {"scale_dtw_km", &m.scale_dtw_km},
-                                                     {"w_wind", &m.w_wind},
-                                                     {"scale_wind_ms", &m.scale_wind_ms},
-                                                     {"w_pressure", &m.w_pressure},
-                                                     {"scale_pressure_hpa", &m.scale_pressure_hpa},
-                                                     {"w_speed", &m.w_speed},
-                                                     {"scale_speed_kmh", &m.scale_speed_kmh},
-                                                     {"w_heading", &m.w_heading},
-                                                     {"scale_heading_deg", &m.scale_heading_deg},
-                                                     {"w_season", &m.w_season},
-                                                     {"scale_season_days", &m.scale_season_days},
-                                                     {"missing_term_cost", &m.missing_term_cost},
+}
+
+void SetOption(MatchOptions& m, ForecastOptions& f, const std::string& assignment) {
+  const auto [key, value] = ParseOptionAssignment(assignment);
+  for (const ScoreTerm& t : ScoreTerms()) {
+    if (key == "w_" + std::string(t.name)) return void(m.*t.weight = value);
+    if (key == t.scale_option) return void(m.*t.scale = value);
+  }
+  const std::pair<const char*, double*> doubles[] = {{"missing_term_cost", &m.missing_term_cost},
                                                      {"weight_temperature", &f.weight_temperature},
                                                      {"persistence_weight_6h", &f.persistence_weight_6h},
                                                      {"cone_share", &f.cone_share},

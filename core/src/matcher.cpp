@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -36,6 +37,25 @@ double Chord(const std::array<float, 3>& u, const std::array<float, 3>& v) {
 double Term(double value, double weight, double scale, double missing_cost) {
   if (weight == 0.0) return 0.0;
   return std::isnan(value) ? weight * missing_cost : weight * value / scale;
+}
+
+const std::array<ScoreTerm, 9> kScoreTerms{{
+    {"position", &MatchOptions::w_position, &MatchOptions::scale_position_km, &TermValues::position_km, "km", "scale_position_km"},
+    {"shape", &MatchOptions::w_shape, &MatchOptions::scale_shape_km, &TermValues::shape_km, "km", "scale_shape_km"},
+    {"tsai", &MatchOptions::w_tsai, &MatchOptions::scale_tsai_km, &TermValues::tsai_km, "km", "scale_tsai_km"},
+    {"dtw", &MatchOptions::w_dtw, &MatchOptions::scale_dtw_km, &TermValues::dtw_km, "km", "scale_dtw_km"},
+    {"wind", &MatchOptions::w_wind, &MatchOptions::scale_wind_ms, &TermValues::wind_ms, "m/s", "scale_wind_ms"},
+    {"pressure", &MatchOptions::w_pressure, &MatchOptions::scale_pressure_hpa, &TermValues::pressure_hpa, "hPa", "scale_pressure_hpa"},
+    {"speed", &MatchOptions::w_speed, &MatchOptions::scale_speed_kmh, &TermValues::speed_kmh, "km/h", "scale_speed_kmh"},
+    {"heading", &MatchOptions::w_heading, &MatchOptions::scale_heading_deg, &TermValues::heading_deg, "deg", "scale_heading_deg"},
+    {"season", &MatchOptions::w_season, &MatchOptions::scale_season_days, &TermValues::season_days, "days", "scale_season_days"},
+}};
+
+// The exact score of computed term values: the sum over the table.
+double SumTerms(const TermValues& t, const MatchOptions& o) {
+  double score = 0.0;
+  for (const ScoreTerm& term : kScoreTerms) score += Term(t.*term.value, o.*term.weight, o.*term.scale, o.missing_term_cost);
+  return score;
 }
 
 struct Candidate {
@@ -393,13 +413,7 @@ double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Mo
   t.speed_kmh = SpeedDifferenceKmh(live_motion, cand_motion);
   t.heading_deg = HeadingDifferenceDeg(live_motion, cand_motion);
   t.season_days = SeasonDifferenceDays(live.back().time_utc, cand.back().time_utc);
-  const double m = o.missing_term_cost;
-  const double score =
-      Term(t.position_km, o.w_position, o.scale_position_km, m) + Term(t.shape_km, o.w_shape, o.scale_shape_km, m) +
-      Term(t.tsai_km, o.w_tsai, o.scale_tsai_km, m) + Term(t.dtw_km, o.w_dtw, o.scale_dtw_km, m) +
-      Term(t.wind_ms, o.w_wind, o.scale_wind_ms, m) + Term(t.pressure_hpa, o.w_pressure, o.scale_pressure_hpa, m) +
-      Term(t.speed_kmh, o.w_speed, o.scale_speed_kmh, m) + Term(t.heading_deg, o.w_heading, o.scale_heading_deg, m) +
-      Term(t.season_days, o.w_season, o.scale_season_days, m);
+  const double score = SumTerms(t, o);
   if (terms) *terms = t;
   return score;
 }
@@ -448,12 +462,36 @@ std::vector<TrackPoint> JoinForecast(const std::vector<TrackPoint>& live, const 
   return joined;
 }
 
+std::span<const ScoreTerm> ScoreTerms() { return kScoreTerms; }
+
+void Validate(const MatchOptions& o) {
+  auto number = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  auto refuse = [](const std::string& option, const std::string& expected) {
+    throw Error(ErrorCode::kInvalidArgument, "match option " + option + ": " + expected);
+  };
+  for (const ScoreTerm& t : kScoreTerms) {
+    const double w = o.*t.weight, sc = o.*t.scale;
+    if (!std::isfinite(w) || w < 0) refuse("w_" + std::string(t.name) + "=" + number(w), "a weight >= 0 (0 turns the term off)");
+    if (!std::isfinite(sc) || sc <= 0)
+      refuse(std::string(t.scale_option) + "=" + number(sc), "a scale > 0 in " + std::string(t.unit));
+  }
+  if (!std::isfinite(o.missing_term_cost) || o.missing_term_cost < 0) refuse("missing_term_cost", "a cost >= 0 in scale units");
+  if (o.top_k < 1) refuse("top_k", "at least 1");
+  if (o.window_h < 6 || o.window_h % 6 != 0) refuse("window_h", "a multiple of 6 h, at least 6");
+  if (o.dtw_band < 0) refuse("dtw_band", "at least 0 points");
+  if (o.next_h < 0) refuse("next_h", "at least 0 h");
+}
+
 MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o,
                   const MatchFilter& filter, std::size_t forecast_points) {
   if (live.size() < 2) throw Error(ErrorCode::kInvalidArgument, "live segment: at least 2 points are needed");
   if (forecast_points >= live.size())
     throw Error(ErrorCode::kInvalidArgument, "forecast points: fewer than the segment's");
-  if (o.top_k < 1) throw Error(ErrorCode::kInvalidArgument, "top_k: at least 1");
+  Validate(o);
   const std::size_t n = live.size();
   const data::Archive& archive = index.archive();
   const auto& pts = index.points();
@@ -593,6 +631,7 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
 #pragma omp parallel
     {
       std::int64_t local_segments = 0, local_exact = 0;
+      std::vector<double> shape_point_lb(n);  // per thread: the shape bound's per-point terms
 #pragma omp for schedule(dynamic, 4) nowait
       for (std::int64_t si = 0; si < storms; ++si) {
         try {
@@ -646,9 +685,8 @@ MatchResult Match(const MatchIndex& index, const std::vector<TrackPoint>& live, 
               if (hopeless(lb + position_lb_term)) continue;
               // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <=
               // shape_i.
-              double shape_point_lb[64];
               double shape_lb = 0.0;
-              const bool shape_bounded = o.w_shape != 0.0 && n <= 64;
+              const bool shape_bounded = o.w_shape != 0.0;
               if (shape_bounded) {
                 for (std::size_t i = 0; i + 1 < n; ++i) {
                   const double c = Chord(unit[first + i], unit[e]);

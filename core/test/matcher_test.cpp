@@ -175,6 +175,74 @@ TEST_F(MatcherTest, PrunedTopKEqualsBruteForce) {
   EXPECT_EQ(queries, 8);
 }
 
+// The same with every weight and scale drawn at random (zeros included), and windows long enough
+// (66 six-hourly intervals: 67 points) that no fixed-size buffer may cap them.
+TEST_F(MatcherTest, PrunedEqualsBruteForceWithRandomWeights) {
+  std::mt19937 rng(1822);
+  const data::Archive& a = **archive_;
+  int queries = 0;
+  for (int attempt = 0; attempt < 400 && queries < 6; ++attempt) {
+    std::size_t s = std::uniform_int_distribution<std::size_t>(0, a.storm_count() - 1)(rng);
+    if (queries == 5)  // the longest-lived storm, for a window of more than 64 points
+      s = static_cast<std::size_t>(std::max_element(a.fix_count.begin(), a.fix_count.end()) - a.fix_count.begin());
+    const int window_h = queries == 5 ? 6 * 66 : 6 * std::uniform_int_distribution<int>(2, 8)(rng);
+    data::Storm storm = a.StormAt(s);
+    for (auto& x : storm.fixes) x.lat_deg += 0.4, x.lon_deg -= 0.9;
+    std::vector<TrackPoint> live;
+    try {
+      live = LiveSegment(storm, window_h);
+    } catch (const Error&) {
+      continue;
+    }
+    ++queries;
+    MatchOptions pruned;
+    pruned.top_k = 4;
+    pruned.window_h = window_h;
+    std::uniform_real_distribution<double> weight(0.0, 2.0), scale(0.2, 3.0);
+    for (const ScoreTerm& t : ScoreTerms()) {
+      pruned.*t.weight = std::bernoulli_distribution(0.2)(rng) ? 0.0 : weight(rng);
+      pruned.*t.scale *= scale(rng);
+    }
+    pruned.w_tsai = pruned.w_dtw = 0.0;  // the slow terms: tested above
+    pruned.missing_term_cost = weight(rng);
+    MatchOptions brute = pruned;
+    brute.prune = false;
+    MatchFilter filter;
+    filter.first_season = 2005;
+    const MatchResult x = Match(**index_, live, pruned, filter);
+    const MatchResult y = Match(**index_, live, brute, filter);
+    ASSERT_EQ(x.analogs.size(), y.analogs.size()) << "query " << queries;
+    for (std::size_t i = 0; i < x.analogs.size(); ++i) {
+      EXPECT_EQ(x.analogs[i].id, y.analogs[i].id) << "query " << queries << " window " << window_h << " rank " << i;
+      EXPECT_DOUBLE_EQ(x.analogs[i].score, y.analogs[i].score);
+    }
+  }
+  EXPECT_EQ(queries, 6);
+}
+
+TEST(MatchOptionsTest, InvalidOptionsAreRefusedByName) {
+  auto message = [](auto change) {
+    MatchOptions o;
+    change(o);
+    try {
+      Validate(o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message([](MatchOptions&) {}), "accepted");
+  EXPECT_NE(message([](MatchOptions& o) { o.w_wind = -1; }).find("w_wind=-1"), std::string::npos);
+  EXPECT_NE(message([](MatchOptions& o) { o.scale_shape_km = 0; }).find("scale_shape_km=0"), std::string::npos);
+  EXPECT_NE(message([](MatchOptions& o) { o.w_season = std::nan(""); }).find("w_season"), std::string::npos);
+  EXPECT_NE(message([](MatchOptions& o) { o.missing_term_cost = -0.5; }).find("missing_term_cost"), std::string::npos);
+  EXPECT_NE(message([](MatchOptions& o) { o.window_h = 10; }).find("window_h"), std::string::npos);
+  EXPECT_NE(message([](MatchOptions& o) { o.top_k = 0; }).find("top_k"), std::string::npos);
+  EXPECT_EQ(ScoreTerms().size(), 9u);
+  EXPECT_EQ(ScoreTerms()[0].name, "position");
+}
+
 TEST_F(MatcherTest, ObservedTrackJoinedToAForecast) {
   // "Forecast" = Mangkhut's own next 24 h: the joined segment finds Mangkhut at "now".
   const std::int64_t now = Utc(2018, 9, 14, 0);

@@ -172,22 +172,9 @@ std::string SourcesJson(const std::vector<ArchiveSource>& sources) {
   return j.dump();
 }
 
-void FsyncPath(const fs::path& p, bool directory) {
-  const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-// Makes a fully written temporary file the archive: fsync it, rename it over `path`, fsync the
-// directory, so a crash leaves either the old or the new file.
-void ReplaceAtomically(const fs::path& tmp, const fs::path& path) {
-  FsyncPath(tmp, false);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error(ErrorCode::kIo, "renaming " + tmp.string() + " to " + path.string() + ": " + ec.message());
-  FsyncPath(path.has_parent_path() ? path.parent_path() : fs::path("."), true);
-}
+// Makes a fully written temporary file the archive (fsync, rename, directory fsync), so a crash
+// leaves either the old or the new file; on failure the temporary file is removed.
+void ReplaceAtomically(const fs::path& tmp, const fs::path& path, Env& env = Env::Default()) { CommitFile(tmp, path, env); }
 
 // Modifies the archive at `path` atomically: a copy beside it is opened read-write, handed to
 // `edit` (the root group), flushed and renamed over the archive; on any failure the copy is removed
@@ -419,7 +406,7 @@ void WriteArchive(const fs::path& path, const Archive& a, const WriteOptions& op
       Check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush");
     }
     progress(1.0);
-    ReplaceAtomically(tmp, path);
+    ReplaceAtomically(tmp, path, options.env ? *options.env : Env::Default());
   } catch (...) {
     fs::remove(tmp, ec);
     throw;

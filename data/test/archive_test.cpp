@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
+#include "fault_env.h"
 #include "taifeng/base/error.h"
 #include "test_util.h"
 
@@ -138,6 +140,34 @@ TEST_F(ArchiveTest, InterruptedWriteLeavesThePreviousArchiveIntact) {
     leftovers += e.path().filename().string().find(".tmp-" + std::to_string(::getpid())) != std::string::npos;
   }
   EXPECT_EQ(leftovers, 0u);
+}
+
+// EIO or ENOSPC at any durable step of a write (injected through the Env): the write fails whole,
+// naming the archive, and the previous archive is read back unchanged with no file left behind.
+TEST_F(ArchiveTest, DiskErrorsFailTheWriteWholeAndKeepThePreviousArchive) {
+  const fs::path path = dir_ / "a.h5";
+  std::vector<Storm> first(input_.storms.begin(), input_.storms.begin() + 5);
+  WriteArchive(path, ToArchive(first, {}));
+  for (auto [op, err] : {std::pair{taifeng::testing::FaultOp::kSync, ENOSPC}, std::pair{taifeng::testing::FaultOp::kSync, EIO},
+                         std::pair{taifeng::testing::FaultOp::kRename, EIO}, std::pair{taifeng::testing::FaultOp::kOpen, EIO}}) {
+    taifeng::testing::FaultEnv env;
+    env.Fail(op, "a.h5", err);
+    WriteOptions options;
+    options.env = &env;
+    try {
+      WriteArchive(path, ToArchive(input_.storms, input_.sources), options);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kIo);
+      EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(std::strerror(err)), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(env.injected(), 1);
+    const Archive kept = LoadArchive(path);
+    EXPECT_EQ(kept.storm_count(), 5u);
+    EXPECT_EQ(kept.id[0], first[0].id);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), {}), 1);  // no temporary file left
+  }
 }
 
 TEST_F(ArchiveTest, OpeningSaysWhatIsWrong) {

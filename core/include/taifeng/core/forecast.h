@@ -121,5 +121,8 @@ namespace taifeng::core {
 // as in the structs). For experiments and verification runs (taifeng verify --set). Throws
 // Error(kUsage) for an unknown name or a value that is not a number.
 void SetOption(MatchOptions& match, ForecastOptions& forecast, const std::string& assignment);
+// "NAME=NUMBER" split, the whole of NUMBER a finite number; throws Error(kUsage) naming the
+// assignment otherwise (so a typo is never silently 0).
+std::pair<std::string, double> ParseOptionAssignment(const std::string& assignment);
 
 }  // namespace taifeng::core

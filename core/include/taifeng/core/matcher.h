@@ -33,6 +33,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "taifeng/core/similarity.h"
@@ -40,6 +41,23 @@
 #include "taifeng/data/forecast.h"
 
 namespace taifeng::core {
+
+struct MatchOptions;
+struct TermValues;
+
+// One term of the score: weight * value / scale (MatchOptions' fields), `missing_term_cost` scale
+// units when the value cannot be computed. The table drives the exact score, Validate, the CLI's
+// --set names (w_<name>, scale_<name>) and the breakdown; a new term is one row here plus its
+// value in TermValues and its function in similarity.h (and, to prune by it, a bound in Match).
+struct ScoreTerm {
+  std::string_view name;        // "position", "shape", …
+  double MatchOptions::*weight;  // dimensionless, >= 0
+  double MatchOptions::*scale;   // in `unit`, > 0
+  double TermValues::*value;     // in `unit`; NaN = not computable
+  std::string_view unit;         // "km", "m/s", …
+  std::string_view scale_option; // the scale's option name, e.g. "scale_position_km"
+};
+std::span<const ScoreTerm> ScoreTerms();
 
 struct MatchOptions {
   int window_h = 24;               // live segment length, hours (multiple of 6). Default to be set by verification.
@@ -68,6 +86,11 @@ struct MatchOptions {
   // (TermValues); otherwise they are NaN there. Costs ~0.5 ms per analog. The CLI turns it on.
   bool explain_all_terms = false;
 };
+
+// Throws Error(kInvalidArgument) naming the option when a weight is negative or not finite, a
+// scale is not positive, missing_term_cost is negative, top_k < 1, window_h is not a positive
+// multiple of 6, dtw_band < 0 or next_h < 0. Match calls it; pruning is exact only for valid options.
+void Validate(const MatchOptions& options);
 
 // Which archive storms and times may be candidates.
 struct MatchFilter {

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "taifeng/base/env.h"
 #include "taifeng/data/import.h"
 #include "taifeng/data/track.h"
 
@@ -94,6 +95,9 @@ struct WriteOptions {
   // Called with the fraction written (0-1) while writing; may throw to abandon the write, in
   // which case the previous archive is untouched and the partial file is removed.
   std::function<void(double)> progress;
+  // The file system the write goes through (sync, rename, directory sync); nullptr: Env::Default().
+  // Tests inject EIO/ENOSPC here: the write then fails whole with Error(kIo) naming the path.
+  Env* env = nullptr;
 };
 
 // Writes `archive` to `path` atomically. Throws Error(kIo) if the directory is not writable.
