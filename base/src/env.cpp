@@ -59,6 +59,8 @@ int Env::Rename(const fs::path& from, const fs::path& to) {
 
 void Env::Close(int fd) { ::close(fd); }
 void Env::Remove(const fs::path& path) { ::unlink(path.c_str()); }
+int Env::FaultBeforeWrite(const fs::path&) { return 0; }
+int Env::FaultBeforeSync(const fs::path&) { return 0; }
 
 fs::path TemporarySibling(const fs::path& path, std::string_view tag) {
   static std::atomic<unsigned> counter{0};
@@ -93,6 +95,18 @@ void WriteFileAtomically(const fs::path& path, std::string_view content, mode_t 
     Fail(path, "cannot replace", err);
   }
   SyncDirectory(DirectoryOf(path), env);
+}
+
+void WriteFileUnsynced(const fs::path& path, std::string_view content, mode_t mode, Env& env) {
+  const int fd = env.Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode);
+  if (fd < 0) Fail(path, "cannot create", -fd);
+  try {
+    WriteAll(env, fd, path, content);
+  } catch (...) {
+    env.Close(fd);
+    throw;
+  }
+  env.Close(fd);
 }
 
 void CommitFile(const fs::path& tmp, const fs::path& path, Env& env) {

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
+#include "fault_env.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/gateway/board.h"
@@ -366,6 +368,54 @@ TEST_F(SmsOutboxTest, InterruptedHandOffIsFinishedOnceAtOpen) {
   EXPECT_TRUE(std::filesystem::is_empty(staging));
   EXPECT_EQ(outbox->HandOff(b, pointers_).files, 0);
   EXPECT_EQ(outbox->Count(b.identifier), 3);
+}
+
+// EIO or ENOSPC at each durable step of a hand-off (spool file write, staging sync, the record's
+// commit, the rename into outgoing, outgoing's sync), injected through the Env: the hand-off fails
+// naming a path, and a retry once the disk is back reaches every recipient exactly once; earlier
+// warnings are untouched.
+TEST_F(SmsOutboxTest, DiskErrorsFailTheHandOffAndARetryDeliversExactlyOnce) {
+  using taifeng::testing::FaultOp;
+  const Bulletin first = ParseBulletin(Summary(7, "440400", "珠海市", "Zhuhai", "typhoon", "orange", 4));
+  const Bulletin b = ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5));
+  const struct {
+    FaultOp op;
+    const char* path;
+    int err;
+    int skip;
+  } faults[] = {{FaultOp::kWrite, "staging/taifeng-", ENOSPC, 1}, {FaultOp::kSync, "staging", EIO, 0},
+                {FaultOp::kWrite, "handoff.sqlite-wal", ENOSPC, 0}, {FaultOp::kRename, "outgoing/taifeng-", EIO, 1},
+                {FaultOp::kSync, "outgoing", EIO, 0}};
+  for (const auto& f : faults) {
+    std::filesystem::remove_all(dir_);
+    taifeng::testing::FaultEnv env;
+    SmsOutboxOptions options = options_;
+    options.env = &env;
+    auto outbox = SmsOutbox::Open(options);
+    ASSERT_EQ(outbox->HandOff(first, pointers_).files, 3);
+    env.Fail(f.op, f.path, f.err, f.skip, 1);
+    try {
+      outbox->HandOff(b, pointers_);
+      ADD_FAILURE() << "no error for " << f.path;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kIo);
+      EXPECT_NE(std::string(e.what()).find(dir_.string()), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(env.injected(), 1) << f.path;
+    const HandOffResult retry = outbox->HandOff(b, pointers_);
+    EXPECT_EQ(retry.files + retry.already, 3) << f.path;
+    EXPECT_EQ(outbox->Count(b.identifier), 3) << f.path;
+    EXPECT_EQ(outbox->Count(first.identifier), 3) << f.path;
+    std::map<std::string, int> per_warning;
+    for (const auto& file : Files()) ++per_warning[file.filename().string().substr(0, file.filename().string().rfind('-'))];
+    ASSERT_EQ(per_warning.size(), 2u) << f.path;
+    for (const auto& [w, n] : per_warning) EXPECT_EQ(n, 3) << f.path << " " << w;
+    EXPECT_EQ(outbox->last_seq(), 8);
+    outbox.reset();
+    outbox = SmsOutbox::Open(options_);  // reopened: nothing more to finish, nothing sent again
+    EXPECT_EQ(outbox->HandOff(b, pointers_).files, 0);
+    EXPECT_EQ(Files().size(), 6u) << f.path;
+  }
 }
 
 TEST_F(SmsOutboxTest, LongTextIsSegmentedBySmstools) {

@@ -47,6 +47,8 @@ class FaultEnv : public EnvWrapper {
     if (const int err = Hit(FaultOp::kSync, p)) return err;
     return EnvWrapper::Sync(fd, p);
   }
+  int FaultBeforeWrite(const std::filesystem::path& p) override { return Hit(FaultOp::kWrite, p); }
+  int FaultBeforeSync(const std::filesystem::path& p) override { return Hit(FaultOp::kSync, p); }
   int Rename(const std::filesystem::path& f, const std::filesystem::path& t) override {
     if (const int err = Hit(FaultOp::kRename, t)) return err;
     return EnvWrapper::Rename(f, t);

@@ -2,8 +2,6 @@
 
 #include <sodium.h>
 
-#include <csignal>
-#include <cstdlib>
 #include <ctime>
 #include <cstring>
 
@@ -47,13 +45,6 @@ JournalRecord RowRecord(const sqlite::Statement& s) {
 
 constexpr const char* kColumns = "seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash";
 
-// Fault injection for the crash tests: TAIFENG_JOURNAL_CRASH=before-commit kills the process with
-// SIGKILL after a transaction's records are written and before COMMIT.
-bool CrashBeforeCommit() {
-  const char* v = std::getenv("TAIFENG_JOURNAL_CRASH");
-  return v && std::strcmp(v, "before-commit") == 0;
-}
-
 }  // namespace
 
 std::string RecordHash(const JournalRecord& r) {
@@ -71,7 +62,7 @@ std::string RecordHash(const JournalRecord& r) {
 Journal::Journal(std::unique_ptr<Impl> impl, std::filesystem::path path) : impl_(std::move(impl)), path_(std::move(path)) {}
 Journal::~Journal() = default;
 
-std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool create) {
+std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool create, Env& env) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && !create) throw Error(ErrorCode::kNotFound, path.string() + ": no journal here");
@@ -81,7 +72,7 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
   }
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, sqlite::VfsFor(env));
   auto impl = std::make_unique<Impl>();
   impl->db = sqlite::Db(raw);
   if (rc != SQLITE_OK) throw Error(ErrorCode::kIo, path.string() + ": cannot open journal: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
@@ -153,7 +144,6 @@ std::vector<JournalRecord> Journal::Append(const std::function<void(Writer&)>& f
     }
     Writer w(*this, last + 1, prev);
     fill(w);
-    if (CrashBeforeCommit() && !w.added_.empty()) std::raise(SIGKILL);
     db.Exec("COMMIT", path_.string().c_str());
     return std::move(w.added_);
   } catch (...) {

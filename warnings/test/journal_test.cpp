@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "fault_env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/journal.h"
 
@@ -187,8 +188,18 @@ TEST_F(JournalTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfAction) {
   EXPECT_GT(acknowledged.size(), 0u);
 }
 
-// The fault-injection point kills the writer after its records are written and before COMMIT:
-// the journal holds none of them afterwards.
+// Kills the process at the first write to the write-ahead log: the transaction's records are
+// built and handed to SQLite, and nothing of the COMMIT has reached the file.
+class KillAtWalWrite : public EnvWrapper {
+ public:
+  KillAtWalWrite() : EnvWrapper(Env::Default()) {}
+  int FaultBeforeWrite(const std::filesystem::path& p) override {
+    if (p.string().ends_with("-wal")) std::raise(SIGKILL);
+    return 0;
+  }
+};
+
+// Killed before its COMMIT reaches the disk, the writer leaves nothing of its transaction.
 TEST_F(JournalTest, KilledBeforeCommitLeavesNothing) {
   {
     auto j = Journal::Open(path_);
@@ -197,9 +208,9 @@ TEST_F(JournalTest, KilledBeforeCommitLeavesNothing) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::setenv("TAIFENG_JOURNAL_CRASH", "before-commit", 1);
+    static KillAtWalWrite kill_env;
     try {
-      auto j = Journal::Open(path_);
+      auto j = Journal::Open(path_, true, kill_env);
       AppendAction(*j, 2, 20);
     } catch (...) {
     }
@@ -214,6 +225,40 @@ TEST_F(JournalTest, KilledBeforeCommitLeavesNothing) {
   EXPECT_TRUE(j->Audit().ok());
   AppendAction(*j, 3, 1);
   EXPECT_EQ(j->LastSeq(), 5);
+}
+
+// EIO or ENOSPC on the log's write or sync at COMMIT (injected through the Env): the append fails
+// whole with Error(kIo) naming the journal, nothing of it is kept, what was accepted before is
+// intact, and the next append (the disk back) continues the chain without a gap or a duplicate.
+TEST_F(JournalTest, DiskErrorsAtCommitLoseNothingAccepted) {
+  for (auto [op, err] : {std::pair{taifeng::testing::FaultOp::kWrite, ENOSPC}, std::pair{taifeng::testing::FaultOp::kWrite, EIO},
+                         std::pair{taifeng::testing::FaultOp::kSync, EIO}}) {
+    std::filesystem::remove_all(dir_);
+    taifeng::testing::FaultEnv env;
+    auto j = Journal::Open(path_, true, env);
+    AppendAction(*j, 1, 2);
+    env.Fail(op, "journal.sqlite-wal", err, 0, 1);
+    try {
+      AppendAction(*j, 2, 5);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kIo);
+      EXPECT_NE(std::string(e.what()).find(path_.string()), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(env.injected(), 1);
+    EXPECT_EQ(j->LastSeq(), 3);
+    AppendAction(*j, 3, 1);
+    EXPECT_EQ(j->LastSeq(), 5);
+    const auto records = j->Read();
+    ASSERT_EQ(records.size(), 5u);
+    for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(records[3].body.find("\"action\":3"), 1u);
+    EXPECT_TRUE(j->Audit().ok());
+    j.reset();
+    auto reopened = Journal::Open(path_);  // and on disk, by a new connection
+    EXPECT_EQ(reopened->LastSeq(), 5);
+    EXPECT_TRUE(reopened->Audit().ok());
+  }
 }
 
 TEST_F(JournalTest, ConcurrentWritersKeepOneChain) {

@@ -9,9 +9,16 @@
 #include <string>
 #include <utility>
 
+#include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
 
 namespace taifeng::detail::sqlite {
+
+// The name of an SQLite VFS that does the default VFS's I/O but first asks `env` whether each
+// write or sync should fail (Env::FaultBeforeWrite, FaultBeforeSync); nullptr (SQLite's default
+// VFS) for Env::Default(). Registered once per Env, for the life of the process; pass it to
+// sqlite3_open_v2. `env` must outlive every connection opened with it. Thread-safe.
+const char* VfsFor(Env& env);
 
 class Db {
  public:

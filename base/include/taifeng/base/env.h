@@ -33,6 +33,11 @@ class Env {
   // close(2), unlink(2); errors ignored (nothing is lost by either).
   virtual void Close(int fd);
   virtual void Remove(const std::filesystem::path& path);
+
+  // For files whose I/O a library does itself (SQLite, through detail/sqlite.h's VFS): asked
+  // before each write and each sync of `path`; an errno value fails that call with it. Default 0.
+  virtual int FaultBeforeWrite(const std::filesystem::path& path);
+  virtual int FaultBeforeSync(const std::filesystem::path& path);
 };
 
 // Forwards every call to `target` (which must outlive it); override what a test changes.
@@ -45,6 +50,8 @@ class EnvWrapper : public Env {
   int Rename(const std::filesystem::path& f, const std::filesystem::path& t) override { return target_.Rename(f, t); }
   void Close(int fd) override { target_.Close(fd); }
   void Remove(const std::filesystem::path& p) override { target_.Remove(p); }
+  int FaultBeforeWrite(const std::filesystem::path& p) override { return target_.FaultBeforeWrite(p); }
+  int FaultBeforeSync(const std::filesystem::path& p) override { return target_.FaultBeforeSync(p); }
 
  private:
   Env& target_;
@@ -58,6 +65,10 @@ class EnvWrapper : public Env {
 // is removed then and `path` is untouched.
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view content, mode_t mode = 0644,
                          Env& env = Env::Default());
+
+// Creates or truncates `path` with `mode` and writes `content` in full (short writes continued),
+// without syncing: for a batch of files the caller syncs at once. Throws Error(kIo) naming it.
+void WriteFileUnsynced(const std::filesystem::path& path, std::string_view content, mode_t mode, Env& env = Env::Default());
 
 // Makes an already written file `tmp` the file `path`: fsync `tmp`, rename it over `path`, fsync
 // the directory. Throws Error(kIo) naming the step; on failure `tmp` is removed and `path` is

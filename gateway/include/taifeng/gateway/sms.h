@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "taifeng/base/env.h"
 #include "taifeng/gateway/board.h"
 
 namespace taifeng::gateway {
@@ -76,6 +77,9 @@ struct SmsOutboxOptions {
   // Where files are written before they are renamed into `outgoing` (same file system). Default:
   // "<outgoing>/../taifeng-sms-staging".
   std::filesystem::path staging;
+  // Every spool-file write, sync and rename and every write and sync of the record goes through
+  // it (tests inject EIO and ENOSPC); nullptr: Env::Default(). Must outlive the outbox.
+  Env* env = nullptr;
 };
 
 struct HandOffResult {
@@ -100,8 +104,10 @@ class SmsOutbox {
   SmsOutbox& operator=(const SmsOutbox&) = delete;
 
   // Hands `b` off to `recipients` (already those of its region), each in their language, and
-  // records b.seq as handled. Throws Error(kIo) on a write failure (nothing is recorded as handed
-  // off that was not renamed into `outgoing`).
+  // records b.seq as handled. Throws Error(kIo) naming the file on a write, sync or rename failure
+  // (EIO, ENOSPC): nothing is recorded as handed off that was not renamed into `outgoing`, and the
+  // next HandOff first finishes or undoes the failed one (as Open does), so a retry of the same
+  // warning reaches each recipient exactly once.
   HandOffResult HandOff(const Bulletin& b, const std::vector<const Recipient*>& recipients);
   // Records `seq` as handled without a hand-off (a warning no one is to get).
   void Skip(std::int64_t seq);
@@ -115,6 +121,7 @@ class SmsOutbox {
 
  private:
   explicit SmsOutbox(std::unique_ptr<Impl> impl);
+  HandOffResult HandOffNow(const Bulletin& b, const std::vector<const Recipient*>& recipients);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "taifeng/base/env.h"
+
 namespace taifeng::warnings {
 
 struct JournalRecord {
@@ -43,8 +45,10 @@ class Journal {
  public:
   // Opens (creating when `create`) the journal file and its parent directory. Throws
   // Error(kNotFound) when missing and !create, Error(kIo) when SQLite cannot open it,
-  // Error(kArchiveFormat) when the file is not a Taifeng journal.
-  static std::unique_ptr<Journal> Open(const std::filesystem::path& path, bool create = true);
+  // Error(kArchiveFormat) when the file is not a Taifeng journal. Every write and sync of the
+  // journal's files goes through `env` (tests inject EIO and ENOSPC there; it must outlive the
+  // journal): a failed commit throws Error(kIo) naming the file and writes nothing.
+  static std::unique_ptr<Journal> Open(const std::filesystem::path& path, bool create = true, Env& env = Env::Default());
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
