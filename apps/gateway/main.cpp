@@ -89,7 +89,9 @@ int Run(Args& a) {
 
   std::unique_ptr<Channel> channel;
   if (a.channel == "display" || a.channel == "web") {
-    auto geo = geo::RegionSet::Load(a.regions_file, geo::RegionSet::Administrative());
+    if (!geo::IsGeoJsonFile(a.regions_file))
+      throw Error(ErrorCode::kUsage, a.regions_file + ": the gateway reads GeoJSON region files (convert others with ogr2ogr -f GeoJSON)");
+    auto geo = geo::RegionSet::LoadGeoJson(a.regions_file, geo::RegionSet::Administrative());
     auto regions = SelectRegions(*geo, a.region_codes);
     if (a.channel == "display") {
       a.display.regions = regions;

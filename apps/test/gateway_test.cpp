@@ -4,6 +4,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -269,6 +271,25 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   const std::string png = ReadFile(shot);
   ASSERT_GT(png.size(), 20000u) << "the screenshot " << shot;
   EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+// The architecture as built: the gateway executable depends on no HDF5, GDAL or OpenMP runtime,
+// and no object of gateway/ was compiled from a header of data/, core/ or warnings/ (so touching
+// core/.../matcher.h recompiles nothing under gateway/).
+TEST(ArchitectureTest, GatewayLinksNoForecastStack) {
+  const CommandResult ldd = Shell("ldd " + std::string(TAIFENG_GATEWAY));
+  ASSERT_EQ(ldd.status, 0) << ldd.out;
+  for (const char* lib : {"libhdf5", "libgdal", "libgomp", "libomp"}) EXPECT_EQ(ldd.out.find(lib), std::string::npos) << lib << "\n" << ldd.out;
+  std::size_t depfiles = 0;
+  for (const auto& e : fs::recursive_directory_iterator(std::string(TAIFENG_BINARY_DIR) + "/gateway/CMakeFiles/taifeng_gateway.dir")) {
+    if (e.path().extension() != ".d") continue;
+    ++depfiles;
+    std::ifstream in(e.path());
+    const std::string deps((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const char* layer : {"/core/include/", "/data/include/", "/warnings/include/", "hdf5.h", "gdal.h"})
+      EXPECT_EQ(deps.find(layer), std::string::npos) << e.path() << " includes " << layer;
+  }
+  EXPECT_GE(depfiles, 8u);
 }
 
 }  // namespace

@@ -1,8 +1,5 @@
 #include "taifeng/geo/regions.h"
 
-#include <gdal.h>
-#include <ogr_api.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -16,13 +13,6 @@
 namespace taifeng::geo {
 namespace {
 
-struct DatasetCloser {
-  void operator()(void* ds) const { GDALClose(static_cast<GDALDatasetH>(ds)); }
-};
-struct FeatureDestroyer {
-  void operator()(void* f) const { OGR_F_Destroy(static_cast<OGRFeatureH>(f)); }
-};
-
 bool InRing(const std::vector<double>& xs, const std::vector<double>& ys, double x, double y) {
   bool inside = false;
   const std::size_t n = xs.size();
@@ -34,7 +24,7 @@ bool InRing(const std::vector<double>& xs, const std::vector<double>& ys, double
 
 // A field spec (LoadOptions): alternatives separated by '|', optional when it ends with '?'.
 // Returns the index of the first field the layer has, -1 when none is read.
-int FieldIndex(OGRFeatureDefnH defn, std::string spec, const std::string& file) {
+int FieldIndex(const std::vector<std::string>& fields, std::string spec, const std::string& file) {
   if (spec.empty()) return -1;
   const bool optional = spec.back() == '?';
   if (optional) spec.pop_back();
@@ -42,8 +32,8 @@ int FieldIndex(OGRFeatureDefnH defn, std::string spec, const std::string& file) 
   while (start <= spec.size()) {
     const std::size_t bar = std::min(spec.find('|', start), spec.size());
     const std::string name = spec.substr(start, bar - start);
-    const int i = name.empty() ? -1 : OGR_FD_GetFieldIndex(defn, name.c_str());
-    if (i >= 0) return i;
+    const auto it = name.empty() ? fields.end() : std::find(fields.begin(), fields.end(), name);
+    if (it != fields.end()) return static_cast<int>(it - fields.begin());
     start = bar + 1;
   }
   if (optional) return -1;
@@ -77,74 +67,41 @@ double RingAreaKm2(const std::vector<double>& lons, const std::vector<double>& l
 
 }  // namespace
 
-std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& path, const LoadOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
-  const std::string file = path.filename().string();
-  GDALAllRegister();
-  const char* open_options[] = {"ENCODING=UTF-8", nullptr};  // shapefiles whose DBF does not say UTF-8
-  std::unique_ptr<void, DatasetCloser> ds(
-      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                 path.extension() == ".shp" ? open_options : nullptr, nullptr));
-  if (!ds) throw ParseError(file, 0, "file", "a vector file GDAL can read (GeoJSON, Shapefile, GeoPackage)");
-  OGRLayerH layer = GDALDatasetGetLayer(ds.get(), 0);
-  if (layer == nullptr) throw ParseError(file, 0, "layer", "at least one layer");
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  const int code_i = FieldIndex(defn, options.code_field, file), name_i = FieldIndex(defn, options.name_field, file),
-            name_en_i = FieldIndex(defn, options.name_en_field, file),
-            level_i = FieldIndex(defn, options.level_field, file),
-            parent_i = FieldIndex(defn, options.parent_field, file);
-  const int datum_i = OGR_FD_GetFieldIndex(defn, "datum");
-  const bool datav = OGR_FD_GetFieldIndex(defn, "adcode") >= 0 &&
-                     (OGR_FD_GetFieldIndex(defn, "acroutes") >= 0 || OGR_FD_GetFieldIndex(defn, "childrenNum") >= 0);
+std::shared_ptr<const RegionSet> RegionSet::FromLayer(const RegionLayer& layer, const LoadOptions& options) {
+  const std::string& file = layer.file;
+  const auto& fields = layer.fields;
+  const int code_i = FieldIndex(fields, options.code_field, file), name_i = FieldIndex(fields, options.name_field, file),
+            name_en_i = FieldIndex(fields, options.name_en_field, file), level_i = FieldIndex(fields, options.level_field, file),
+            parent_i = FieldIndex(fields, options.parent_field, file);
+  const int datum_i = FieldIndex(fields, "datum?", file);
+  const bool datav = FieldIndex(fields, "adcode?", file) >= 0 &&
+                     (FieldIndex(fields, "acroutes?", file) >= 0 || FieldIndex(fields, "childrenNum?", file) >= 0);
   auto set = std::shared_ptr<RegionSet>(new RegionSet());
-  OGR_L_ResetReading(layer);
   std::int64_t feature_no = 0;
-  while (true) {
-    std::unique_ptr<void, FeatureDestroyer> feature(OGR_L_GetNextFeature(layer));
-    if (!feature) break;
+  for (const RegionLayer::Feature& f : layer.features) {
     ++feature_no;
-    OGRFeatureH f = static_cast<OGRFeatureH>(feature.get());
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    if (g == nullptr) continue;
-    const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
-    std::vector<OGRGeometryH> polygons;
-    if (type == wkbPolygon) {
-      polygons.push_back(g);
-    } else if (type == wkbMultiPolygon) {
-      for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i) polygons.push_back(OGR_G_GetGeometryRef(g, i));
-    } else {
-      throw ParseError(file, feature_no, "geometry", "Polygon or MultiPolygon features");
-    }
+    if (f.polygons.empty()) continue;
+    auto field = [&](int i) { return i >= 0 && static_cast<std::size_t>(i) < f.values.size() ? f.values[static_cast<std::size_t>(i)] : std::string(); };
     Region region;
-    region.code = code_i >= 0 ? OGR_F_GetFieldAsString(f, code_i) : std::to_string(feature_no - 1);
-    if (name_i >= 0) region.name = OGR_F_GetFieldAsString(f, name_i);
-    if (name_en_i >= 0) region.name_en = OGR_F_GetFieldAsString(f, name_en_i);
-    if (level_i >= 0) region.level = OGR_F_GetFieldAsString(f, level_i);
-    if (parent_i >= 0) region.parent = ParentCode(OGR_F_GetFieldAsString(f, parent_i));
+    region.code = code_i >= 0 ? field(code_i) : std::to_string(feature_no - 1);
+    region.name = field(name_i), region.name_en = field(name_en_i), region.level = field(level_i);
+    region.parent = ParentCode(field(parent_i));
     bool gcj02 = options.datum == Datum::kGcj02;
-    if (options.datum == Datum::kAuto)
-      gcj02 = datav || (datum_i >= 0 && std::string(OGR_F_GetFieldAsString(f, datum_i)) == "GCJ-02");
+    if (options.datum == Datum::kAuto) gcj02 = datav || field(datum_i) == "GCJ-02";
     std::vector<Polygon> parts;
     double area = 0.0;
-    for (OGRGeometryH poly : polygons) {
+    for (const auto& poly : f.polygons) {
       Polygon p;
       p.region = set->regions_.size();
-      for (int r = 0; r < OGR_G_GetGeometryCount(poly); ++r) {
-        OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
-        const int n = OGR_G_GetPointCount(ring);
-        if (n < 3) continue;
+      for (std::size_t r = 0; r < poly.size(); ++r) {
+        if (poly[r].size() < 3) continue;
         Ring out;
-        out.lon.resize(static_cast<std::size_t>(n));
-        out.lat.resize(static_cast<std::size_t>(n));
-        for (int k = 0; k < n; ++k) {
-          double lon = OGR_G_GetX(ring, k), lat = OGR_G_GetY(ring, k);
-          if (gcj02) {
-            const LatLon w = GcjToWgs(lat, lon);
-            lat = w.lat_deg, lon = w.lon_deg;
-          }
-          out.lon[static_cast<std::size_t>(k)] = lon;
-          out.lat[static_cast<std::size_t>(k)] = lat;
+        out.lon.reserve(poly[r].size());
+        out.lat.reserve(poly[r].size());
+        for (LatLon v : poly[r]) {
+          if (gcj02) v = GcjToWgs(v.lat_deg, v.lon_deg);
+          out.lon.push_back(v.lon_deg);
+          out.lat.push_back(v.lat_deg);
         }
         const double a = RingAreaKm2(out.lon, out.lat);
         if (!std::isfinite(a)) throw ParseError(file, feature_no, "geometry", "longitude/latitude coordinates (WGS-84)");

@@ -146,5 +146,41 @@ TEST_F(SouthChinaTest, DistanceToARegionAndSamplePoints) {
   EXPECT_GT(Set().SamplePoints(sg).size(), 100u);  // 18,400 km² at 0.1°
 }
 
+// The GDAL-free GeoJSON reader (the gateways') and GDAL's give the same regions.
+TEST(RegionLayerTest, GeoJsonWithoutGdalEqualsOgr) {
+  for (const char* name : {"south_china_23.geojson", "datav/810000.json", "datav/820000.json"}) {
+    const std::string path = std::string(TAIFENG_SAMPLES_DIR) + "/regions/" + name;
+    const auto ours = RegionSet::FromLayer(ReadGeoJsonLayer(path), RegionSet::Administrative());
+    const auto gdal = RegionSet::FromLayer(ReadOgrLayer(path), RegionSet::Administrative());
+    ASSERT_EQ(ours->size(), gdal->size()) << name;
+    for (std::size_t i = 0; i < ours->size(); ++i) {
+      EXPECT_EQ(ours->region(i).code, gdal->region(i).code) << name;
+      EXPECT_EQ(ours->region(i).name, gdal->region(i).name) << name;
+      EXPECT_EQ(ours->region(i).name_en, gdal->region(i).name_en) << name;
+      EXPECT_EQ(ours->region(i).parent, gdal->region(i).parent) << name;
+      EXPECT_DOUBLE_EQ(ours->region(i).area_km2, gdal->region(i).area_km2) << name;
+    }
+  }
+}
+
+TEST(RegionLayerTest, BadGeoJsonNamesTheFeature) {
+  const auto dir = std::filesystem::temp_directory_path() / ("taifeng_geojson_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "bad.geojson";
+  std::ofstream(file) << R"({"type":"FeatureCollection","features":[)"
+                      << R"({"type":"Feature","properties":{"code":"1"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},)"
+                      << R"({"type":"Feature","properties":{"code":"2"},"geometry":{"type":"Point","coordinates":[0,0]}}]})";
+  try {
+    RegionSet::LoadGeoJson(file, RegionSet::Administrative());
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_EQ(e.field(), "geometry");
+  }
+  std::ofstream(file) << "{not json";
+  EXPECT_THROW(RegionSet::LoadGeoJson(file, RegionSet::Administrative()), ParseError);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace taifeng::geo

@@ -1,5 +1,5 @@
-// A set of regions (administrative areas, or land) read from a vector file with GDAL/OGR
-// (GeoJSON, Shapefile, GeoPackage…) in WGS-84 longitude/latitude.
+// A set of regions (administrative areas, or land) read from a vector file (GeoJSON without GDAL;
+// Shapefile, GeoPackage… with GDAL/OGR) in WGS-84 longitude/latitude.
 //
 // The polygons are copied out of GDAL at load, so a RegionSet is a plain immutable value: share it
 // as shared_ptr<const RegionSet>; Locate is safe from any thread. Point-in-polygon is the even-odd
@@ -41,6 +41,27 @@ struct Region {
   double min_lat = 0, min_lon = 0, max_lat = 0, max_lon = 0;  // bounding box, degrees
 };
 
+// A layer of features as a file gives them, before they become regions: each feature's values of
+// the layer's fields (as text) and its polygons (rings of WGS-84 or GCJ-02 lon/lat as given).
+// A new region format is one reader that fills it.
+struct RegionLayer {
+  std::string file;                 // for errors
+  std::vector<std::string> fields;  // every property name of the layer
+  struct Feature {
+    std::vector<std::string> values;  // by field; "" when the feature has none
+    std::vector<std::vector<std::vector<LatLon>>> polygons;  // rings: outer first, then holes
+  };
+  std::vector<Feature> features;
+};
+
+// True for .geojson and .json files (read by ReadGeoJsonLayer, without GDAL).
+bool IsGeoJsonFile(const std::filesystem::path& path);
+// Reads a GeoJSON FeatureCollection (at most 256 MB). Throws Error(kNotFound), or ParseError naming
+// the file, the feature and what was expected.
+RegionLayer ReadGeoJsonLayer(const std::filesystem::path& path);
+// Reads the first layer of any vector file GDAL/OGR can read. Throws ParseError naming the file.
+RegionLayer ReadOgrLayer(const std::filesystem::path& path);
+
 class RegionSet {
  public:
   enum class Datum {
@@ -71,9 +92,14 @@ class RegionSet {
   static LoadOptions Fields(std::string code_field, std::string name_field, std::string name_en_field,
                             double min_area_km2 = 0.0);
 
-  // Throws Error(kNotFound) when the file is missing, Error(kParse) when GDAL cannot read it as a
+  // Throws Error(kNotFound) when the file is missing, Error(kParse) when it cannot be read as a
   // polygon layer (naming the file and the field or feature), never returns an empty set silently.
+  // GeoJSON is read by ReadGeoJsonLayer, every other format through GDAL/OGR.
   static std::shared_ptr<const RegionSet> Load(const std::filesystem::path& path, const LoadOptions& options);
+  // The same for GeoJSON only, without GDAL (the gateways link no GDAL).
+  static std::shared_ptr<const RegionSet> LoadGeoJson(const std::filesystem::path& path, const LoadOptions& options);
+  // Regions from a layer read by any reader.
+  static std::shared_ptr<const RegionSet> FromLayer(const RegionLayer& layer, const LoadOptions& options);
 
   std::size_t size() const { return regions_.size(); }
   const Region& region(std::size_t i) const { return regions_[i]; }
