@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "../common/locations.h"
@@ -19,29 +20,7 @@ namespace taifeng::gateway {
 namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
-std::mutex g_log_mutex;
 }  // namespace
-
-void Log(const std::string& channel, const std::string& line) {
-  std::lock_guard<std::mutex> lock(g_log_mutex);
-  std::cerr << taifeng::FormatIsoUtc(WallNow()) << " taifeng-gateway " << channel << ": " << line << std::endl;
-}
-
-std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::vector<gateway::DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes) {
-  std::vector<gateway::DisplayRegion> out;
-  if (codes.empty()) {
-    for (std::size_t i = 0; i < set.size(); ++i) out.push_back({set.region(i).code, set.region(i).name, set.region(i).name_en});
-    return out;
-  }
-  for (const std::string& c : codes) {
-    const auto i = set.Find(c);
-    if (!i) throw Error(ErrorCode::kUsage, "--region " + c + ": no such region code in the regions file");
-    out.push_back({set.region(*i).code, set.region(*i).name, set.region(*i).name_en});
-  }
-  return out;
-}
 
 namespace {
 
@@ -49,12 +28,8 @@ struct Args {
   std::string channel, service, journal, publish, sync, server_key, key, keys;
   std::vector<std::string> prefixes, region_codes;
   std::string regions_file = TAIFENG_DEFAULT_REGIONS;
-  DisplayOptions display;
-  bool no_ansi = false;
-  SmsOptions sms;
-  WebOptions web;
-  bool no_analogs = false;
   int heartbeat_timeout_ms = 3000;
+  std::map<std::string, std::unique_ptr<ChannelSpec>> specs;  // every registered channel's options
 };
 
 int Run(Args& a) {
@@ -87,26 +62,15 @@ int Run(Args& a) {
   if (!a.prefixes.empty()) o.prefixes = a.prefixes;
   o.heartbeat_timeout_ms = a.heartbeat_timeout_ms;
 
-  std::unique_ptr<Channel> channel;
-  if (a.channel == "display" || a.channel == "web") {
+  ChannelSpec& spec = *a.specs.at(a.channel);
+  ChannelContext context;
+  if (spec.needs_regions()) {
     if (!geo::IsGeoJsonFile(a.regions_file))
       throw Error(ErrorCode::kUsage, a.regions_file + ": the gateway reads GeoJSON region files (convert others with ogr2ogr -f GeoJSON)");
-    auto geo = geo::RegionSet::LoadGeoJson(a.regions_file, geo::RegionSet::Administrative());
-    auto regions = SelectRegions(*geo, a.region_codes);
-    if (a.channel == "display") {
-      a.display.regions = regions;
-      a.display.geo = geo;
-      a.display.ansi = !a.no_ansi;
-      channel = MakeDisplayChannel(a.display);
-    } else {
-      a.web.regions = regions;
-      a.web.geo = geo;
-      a.web.analogs = !a.no_analogs;
-      channel = MakeWebChannel(a.web);
-    }
-  } else {
-    channel = MakeSmsChannel(a.sms);
+    context.regions = geo::RegionSet::LoadGeoJson(a.regions_file, geo::RegionSet::Administrative());
+    context.shown = SelectRegions(*context.regions, a.region_codes);
   }
+  std::unique_ptr<Channel> channel = spec.Make(context);
   channel->Configure(o);
 
   ::signal(SIGINT, OnStopSignal);
@@ -163,13 +127,16 @@ int Run(Args& a) {
 int main(int argc, char** argv) {
   using taifeng::gateway::Args;
   Args a;
-  CLI::App app{"taifeng-gateway: delivers Taifeng's warning feed to one channel.\n"
-               "  display: the warnings in force per region in the terminal (ANSI colours) and as plain text for an LED board;\n"
-               "  sms:     a text per warning and recipient, handed to smstools3 as spool files, exactly once;\n"
-               "  web:     a live page (map, track, cone, warnings; Server-Sent Events), /alerts.atom, /alerts/ID.xml, /api/warnings.\n"
-               "Exit codes: 0 ok (stopped by SIGINT/SIGTERM), 64 usage, 65 bad input, 66 not found, 69 refused, 74 I/O, 70 internal."};
+  std::string help = "taifeng-gateway: delivers Taifeng's warning feed to one channel.\n";
+  std::vector<std::string> names;
+  for (const auto& entry : taifeng::gateway::ChannelRegistry()) {
+    help += "  " + std::string(entry.name) + ": " + std::string(entry.summary) + "\n";
+    names.emplace_back(entry.name);
+  }
+  help += taifeng::ExitCodesHelp() + " 0 also when stopped by SIGINT/SIGTERM.";
+  CLI::App app{help};
   app.set_version_flag("--version", "taifeng-gateway " TAIFENG_VERSION);
-  app.add_option("--channel", a.channel, "display, sms or web")->required()->check(CLI::IsMember({"display", "sms", "web"}));
+  app.add_option("--channel", a.channel, "the channel: " + CLI::detail::join(names, ", "))->required()->check(CLI::IsMember(names));
   app.add_option("--journal", a.journal, "the service's journal directory: its service.json gives the endpoints and the service key "
                                          "(default: $TAIFENG_JOURNAL, else ~/.local/state/taifeng)");
   app.add_option("--service", a.service, "the service's service.json (instead of --journal)");
@@ -179,33 +146,17 @@ int main(int argc, char** argv) {
   app.add_option("--key", a.key, "this gateway's secret certificate (default: $TAIFENG_GATEWAY_KEY, else KEYS/<channel>.key_secret)");
   app.add_option("--keys", a.keys, "key directory (default: $TAIFENG_KEYS, else ~/.config/taifeng/keys)");
   app.add_option("--prefix", a.prefixes, "stream prefixes to subscribe to (typhoon, flood.4403, …; default: all)");
-  app.add_option("--regions", a.regions_file, "region file (display, web)")->capture_default_str();
+  app.add_option("--regions", a.regions_file, "region file, GeoJSON (display, web)")->capture_default_str();
   app.add_option("--region", a.region_codes, "region codes to show (display, web; default: every region of the file)");
   app.add_option("--heartbeat-timeout-ms", a.heartbeat_timeout_ms, "silence after which the feed is shown as lost (ms)")->capture_default_str();
-  auto* display = app.add_option_group("display", "--channel display");
-  display->add_option("--led-file", a.display.led_file, "also write each frame as plain text here (atomically), for an LED controller");
-  display->add_option("--led-width", a.display.led_width, "LED board width in columns (a Chinese character takes 2)")->capture_default_str();
-  display->add_option("--led-language", a.display.led_language, "zh or en")->capture_default_str()->check(CLI::IsMember({"zh", "en"}));
-  display->add_option("--columns", a.display.columns, "terminal width (default: the terminal's, else 80)");
-  display->add_option("--lines", a.display.lines, "terminal height (default: the terminal's, else 24)");
-  display->add_flag("--no-ansi", a.no_ansi, "plain frames, no colours or screen control");
-  display->add_flag("--quiet", a.display.quiet, "no terminal frames (LED file only)");
-  auto* sms = app.add_option_group("sms", "--channel sms");
-  sms->add_option("--recipients", a.sms.recipients, "recipients CSV: phone,regions,language");
-  sms->add_option("--outgoing", a.sms.outgoing, "smstools3 outgoing spool directory")->capture_default_str();
-  sms->add_option("--record", a.sms.record, "the hand-off record (SQLite; default: OUTGOING/../taifeng-sms.sqlite)");
-  sms->add_option("--staging", a.sms.staging, "staging directory on the same file system (default: OUTGOING/../taifeng-sms-staging)");
-  sms->add_option("--status", a.sms.statuses, "CAP statuses to send (default: Actual only; add Exercise for a drill)")
-      ->check(CLI::IsMember({"Actual", "Exercise", "Test"}));
-  auto* web = app.add_option_group("web", "--channel web");
-  web->add_option("--host", a.web.host, "address to listen on")->capture_default_str();
-  web->add_option("--port", a.web.port, "port (0: any free port)")->capture_default_str();
-  web->add_option("--port-file", a.web.port_file, "write the bound port here once listening");
-  web->add_flag("--no-analogs", a.no_analogs, "do not draw the analog storms");
+  for (const auto& entry : taifeng::gateway::ChannelRegistry()) {
+    auto spec = entry.make_spec();
+    spec->AddOptions(*app.add_option_group(std::string(entry.name), "--channel " + std::string(entry.name)));
+    a.specs.emplace(std::string(entry.name), std::move(spec));
+  }
   try {
     app.parse(argc, argv);
-    if (a.channel == "sms" && (a.sms.recipients.empty() || a.sms.outgoing.empty()))
-      throw taifeng::Error(taifeng::ErrorCode::kUsage, "--channel sms needs --recipients and --outgoing");
+    a.specs.at(a.channel)->Check();
     return taifeng::gateway::Run(a);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -1,6 +1,8 @@
 // The gateways' shared parts: the board kept from the feed, SMS planning, composing and hand-off
 // (real SQLite, real files), and the display frame.
 #include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/gateway/board.h"
+#include "taifeng/gateway/channel.h"
 #include "taifeng/gateway/display.h"
 #include "taifeng/gateway/sms.h"
 
@@ -487,6 +490,21 @@ TEST(DisplayTest, LedAndTerminalFrames) {
   EXPECT_NE(small.find("珠海市 Zhuhai"), std::string::npos) << small;
   EXPECT_EQ(small.find("Guangzhou"), std::string::npos) << small;
   EXPECT_NE(small.find("+2 more regions (1 with a signal)"), std::string::npos) << small;
+}
+
+// Every registered channel: a unique name, a summary, and options that fit on one command line
+// beside the others (no clash), as taifeng-gateway builds it.
+TEST(ChannelRegistryTest, EveryRowMakesASpecWithItsOwnOptions) {
+  CLI::App app;
+  std::set<std::string> names;
+  for (const ChannelEntry& e : ChannelRegistry()) {
+    EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
+    EXPECT_FALSE(e.summary.empty());
+    auto spec = e.make_spec();
+    ASSERT_NE(spec, nullptr);
+    EXPECT_NO_THROW(spec->AddOptions(*app.add_option_group(std::string(e.name))));
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"display", "sms", "web"}));
 }
 
 }  // namespace

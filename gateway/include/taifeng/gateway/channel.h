@@ -1,18 +1,26 @@
-// taifeng-gateway: one channel (display, sms, web) fed by the warning feed. The loop in main.cpp
-// owns the feed::FeedSubscriber and the Board; each channel turns the board and its events into what its
-// medium needs.
+// A gateway channel: one medium (a display, SMS, a web page…) fed by the warning feed. The gateway's
+// loop (apps/gateway/main.cpp) owns the FeedSubscriber and the Board; a channel turns the board and
+// its events into what its medium needs. Channels are found in ChannelRegistry().
+// Thread safety: a channel is called from the gateway's loop thread only (it may run its own
+// threads, e.g. the web server, and guards what they share).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "taifeng/geo/regions.h"
 #include "taifeng/gateway/board.h"
 #include "taifeng/gateway/display.h"
 #include "taifeng/feed/client.h"
+
+namespace CLI {
+class Option_group;
+}
 
 namespace taifeng::gateway {
 
@@ -37,35 +45,41 @@ class Channel {
   virtual void Stop() {}
 };
 
+// Writes "<UTC time> taifeng-gateway <channel>: <line>" to stderr (one line, thread-safe).
 void Log(const std::string& channel, const std::string& line);
+// The wall clock, seconds since the epoch (UTC).
 std::int64_t WallNow();
 
-// The regions shown (display, web): every region of the file, or those of `codes`, in order.
+// The regions shown (display, web): every region of the set, or those of `codes`, in order.
+// Throws Error(kUsage) naming a code the set does not have.
 std::vector<DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes);
 
-struct DisplayOptions {
-  std::vector<DisplayRegion> regions;
-  std::shared_ptr<const geo::RegionSet> geo;  // for distances from the latest position
-  std::string led_file, led_language = "zh";
-  int led_width = 32, columns = 0, lines = 0;  // 0: the terminal's size (80 × 24 when unknown)
-  bool ansi = true, quiet = false;             // quiet: no terminal frames (LED file only)
+// What a channel is given when it starts.
+struct ChannelContext {
+  std::shared_ptr<const geo::RegionSet> regions;  // loaded when the channel's spec needs_regions()
+  std::vector<DisplayRegion> shown;               // the regions to show (--region, else all), in order
 };
-std::unique_ptr<Channel> MakeDisplayChannel(DisplayOptions options);
 
-struct SmsOptions {
-  std::string recipients, outgoing, record, staging;
-  std::vector<std::string> statuses = {"Actual"};  // the CAP statuses to send
+// A channel's room: its command-line options and how to make it. One per channel, created by the
+// registry row's factory; its options are bound to its own fields (CLI11 option group).
+class ChannelSpec {
+ public:
+  virtual ~ChannelSpec() = default;
+  virtual bool needs_regions() const { return false; }
+  // Adds this channel's options to its group (shown under its name in --help).
+  virtual void AddOptions(CLI::Option_group& group) = 0;
+  // After parsing: throws Error(kUsage) naming a required option that is missing.
+  virtual void Check() const {}
+  virtual std::unique_ptr<Channel> Make(const ChannelContext& context) = 0;
 };
-std::unique_ptr<Channel> MakeSmsChannel(SmsOptions options);
 
-struct WebOptions {
-  std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port (written to port_file)
-  std::string port_file;
-  bool analogs = true;
-  std::shared_ptr<const geo::RegionSet> geo;
-  std::vector<DisplayRegion> regions;
+// The registry of channels (src/channels/registry.cpp): a new channel is one folder under
+// src/channels/ with a ChannelSpec, plus one row here.
+struct ChannelEntry {
+  std::string_view name;     // --channel NAME
+  std::string_view summary;  // one line for --help
+  std::unique_ptr<ChannelSpec> (*make_spec)();
 };
-std::unique_ptr<Channel> MakeWebChannel(WebOptions options);
+std::span<const ChannelEntry> ChannelRegistry();
 
 }  // namespace taifeng::gateway

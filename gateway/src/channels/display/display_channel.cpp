@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "taifeng/gateway/channel.h"
 #include "taifeng/base/error.h"
 #include "taifeng/base/env.h"
@@ -14,6 +16,14 @@
 namespace taifeng::gateway {
 
 namespace {
+
+struct DisplayOptions {
+  std::vector<DisplayRegion> regions;
+  std::shared_ptr<const geo::RegionSet> geo;  // for distances from the latest position
+  std::string led_file, led_language = "zh";
+  int led_width = 32, columns = 0, lines = 0;  // 0: the terminal's size (80 × 24 when unknown)
+  bool ansi = true, quiet = false;             // quiet: no terminal frames (LED file only)
+};
 
 class DisplayChannel : public Channel {
  public:
@@ -74,8 +84,32 @@ class DisplayChannel : public Channel {
   std::string last_led_, last_body_;
 };
 
+class DisplaySpec : public ChannelSpec {
+ public:
+  bool needs_regions() const override { return true; }
+  void AddOptions(CLI::Option_group& g) override {
+    g.add_option("--led-file", o_.led_file, "also write each frame as plain text here (atomically), for an LED controller");
+    g.add_option("--led-width", o_.led_width, "LED board width in columns (a Chinese character takes 2)")->capture_default_str();
+    g.add_option("--led-language", o_.led_language, "zh or en")->capture_default_str()->check(CLI::IsMember({"zh", "en"}));
+    g.add_option("--columns", o_.columns, "terminal width (default: the terminal's, else 80)");
+    g.add_option("--lines", o_.lines, "terminal height (default: the terminal's, else 24)");
+    g.add_flag("--no-ansi", no_ansi_, "plain frames, no colours or screen control");
+    g.add_flag("--quiet", o_.quiet, "no terminal frames (LED file only)");
+  }
+  std::unique_ptr<Channel> Make(const ChannelContext& c) override {
+    o_.regions = c.shown;
+    o_.geo = c.regions;
+    o_.ansi = !no_ansi_;
+    return std::make_unique<DisplayChannel>(o_);
+  }
+
+ private:
+  DisplayOptions o_;
+  bool no_ansi_ = false;
+};
+
 }  // namespace
 
-std::unique_ptr<Channel> MakeDisplayChannel(DisplayOptions options) { return std::make_unique<DisplayChannel>(std::move(options)); }
+std::unique_ptr<ChannelSpec> MakeDisplaySpec() { return std::make_unique<DisplaySpec>(); }
 
 }  // namespace taifeng::gateway

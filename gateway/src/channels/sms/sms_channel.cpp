@@ -1,11 +1,20 @@
 // The SMS channel: a text per warning and recipient, handed to smstools3 exactly once.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
+
+#include "taifeng/base/error.h"
 
 #include "taifeng/gateway/channel.h"
 #include "taifeng/gateway/sms.h"
 
 namespace taifeng::gateway {
 namespace {
+
+struct SmsOptions {
+  std::string recipients, outgoing, record, staging;
+  std::vector<std::string> statuses = {"Actual"};  // the CAP statuses to send
+};
 
 class SmsChannel : public Channel {
  public:
@@ -58,8 +67,28 @@ class SmsChannel : public Channel {
   std::unique_ptr<SmsOutbox> outbox_;
 };
 
+class SmsSpec : public ChannelSpec {
+ public:
+  void AddOptions(CLI::Option_group& g) override {
+    g.add_option("--recipients", o_.recipients, "recipients CSV: phone,regions,language");
+    g.add_option("--outgoing", o_.outgoing, "smstools3 outgoing spool directory")->capture_default_str();
+    g.add_option("--record", o_.record, "the hand-off record (SQLite; default: OUTGOING/../taifeng-sms.sqlite)");
+    g.add_option("--staging", o_.staging, "staging directory on the same file system (default: OUTGOING/../taifeng-sms-staging)");
+    g.add_option("--status", o_.statuses, "CAP statuses to send (default: Actual only; add Exercise for a drill)")
+        ->check(CLI::IsMember({"Actual", "Exercise", "Test"}));
+  }
+  void Check() const override {
+    if (o_.recipients.empty() || o_.outgoing.empty())
+      throw Error(ErrorCode::kUsage, "--channel sms needs --recipients and --outgoing");
+  }
+  std::unique_ptr<Channel> Make(const ChannelContext&) override { return std::make_unique<SmsChannel>(o_); }
+
+ private:
+  SmsOptions o_;
+};
+
 }  // namespace
 
-std::unique_ptr<Channel> MakeSmsChannel(SmsOptions options) { return std::make_unique<SmsChannel>(std::move(options)); }
+std::unique_ptr<ChannelSpec> MakeSmsSpec() { return std::make_unique<SmsSpec>(); }
 
 }  // namespace taifeng::gateway

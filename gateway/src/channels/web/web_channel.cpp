@@ -3,6 +3,7 @@
 // each Server-Sent Events stream waits on it and tells its page to fetch /api/warnings again.
 #include <httplib.h>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -23,6 +24,15 @@ namespace taifeng::gateway {
 namespace {
 
 using nlohmann::json;
+
+struct WebOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (written to port_file)
+  std::string port_file;
+  bool analogs = true;
+  std::shared_ptr<const geo::RegionSet> geo;
+  std::vector<DisplayRegion> regions;
+};
 
 std::string XmlEscape(const std::string& s) {
   std::string out;
@@ -249,6 +259,31 @@ class WebChannel : public Channel {
 
 }  // namespace
 
-std::unique_ptr<Channel> MakeWebChannel(WebOptions options) { return std::make_unique<WebChannel>(std::move(options)); }
+namespace {
+
+class WebSpec : public ChannelSpec {
+ public:
+  bool needs_regions() const override { return true; }
+  void AddOptions(CLI::Option_group& g) override {
+    g.add_option("--host", o_.host, "address to listen on")->capture_default_str();
+    g.add_option("--port", o_.port, "port (0: any free port)")->capture_default_str();
+    g.add_option("--port-file", o_.port_file, "write the bound port here once listening");
+    g.add_flag("--no-analogs", no_analogs_, "do not draw the analog storms");
+  }
+  std::unique_ptr<Channel> Make(const ChannelContext& c) override {
+    o_.regions = c.shown;
+    o_.geo = c.regions;
+    o_.analogs = !no_analogs_;
+    return std::make_unique<WebChannel>(o_);
+  }
+
+ private:
+  WebOptions o_;
+  bool no_analogs_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ChannelSpec> MakeWebSpec() { return std::make_unique<WebSpec>(); }
 
 }  // namespace taifeng::gateway
