@@ -13,6 +13,7 @@
 #include "output.h"
 #include "taifeng/core/cliper.h"
 #include "taifeng/core/forecast.h"
+#include "taifeng/core/forecaster.h"
 #include "taifeng/core/verify.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/forecast.h"
@@ -72,13 +73,20 @@ void RunForecast(const ForecastArgs& a) {
   const std::size_t forecast_points =
       JoinOfficialForecast(live, a.forecast, a.forecast_techs, a.wind_minutes, a.forecast_h, forecast_note);
   const auto index = core::MatchIndex::Build(archive);
-  const core::MatchResult match = core::Match(*index, live, mo, filter, forecast_points);
   std::shared_ptr<const geo::RegionSet> land;
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
-  core::Forecast f = core::AnalogForecast(match, observed.back(), fo, land.get());
-  core::BlendPersistence(f, core::PersistenceForecast(observed, fo.max_lead_h), fo);
-  // The consensus with CLIPER (ForecastOptions::cliper_weight) when the archive has the model.
-  const std::string consensus = BlendWithStoredCliper(f, a.archive, *archive, observed, fo.cliper_weight);
+  std::string no_cliper;
+  const auto cliper = core::StoredCliper(a.archive, *archive, &no_cliper);
+  core::ForecastRequest request;
+  request.observed = observed;
+  request.official.assign(live.end() - static_cast<std::ptrdiff_t>(forecast_points), live.end());
+  request.match = mo;
+  request.forecast = fo;
+  request.filter = filter;
+  const auto run = core::Forecaster(*index, cliper ? &*cliper : nullptr, land.get(), no_cliper).Run(request);
+  if (!run) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
+  const core::Forecast& f = run->analog;
+  const std::string& consensus = run->method;
 
   if (a.geojson) {
     json features = json::array();

@@ -43,6 +43,7 @@ HazardEngine::HazardEngine(const HazardArgs& a) {
   ro_regions.land = land_;
   regions_ = geo::RegionSet::Load(a.regions, ro_regions);
   if (!a.flood.empty() && a.flood != "none") flood_ = core::FloodConfig::Load(a.flood);
+  cliper_ = core::StoredCliper(a.archive, *archive_, &no_cliper_);
 }
 
 HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria) const {
@@ -70,7 +71,6 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   }
   run.observed = core::LiveSegment(run.storm, std::max(mo.window_h, 24));
   const std::vector<core::TrackPoint>& observed = run.observed;
-  const std::vector<core::TrackPoint> live(observed.end() - (mo.window_h / 6 + 1), observed.end());
   const std::int64_t now = observed.back().time_utc;
   core::MatchFilter filter;
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
@@ -97,17 +97,22 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
       live_rain->end_utc = std::max(live_rain->end_utc, part.end_utc);
     }
   }
+  core::ForecastRequest request;
+  request.observed = observed;
+  request.match = mo;
+  request.forecast = fo;
+  request.filter = filter;
   if (live_rain) {
-    run.match = core::MatchWithRain(*index_, live, mo, filter, *live_rain, rain_by_storm_, ro, &run.rain_terms);
+    request.rain = {&*live_rain, &rain_by_storm_, ro};
     run.rain_note = std::to_string(live_rain->points.size()) + " points, " + taifeng::FormatIsoUtc(live_rain->start_utc) + " to " +
                     taifeng::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
-  } else {
-    run.match = core::Match(*index_, live, mo, filter);
   }
-  if (run.match.analogs.empty()) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
-  run.forecast = core::AnalogForecast(run.match, observed.back(), fo, land_.get());
-  core::BlendPersistence(run.forecast, core::PersistenceForecast(observed, fo.max_lead_h), fo);
-  run.consensus = BlendWithStoredCliper(run.forecast, a.archive, *archive_, observed, fo.cliper_weight);
+  auto h = core::Forecaster(*index_, cliper_ ? &*cliper_ : nullptr, land_.get(), no_cliper_).Run(request);
+  if (!h) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
+  run.match = std::move(h->match);
+  run.rain_terms = std::move(h->rain_terms);
+  run.forecast = std::move(h->analog);
+  run.consensus = std::move(h->method);
   core::HazardInputs in;
   in.index = index_.get();
   in.match = &run.match;

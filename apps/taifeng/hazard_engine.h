@@ -12,6 +12,7 @@
 
 #include "live.h"
 #include "taifeng/core/forecast.h"
+#include "taifeng/core/forecaster.h"
 #include "taifeng/core/hazard.h"
 #include "taifeng/core/matcher.h"
 #include "taifeng/core/rain.h"
@@ -64,6 +65,8 @@ class HazardEngine {
   std::vector<const data::RainGrid*> rain_by_storm_;
   std::shared_ptr<const geo::RegionSet> land_, regions_;
   core::FloodConfig flood_;
+  std::optional<core::CliperModel> cliper_;  // the archive's stored model, if any
+  std::string no_cliper_;                    // why there is none
 };
 
 }  // namespace taifeng::cli

@@ -38,12 +38,6 @@ std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std:
 // Adds --track (required), --format, --storm, --at and --wind-minutes for `input` to `cmd`.
 void AddLiveOptions(CLI::App* cmd, LiveInput& input);
 
-// The consensus of the analog forecast with CLIPER (ForecastOptions::cliper_weight) when the
-// archive at `archive_path` holds a CLIPER model; returns what was done, for the output.
-std::string BlendWithStoredCliper(core::Forecast& forecast, const std::string& archive_path,
-                                  const data::Archive& archive, const std::vector<core::TrackPoint>& observed,
-                                  double cliper_weight);
-
 // Leaves the live storm out of the analogs under every agency that tracked it: its id, and the
 // archive storms of the same season and name. Returns the archive ids left out.
 std::vector<std::string> ExcludeLiveStorm(const data::Archive& archive, const data::Storm& storm, core::MatchFilter& filter);

@@ -329,19 +329,4 @@ void AddLiveOptions(CLI::App* cmd, LiveInput& input) {
       ->capture_default_str();
 }
 
-std::string BlendWithStoredCliper(core::Forecast& forecast, const std::string& archive_path,
-                                  const data::Archive& archive, const std::vector<core::TrackPoint>& observed,
-                                  double cliper_weight) {
-  if (cliper_weight <= 0) return "analog ensemble alone";
-  const auto stored = data::ReadArchiveModel(archive_path, "cliper");
-  if (!stored) return "analog ensemble alone (no CLIPER model in the archive: taifeng cliper fit)";
-  const auto cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(archive));
-  const auto c = cliper.Predict(observed);
-  if (!c) return "analog ensemble alone (CLIPER needs 24 h of track)";
-  core::BlendPositions(forecast, *c, cliper_weight);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "positions %.0f%% CLIPER consensus", 100 * cliper_weight);
-  return buf;
-}
-
 }  // namespace taifeng::cli

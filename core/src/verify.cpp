@@ -127,26 +127,6 @@ void Summarise(const std::vector<Accumulator>& acc, const VerifyOptions& o, Veri
 
 }  // namespace
 
-std::optional<Hindcast> ForecastFrom(const MatchIndex& index, const std::vector<TrackPoint>& observed,
-                                     const CliperModel* cliper, const MatchOptions& match,
-                                     const ForecastOptions& forecast, const MatchFilter& filter,
-                                     const geo::RegionSet* land) {
-  const std::size_t n = static_cast<std::size_t>(match.window_h / 6 + 1);
-  if (observed.size() < std::max<std::size_t>(n, 3)) {
-    throw Error(ErrorCode::kInvalidArgument, "ForecastFrom: the observed track is shorter than the window");
-  }
-  Hindcast h;
-  const std::vector<TrackPoint> live(observed.end() - static_cast<std::ptrdiff_t>(n), observed.end());
-  h.match = Match(index, live, match, filter);
-  if (h.match.analogs.empty()) return std::nullopt;
-  h.persistence = PersistenceForecast(observed, forecast.max_lead_h);
-  h.analog = AnalogForecast(h.match, observed.back(), forecast, land);
-  BlendPersistence(h.analog, h.persistence, forecast);
-  if (cliper) h.cliper = cliper->Predict(observed);
-  if (h.cliper) BlendPositions(h.analog, *h.cliper, forecast.cliper_weight);
-  return h;
-}
-
 VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season,
                                      const VerifyOptions& o) {
   if (first_season > last_season) throw Error(ErrorCode::kInvalidArgument, "seasons: first after last");

@@ -17,6 +17,7 @@
 
 #include "taifeng/core/cliper.h"
 #include "taifeng/core/forecast.h"
+#include "taifeng/core/forecaster.h"
 #include "taifeng/core/matcher.h"
 
 namespace taifeng::core {
@@ -59,20 +60,6 @@ struct VerifyReport {
   std::vector<VerifyCase> cases;
   std::size_t storms = 0, forecasts = 0;  // storms verified, initial times forecast
 };
-
-// Every forecast Taifeng makes from one "now": the analogs, the analog ensemble (blended with
-// persistence, ForecastOptions), persistence, and CLIPER when a model is given and `observed` has
-// 24 h of track. `observed` is the resampled track ending at now, at least window_h and 12 h long.
-// With a land set, the analog forecast's landfall. nullopt when no analog is found.
-struct Hindcast {
-  MatchResult match;
-  Forecast analog, persistence;
-  std::optional<Forecast> cliper;
-};
-std::optional<Hindcast> ForecastFrom(const MatchIndex& index, const std::vector<TrackPoint>& observed,
-                                     const CliperModel* cliper, const MatchOptions& match,
-                                     const ForecastOptions& forecast, const MatchFilter& filter,
-                                     const geo::RegionSet* land = nullptr);
 
 // Leave-one-season-out hindcasts of the storms of seasons first..last that pass options.filter:
 // each season is forecast from the archive without that season (matching and a CLIPER refitted
