@@ -114,6 +114,16 @@ std::size_t JoinOfficialForecast(std::vector<core::TrackPoint>& live, const std:
 
 namespace {
 
+// Every score term's value (ScoreTerms: "position_km", "wind_ms", …; null when not computed).
+json TermsJson(const core::TermValues& terms) {
+  json j = json::object();
+  for (const core::ScoreTerm& t : core::ScoreTerms()) {
+    const double v = terms.*t.value;
+    j[std::string(t.scale_option.substr(std::string_view("scale_").size()))] = std::isnan(v) ? json(nullptr) : json(v);
+  }
+  return j;
+}
+
 struct MatchArgs : LiveInput {
   std::string archive, before, seasons, forecast, months;
   std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
@@ -148,7 +158,12 @@ void Run(const MatchArgs& a) {
   core::MatchFilter filter;
   filter.exclude.insert(a.exclude.begin(), a.exclude.end());
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
-  if (!a.before.empty()) filter.before_utc = ParseTime(a.before, "--before");
+  std::vector<std::string> excluded;
+  if (!a.before.empty()) {
+    filter.before_utc = ParseTime(a.before, "--before");
+    // A replay: the live storm's own records (any agency) are not analogs of it.
+    excluded = ExcludeLiveStorm(*archive, live_storm, filter);
+  }
   if (!a.seasons.empty()) {
     int y1 = 0, y2 = 0;
     if (std::sscanf(a.seasons.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2)
@@ -203,6 +218,7 @@ void Run(const MatchArgs& a) {
     for (const auto& p : live) seg.push_back(PointJson(p));
     j["live"]["segment"] = seg;
     if (!note.empty()) j["note"] = note;
+    j["excluded"] = excluded;
     j["segments_examined"] = r.segments;
     j["segments_scored_exactly"] = r.scored_exactly;
     json analogs = json::array();
@@ -218,16 +234,7 @@ void Run(const MatchArgs& a) {
                          {"season", x.season},
                          {"score", x.score},
                          {"matched_utc", taifeng::FormatIsoUtc(x.matched_utc)},
-                         {"terms",
-                          {{"position_km", num(x.terms.position_km)},
-                           {"shape_km", num(x.terms.shape_km)},
-                           {"tsai_km", num(x.terms.tsai_km)},
-                           {"dtw_km", num(x.terms.dtw_km)},
-                           {"wind_ms", num(x.terms.wind_ms)},
-                           {"pressure_hpa", num(x.terms.pressure_hpa)},
-                           {"speed_kmh", num(x.terms.speed_kmh)},
-                           {"heading_deg", num(x.terms.heading_deg)},
-                           {"season_days", num(x.terms.season_days)}}},
+                         {"terms", TermsJson(x.terms)},
                          {"next", next},
                          {"landfall", landfall_json(analogs.size())}});
     }
@@ -241,6 +248,11 @@ void Run(const MatchArgs& a) {
             << options.window_h << " h\n";
   if (!forecast_note.empty()) std::cout << "Matched on the observed track joined to the " << forecast_note << "\n";
   if (!note.empty()) std::cout << "Note: " << note << "\n";
+  if (!excluded.empty()) {
+    std::cout << "Left out (the live storm's own records):";
+    for (const std::string& id : excluded) std::cout << ' ' << id;
+    std::cout << "\n";
+  }
   std::cout << r.segments << " segments examined, " << r.scored_exactly << " scored exactly\n\n";
   std::vector<std::vector<std::string>> rows;
   int rank = 0;

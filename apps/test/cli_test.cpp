@@ -177,6 +177,20 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
   const json s = json::parse(self.out);
   EXPECT_EQ(s["analogs"][0]["id"], "JTWC:WP262018");
   EXPECT_EQ(s["analogs"][0]["landfall"]["region"], "Guangdong Sheng");
+  // A replay (--before "now") of a storm the archive holds leaves its own records out, under every
+  // agency, and names them.
+  CommandResult replay = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
+                                   "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --before 2018-09-14T00:00:00Z --top 5 --json", false);
+  ASSERT_EQ(replay.status, 0) << replay.out;
+  const json rp = json::parse(replay.out);
+  const auto excluded = rp["excluded"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(excluded.begin(), excluded.end(), "JTWC:WP262018"), excluded.end()) << rp["excluded"];
+  EXPECT_GE(excluded.size(), 2u) << rp["excluded"];  // JTWC's and CMA's Mangkhut
+  for (const auto& x : rp["analogs"]) {
+    EXPECT_EQ(std::find(excluded.begin(), excluded.end(), x["id"].get<std::string>()), excluded.end()) << x["id"];
+    EXPECT_NE(x["name"].get<std::string>(), "MANGKHUT");
+  }
+  EXPECT_EQ(rp["analogs"][0]["terms"].size(), 9u);
   CommandResult table = Shell(cmd + " --top 3", false);
   ASSERT_EQ(table.status, 0);
   EXPECT_NE(table.out.find("position (km)"), std::string::npos);
