@@ -23,8 +23,8 @@ std::vector<std::pair<Format, fs::path>> Inputs(double& raw_bytes) {
   std::vector<std::pair<Format, fs::path>> inputs;
   raw_bytes = 0;
   const fs::path samples = TAIFENG_SAMPLES_DIR;
-  for (auto& p : ListSourceFiles(Format::kCma, samples / "cma")) inputs.emplace_back(Format::kCma, p);
-  for (auto& p : ListSourceFiles(Format::kAtcf, samples / "jtwc")) inputs.emplace_back(Format::kAtcf, p);
+  for (auto& p : ListSourceFiles(Format::Named("cma"), samples / "cma")) inputs.emplace_back(Format::Named("cma"), p);
+  for (auto& p : ListSourceFiles(Format::Named("atcf"), samples / "jtwc")) inputs.emplace_back(Format::Named("atcf"), p);
   for (const auto& [f, p] : inputs) raw_bytes += static_cast<double>(fs::file_size(p));
   return inputs;
 }

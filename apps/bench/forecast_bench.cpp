@@ -49,8 +49,8 @@ int main() {
   const std::string samples = TAIFENG_SAMPLES_DIR;
   auto t0 = Clock::now();
   data::ImportResult r;
-  for (const auto& p : data::ListSourceFiles(data::Format::kCma, samples + "/cma")) {
-    data::ImportFile(data::Format::kCma, p, {}, r);
+  for (const auto& p : data::ListSourceFiles(data::Format::Named("cma"), samples + "/cma")) {
+    data::ImportFile(data::Format::Named("cma"), p, {}, r);
   }
   auto archive = std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
   const auto index = core::MatchIndex::Build(archive);
@@ -61,7 +61,7 @@ int main() {
 
   // 1. One full forecast: Mangkhut (JTWC b-deck) at 2018-09-14T00Z, the storm's CMA track excluded.
   data::ImportResult live;
-  data::ImportFile(data::Format::kAtcf, samples + "/atcf/bwp262018.dat", {}, live);
+  data::ImportFile(data::Format::Named("atcf"), samples + "/atcf/bwp262018.dat", {}, live);
   data::Storm storm = live.storms.at(0);
   const std::int64_t at = *taifeng::UtcSeconds(2018, 9, 14, 0);
   std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > at; });

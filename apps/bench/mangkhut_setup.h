@@ -26,7 +26,7 @@ struct MangkhutSetup {
 inline MangkhutSetup LoadMangkhutSetup(const std::string& samples) {
   MangkhutSetup s;
   data::ImportResult r;
-  for (const auto& p : data::ListSourceFiles(data::Format::kCma, samples + "/cma")) data::ImportFile(data::Format::kCma, p, {}, r);
+  for (const auto& p : data::ListSourceFiles(data::Format::Named("cma"), samples + "/cma")) data::ImportFile(data::Format::Named("cma"), p, {}, r);
   s.archive = std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
   s.index = core::MatchIndex::Build(s.archive);
   geo::RegionSet::LoadOptions o = geo::RegionSet::Administrative();

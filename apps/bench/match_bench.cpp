@@ -23,12 +23,12 @@ struct Fixture {
 const Fixture& Get() {
   static const Fixture f = [] {
     data::ImportResult r;
-    for (const auto& p : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
-      data::ImportFile(data::Format::kCma, p, {}, r);
+    for (const auto& p : data::ListSourceFiles(data::Format::Named("cma"), std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
+      data::ImportFile(data::Format::Named("cma"), p, {}, r);
     }
     auto archive = std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
     data::ImportResult live;
-    data::ImportFile(data::Format::kAtcf, std::string(TAIFENG_SAMPLES_DIR) + "/atcf/bwp262018.dat", {}, live);
+    data::ImportFile(data::Format::Named("atcf"), std::string(TAIFENG_SAMPLES_DIR) + "/atcf/bwp262018.dat", {}, live);
     data::Storm storm = live.storms.at(0);
     const std::int64_t at = *taifeng::UtcSeconds(2018, 9, 14, 0);
     std::erase_if(storm.fixes, [&](const data::Fix& x) { return x.time_utc > at; });

@@ -26,7 +26,7 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 std::vector<core::TrackPoint> Live(const char* file, int y, int m, int d, int h) {
   data::ImportResult r;
-  data::ImportFile(data::Format::kAtcf, std::string(TAIFENG_SAMPLES_DIR) + "/atcf/" + file, {}, r);
+  data::ImportFile(data::Format::Named("atcf"), std::string(TAIFENG_SAMPLES_DIR) + "/atcf/" + file, {}, r);
   data::Storm s = r.storms.at(0);
   const std::int64_t at = *taifeng::UtcSeconds(y, m, d, h);
   std::erase_if(s.fixes, [&](const data::Fix& f) { return f.time_utc > at; });
@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   const std::size_t n = std::strtoull(argv[1], nullptr, 10);
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 7;
   data::ImportResult cma;
-  for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
-    data::ImportFile(data::Format::kCma, f, {}, cma);
+  for (const auto& f : data::ListSourceFiles(data::Format::Named("cma"), std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
+    data::ImportFile(data::Format::Named("cma"), f, {}, cma);
   }
   const auto t0 = Clock::now();
   auto archive = std::make_shared<data::Archive>(data::ToArchive({}, {}));

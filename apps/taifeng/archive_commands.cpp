@@ -25,22 +25,31 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct SourceArgs {
-  std::vector<std::string> cma, atcf, jma, hurdat2, ibtracs;
+  std::map<std::string, std::vector<std::string>> files;  // by format name (--cma, --atcf, …: the format registry)
   std::string agency = "CMA";
   bool strict = false;
   bool json = false;
   bool quiet = false;
   std::string report;
 
-  bool empty() const { return cma.empty() && atcf.empty() && jma.empty() && hurdat2.empty() && ibtracs.empty(); }
+  bool empty() const {
+    for (const auto& [format, args] : files)
+      if (!args.empty()) return false;
+    return true;
+  }
 };
 
+// "--cma, --atcf, …": every format `archive build` and `archive add` take.
+std::string SourceOptionNames() {
+  std::string names;
+  for (const data::Format& f : data::Format::All())
+    if (f.archive_source()) names += (names.empty() ? "--" : ", --") + std::string(f.name());
+  return names;
+}
+
 void AddSourceOptions(CLI::App* cmd, SourceArgs& a) {
-  cmd->add_option("--cma", a.cma, "CMA/STI CHYYYYBST.txt files or directories");
-  cmd->add_option("--atcf", a.atcf, "ATCF b-deck files (JTWC bwp*.txt/.dat, NHC b*.dat) or directories");
-  cmd->add_option("--jma", a.jma, "JMA RSMC Tokyo bst_all files");
-  cmd->add_option("--hurdat2", a.hurdat2, "NHC HURDAT2 files");
-  cmd->add_option("--ibtracs", a.ibtracs, "IBTrACS v04 netCDF files");
+  for (const data::Format& f : data::Format::All())
+    if (f.archive_source()) cmd->add_option("--" + std::string(f.name()), a.files[std::string(f.name())], std::string(f.source_help()));
   cmd->add_option("--agency", a.agency, "IBTrACS agency columns to read: CMA, JTWC (USA), JMA (TOKYO), HKO")
       ->capture_default_str();
   cmd->add_flag("--strict", a.strict, "stop at the first bad record (default: skip and list bad records)");
@@ -60,11 +69,8 @@ data::ImportResult RunImports(const SourceArgs& a) {
       for (auto& p : data::ListSourceFiles(format, arg)) jobs.push_back({format, std::move(p)});
     }
   };
-  collect(data::Format::kCma, a.cma);
-  collect(data::Format::kAtcf, a.atcf);
-  collect(data::Format::kJma, a.jma);
-  collect(data::Format::kHurdat2, a.hurdat2);
-  collect(data::Format::kIbtracs, a.ibtracs);
+  for (const data::Format& f : data::Format::All())
+    if (const auto it = a.files.find(std::string(f.name())); it != a.files.end()) collect(f, it->second);
   data::ImportOptions options;
   options.strict = a.strict;
   options.ibtracs_agency = a.agency;
@@ -315,7 +321,7 @@ void RegisterArchiveCommands(CLI::App& app) {
     cmd->add_option("--out", *out, "archive file to write")->required();
     AddSourceOptions(cmd, *args);
     cmd->callback([args, out] {
-      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (--cma, --atcf, --jma, --hurdat2, --ibtracs)");
+      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
       ImportAndWrite(*args, {}, {}, *out);
     });
   }
@@ -327,7 +333,7 @@ void RegisterArchiveCommands(CLI::App& app) {
     cmd->add_option("FILE", *file, "existing archive")->required();
     AddSourceOptions(cmd, *args);
     cmd->callback([args, file] {
-      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (--cma, --atcf, --jma, --hurdat2, --ibtracs)");
+      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
       data::Archive existing = data::LoadArchive(*file);
       std::vector<data::SourceInfo> sources;
       for (const auto& s : existing.sources) sources.push_back({s.file, s.format, s.agency, s.storms, s.records});

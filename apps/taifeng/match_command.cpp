@@ -33,7 +33,7 @@ std::int64_t ParseTime(const std::string& text, const char* option) {
 data::Format DetectFormat(const std::string& path, const std::string& requested) {
   if (requested != "auto") {
     auto f = data::FormatFromName(requested);
-    if (!f || *f == data::Format::kIbtracs)
+    if (!f || *f == data::Format::Named("ibtracs"))
       throw Error(ErrorCode::kUsage, "--format: expected auto, cma, atcf, jma, hurdat2 or csv");
     return *f;
   }
@@ -41,9 +41,9 @@ data::Format DetectFormat(const std::string& path, const std::string& requested)
   auto ends = [&](const char* s) {
     return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::strlen(s), s) == 0;
   };
-  if (ends(".csv") || ends(".CSV")) return data::Format::kCsv;
-  if (name.rfind("CH", 0) == 0 && name.find("BST") != std::string::npos) return data::Format::kCma;
-  if (!name.empty() && (name[0] == 'b' || name[0] == 'B') && (ends(".dat") || ends(".txt"))) return data::Format::kAtcf;
+  if (ends(".csv") || ends(".CSV")) return data::Format::Named("csv");
+  if (name.rfind("CH", 0) == 0 && name.find("BST") != std::string::npos) return data::Format::Named("cma");
+  if (!name.empty() && (name[0] == 'b' || name[0] == 'B') && (ends(".dat") || ends(".txt"))) return data::Format::Named("atcf");
   throw Error(ErrorCode::kUsage, path + ": cannot tell its format from the name; give --format cma|atcf|csv");
 }
 

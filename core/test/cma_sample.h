@@ -15,8 +15,8 @@ namespace taifeng::core::testing {
 
 inline std::shared_ptr<const data::Archive> LoadCmaSample() {
   data::ImportResult r;
-  for (const auto& f : data::ListSourceFiles(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
-    data::ImportFile(data::Format::kCma, f, {}, r);
+  for (const auto& f : data::ListSourceFiles(data::Format::Named("cma"), std::string(TAIFENG_SAMPLES_DIR) + "/cma")) {
+    data::ImportFile(data::Format::Named("cma"), f, {}, r);
   }
   return std::make_shared<const data::Archive>(data::ToArchive(r.storms, r.sources));
 }

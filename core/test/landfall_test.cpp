@@ -17,7 +17,7 @@ std::shared_ptr<const geo::RegionSet> Land() {
 
 std::vector<TrackPoint> Resampled(const char* file) {
   data::ImportResult r;
-  data::ImportFile(data::Format::kAtcf, std::string(TAIFENG_SAMPLES_DIR) + "/atcf/" + file, {}, r);
+  data::ImportFile(data::Format::Named("atcf"), std::string(TAIFENG_SAMPLES_DIR) + "/atcf/" + file, {}, r);
   return ResampleSixHourly(r.storms.at(0).fixes, r.storms.at(0).wind_averaging).points;
 }
 

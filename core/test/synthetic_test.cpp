@@ -12,7 +12,7 @@ namespace {
 
 std::vector<data::Storm> Parents() {
   data::ImportResult r;
-  data::ImportFile(data::Format::kCma, std::string(TAIFENG_SAMPLES_DIR) + "/cma/CH2018BST.txt", {}, r);
+  data::ImportFile(data::Format::Named("cma"), std::string(TAIFENG_SAMPLES_DIR) + "/cma/CH2018BST.txt", {}, r);
   return r.storms;
 }
 

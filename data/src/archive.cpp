@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "h5.h"
-#include "parsers.h"
+#include "formats/ibtracs/ibtracs.h"
 #include "storm_build.h"
 #include "taifeng/base/time_utc.h"
 

@@ -100,7 +100,7 @@ ForecastTrack ReadForecast(const std::filesystem::path& path, std::optional<std:
     options.strict = true;
     options.csv_wind_averaging = csv_wind_averaging;
     ImportResult r;
-    ImportFile(Format::kCsv, path, options, r);
+    ImportFile(Format::Named("csv"), path, options, r);
     if (r.storms.empty()) throw Error(ErrorCode::kNotFound, name + ": no forecast positions");
     ForecastTrack track;
     track.source_file = name;

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "formats/format_spec.h"
 #include "parse_context.h"
-#include "parsers.h"
 #include "storm_build.h"
 
 namespace taifeng::data {
@@ -32,56 +32,34 @@ std::string ReadBounded(const fs::path& path, std::uint64_t max_bytes) {
   return data;
 }
 
-bool LooksLike(Format format, const std::string& name) {
-  auto ends = [&](std::string_view suffix) {
-    return name.size() >= suffix.size() && IEquals(std::string_view(name).substr(name.size() - suffix.size()), suffix);
-  };
-  switch (format) {
-    case Format::kCma: return YearFromFileName(name, Format::kCma) > 0 && ends(".txt");
-    case Format::kAtcf: return (name[0] == 'b' || name[0] == 'B') && (ends(".dat") || ends(".txt"));
-    case Format::kJma: return ends(".txt");
-    case Format::kHurdat2: return ends(".txt");
-    case Format::kIbtracs: return ends(".nc");
-    case Format::kCsv: return ends(".csv");
-  }
-  return false;
-}
-
 }  // namespace
 
-std::string_view FormatName(Format format) noexcept {
-  switch (format) {
-    case Format::kCma: return "cma";
-    case Format::kAtcf: return "atcf";
-    case Format::kJma: return "jma";
-    case Format::kHurdat2: return "hurdat2";
-    case Format::kIbtracs: return "ibtracs";
-    case Format::kCsv: return "csv";
-  }
-  return "unknown";
-}
-
-std::optional<Format> FormatFromName(std::string_view name) noexcept {
-  for (Format f : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2, Format::kIbtracs, Format::kCsv}) {
-    if (IEquals(FormatName(f), name)) return f;
-  }
+std::optional<Format> Format::FromName(std::string_view name) noexcept {
+  for (const Format& f : All())
+    if (IEquals(f.name(), name)) return f;
   return std::nullopt;
 }
+
+Format Format::Named(std::string_view name) {
+  if (const auto f = FromName(name)) return *f;
+  std::string known;
+  for (const Format& f : All()) known += (known.empty() ? "" : ", ") + std::string(f.name());
+  throw Error(ErrorCode::kInvalidArgument, "no best-track format \"" + std::string(name) + "\" (known: " + known + ")");
+}
+
+std::string_view Format::name() const noexcept { return spec_->name; }
+std::string_view Format::source_help() const noexcept { return spec_->source_help; }
+bool Format::archive_source() const noexcept { return spec_->archive_source; }
+bool Format::binary() const noexcept { return spec_->parse_text == nullptr; }
 
 void ParseText(Format format, std::string_view text, std::string_view file_name,
                const ImportOptions& options, ImportResult& result) {
   ParseContext ctx(file_name, options, result);
   const std::size_t storms_before = result.storms.size();
   const std::int64_t records_before = result.records_read;
-  switch (format) {
-    case Format::kCma: ParseCma(text, ctx); break;
-    case Format::kAtcf: ParseAtcf(text, ctx); break;
-    case Format::kJma: ParseJma(text, ctx); break;
-    case Format::kHurdat2: ParseHurdat2(text, ctx); break;
-    case Format::kCsv: ParseCsvTrack(text, ctx); break;
-    case Format::kIbtracs:
-      throw Error(ErrorCode::kInvalidArgument, "IBTrACS is binary (netCDF-4): use ImportFile");
-  }
+  if (format.binary())
+    throw Error(ErrorCode::kInvalidArgument, std::string(format.name()) + " is a binary format: use ImportFile");
+  format.spec().parse_text(text, ctx);
   if (result.storms.size() == storms_before && result.records_read == records_before) {
     result.warnings.push_back({std::string(file_name), 0, "file", "no records (empty file)"});
   }
@@ -90,16 +68,14 @@ void ParseText(Format format, std::string_view text, std::string_view file_name,
   info.format = std::string(FormatName(format));
   info.storms = static_cast<std::int64_t>(result.storms.size() - storms_before);
   info.records = result.records_read - records_before;
-  info.agency = info.storms > 0 ? result.storms.back().agency
-                                : (format == Format::kCma ? "CMA" : format == Format::kJma ? "JMA"
-                                   : format == Format::kHurdat2 ? "NHC" : format == Format::kCsv ? "LIVE" : "JTWC");
+  info.agency = info.storms > 0 ? result.storms.back().agency : std::string(format.spec().agency);
   result.sources.push_back(std::move(info));
 }
 
 void ImportFile(Format format, const std::filesystem::path& path, const ImportOptions& options,
                 ImportResult& result) {
   const std::string file_name = path.filename().string();
-  if (format == Format::kIbtracs) {
+  if (format.binary()) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
     if (fs::file_size(path, ec) > options.max_file_bytes) {
@@ -108,8 +84,8 @@ void ImportFile(Format format, const std::filesystem::path& path, const ImportOp
     ParseContext ctx(file_name, options, result);
     const std::size_t storms_before = result.storms.size();
     const std::int64_t records_before = result.records_read;
-    ImportIbtracs(path.string(), ctx);
-    SourceInfo info{file_name, "ibtracs", "", static_cast<std::int64_t>(result.storms.size() - storms_before),
+    format.spec().parse_file(path.string(), ctx);
+    SourceInfo info{file_name, std::string(format.name()), "", static_cast<std::int64_t>(result.storms.size() - storms_before),
                     result.records_read - records_before};
     info.agency = options.ibtracs_agency;
     if (info.storms > 0) info.agency = result.storms.back().agency;
@@ -128,7 +104,7 @@ std::vector<std::filesystem::path> ListSourceFiles(Format format, const std::fil
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     if (!entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
-    if (!name.empty() && LooksLike(format, name)) files.push_back(entry.path());
+    if (!name.empty() && format.spec().looks_like(name)) files.push_back(entry.path());
   }
   if (ec) throw Error(ErrorCode::kIo, path.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());

@@ -42,18 +42,8 @@ bool IEquals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-int YearFromFileName(std::string_view name, Format format) noexcept {
-  std::optional<std::int64_t> year;
-  if (format == Format::kCma) {
-    // CHYYYYBST.txt
-    if (name.size() >= 9 && IEquals(name.substr(0, 2), "CH") && IEquals(name.substr(6, 3), "BST")) {
-      year = text::ParseDigits(name.substr(2, 4), 4);
-    }
-  } else if (format == Format::kAtcf) {
-    // bBBNNYYYY.dat / .txt
-    const std::size_t dot = name.find('.');
-    if (dot == 9 && (name[0] == 'b' || name[0] == 'B')) year = text::ParseDigits(name.substr(5, 4), 4);
-  }
+int YearInFileName(std::string_view digits) noexcept {
+  const auto year = text::ParseDigits(digits, 4);
   return year && *year >= 1800 && *year <= 2200 ? static_cast<int>(*year) : 0;
 }
 

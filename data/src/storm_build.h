@@ -37,7 +37,12 @@ std::optional<double> ParseAtcfTenths(std::string_view s, char positive, char ne
 // Lowercase-insensitive compare of ASCII names.
 bool IEquals(std::string_view a, std::string_view b) noexcept;
 
-// The year part of a file name such as CH1997BST.txt or bwp152017.dat, or 0.
-int YearFromFileName(std::string_view file_name, Format format) noexcept;
+// Four digits of a file name read as a year (1800-2200), or 0.
+int YearInFileName(std::string_view digits) noexcept;
+
+// Case-insensitive "ends with".
+inline bool EndsWithI(std::string_view name, std::string_view suffix) noexcept {
+  return name.size() >= suffix.size() && IEquals(name.substr(name.size() - suffix.size()), suffix);
+}
 
 }  // namespace taifeng::data

@@ -24,9 +24,9 @@ class ArchiveTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("taifeng-archive-test-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    ImportFile(Format::kCma, testing::Samples() / "cma" / "CH2018BST.txt", {}, input_);
-    ImportFile(Format::kAtcf, testing::Samples() / "atcf" / "bwp262018.dat", {}, input_);
-    ImportFile(Format::kHurdat2, testing::Samples() / "hurdat2" / "hurdat2-nepac-2014-2015.subset.txt", {}, input_);
+    ImportFile(Format::Named("cma"), testing::Samples() / "cma" / "CH2018BST.txt", {}, input_);
+    ImportFile(Format::Named("atcf"), testing::Samples() / "atcf" / "bwp262018.dat", {}, input_);
+    ImportFile(Format::Named("hurdat2"), testing::Samples() / "hurdat2" / "hurdat2-nepac-2014-2015.subset.txt", {}, input_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -94,14 +94,14 @@ TEST_F(ArchiveTest, AddReplacesStormsWithTheSameAgencyId) {
   std::vector<Storm> storms = input_.storms;
   const std::size_t before = storms.size();
   ImportResult again;
-  ImportFile(Format::kCma, testing::Samples() / "cma" / "CH2018BST.txt", {}, again);
+  ImportFile(Format::Named("cma"), testing::Samples() / "cma" / "CH2018BST.txt", {}, again);
   again.storms[0].name = "RENAMED";
   const std::size_t replaced = MergeInto(storms, again.storms);
   EXPECT_EQ(replaced, again.storms.size());
   EXPECT_EQ(storms.size(), before);
   EXPECT_EQ(storms[0].name, "RENAMED");
   ImportResult other;
-  ImportFile(Format::kCma, testing::Samples() / "cma" / "CH2017BST.txt", {}, other);
+  ImportFile(Format::Named("cma"), testing::Samples() / "cma" / "CH2017BST.txt", {}, other);
   EXPECT_EQ(MergeInto(storms, other.storms), 0u);
   EXPECT_EQ(storms.size(), before + other.storms.size());
 }

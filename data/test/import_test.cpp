@@ -27,7 +27,7 @@ std::int64_t Utc(int y, int m, int d, int h) { return *UtcSeconds(y, m, d, h); }
 
 class CmaArchiveTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { result_ = new ImportResult(ImportAll(Format::kCma, Samples() / "cma")); }
+  static void SetUpTestSuite() { result_ = new ImportResult(ImportAll(Format::Named("cma"), Samples() / "cma")); }
   static void TearDownTestSuite() { delete result_; }
   static ImportResult* result_;
 };
@@ -144,7 +144,7 @@ TEST(CmaParseTest, NameWithSpacesAndMissingFinalNewline) {
       "66666 0000    2 0007 0000 0 6 Big Storm (Two)           20110729\r\n"
       "1960062500 1 143 1113 1000      12\r\n"
       "1960062506 2 150 1105  995      18";  // no final newline
-  ImportResult r = ParseString(Format::kCma, text, true, "CH1960BST.txt");
+  ImportResult r = ParseString(Format::Named("cma"), text, true, "CH1960BST.txt");
   ASSERT_EQ(r.storms.size(), 1u);
   EXPECT_EQ(r.storms[0].name, "Big Storm (Two)");
   EXPECT_EQ(r.storms[0].id, "CMA:1960-0007");
@@ -159,7 +159,7 @@ TEST(CmaParseTest, StrictModeNamesFileLineAndField) {
       "1960062500 1 143 1113 1000      12\n"
       "1960062506 2 1X0 1105  995      18\n";
   try {
-    ParseString(Format::kCma, text, true, "CH1960BST.txt");
+    ParseString(Format::Named("cma"), text, true, "CH1960BST.txt");
     FAIL() << "expected ParseError";
   } catch (const ParseError& e) {
     EXPECT_EQ(e.file(), "CH1960BST.txt");
@@ -177,7 +177,7 @@ TEST(CmaParseTest, LenientModeSkipsAndListsBadRecordsKeepsTheRest) {
       "1960062512 2 150 1105  995      18\n"
       "66666 0000    1 0008 0000 0 6 NEXT                    20110729\n"
       "1960070100 1 100 1300 1002      11\n";
-  ImportResult r = ParseString(Format::kCma, text, false, "CH1960BST.txt");
+  ImportResult r = ParseString(Format::Named("cma"), text, false, "CH1960BST.txt");
   ASSERT_EQ(r.storms.size(), 2u);
   EXPECT_EQ(r.storms[0].fixes.size(), 2u);
   ASSERT_EQ(r.skipped.size(), 1u);
@@ -189,17 +189,17 @@ TEST(CmaParseTest, LenientModeSkipsAndListsBadRecordsKeepsTheRest) {
 }
 
 TEST(CmaParseTest, RecordsBeforeAnyHeaderAreRefused) {
-  ImportResult r = ParseString(Format::kCma, "1960062500 1 143 1113 1000 12\n");
+  ImportResult r = ParseString(Format::Named("cma"), "1960062500 1 143 1113 1000 12\n");
   EXPECT_TRUE(r.storms.empty());
   ASSERT_EQ(r.skipped.size(), 1u);
-  EXPECT_THROW(ParseString(Format::kCma, "1960062500 1 143 1113 1000 12\n", true), ParseError);
+  EXPECT_THROW(ParseString(Format::Named("cma"), "1960062500 1 143 1113 1000 12\n", true), ParseError);
 }
 
 // --- ATCF / JTWC -------------------------------------------------------------------------------
 
 TEST(AtcfTest, MangkhutMergesWindRadiusLines) {
   ImportResult r;
-  ImportFile(Format::kAtcf, Samples() / "atcf" / "bwp262018.dat", {}, r);
+  ImportFile(Format::Named("atcf"), Samples() / "atcf" / "bwp262018.dat", {}, r);
   ASSERT_EQ(r.storms.size(), 1u);
   const Storm& m = r.storms[0];
   EXPECT_EQ(m.id, "JTWC:WP262018");
@@ -236,7 +236,7 @@ TEST(AtcfTest, OldShortRecordsPaddedLongitudeNoFinalNewline) {
       "WP, 16, 1985101812,   , BEST,   0, 146N, 0998E,  20\n"
       "WP, 16, 1985101818,   , BEST,   0, 148N, 0984E,-999\n"
       "WP, 16, 1985101900,   , BEST,   0,  15S, 1799W,  30,    0, TD";
-  ImportResult r = ParseString(Format::kAtcf, text, true, "bwp161985.txt");
+  ImportResult r = ParseString(Format::Named("atcf"), text, true, "bwp161985.txt");
   ASSERT_EQ(r.storms.size(), 1u);
   const auto& f = r.storms[0].fixes;
   ASSERT_EQ(f.size(), 3u);
@@ -250,7 +250,7 @@ TEST(AtcfTest, OldShortRecordsPaddedLongitudeNoFinalNewline) {
 }
 
 TEST(AtcfTest, AllJtwcFilesImportWithOneKnownBadRecord) {
-  ImportResult r = ImportAll(Format::kAtcf, Samples() / "jtwc");
+  ImportResult r = ImportAll(Format::Named("atcf"), Samples() / "jtwc");
   EXPECT_EQ(r.sources.size(), 2320u);
   EXPECT_EQ(r.storms.size(), 2318u);  // two files are empty as JTWC distributes them
   ASSERT_EQ(r.skipped.size(), 1u);    // bwp231969.txt: "1969100000", day 00
@@ -265,19 +265,19 @@ TEST(AtcfTest, AllJtwcFilesImportWithOneKnownBadRecord) {
 
 TEST(AtcfTest, StrictErrorsNameTheField) {
   try {
-    ParseString(Format::kAtcf, "WP, 26, 2018091106,   , BEST,   0, 139X, 1398E, 140\n", true, "bwp262018.dat");
+    ParseString(Format::Named("atcf"), "WP, 26, 2018091106,   , BEST,   0, 139X, 1398E, 140\n", true, "bwp262018.dat");
     FAIL();
   } catch (const ParseError& e) {
     EXPECT_EQ(e.field(), "LAT");
     EXPECT_EQ(e.line(), 1);
   }
-  EXPECT_THROW(ParseString(Format::kAtcf, "WP, 26, 2018091106\n", true), ParseError);
+  EXPECT_THROW(ParseString(Format::Named("atcf"), "WP, 26, 2018091106\n", true), ParseError);
 }
 
 // --- JMA, HURDAT2, IBTrACS ---------------------------------------------------------------------
 
 TEST(JmaTest, SubsetCountsAndMissingDepressionWinds) {
-  ImportResult r = ImportAll(Format::kJma, Samples() / "jma");
+  ImportResult r = ImportAll(Format::Named("jma"), Samples() / "jma");
   EXPECT_EQ(r.storms.size(), 169u);
   EXPECT_EQ(r.records_read, 6154);
   EXPECT_TRUE(r.skipped.empty());
@@ -297,7 +297,7 @@ TEST(JmaTest, SubsetCountsAndMissingDepressionWinds) {
 }
 
 TEST(Hurdat2Test, SubsetsAntimeridianMissingValuesAndLandfall) {
-  ImportResult r = ImportAll(Format::kHurdat2, Samples() / "hurdat2");
+  ImportResult r = ImportAll(Format::Named("hurdat2"), Samples() / "hurdat2");
   EXPECT_EQ(r.storms.size(), 88u);
   EXPECT_TRUE(r.skipped.empty());
   EXPECT_TRUE(r.warnings.empty());
@@ -327,7 +327,7 @@ TEST(IbtracsTest, AgencyColumns) {
     ImportOptions o;
     o.ibtracs_agency = agency;
     ImportResult r;
-    ImportFile(Format::kIbtracs, Samples() / "ibtracs" / "sample_small_ibtracs.nc", o, r);
+    ImportFile(Format::Named("ibtracs"), Samples() / "ibtracs" / "sample_small_ibtracs.nc", o, r);
     return r;
   };
   ImportResult cma = load("CMA");
@@ -348,25 +348,25 @@ TEST(IbtracsTest, AgencyColumns) {
   ImportOptions bad;
   bad.ibtracs_agency = "XYZ";
   ImportResult r;
-  EXPECT_THROW(ImportFile(Format::kIbtracs, Samples() / "ibtracs" / "sample_small_ibtracs.nc", bad, r), Error);
+  EXPECT_THROW(ImportFile(Format::Named("ibtracs"), Samples() / "ibtracs" / "sample_small_ibtracs.nc", bad, r), Error);
 }
 
 TEST(IbtracsTest, NotAnHdf5FileIsAParseError) {
   ImportResult r;
-  EXPECT_THROW(ImportFile(Format::kIbtracs, Samples() / "jma" / "bst_all_2015-2021_subset.txt", {}, r), ParseError);
+  EXPECT_THROW(ImportFile(Format::Named("ibtracs"), Samples() / "jma" / "bst_all_2015-2021_subset.txt", {}, r), ParseError);
 }
 
 TEST(ImportTest, MissingFileAndOversizedInput) {
   ImportResult r;
   try {
-    ImportFile(Format::kCma, "/nonexistent/CH2018BST.txt", {}, r);
+    ImportFile(Format::Named("cma"), "/nonexistent/CH2018BST.txt", {}, r);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
   ImportOptions small;
   small.max_file_bytes = 1000;
-  EXPECT_THROW(ImportFile(Format::kCma, Samples() / "cma" / "CH2018BST.txt", small, r), ParseError);
+  EXPECT_THROW(ImportFile(Format::Named("cma"), Samples() / "cma" / "CH2018BST.txt", small, r), ParseError);
 }
 
 TEST(CsvTrackTest, LiveTrackColumnsUnitsAndErrors) {
@@ -376,7 +376,7 @@ TEST(CsvTrackTest, LiveTrackColumnsUnitsAndErrors) {
       "2018-09-14T00:00:00Z,14.2,128.5,72.0,905\n"
       "2018091406,14.6,127.4,,\n"
       "2018-09-14T12:00Z,15.0,233.7,70.0,910\n";  // 233.7°E is 126.3°W
-  ImportResult r = ParseString(Format::kCsv, text, true, "live.csv");
+  ImportResult r = ParseString(Format::Named("csv"), text, true, "live.csv");
   ASSERT_EQ(r.storms.size(), 1u);
   const Storm& s = r.storms[0];
   EXPECT_EQ(s.agency, "LIVE");
@@ -387,13 +387,13 @@ TEST(CsvTrackTest, LiveTrackColumnsUnitsAndErrors) {
   EXPECT_TRUE(std::isnan(s.fixes[1].pressure_hpa));
   EXPECT_NEAR(s.fixes[2].lon_deg, -126.3, 1e-9);
   try {
-    ParseString(Format::kCsv, "time,lat,lon\n2018-09-14T00:00:00Z,95.0,128.5\n", true, "live.csv");
+    ParseString(Format::Named("csv"), "time,lat,lon\n2018-09-14T00:00:00Z,95.0,128.5\n", true, "live.csv");
     FAIL();
   } catch (const ParseError& e) {
     EXPECT_EQ(e.line(), 2);
     EXPECT_EQ(e.field(), "lat_deg");
   }
-  EXPECT_THROW(ParseString(Format::kCsv, "a,b,c\n1,2,3\n", true, "live.csv"), ParseError);
+  EXPECT_THROW(ParseString(Format::Named("csv"), "a,b,c\n1,2,3\n", true, "live.csv"), ParseError);
 }
 
 // A hand-built a-deck: two OFCL cycles (the later with one line per wind radius) and a JTWC cycle.
@@ -438,7 +438,7 @@ TEST(ForecastTest, AdeckPicksTheTechAndTheLatestCycle) {
 // Every input the fuzzers found (tests/data/fuzz/<format>/) must be refused or parsed cleanly.
 TEST(FuzzRegressionTest, CorpusNeverCrashes) {
   int files = 0;
-  for (Format format : {Format::kCma, Format::kAtcf, Format::kJma, Format::kHurdat2, Format::kCsv}) {
+  for (Format format : {Format::Named("cma"), Format::Named("atcf"), Format::Named("jma"), Format::Named("hurdat2"), Format::Named("csv")}) {
     const auto dir = std::filesystem::path(TAIFENG_TESTDATA_DIR) / "fuzz" / std::string(FormatName(format));
     if (!std::filesystem::is_directory(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -456,6 +456,28 @@ TEST(FuzzRegressionTest, CorpusNeverCrashes) {
     }
   }
   EXPECT_GT(files, 0);
+}
+
+// The format registry: unique names, case-insensitive lookup, an unknown name refused with the
+// known ones, and the archive's sources offered by `archive build`.
+TEST(FormatRegistryTest, NamesAreUniqueAndLookedUp) {
+  std::set<std::string> names;
+  for (const Format& f : Format::All()) {
+    EXPECT_TRUE(names.insert(std::string(f.name())).second) << f.name();
+    EXPECT_FALSE(f.source_help().empty()) << f.name();
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"cma", "atcf", "jma", "hurdat2", "ibtracs", "csv"}));
+  EXPECT_EQ(Format::FromName("HURDAT2")->name(), "hurdat2");
+  EXPECT_FALSE(Format::FromName("grib"));
+  try {
+    Format::Named("grib");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("known: cma, atcf"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(Format::Named("ibtracs").binary());
+  EXPECT_FALSE(Format::Named("csv").archive_source());
+  EXPECT_THROW(ParseText(Format::Named("ibtracs"), "x", "x.nc", {}, *std::make_unique<ImportResult>()), Error);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ TEST(QualityTest, AntimeridianCrossingIsNotAJump) {
 }
 
 TEST(QualityTest, RealCmaArchiveReport) {
-  const ImportResult r = testing::ImportAll(Format::kCma, testing::Samples() / "cma");
+  const ImportResult r = testing::ImportAll(Format::Named("cma"), testing::Samples() / "cma");
   const QualityReport q = AnalyzeQuality(r);
   EXPECT_EQ(q.findings_by_kind.count("duplicate_storm"), 0u);
   // CMA 1958-0027 (Ida) carries 110 m/s 2-min winds, reported but kept.

@@ -7,13 +7,14 @@
 // any input (each parser is fuzzed, scripts/fuzz.sh). A file that cannot be read at all throws
 // Error(kNotFound / kIo) in both modes.
 //
-// Formats (see data/samples/PROVENANCE.md for the quirks each handles):
-//   kCma     CMA/STI CHYYYYBST.txt                         wind 2-min, m/s
-//   kAtcf    ATCF b-deck (JTWC bwp*.txt/.dat, NHC b*.dat)  wind 1-min, kt
-//   kJma     JMA RSMC Tokyo bst_all                        wind 10-min, kt
-//   kHurdat2 NHC HURDAT2                                   wind 1-min, kt
-//   kIbtracs IBTrACS v04 netCDF-4/HDF5, one agency's columns (ImportOptions::ibtracs_agency)
-//   kCsv     a live track: time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa (ImportOptions::csv_wind_averaging)
+// Formats, one room each under data/src/formats/ and one row in its registry (see
+// data/samples/PROVENANCE.md for the quirks each handles):
+//   cma      CMA/STI CHYYYYBST.txt                         wind 2-min, m/s
+//   atcf     ATCF b-deck (JTWC bwp*.txt/.dat, NHC b*.dat)  wind 1-min, kt
+//   jma      JMA RSMC Tokyo bst_all                        wind 10-min, kt
+//   hurdat2  NHC HURDAT2                                   wind 1-min, kt
+//   ibtracs  IBTrACS v04 netCDF-4/HDF5, one agency's columns (ImportOptions::ibtracs_agency)
+//   csv      a live track: time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa (ImportOptions::csv_wind_averaging)
 // Thread safety: functions are reentrant; ImportResult is a plain value.
 #pragma once
 
@@ -28,10 +29,32 @@
 
 namespace taifeng::data {
 
-enum class Format : std::uint8_t { kCma, kAtcf, kJma, kHurdat2, kIbtracs, kCsv };
+struct FormatSpec;
 
-std::string_view FormatName(Format format) noexcept;  // "cma", "atcf", …
-std::optional<Format> FormatFromName(std::string_view name) noexcept;
+// A best-track format: a handle on one row of the format registry. Cheap to copy.
+class Format {
+ public:
+  // The format of this name ("cma", "atcf", …, case-insensitive), or nullopt.
+  static std::optional<Format> FromName(std::string_view name) noexcept;
+  // The same; throws Error(kInvalidArgument) naming an unknown format and listing the known ones.
+  static Format Named(std::string_view name);
+  // Every registered format, in the registry's order.
+  static std::vector<Format> All();
+
+  std::string_view name() const noexcept;
+  std::string_view source_help() const noexcept;  // for the CLI's --NAME option
+  bool archive_source() const noexcept;            // offered by `taifeng archive build`
+  bool binary() const noexcept;                    // read from a file only (ImportFile), not ParseText
+  const FormatSpec& spec() const noexcept { return *spec_; }
+  bool operator==(const Format& o) const noexcept { return spec_ == o.spec_; }
+
+ private:
+  explicit Format(const FormatSpec* spec) : spec_(spec) {}
+  const FormatSpec* spec_;
+};
+
+inline std::string_view FormatName(Format format) noexcept { return format.name(); }
+inline std::optional<Format> FormatFromName(std::string_view name) noexcept { return Format::FromName(name); }
 
 struct ImportOptions {
   bool strict = false;

@@ -6,13 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "formats/format_spec.h"
+#include "taifeng/geo/geodesy.h"
 #include "parse_context.h"
-#include "parsers.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
 namespace {
+
+bool LooksLikeHurdat2(std::string_view name) { return EndsWithI(name, ".txt"); }
 
 std::optional<double> ParseHemisphere(std::string_view s, char positive, char negative, double limit) {
   if (s.size() < 2) return std::nullopt;
@@ -127,5 +130,8 @@ void ParseHurdat2(std::string_view text, ParseContext& ctx) {
   }
   close();
 }
+
+extern const FormatSpec kHurdat2Format;
+const FormatSpec kHurdat2Format{"hurdat2", "NHC", "NHC HURDAT2 files", true, &LooksLikeHurdat2, &ParseHurdat2, nullptr};
 
 }  // namespace taifeng::data

@@ -7,13 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "formats/format_spec.h"
+#include "taifeng/geo/geodesy.h"
 #include "parse_context.h"
-#include "parsers.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
 namespace {
+
+bool LooksLikeJma(std::string_view name) { return EndsWithI(name, ".txt"); }
 
 Category JmaCategory(int grade, double wind_ms) {
   switch (grade) {
@@ -128,5 +131,8 @@ void ParseJma(std::string_view text, ParseContext& ctx) {
   }
   close();
 }
+
+extern const FormatSpec kJmaFormat;
+const FormatSpec kJmaFormat{"jma", "JMA", "JMA RSMC Tokyo bst_all files", true, &LooksLikeJma, &ParseJma, nullptr};
 
 }  // namespace taifeng::data

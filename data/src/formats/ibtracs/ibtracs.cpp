@@ -6,14 +6,17 @@
 #include <vector>
 
 #include "h5.h"
-#include "parsers.h"
 #include "taifeng/geo/geodesy.h"
+#include "formats/format_spec.h"
+#include "formats/ibtracs/ibtracs.h"
 #include "parse_context.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
 namespace {
+
+bool LooksLikeIbtracs(std::string_view name) { return EndsWithI(name, ".nc"); }
 
 struct AgencyColumns {
   std::string_view agency;  // as stored in Storm::agency
@@ -191,5 +194,8 @@ void ImportIbtracs(const std::string& path, ParseContext& ctx) {
     if (!storm_bad && !storm.fixes.empty()) ctx.result().storms.push_back(std::move(storm));
   }
 }
+
+extern const FormatSpec kIbtracsFormat;
+const FormatSpec kIbtracsFormat{"ibtracs", "", "IBTrACS v04 netCDF files", true, &LooksLikeIbtracs, nullptr, &ImportIbtracs};
 
 }  // namespace taifeng::data

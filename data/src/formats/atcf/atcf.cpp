@@ -7,13 +7,23 @@
 #include <string>
 #include <vector>
 
+#include "formats/format_spec.h"
+#include "taifeng/geo/geodesy.h"
 #include "parse_context.h"
-#include "parsers.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
 namespace {
+
+// bBBNNYYYY.dat / .txt
+int AtcfYear(std::string_view name) noexcept {
+  if (name.find('.') != 9 || (name[0] != 'b' && name[0] != 'B')) return 0;
+  return YearInFileName(name.substr(5, 4));
+}
+bool LooksLikeAtcf(std::string_view name) {
+  return !name.empty() && (name[0] == 'b' || name[0] == 'B') && (EndsWithI(name, ".dat") || EndsWithI(name, ".txt"));
+}
 
 enum Field : std::size_t {
   kBasin = 0, kCy, kTime, kTechnum, kTech, kTau, kLat, kLon, kVmax, kMslp, kTy, kRad, kWindcode,
@@ -35,7 +45,7 @@ struct Current {
 
 // The storm number in the file name (bwp351997.txt -> "35"), or "".
 std::string NumberFromFileName(std::string_view name) {
-  if (YearFromFileName(name, Format::kAtcf) == 0 || !text::ParseDigits(name.substr(3, 2), 2)) return "";
+  if (AtcfYear(name) == 0 || !text::ParseDigits(name.substr(3, 2), 2)) return "";
   return std::string(name.substr(3, 2));
 }
 
@@ -59,7 +69,7 @@ void Close(Current& cur, int file_year, bool first_in_file, ParseContext& ctx) {
 }  // namespace
 
 void ParseAtcf(std::string_view text, ParseContext& ctx) {
-  const int file_year = YearFromFileName(ctx.file(), Format::kAtcf);
+  const int file_year = AtcfYear(ctx.file());
   text::LineReader reader(text);
   std::string_view line;
   std::int64_t number = 0;
@@ -189,5 +199,8 @@ void ParseAtcf(std::string_view text, ParseContext& ctx) {
   }
   Close(cur, file_year, storms_closed == 0, ctx);
 }
+
+extern const FormatSpec kAtcfFormat;
+const FormatSpec kAtcfFormat{"atcf", "JTWC", "ATCF b-deck files (JTWC bwp*.txt/.dat, NHC b*.dat) or directories", true, &LooksLikeAtcf, &ParseAtcf, nullptr};
 
 }  // namespace taifeng::data

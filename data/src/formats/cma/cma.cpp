@@ -7,13 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "parsers.h"
+#include "formats/format_spec.h"
+#include "taifeng/geo/geodesy.h"
 #include "parse_context.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
 namespace {
+
+// CHYYYYBST.txt
+int CmaYear(std::string_view name) noexcept {
+  if (name.size() < 9 || !IEquals(name.substr(0, 2), "CH") || !IEquals(name.substr(6, 3), "BST")) return 0;
+  return YearInFileName(name.substr(2, 4));
+}
+bool LooksLikeCma(std::string_view name) { return CmaYear(name) > 0 && EndsWithI(name, ".txt"); }
 
 struct Block {
   Storm storm;
@@ -152,7 +160,7 @@ void ParseTrack(std::string_view line, std::int64_t number, std::vector<std::str
 }  // namespace
 
 void ParseCma(std::string_view text, ParseContext& ctx) {
-  const int file_year = YearFromFileName(ctx.file(), Format::kCma);
+  const int file_year = CmaYear(ctx.file());
   text::LineReader reader(text);
   std::string_view line;
   std::int64_t number = 0;
@@ -180,5 +188,8 @@ void ParseCma(std::string_view text, ParseContext& ctx) {
   }
   CloseBlock(block, file_year, ctx);
 }
+
+extern const FormatSpec kCmaFormat;
+const FormatSpec kCmaFormat{"cma", "CMA", "CMA/STI CHYYYYBST.txt files or directories", true, &LooksLikeCma, &ParseCma, nullptr};
 
 }  // namespace taifeng::data

@@ -5,12 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "formats/format_spec.h"
+#include "taifeng/geo/geodesy.h"
 #include "parse_context.h"
-#include "parsers.h"
 #include "storm_build.h"
 #include "text_util.h"
 
 namespace taifeng::data {
+
+namespace {
+
+bool LooksLikeCsv(std::string_view name) { return EndsWithI(name, ".csv"); }
+
+}  // namespace
 
 void ParseCsvTrack(std::string_view text, ParseContext& ctx) {
   text::LineReader reader(text);
@@ -76,5 +83,8 @@ void ParseCsvTrack(std::string_view text, ParseContext& ctx) {
     ctx.result().storms.push_back(std::move(storm));
   }
 }
+
+extern const FormatSpec kCsvFormat;
+const FormatSpec kCsvFormat{"csv", "LIVE", "live track CSV files (time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa)", false, &LooksLikeCsv, &ParseCsvTrack, nullptr};
 
 }  // namespace taifeng::data
