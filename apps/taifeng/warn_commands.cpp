@@ -20,6 +20,7 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/feed_summary.h"
 #include "taifeng/warnings/situation.h"
 #include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
@@ -346,17 +347,20 @@ void RunShow(const ListArgs& a) {
 void RunAudit(const DeskArgs& a) {
   const auto journal = warnings::Journal::Open(JournalFile(a.journal), false);
   const warnings::JournalAudit audit = journal->Audit();
+  const auto projection = audit.ok() ? warnings::VerifyFeedProjection(*journal) : std::nullopt;
   if (a.json) {
     std::cout << json{{"journal", journal->path().string()},
                       {"records", audit.records},
-                      {"ok", audit.ok()},
+                      {"ok", audit.ok() && !projection},
                       {"first_broken", audit.first_broken ? json(*audit.first_broken) : json(nullptr)},
-                      {"problem", audit.problem}}
+                      {"problem", audit.problem},
+                      {"feed_projection", projection ? json(*projection) : json("ok")}}
                      .dump(2)
               << '\n';
-  } else if (audit.ok()) {
-    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact.\n";
+  } else if (audit.ok() && !projection) {
+    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact, feed projection matches.\n";
   }
+  if (projection) throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": " + *projection);
   if (!audit.ok())
     throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": record " + std::to_string(*audit.first_broken) + ": " +
                                                audit.problem + " (" + std::to_string(audit.records) + " records)");

@@ -1,4 +1,5 @@
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/feed_summary.h"
 
 #include <nlohmann/json.hpp>
 
@@ -420,6 +421,10 @@ std::vector<Message> Desk::Preview(const std::vector<ChangeRequest>& requests, c
 std::vector<Message> Desk::Commit(const std::string& action, const std::string& action_body, const std::vector<ChangeRequest>& requests,
                                   const ActionContext& ctx) {
   RequireAudit();
+  if (!feed_projected_) {  // a journal written before the feed projection: project it first, once
+    BackfillFeedProjection(*journal_);
+    feed_projected_ = true;
+  }
   std::vector<Message> messages;
   journal_->Append([&](Journal::Writer& w) {
     // The state as the journal holds it inside this transaction (no other writer can interleave).
@@ -432,7 +437,12 @@ std::vector<Message> Desk::Commit(const std::string& action, const std::string& 
     for (const Message& m : messages) ids.push_back(m.identifier);
     body["messages"] = ids;
     w.Add(ctx.now_utc, ctx.operator_name, action, body.dump());
-    for (const Message& m : messages) w.Add(ctx.now_utc, ctx.operator_name, "message", MessageToJson(m));
+    for (const Message& m : messages) {
+      if (m.seq != w.next_seq()) throw Error(ErrorCode::kInternal, "message " + m.identifier + " composed for another journal record");
+      w.Add(ctx.now_utc, ctx.operator_name, "message", MessageToJson(m));
+      const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
+      w.AddFeedRow(ProjectMessage(m, feed_seq, prev));
+    }
   });
   return messages;
 }

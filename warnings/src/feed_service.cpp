@@ -128,25 +128,18 @@ struct FeedService::Impl {
     }
   }
 
-  Encoded Encode(const Message& m, std::int64_t seq, std::int64_t prev) const {
-    const std::string stream = StreamOf(m);
-    return {FeedTopic(FeedFormat::kJson, stream), FeedTopic(FeedFormat::kCap, stream), FeedTopic(FeedFormat::kFull, stream),
-            FeedSummaryJson(m, seq, prev), m.cap_xml};
+  static Encoded Encode(const FeedRow& r) {
+    return {FeedTopic(FeedFormat::kJson, r.stream), FeedTopic(FeedFormat::kCap, r.stream), FeedTopic(FeedFormat::kFull, r.stream),
+            r.summary, r.cap};
   }
 
-  // The encoding of published message `seq`, from the cache or the journal.
+  // The encoding of published message `seq`, from the cache or the journal's feed projection
+  // (read a batch forward).
   const Encoded& EncodedAt(std::int64_t seq) {
     if (const auto it = cache.find(seq); it != cache.end()) return it->second;
-    // Read a batch forward from the journal.
     const std::int64_t last = std::min<std::int64_t>(seq + 255, static_cast<std::int64_t>(index.size()));
-    const auto records = desk->journal().ReadRange(index[seq - 1].journal_seq, index[last - 1].journal_seq, "message");
-    std::int64_t s = seq;
-    for (const auto& r : records) {
-      while (s <= last && index[s - 1].journal_seq != r.seq) ++s;
-      if (s > last) break;
-      if (!cache.count(s)) Remember(s, Encode(MessageFromJson(r.body, r.seq), s, index[s - 1].prev));
-      ++s;
-    }
+    for (const FeedRow& r : desk->journal().ReadFeed(seq, last))
+      if (!cache.count(r.feed_seq)) Remember(r.feed_seq, Encode(r));
     const auto it = cache.find(seq);
     if (it == cache.end()) throw Error(ErrorCode::kInternal, "feed message " + std::to_string(seq) + " is missing from the journal");
     return it->second;
@@ -165,31 +158,31 @@ struct FeedService::Impl {
     wire::Send(socket, frames);
   }
 
-  // Indexes message records journalled since the last call and publishes those not yet published.
-  // `fresh`: messages just committed by this service (not parsed again).
-  void IndexAndPublish(const std::vector<Message>& fresh = {}) {
-    if (desk->journal().LastSeq() <= indexed_journal_seq) return;
-    desk->journal().Scan(indexed_journal_seq, "message", [&](const JournalRecord& r) {
-      const auto known = std::find_if(fresh.begin(), fresh.end(), [&](const Message& f) { return f.seq == r.seq; });
-      const Message m = known != fresh.end() ? *known : MessageFromJson(r.body, r.seq);
+  // Indexes the feed rows journalled since the last call (the journal's projection: no message
+  // is parsed) and publishes those not yet published.
+  void IndexAndPublish() {
+    const std::int64_t last_journal_seq = desk->journal().LastSeq();
+    if (last_journal_seq <= indexed_journal_seq) return;
+    desk->journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
+      const std::int64_t seq = static_cast<std::int64_t>(index.size()) + 1;
+      if (r.feed_seq != seq)
+        throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": feed row " + std::to_string(r.feed_seq) +
+                                                   " where " + std::to_string(seq) + " was expected");
       Entry e;
-      e.journal_seq = r.seq;
-      e.journal_hash = r.hash;
-      e.stream = StreamOf(m);
-      const auto h = heads.find(e.stream);
-      e.prev = h == heads.end() ? 0 : h->second;
-      e.status = m.status;
-      e.cancel = m.change == Change::kCancel;
-      e.sent_utc = m.sent_utc;
-      e.expires_utc = m.expires_utc;
+      e.journal_seq = r.journal_seq;
+      e.journal_hash = r.journal_hash;
+      e.stream = r.stream;
+      e.prev = r.prev;
+      e.status = r.status;
+      e.cancel = r.cancel;
+      e.sent_utc = r.sent_utc;
+      e.expires_utc = r.expires_utc;
       index.push_back(e);
-      const std::int64_t seq = static_cast<std::int64_t>(index.size());
       heads[e.stream] = seq;
-      auto& clock = status_clock[m.status];
-      clock = std::max(clock, m.sent_utc);
-      indexed_journal_seq = r.seq;
+      auto& clock = status_clock[r.status];
+      clock = std::max(clock, r.sent_utc);
       if (seq > published) {
-        Encoded enc = Encode(m, seq, e.prev);
+        Encoded enc = Encode(r);
         for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
         Remember(seq, std::move(enc));
         published = seq;
@@ -198,7 +191,7 @@ struct FeedService::Impl {
         stats.latest_seq = seq;
       }
     });
-    indexed_journal_seq = std::max(indexed_journal_seq, desk->journal().LastSeq());
+    indexed_journal_seq = last_journal_seq;
   }
 
   void Heartbeat() {
@@ -329,7 +322,7 @@ struct FeedService::Impl {
         const PreparedCommand p = Prepare(*desk, c, name, WallNow());
         const std::vector<Message> ms = commit ? Commit(*desk, p) : Preview(*desk, p);
         if (commit) {
-          IndexAndPublish(ms);
+          IndexAndPublish();
           Say("control: " + name + " " + c.action + ": " + std::to_string(ms.size()) + " messages journalled and published (feed seq up to " +
               std::to_string(published) + ")");
         }
@@ -384,6 +377,8 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
     x.feed_id = RandomId();
     journal.WriteMark("feed.id", x.feed_id);
   }
+  if (const std::int64_t n = BackfillFeedProjection(journal))
+    x.Say("projected " + std::to_string(n) + " messages journalled before the feed projection existed");
   // Index everything journalled; what the mark says was published is not published again.
   std::int64_t mark_seq = 0, mark_journal_seq = 0;
   std::string mark_hash;

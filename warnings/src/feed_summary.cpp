@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 
 #include "taifeng/base/time_utc.h"
 
@@ -42,6 +43,50 @@ std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t pre
             {"storm_distance_km", std::isfinite(m.storm_distance_km) ? json(std::round(m.storm_distance_km * 10) / 10) : json(nullptr)},
             {"situation", m.situation_json.empty() ? json(nullptr) : json::parse(m.situation_json)}};
   return j.dump();
+}
+
+FeedRow ProjectMessage(const Message& m, std::int64_t seq, std::int64_t prev) {
+  FeedRow r;
+  r.journal_seq = m.seq, r.feed_seq = seq, r.prev = prev;
+  r.stream = StreamOf(m);
+  r.status = m.status;
+  r.cancel = m.change == Change::kCancel;
+  r.sent_utc = m.sent_utc, r.expires_utc = m.expires_utc;
+  r.summary = FeedSummaryJson(m, seq, prev);
+  r.cap = m.cap_xml;
+  return r;
+}
+
+std::int64_t BackfillFeedProjection(Journal& journal) {
+  return journal.BackfillFeed([](const JournalRecord& r, const Journal::FeedPositionFn& position) {
+    const Message m = MessageFromJson(r.body, r.seq);
+    const auto [seq, prev] = position(StreamOf(m));
+    return ProjectMessage(m, seq, prev);
+  });
+}
+
+std::optional<std::string> VerifyFeedProjection(const Journal& journal) {
+  std::map<std::int64_t, FeedRow> rows;
+  journal.ScanFeed(0, [&](const FeedRow& r) { rows.emplace(r.journal_seq, r); });
+  std::map<std::string, std::int64_t> heads;
+  std::int64_t feed_seq = 0;
+  std::optional<std::string> problem;
+  journal.Scan(0, "message", [&](const JournalRecord& r) {
+    ++feed_seq;
+    if (problem) return;
+    const Message m = MessageFromJson(r.body, r.seq);
+    const FeedRow want = ProjectMessage(m, feed_seq, heads[StreamOf(m)]);
+    heads[want.stream] = feed_seq;
+    const auto it = rows.find(r.seq);
+    if (it == rows.end()) return;
+    const FeedRow& got = it->second;
+    if (got.feed_seq != want.feed_seq || got.prev != want.prev || got.stream != want.stream || got.summary != want.summary ||
+        got.cap != want.cap || got.status != want.status || got.cancel != want.cancel || got.sent_utc != want.sent_utc ||
+        got.expires_utc != want.expires_utc)
+      problem = "record " + std::to_string(r.seq) + ": its feed projection (feed seq " + std::to_string(got.feed_seq) +
+                ") differs from the record";
+  });
+  return problem;
 }
 
 }  // namespace taifeng::warnings

@@ -104,6 +104,11 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
         if (!ok) throw Error(ErrorCode::kArchiveFormat, path.string() + ": not a Taifeng journal");
       }
     }
+    db.Exec("CREATE TABLE IF NOT EXISTS feed(journal_seq INTEGER PRIMARY KEY, feed_seq INTEGER NOT NULL UNIQUE,"
+            " prev INTEGER NOT NULL, stream TEXT NOT NULL, status TEXT NOT NULL, cancel INTEGER NOT NULL,"
+            " sent_utc INTEGER NOT NULL, expires_utc INTEGER NOT NULL, summary TEXT NOT NULL, cap TEXT NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS feed_stream ON feed(stream, feed_seq);",
+            "feed projection");
     db.Exec("COMMIT", "commit");
   } catch (...) {
     sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -130,6 +135,93 @@ void Journal::Writer::Add(std::int64_t time_utc, const std::string& operator_nam
   prev_ = r.hash;
   ++next_seq_;
   added_.push_back(std::move(r));
+}
+
+namespace {
+
+constexpr const char* kFeedColumns = "journal_seq, feed_seq, prev, stream, status, cancel, sent_utc, expires_utc, summary, cap";
+constexpr const char* kFeedSelect =
+    "SELECT f.journal_seq, f.feed_seq, f.prev, f.stream, f.status, f.cancel, f.sent_utc, f.expires_utc, f.summary, f.cap, r.hash"
+    " FROM feed f JOIN record r ON r.seq = f.journal_seq";
+
+FeedRow RowFeed(const sqlite::Statement& s) {
+  FeedRow r;
+  r.journal_seq = s.Int(0), r.feed_seq = s.Int(1), r.prev = s.Int(2);
+  r.stream = s.Text(3), r.status = s.Text(4);
+  r.cancel = s.Int(5) != 0;
+  r.sent_utc = s.Int(6), r.expires_utc = s.Int(7);
+  r.summary = s.Text(8), r.cap = s.Text(9);
+  r.journal_hash = s.Text(10);
+  return r;
+}
+
+std::pair<std::int64_t, std::int64_t> FeedPosition(const sqlite::Db& db, const std::string& stream) {
+  sqlite::Statement last(db, "SELECT coalesce(max(feed_seq), 0) FROM feed");
+  last.Step();
+  sqlite::Statement prev(db, "SELECT coalesce(max(feed_seq), 0) FROM feed WHERE stream = ?");
+  prev.Bind(1, stream);
+  prev.Step();
+  return {last.Int(0) + 1, prev.Int(0)};
+}
+
+void InsertFeedRow(const sqlite::Db& db, const FeedRow& r) {
+  sqlite::Statement ins(db, (std::string("INSERT INTO feed(") + kFeedColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?)").c_str());
+  ins.Bind(1, r.journal_seq).Bind(2, r.feed_seq).Bind(3, r.prev).Bind(4, r.stream).Bind(5, r.status);
+  ins.Bind(6, std::int64_t{r.cancel}).Bind(7, r.sent_utc).Bind(8, r.expires_utc).Bind(9, r.summary).Bind(10, r.cap);
+  ins.Step();
+}
+
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> Journal::Writer::NextFeedPosition(const std::string& stream) {
+  return FeedPosition(journal_.impl_->db, stream);
+}
+
+void Journal::Writer::AddFeedRow(const FeedRow& row) { InsertFeedRow(journal_.impl_->db, row); }
+
+std::vector<FeedRow> Journal::ReadFeed(std::int64_t from, std::int64_t to) const {
+  sqlite::Statement s(impl_->db, (std::string(kFeedSelect) + " WHERE f.feed_seq BETWEEN ? AND ? ORDER BY f.feed_seq").c_str());
+  s.Bind(1, from).Bind(2, to);
+  std::vector<FeedRow> out;
+  while (s.Step()) {
+    out.push_back(RowFeed(s));
+    if (out.back().feed_seq != from + static_cast<std::int64_t>(out.size()) - 1)
+      throw Error(ErrorCode::kInternal, path_.string() + ": the feed projection has a gap before feed seq " + std::to_string(out.back().feed_seq));
+  }
+  return out;
+}
+
+void Journal::ScanFeed(std::int64_t after, const std::function<void(const FeedRow&)>& each) const {
+  sqlite::Statement s(impl_->db, (std::string(kFeedSelect) + " WHERE f.feed_seq > ? ORDER BY f.feed_seq").c_str());
+  s.Bind(1, after);
+  while (s.Step()) each(RowFeed(s));
+}
+
+std::int64_t Journal::BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project) {
+  const sqlite::Db& db = impl_->db;
+  {
+    sqlite::Statement missing(db, "SELECT count(*) FROM record WHERE type = 'message' AND seq NOT IN (SELECT journal_seq FROM feed)");
+    missing.Step();
+    if (missing.Int(0) == 0) return 0;
+  }
+  std::int64_t added = 0;
+  db.Exec("BEGIN IMMEDIATE", path_.string().c_str());
+  try {
+    sqlite::Statement s(db, (std::string("SELECT ") + kColumns +
+                             " FROM record WHERE type = 'message' AND seq NOT IN (SELECT journal_seq FROM feed) ORDER BY seq").c_str());
+    while (s.Step()) {
+      const JournalRecord r = RowRecord(s);
+      FeedRow row = project(r, [&](const std::string& stream) { return FeedPosition(db, stream); });
+      row.journal_seq = r.seq;
+      InsertFeedRow(db, row);
+      ++added;
+    }
+    db.Exec("COMMIT", path_.string().c_str());
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return added;
 }
 
 std::vector<JournalRecord> Journal::Append(const std::function<void(Writer&)>& fill) {

@@ -7,6 +7,7 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/feed_summary.h"
 #include "test_util.h"
 
 namespace taifeng::warnings {
@@ -190,6 +191,61 @@ TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
   EXPECT_FALSE(again->StateAt(kT0 + 23 * kH - 1).Active().empty());
   EXPECT_TRUE(again->StateAt(kT0 + 23 * kH).Active().empty());
   EXPECT_TRUE(again->journal().Audit().ok());
+}
+
+// Each committed message has its feed projection, written in the same transaction: its feed seq
+// (position among the messages), its stream's previous one, and the summary and CAP the feed
+// sends; a journal written before the projection is projected identically afterwards.
+TEST_F(DeskTest, FeedProjectionIsWrittenWithEachMessageAndBackfilled) {
+  ProposeAndIssue(Assess({{"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {{"typhoon.blue", 0.4}}), kT0);
+  ProposeAndIssue(Assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.7}}, {{"typhoon.blue", 0.4}}), kT0 + kH);
+  Journal& j = desk_->journal();
+  const auto records = j.Read(1, "message");
+  ASSERT_GE(records.size(), 3u);
+  const auto rows = j.ReadFeed(1, static_cast<std::int64_t>(records.size()));
+  ASSERT_EQ(rows.size(), records.size());
+  std::map<std::string, std::int64_t> last_of_stream;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Message m = MessageFromJson(records[i].body, records[i].seq);
+    EXPECT_EQ(rows[i].journal_seq, records[i].seq);
+    EXPECT_EQ(rows[i].feed_seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(rows[i].stream, StreamOf(m));
+    EXPECT_EQ(rows[i].prev, last_of_stream[rows[i].stream]);
+    EXPECT_EQ(rows[i].summary, FeedSummaryJson(m, rows[i].feed_seq, rows[i].prev));
+    EXPECT_EQ(rows[i].cap, m.cap_xml);
+    EXPECT_EQ(rows[i].journal_hash, records[i].hash);
+    last_of_stream[rows[i].stream] = rows[i].feed_seq;
+  }
+  desk_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM feed", nullptr, nullptr, nullptr), SQLITE_OK);  // as an old journal
+    sqlite3_close(db);
+  }
+  desk_ = Open();
+  EXPECT_THROW(desk_->journal().ReadFeed(1, 1).at(0), std::out_of_range);
+  EXPECT_EQ(BackfillFeedProjection(desk_->journal()), static_cast<std::int64_t>(rows.size()));
+  const auto again = desk_->journal().ReadFeed(1, static_cast<std::int64_t>(rows.size()));
+  ASSERT_EQ(again.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(again[i].summary, rows[i].summary);
+    EXPECT_EQ(again[i].prev, rows[i].prev);
+  }
+  EXPECT_EQ(BackfillFeedProjection(desk_->journal()), 0);
+  EXPECT_FALSE(VerifyFeedProjection(desk_->journal()));
+  desk_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE feed SET summary = replace(summary, 'blue', 'red') WHERE feed_seq = 2", nullptr, nullptr, nullptr),
+              SQLITE_OK);  // a forged row
+    sqlite3_close(db);
+  }
+  desk_ = Open();
+  const auto problem = VerifyFeedProjection(desk_->journal());
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("record " + std::to_string(rows[1].journal_seq)), std::string::npos) << *problem;
 }
 
 TEST_F(DeskTest, StaleProposalIsRefused) {

@@ -120,6 +120,7 @@ class Desk {
   std::shared_ptr<const CapSchema> schema_;
   mutable std::int64_t audited_seq_ = 0;
   mutable std::string audited_hash_;
+  bool feed_projected_ = false;  // BackfillFeedProjection done by this desk
   mutable std::vector<Message> messages_;
   mutable std::int64_t messages_read_to_ = 0;  // journal seq read up to
   mutable std::mutex polygons_mutex_;

@@ -34,6 +34,21 @@ struct JournalRecord {
   std::string prev_hash, hash;    // 64 hex digits each
 };
 
+// The feed's projection of one "message" record, written in the same transaction as the record
+// (so publishing never parses the journal's JSON): its feed sequence number (its position among
+// the message records, 1, 2, …), the previous feed seq of its stream (0 for the first), and what
+// the feed sends. Derived data, outside the hash chain: VerifyFeedProjection checks it.
+struct FeedRow {
+  std::int64_t journal_seq = 0, feed_seq = 0, prev = 0;
+  std::string stream;   // "typhoon.440100"
+  std::string status;   // CAP status
+  bool cancel = false;
+  std::int64_t sent_utc = 0, expires_utc = 0;
+  std::string summary;  // the feed's JSON summary (with seq and prev)
+  std::string cap;      // the CAP XML
+  std::string journal_hash;  // the message record's hash (read with the row, not stored in it)
+};
+
 struct JournalAudit {
   std::int64_t records = 0;
   std::optional<std::int64_t> first_broken;  // seq of the first record that fails
@@ -59,6 +74,11 @@ class Journal {
     // The seq the next Add gets.
     std::int64_t next_seq() const { return next_seq_; }
     void Add(std::int64_t time_utc, const std::string& operator_name, const std::string& type, const std::string& body);
+    // The feed seq and the stream's previous feed seq the next message record of `stream` gets.
+    std::pair<std::int64_t, std::int64_t> NextFeedPosition(const std::string& stream);
+    // Adds the projection of a message record added in this transaction (row.journal_seq), at the
+    // position NextFeedPosition gave.
+    void AddFeedRow(const FeedRow& row);
 
    private:
     friend class Journal;
@@ -94,6 +114,17 @@ class Journal {
   // off and calls Checkpoint when idle. Checkpoint never blocks writers (PASSIVE).
   void SetAutoCheckpoint(bool on);
   void Checkpoint();
+
+  // Feed rows with feed_seq in [from, to], in order. Throws Error(kInternal) when the projection
+  // has a gap there (a message record without its row: call BackfillFeed).
+  std::vector<FeedRow> ReadFeed(std::int64_t from_feed_seq, std::int64_t to_feed_seq) const;
+  // Calls `each` for every feed row with feed_seq > after, in order.
+  void ScanFeed(std::int64_t after_feed_seq, const std::function<void(const FeedRow&)>& each) const;
+  // Message records that have no feed row yet (journals written before the projection existed),
+  // projected in order in one transaction by `project`, which is given the record and a function
+  // that returns the feed seq and prev for the record's stream. Returns how many rows were added.
+  using FeedPositionFn = std::function<std::pair<std::int64_t, std::int64_t>(const std::string& stream)>;
+  std::int64_t BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project);
 
   // Recomputes every hash and link. O(records).
   JournalAudit Audit() const;
