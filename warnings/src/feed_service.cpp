@@ -109,7 +109,7 @@ struct FeedService::Impl {
   std::map<std::string, std::int64_t> status_clock;  // status -> latest sent_utc
   std::int64_t published = 0, mark_written = -1;
 
-  std::unordered_map<std::int64_t, Encoded> cache;
+  std::unordered_map<std::int64_t, std::shared_ptr<const Encoded>> cache;  // shared with frames libzmq still sends
   std::deque<std::int64_t> cache_order;
   static constexpr std::size_t kCacheSize = 8192;
 
@@ -120,7 +120,7 @@ struct FeedService::Impl {
     if (log) log(m);
   }
 
-  void Remember(std::int64_t seq, Encoded e) {
+  void Remember(std::int64_t seq, std::shared_ptr<const Encoded> e) {
     if (cache.emplace(seq, std::move(e)).second) cache_order.push_back(seq);
     while (cache_order.size() > kCacheSize) {
       cache.erase(cache_order.front());
@@ -128,34 +128,40 @@ struct FeedService::Impl {
     }
   }
 
-  static Encoded Encode(const FeedRow& r) {
-    return {FeedTopic(FeedFormat::kJson, r.stream), FeedTopic(FeedFormat::kCap, r.stream), FeedTopic(FeedFormat::kFull, r.stream),
-            r.summary, r.cap};
+  static std::shared_ptr<const Encoded> Encode(FeedRow&& r) {
+    return std::make_shared<const Encoded>(Encoded{FeedTopic(FeedFormat::kJson, r.stream), FeedTopic(FeedFormat::kCap, r.stream),
+                                                   FeedTopic(FeedFormat::kFull, r.stream), std::move(r.summary), std::move(r.cap)});
   }
 
   // The encoding of published message `seq`, from the cache or the journal's feed projection
   // (read a batch forward).
-  const Encoded& EncodedAt(std::int64_t seq) {
+  std::shared_ptr<const Encoded> EncodedAt(std::int64_t seq) {
     if (const auto it = cache.find(seq); it != cache.end()) return it->second;
     const std::int64_t last = std::min<std::int64_t>(seq + 255, static_cast<std::int64_t>(index.size()));
-    for (const FeedRow& r : desk->journal().ReadFeed(seq, last))
-      if (!cache.count(r.feed_seq)) Remember(r.feed_seq, Encode(r));
+    for (FeedRow& r : desk->journal().ReadFeed(seq, last))
+      if (!cache.count(r.feed_seq)) Remember(r.feed_seq, Encode(std::move(r)));
     const auto it = cache.find(seq);
     if (it == cache.end()) throw Error(ErrorCode::kInternal, "feed message " + std::to_string(seq) + " is missing from the journal");
     return it->second;
   }
 
+  // Sends a message's frames; the bodies (JSON summary, CAP) are not copied: each frame holds a
+  // reference on the encoding until libzmq has sent it.
   void SendMessage(zmq::socket_t& socket, const std::string* routing, const std::string* rid, FeedFormat format, std::int64_t seq,
-                   const Encoded& e) {
-    const std::string seq8 = EncodeSeq(static_cast<std::uint64_t>(seq)), prev8 = EncodeSeq(static_cast<std::uint64_t>(index[seq - 1].prev));
-    std::vector<std::string_view> frames;
-    if (routing) frames.insert(frames.end(), {*routing, "W", *rid});
-    switch (format) {
-      case FeedFormat::kJson: frames.insert(frames.end(), {e.topic_json, seq8, prev8, e.json}); break;
-      case FeedFormat::kCap: frames.insert(frames.end(), {e.topic_cap, seq8, prev8, e.cap}); break;
-      case FeedFormat::kFull: frames.insert(frames.end(), {e.topic_full, seq8, prev8, e.json, e.cap}); break;
+                   const std::shared_ptr<const Encoded>& e) {
+    std::vector<zmq::message_t> frames;
+    if (routing) {
+      frames.emplace_back(routing->data(), routing->size());
+      frames.emplace_back("W", 1);
+      frames.emplace_back(rid->data(), rid->size());
     }
-    wire::Send(socket, frames);
+    const std::string& topic = format == FeedFormat::kJson ? e->topic_json : format == FeedFormat::kCap ? e->topic_cap : e->topic_full;
+    frames.emplace_back(topic.data(), topic.size());
+    frames.emplace_back(EncodeSeq(static_cast<std::uint64_t>(seq)));
+    frames.emplace_back(EncodeSeq(static_cast<std::uint64_t>(index[seq - 1].prev)));
+    if (format != FeedFormat::kCap) frames.push_back(wire::Borrow(e, e->json));
+    if (format != FeedFormat::kJson) frames.push_back(wire::Borrow(e, e->cap));
+    wire::SendFrames(socket, frames);
   }
 
   // Indexes the feed rows journalled since the last call (the journal's projection: no message
@@ -163,6 +169,9 @@ struct FeedService::Impl {
   void IndexAndPublish() {
     const std::int64_t last_journal_seq = desk->journal().LastSeq();
     if (last_journal_seq <= indexed_journal_seq) return;
+    // Messages journalled by a writer that does not project (an older taifeng) are projected here.
+    if (const std::int64_t n = BackfillFeedProjection(desk->journal(), indexed_journal_seq))
+      Say("projected " + std::to_string(n) + " messages journalled without their feed projection");
     desk->journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
       const std::int64_t seq = static_cast<std::int64_t>(index.size()) + 1;
       if (r.feed_seq != seq)
@@ -182,7 +191,7 @@ struct FeedService::Impl {
       auto& clock = status_clock[r.status];
       clock = std::max(clock, r.sent_utc);
       if (seq > published) {
-        Encoded enc = Encode(r);
+        auto enc = Encode(FeedRow(r));
         for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
         Remember(seq, std::move(enc));
         published = seq;
@@ -456,7 +465,7 @@ void FeedService::Run() {
   const std::int64_t backlog_from = x.published;
   if (backlog_from < static_cast<std::int64_t>(x.index.size())) {
     for (std::int64_t seq = backlog_from + 1; seq <= static_cast<std::int64_t>(x.index.size()); ++seq) {
-      const Encoded& e = x.EncodedAt(seq);
+      const auto e = x.EncodedAt(seq);
       for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) x.SendMessage(x.pub, nullptr, nullptr, f, seq, e);
       x.published = seq;
     }

@@ -57,12 +57,14 @@ FeedRow ProjectMessage(const Message& m, std::int64_t seq, std::int64_t prev) {
   return r;
 }
 
-std::int64_t BackfillFeedProjection(Journal& journal) {
-  return journal.BackfillFeed([](const JournalRecord& r, const Journal::FeedPositionFn& position) {
-    const Message m = MessageFromJson(r.body, r.seq);
-    const auto [seq, prev] = position(StreamOf(m));
-    return ProjectMessage(m, seq, prev);
-  });
+std::int64_t BackfillFeedProjection(Journal& journal, std::int64_t after_seq) {
+  return journal.BackfillFeed(
+      [](const JournalRecord& r, const Journal::FeedPositionFn& position) {
+        const Message m = MessageFromJson(r.body, r.seq);
+        const auto [seq, prev] = position(StreamOf(m));
+        return ProjectMessage(m, seq, prev);
+      },
+      after_seq);
 }
 
 std::optional<std::string> VerifyFeedProjection(const Journal& journal) {

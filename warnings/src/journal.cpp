@@ -197,18 +197,22 @@ void Journal::ScanFeed(std::int64_t after, const std::function<void(const FeedRo
   while (s.Step()) each(RowFeed(s));
 }
 
-std::int64_t Journal::BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project) {
+std::int64_t Journal::BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project,
+                                   std::int64_t after_seq) {
   const sqlite::Db& db = impl_->db;
+  constexpr const char* kMissing =
+      " FROM record WHERE type = 'message' AND seq > ?1 AND seq NOT IN (SELECT journal_seq FROM feed WHERE journal_seq > ?1)";
   {
-    sqlite::Statement missing(db, "SELECT count(*) FROM record WHERE type = 'message' AND seq NOT IN (SELECT journal_seq FROM feed)");
+    sqlite::Statement missing(db, (std::string("SELECT count(*)") + kMissing).c_str());
+    missing.Bind(1, after_seq);
     missing.Step();
     if (missing.Int(0) == 0) return 0;
   }
   std::int64_t added = 0;
   db.Exec("BEGIN IMMEDIATE", path_.string().c_str());
   try {
-    sqlite::Statement s(db, (std::string("SELECT ") + kColumns +
-                             " FROM record WHERE type = 'message' AND seq NOT IN (SELECT journal_seq FROM feed) ORDER BY seq").c_str());
+    sqlite::Statement s(db, (std::string("SELECT ") + kColumns + kMissing + " ORDER BY seq").c_str());
+    s.Bind(1, after_seq);
     while (s.Step()) {
       const JournalRecord r = RowRecord(s);
       FeedRow row = project(r, [&](const std::string& stream) { return FeedPosition(db, stream); });

@@ -25,9 +25,9 @@ std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t pre
 // `prev` in its stream.
 FeedRow ProjectMessage(const Message& m, std::int64_t seq, std::int64_t prev);
 
-// Projects every message record that has none yet (journals written before the projection).
-// Returns how many were added.
-std::int64_t BackfillFeedProjection(Journal& journal);
+// Projects every message record after `after_seq` that has none yet (journals written before the
+// projection, or by a writer that does not project). Returns how many were added.
+std::int64_t BackfillFeedProjection(Journal& journal, std::int64_t after_seq = 0);
 
 // Recomputes the projection of every message record and compares it with the journal's feed rows
 // (derived data outside the hash chain, so an edited row would publish what the chain does not

@@ -124,7 +124,9 @@ class Journal {
   // projected in order in one transaction by `project`, which is given the record and a function
   // that returns the feed seq and prev for the record's stream. Returns how many rows were added.
   using FeedPositionFn = std::function<std::pair<std::int64_t, std::int64_t>(const std::string& stream)>;
-  std::int64_t BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project);
+  // Only records after `after_seq` are looked at (0: all).
+  std::int64_t BackfillFeed(const std::function<FeedRow(const JournalRecord&, const FeedPositionFn&)>& project,
+                            std::int64_t after_seq = 0);
 
   // Recomputes every hash and link. O(records).
   JournalAudit Audit() const;
