@@ -28,6 +28,101 @@ std::optional<double> ParseHemisphere(std::string_view s, char positive, char ne
 
 }  // namespace
 
+namespace {
+
+// A header line "AL011851, UNNAMED, 14": the storm it opens and its declared record count, or
+// nullopt (reported) when it is bad.
+std::optional<std::pair<Storm, std::int64_t>> ParseHeader(const std::vector<std::string_view>& f, std::int64_t number,
+                                                         ParseContext& ctx) {
+  const std::string_view id = f[0];
+  auto year = id.size() == 8 ? text::ParseDigits(id.substr(4, 4), 4) : std::nullopt;
+  if (!year || !text::ParseDigits(id.substr(2, 2), 2) || !std::isupper(static_cast<unsigned char>(id[0])) ||
+      !std::isupper(static_cast<unsigned char>(id[1]))) {
+    ctx.Bad(number, "ID", "a storm id BBNNYYYY such as AL011851");
+    return std::nullopt;
+  }
+  auto count = text::ParseDigits(f[2]);
+  if (!count || *count > 10000) {
+    ctx.Bad(number, "COUNT", "a record count 0-10000");
+    return std::nullopt;
+  }
+  Storm storm;
+  storm.agency = "NHC";
+  storm.basin = std::string(id.substr(0, 2));
+  storm.agency_number = std::string(id);
+  storm.id = "NHC:" + std::string(id);
+  storm.season = static_cast<std::int32_t>(*year);
+  storm.name = IEquals(f[1], "UNNAMED") ? "" : std::string(f[1]);
+  storm.wind_averaging = WindAveraging::kOneMinute;
+  storm.source_format = "hurdat2";
+  storm.source_file = ctx.file();
+  return std::pair{std::move(storm), *count};
+}
+
+// Wind radii (fields 8-19) and the radius of maximum wind (field 20) into `fix`; false (reported)
+// when one is bad.
+bool ParseRadii(const std::vector<std::string_view>& f, std::int64_t number, ParseContext& ctx, Fix& fix) {
+  for (std::size_t i = 8; i < f.size() && i < 20; ++i) {
+    auto r = text::ParseInt(f[i]);
+    if (!r || *r < -999 || *r > 2000) {
+      ctx.Bad(number, "RADII", "wind radii in n mi (-999 missing)");
+      return false;
+    }
+    if (*r >= 0) fix.radii_km[(i - 8) / 4][(i - 8) % 4] = static_cast<float>(*r * kKmPerNauticalMile);
+  }
+  if (f.size() > 20) {
+    auto rmw = text::ParseInt(f[20]);
+    if (!rmw || *rmw < -999 || *rmw > 1000) {
+      ctx.Bad(number, "RMW", "radius of maximum wind in n mi (-999 missing)");
+      return false;
+    }
+    if (*rmw > 0) fix.rmw_km = static_cast<float>(*rmw * kKmPerNauticalMile);
+  }
+  return true;
+}
+
+// A data line: the fix, or nullopt (reported) when a field is bad.
+std::optional<Fix> ParseDataLine(const std::vector<std::string_view>& f, std::int64_t number, ParseContext& ctx) {
+  auto bad = [&](const char* field, const char* expected) -> std::optional<Fix> {
+    ctx.Bad(number, field, expected);
+    return std::nullopt;
+  };
+  if (f.size() < 8) return bad("record", "a HURDAT2 data line of 8 to 21 fields");
+  auto date = text::ParseDigits(f[0], 8);
+  auto hhmm = text::ParseDigits(f[1], 4);
+  std::optional<std::int64_t> t;
+  if (date && hhmm)
+    t = UtcSeconds(static_cast<int>(*date / 10000), static_cast<int>(*date / 100 % 100), static_cast<int>(*date % 100),
+                   static_cast<int>(*hhmm / 100), static_cast<int>(*hhmm % 100));
+  if (!t) return bad("YYYYMMDD, HHMM", "a valid UTC date and time");
+  if (f[2].size() > 1) return bad("RECORD_ID", "one letter (L, P, I, C, S, G, T, W, R) or blank");
+  const int grade = f[3].empty() ? -1 : AtcfStatusIndex(f[3]);
+  if (!f[3].empty() && grade < 0) return bad("STATUS", "a status code (TD TS HU EX SD SS LO WV DB)");
+  auto lat = ParseHemisphere(f[4], 'N', 'S', 90.0);
+  if (!lat) return bad("LAT", "latitude in degrees with N or S, e.g. 28.0N");
+  auto lon = ParseHemisphere(f[5], 'E', 'W', 360.0);
+  if (!lon) return bad("LON", "longitude in degrees with E or W, e.g. 94.8W");
+  auto wind = text::ParseInt(f[6]);
+  if (!wind || *wind < -999 || *wind > 300) return bad("WIND", "wind in kt (-999 missing)");
+  auto pres = text::ParseInt(f[7]);
+  if (!pres || *pres < -999 || *pres > 1100) return bad("PRES", "pressure in mb (-999 missing)");
+  Fix fix;
+  if (!ParseRadii(f, number, ctx, fix)) return std::nullopt;
+  fix.time_utc = *t;
+  fix.lat_deg = *lat;
+  fix.lon_deg = geo::NormalizeLonDeg(*lon);
+  if (*wind >= 0) fix.wind_ms = static_cast<float>(KnotsToMs(static_cast<double>(*wind)));
+  if (*pres > 0) fix.pressure_hpa = static_cast<float>(*pres);
+  fix.grade = static_cast<std::int8_t>(grade);
+  fix.category = CategoryFromAtcfStatus(f[3], fix.wind_ms);
+  if (f[2] == "L") fix.flags |= kFixLandfall;
+  fix.source_line = number;
+  MarkSynoptic(fix);
+  return fix;
+}
+
+}  // namespace
+
 void ParseHurdat2(std::string_view text, ParseContext& ctx) {
   text::LineReader reader(text);
   std::string_view line;
@@ -48,30 +143,13 @@ void ParseHurdat2(std::string_view text, ParseContext& ctx) {
     while (!f.empty() && f.back().empty()) f.pop_back();
     if (f.size() == 3) {  // header
       close();
-      skipping = true;
-      const std::string_view id = f[0];
-      auto year = id.size() == 8 ? text::ParseDigits(id.substr(4, 4), 4) : std::nullopt;
-      if (!year || !text::ParseDigits(id.substr(2, 2), 2) || !std::isupper(static_cast<unsigned char>(id[0])) ||
-          !std::isupper(static_cast<unsigned char>(id[1]))) {
-        ctx.Bad(number, "ID", "a storm id BBNNYYYY such as AL011851");
-        continue;
-      }
-      auto count = text::ParseDigits(f[2]);
-      if (!count || *count > 10000) { ctx.Bad(number, "COUNT", "a record count 0-10000"); continue; }
-      storm = Storm{};
-      open = true;
-      skipping = false;
+      auto header = ParseHeader(f, number, ctx);
+      skipping = !header;
+      if (!header) continue;
+      storm = std::move(header->first);
+      declared = header->second;
       header_line = number;
-      declared = *count;
-      storm.agency = "NHC";
-      storm.basin = std::string(id.substr(0, 2));
-      storm.agency_number = std::string(id);
-      storm.id = "NHC:" + std::string(id);
-      storm.season = static_cast<std::int32_t>(*year);
-      storm.name = IEquals(f[1], "UNNAMED") ? "" : std::string(f[1]);
-      storm.wind_averaging = WindAveraging::kOneMinute;
-      storm.source_format = "hurdat2";
-      storm.source_file = ctx.file();
+      open = true;
       continue;
     }
     ++ctx.result().records_read;
@@ -80,53 +158,7 @@ void ParseHurdat2(std::string_view text, ParseContext& ctx) {
                                          : "a header line before data lines");
       continue;
     }
-    if (f.size() < 8) { ctx.Bad(number, "record", "a HURDAT2 data line of 8 to 21 fields"); continue; }
-    auto date = text::ParseDigits(f[0], 8);
-    auto hhmm = text::ParseDigits(f[1], 4);
-    std::optional<std::int64_t> t;
-    if (date && hhmm) {
-      t = UtcSeconds(static_cast<int>(*date / 10000), static_cast<int>(*date / 100 % 100),
-                     static_cast<int>(*date % 100), static_cast<int>(*hhmm / 100), static_cast<int>(*hhmm % 100));
-    }
-    if (!t) { ctx.Bad(number, "YYYYMMDD, HHMM", "a valid UTC date and time"); continue; }
-    if (f[2].size() > 1) { ctx.Bad(number, "RECORD_ID", "one letter (L, P, I, C, S, G, T, W, R) or blank"); continue; }
-    int grade = -1;
-    if (!f[3].empty()) {
-      grade = AtcfStatusIndex(f[3]);
-      if (grade < 0) { ctx.Bad(number, "STATUS", "a status code (TD TS HU EX SD SS LO WV DB)"); continue; }
-    }
-    auto lat = ParseHemisphere(f[4], 'N', 'S', 90.0);
-    if (!lat) { ctx.Bad(number, "LAT", "latitude in degrees with N or S, e.g. 28.0N"); continue; }
-    auto lon = ParseHemisphere(f[5], 'E', 'W', 360.0);
-    if (!lon) { ctx.Bad(number, "LON", "longitude in degrees with E or W, e.g. 94.8W"); continue; }
-    auto wind = text::ParseInt(f[6]);
-    if (!wind || *wind < -999 || *wind > 300) { ctx.Bad(number, "WIND", "wind in kt (-999 missing)"); continue; }
-    auto pres = text::ParseInt(f[7]);
-    if (!pres || *pres < -999 || *pres > 1100) { ctx.Bad(number, "PRES", "pressure in mb (-999 missing)"); continue; }
-    Fix fix;
-    bool radii_ok = true;
-    for (std::size_t i = 8; i < f.size() && i < 20; ++i) {
-      auto r = text::ParseInt(f[i]);
-      if (!r || *r < -999 || *r > 2000) { radii_ok = false; break; }
-      if (*r >= 0) fix.radii_km[(i - 8) / 4][(i - 8) % 4] = static_cast<float>(*r * kKmPerNauticalMile);
-    }
-    if (!radii_ok) { ctx.Bad(number, "RADII", "wind radii in n mi (-999 missing)"); continue; }
-    if (f.size() > 20) {
-      auto rmw = text::ParseInt(f[20]);
-      if (!rmw || *rmw < -999 || *rmw > 1000) { ctx.Bad(number, "RMW", "radius of maximum wind in n mi (-999 missing)"); continue; }
-      if (*rmw > 0) fix.rmw_km = static_cast<float>(*rmw * kKmPerNauticalMile);
-    }
-    fix.time_utc = *t;
-    fix.lat_deg = *lat;
-    fix.lon_deg = geo::NormalizeLonDeg(*lon);
-    if (*wind >= 0) fix.wind_ms = static_cast<float>(KnotsToMs(static_cast<double>(*wind)));
-    if (*pres > 0) fix.pressure_hpa = static_cast<float>(*pres);
-    fix.grade = static_cast<std::int8_t>(grade);
-    fix.category = CategoryFromAtcfStatus(f[3], fix.wind_ms);
-    if (f[2] == "L") fix.flags |= kFixLandfall;
-    fix.source_line = number;
-    MarkSynoptic(fix);
-    storm.fixes.push_back(fix);
+    if (auto fix = ParseDataLine(f, number, ctx)) storm.fixes.push_back(*fix);
   }
   close();
 }

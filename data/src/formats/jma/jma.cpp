@@ -27,6 +27,40 @@ Category JmaCategory(int grade, double wind_ms) {
   return CategoryFromWind(wind_ms, WindAveraging::kTenMinute);
 }
 
+// A "66666" header line (at least 8 tokens): the storm it opens and its declared record count, or
+// nullopt (reported) when a field is bad.
+std::optional<std::pair<Storm, std::int64_t>> ParseJmaHeader(const std::vector<std::string_view>& tok, std::int64_t number,
+                                                            ParseContext& ctx) {
+  auto bad = [&](const char* field, const char* expected) -> std::optional<std::pair<Storm, std::int64_t>> {
+    ctx.Bad(number, field, expected);
+    return std::nullopt;
+  };
+  auto intl = text::ParseDigits(tok[1], 4);
+  auto count = text::ParseDigits(tok[2]);
+  auto end = text::ParseDigits(tok[5], 1);
+  if (!intl) return bad("INTL", "a 4-digit international number YYNN");
+  if (!count || *count > 10000) return bad("COUNT", "a record count 0-10000");
+  if (!end) return bad("END", "a one-digit flag of the last data line");
+  if (!text::ParseDigits(tok.back(), 8)) return bad("DATE", "the revision date YYYYMMDD");
+  Storm storm;
+  storm.agency = "JMA";
+  storm.basin = "WP";
+  storm.intl_number = std::string(tok[1]);
+  storm.agency_number = std::string(tok[1]);
+  storm.id = "JMA:" + std::string(tok[1]);
+  storm.end_flag = static_cast<std::int8_t>(*end);
+  storm.wind_averaging = WindAveraging::kTenMinute;
+  storm.source_format = "jma";
+  storm.source_file = ctx.file();
+  std::string name;
+  for (std::size_t i = 7; i + 1 < tok.size(); ++i) {
+    if (!name.empty()) name += ' ';
+    name.append(tok[i]);
+  }
+  storm.name = name;
+  return std::pair{std::move(storm), *count};
+}
+
 }  // namespace
 
 void ParseJma(std::string_view text, ParseContext& ctx) {
@@ -56,33 +90,13 @@ void ParseJma(std::string_view text, ParseContext& ctx) {
         ctx.Bad(number, "header", "66666 INTL COUNT SERIAL INTL END DIFF [NAME] DATE");
         continue;
       }
-      auto intl = text::ParseDigits(tok[1], 4);
-      auto count = text::ParseDigits(tok[2]);
-      auto end = text::ParseDigits(tok[5], 1);
-      if (!intl) { ctx.Bad(number, "INTL", "a 4-digit international number YYNN"); continue; }
-      if (!count || *count > 10000) { ctx.Bad(number, "COUNT", "a record count 0-10000"); continue; }
-      if (!end) { ctx.Bad(number, "END", "a one-digit flag of the last data line"); continue; }
-      if (!text::ParseDigits(tok.back(), 8)) { ctx.Bad(number, "DATE", "the revision date YYYYMMDD"); continue; }
-      storm = Storm{};
+      auto header = ParseJmaHeader(tok, number, ctx);
+      if (!header) continue;
+      storm = std::move(header->first);
+      declared = header->second;
       open = true;
       skipping = false;
       header_line = number;
-      declared = *count;
-      storm.agency = "JMA";
-      storm.basin = "WP";
-      storm.intl_number = std::string(tok[1]);
-      storm.agency_number = std::string(tok[1]);
-      storm.id = "JMA:" + std::string(tok[1]);
-      storm.end_flag = static_cast<std::int8_t>(*end);
-      storm.wind_averaging = WindAveraging::kTenMinute;
-      storm.source_format = "jma";
-      storm.source_file = ctx.file();
-      std::string name;
-      for (std::size_t i = 7; i + 1 < tok.size(); ++i) {
-        if (!name.empty()) name += ' ';
-        name.append(tok[i]);
-      }
-      storm.name = name;
       continue;
     }
     ++ctx.result().records_read;
