@@ -68,6 +68,78 @@ void Close(Current& cur, int file_year, bool first_in_file, ParseContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// The fields of one b-deck line, checked.
+struct AtcfLine {
+  std::int64_t cy = 0, time_utc = 0;
+  double lat_deg = 0, lon_deg = 0;
+  std::optional<std::int64_t> vmax, mslp;
+  std::string_view ty;
+  int grade = -1;
+  int threshold_index = -1;  // this line's wind-radii threshold: 0 (34 kt), 1 (50 kt), 2 (64 kt); -1 none
+  std::array<float, 4> radii{kMissing, kMissing, kMissing, kMissing};
+  float rmw_km = kMissing;
+};
+
+// Wind radii of the line's threshold (RAD, WINDCODE, RAD1-4); false (reported) when bad.
+bool ParseRadii(const std::vector<std::string_view>& f, std::int64_t number, ParseContext& ctx, AtcfLine& x) {
+  if (f.size() <= kRad4) return true;
+  auto rad = text::ParseInt(f[kRad]);
+  if (!rad || (*rad != 34 && *rad != 35 && *rad != 50 && *rad != 64)) return true;
+  x.threshold_index = *rad == 64 ? 2 : (*rad == 50 ? 1 : 0);
+  const bool full_circle = f[kWindcode] == "AAA";
+  bool ok = true;
+  for (int q = 0; q < 4; ++q) {
+    auto r = text::ParseInt(f[kRad1 + (full_circle ? 0 : q)]);
+    if (!f[kRad1 + (full_circle ? 0 : q)].empty() && (!r || *r < 0 || *r > 2000)) ok = false;
+    if (r) x.radii[static_cast<std::size_t>(q)] = static_cast<float>(*r * kKmPerNauticalMile);
+  }
+  if (!ok) ctx.Bad(number, "RAD1-4", "wind radii in n mi, 0-2000");
+  return ok;
+}
+
+std::optional<AtcfLine> ParseAtcfLine(const std::vector<std::string_view>& f, std::int64_t number, ParseContext& ctx) {
+  auto bad = [&](const char* field, const char* expected) -> std::optional<AtcfLine> {
+    ctx.Bad(number, field, expected);
+    return std::nullopt;
+  };
+  if (f.size() < 9) return bad("record", "an ATCF line of at least 9 comma-separated fields");
+  if (f[kBasin].size() != 2 || !std::isupper(static_cast<unsigned char>(f[kBasin][0])) ||
+      !std::isupper(static_cast<unsigned char>(f[kBasin][1])))
+    return bad("BASIN", "a two-letter basin such as WP or AL");
+  AtcfLine x;
+  auto cy = text::ParseDigits(f[kCy]);
+  if (!cy || *cy > 99) return bad("CY", "a storm number 1-99");
+  auto t = ParseUtc(f[kTime]);
+  if (f[kTime].size() != 10 || !t) return bad("YYYYMMDDHH", "a valid UTC time YYYYMMDDHH");
+  if (f[kTech] != "BEST" && f[kTech] != "CARQ") return bad("TECH", "BEST (a best-track b-deck line)");
+  auto lat = ParseAtcfTenths(f[kLat], 'N', 'S');
+  if (!lat || *lat > 90.0 || *lat < -90.0) return bad("LAT", "latitude in 0.1° with N or S, e.g. 202N");
+  auto lon = ParseAtcfTenths(f[kLon], 'E', 'W');
+  if (!lon) return bad("LON", "longitude in 0.1° with E or W, e.g. 1143E");
+  x.vmax = text::ParseInt(f[kVmax]);
+  if (!f[kVmax].empty() && (!x.vmax || *x.vmax < -999 || *x.vmax > 300)) return bad("VMAX", "wind in kt, 0-300 (negative or 0 missing)");
+  if (f.size() > kMslp && !f[kMslp].empty()) {
+    x.mslp = text::ParseInt(f[kMslp]);
+    if (!x.mslp || *x.mslp < -999 || *x.mslp > 1100) return bad("MSLP", "pressure in hPa, 0-1100 (negative or 0 missing)");
+  }
+  x.ty = f.size() > kTy ? f[kTy] : std::string_view{};
+  if (!x.ty.empty()) {
+    x.grade = AtcfStatusIndex(x.ty);
+    if (x.grade < 0) return bad("TY", "an ATCF status code (DB TD TS TY ST TC HU SD SS EX IN DS LO WV ET XX PT MD)");
+  }
+  if (!ParseRadii(f, number, ctx, x)) return std::nullopt;
+  if (f.size() > kRmw) {
+    auto rmw = text::ParseInt(f[kRmw]);
+    if (rmw && *rmw > 0 && *rmw < 1000) x.rmw_km = static_cast<float>(*rmw * kKmPerNauticalMile);
+  }
+  x.cy = *cy, x.time_utc = *t, x.lat_deg = *lat, x.lon_deg = geo::NormalizeLonDeg(*lon);
+  return x;
+}
+
+}  // namespace
+
 void ParseAtcf(std::string_view text, ParseContext& ctx) {
   const int file_year = AtcfYear(ctx.file());
   text::LineReader reader(text);
@@ -80,90 +152,11 @@ void ParseAtcf(std::string_view text, ParseContext& ctx) {
     if (text::IsBlank(line)) continue;
     ++ctx.result().records_read;
     text::SplitCommas(line, f);
-    if (f.size() < 9) {
-      ctx.Bad(number, "record", "an ATCF line of at least 9 comma-separated fields");
-      continue;
-    }
-    if (f[kBasin].size() != 2 || !std::isupper(static_cast<unsigned char>(f[kBasin][0])) ||
-        !std::isupper(static_cast<unsigned char>(f[kBasin][1]))) {
-      ctx.Bad(number, "BASIN", "a two-letter basin such as WP or AL");
-      continue;
-    }
-    auto cy = text::ParseDigits(f[kCy]);
-    if (!cy || *cy > 99) {
-      ctx.Bad(number, "CY", "a storm number 1-99");
-      continue;
-    }
-    auto t = ParseUtc(f[kTime]);
-    if (f[kTime].size() != 10 || !t) {
-      ctx.Bad(number, "YYYYMMDDHH", "a valid UTC time YYYYMMDDHH");
-      continue;
-    }
-    if (f[kTech] != "BEST" && f[kTech] != "CARQ") {
-      ctx.Bad(number, "TECH", "BEST (a best-track b-deck line)");
-      continue;
-    }
-    auto lat = ParseAtcfTenths(f[kLat], 'N', 'S');
-    if (!lat || *lat > 90.0 || *lat < -90.0) {
-      ctx.Bad(number, "LAT", "latitude in 0.1° with N or S, e.g. 202N");
-      continue;
-    }
-    auto lon = ParseAtcfTenths(f[kLon], 'E', 'W');
-    if (!lon) {
-      ctx.Bad(number, "LON", "longitude in 0.1° with E or W, e.g. 1143E");
-      continue;
-    }
-    auto vmax = text::ParseInt(f[kVmax]);
-    if (!f[kVmax].empty() && (!vmax || *vmax < -999 || *vmax > 300)) {
-      ctx.Bad(number, "VMAX", "wind in kt, 0-300 (negative or 0 missing)");
-      continue;
-    }
-    std::optional<std::int64_t> mslp;
-    if (f.size() > kMslp && !f[kMslp].empty()) {
-      mslp = text::ParseInt(f[kMslp]);
-      if (!mslp || *mslp < -999 || *mslp > 1100) {
-        ctx.Bad(number, "MSLP", "pressure in hPa, 0-1100 (negative or 0 missing)");
-        continue;
-      }
-    }
-    std::string_view ty = f.size() > kTy ? f[kTy] : std::string_view{};
-    int grade = -1;
-    if (!ty.empty()) {
-      grade = AtcfStatusIndex(ty);
-      if (grade < 0) {
-        ctx.Bad(number, "TY", "an ATCF status code (DB TD TS TY ST TC HU SD SS EX IN DS LO WV ET XX PT MD)");
-        continue;
-      }
-    }
-    // Wind radii of this line's threshold.
-    int threshold_index = -1;
-    std::array<float, 4> radii{kMissing, kMissing, kMissing, kMissing};
-    if (f.size() > kRad4) {
-      auto rad = text::ParseInt(f[kRad]);
-      if (rad && (*rad == 34 || *rad == 35 || *rad == 50 || *rad == 64)) {
-        threshold_index = *rad == 64 ? 2 : (*rad == 50 ? 1 : 0);
-        const bool full_circle = f[kWindcode] == "AAA";
-        bool ok = true;
-        for (int q = 0; q < 4; ++q) {
-          auto r = text::ParseInt(f[kRad1 + (full_circle ? 0 : q)]);
-          if (!f[kRad1 + (full_circle ? 0 : q)].empty() && (!r || *r < 0 || *r > 2000)) ok = false;
-          if (r) radii[q] = static_cast<float>(*r * kKmPerNauticalMile);
-        }
-        if (!ok) {
-          ctx.Bad(number, "RAD1-4", "wind radii in n mi, 0-2000");
-          continue;
-        }
-      }
-    }
-    float rmw_km = kMissing;
-    if (f.size() > kRmw) {
-      auto rmw = text::ParseInt(f[kRmw]);
-      if (rmw && *rmw > 0 && *rmw < 1000) rmw_km = static_cast<float>(*rmw * kKmPerNauticalMile);
-    }
-
+    const auto x = ParseAtcfLine(f, number, ctx);
+    if (!x) continue;
     const std::string basin(f[kBasin]);
     char cy_text[4];
-    std::snprintf(cy_text, sizeof cy_text, "%02d", static_cast<int>(*cy));
+    std::snprintf(cy_text, sizeof cy_text, "%02d", static_cast<int>(x->cy));
     if (!cur.open || cur.basin != basin || cur.cy != cy_text) {
       if (cur.open) Close(cur, file_year, storms_closed++ == 0, ctx);
       cur = Current{};
@@ -176,26 +169,24 @@ void ParseAtcf(std::string_view text, ParseContext& ctx) {
       cur.storm.source_file = ctx.file();
     }
     if (f.size() > kStormname && !IsGenericName(f[kStormname])) cur.storm.name = std::string(f[kStormname]);
-
     std::vector<Fix>& fixes = cur.storm.fixes;
-    const bool same_time = !fixes.empty() && fixes.back().time_utc == *t &&
-                           std::fabs(fixes.back().lat_deg - *lat) < 1e-9 &&
-                           std::fabs(fixes.back().lon_deg - geo::NormalizeLonDeg(*lon)) < 1e-9;
+    const bool same_time = !fixes.empty() && fixes.back().time_utc == x->time_utc && std::fabs(fixes.back().lat_deg - x->lat_deg) < 1e-9 &&
+                           std::fabs(fixes.back().lon_deg - x->lon_deg) < 1e-9;
     if (!same_time) {
       Fix fix;
-      fix.time_utc = *t;
-      fix.lat_deg = *lat;
-      fix.lon_deg = geo::NormalizeLonDeg(*lon);
-      if (vmax && *vmax > 0) fix.wind_ms = static_cast<float>(KnotsToMs(static_cast<double>(*vmax)));
-      if (mslp && *mslp > 0) fix.pressure_hpa = static_cast<float>(*mslp);
-      fix.grade = static_cast<std::int8_t>(grade);
-      fix.category = CategoryFromAtcfStatus(ty, fix.wind_ms);
-      fix.rmw_km = rmw_km;
+      fix.time_utc = x->time_utc;
+      fix.lat_deg = x->lat_deg;
+      fix.lon_deg = x->lon_deg;
+      if (x->vmax && *x->vmax > 0) fix.wind_ms = static_cast<float>(KnotsToMs(static_cast<double>(*x->vmax)));
+      if (x->mslp && *x->mslp > 0) fix.pressure_hpa = static_cast<float>(*x->mslp);
+      fix.grade = static_cast<std::int8_t>(x->grade);
+      fix.category = CategoryFromAtcfStatus(x->ty, fix.wind_ms);
+      fix.rmw_km = x->rmw_km;
       fix.source_line = number;
       MarkSynoptic(fix);
       fixes.push_back(fix);
     }
-    if (threshold_index >= 0) fixes.back().radii_km[threshold_index] = radii;
+    if (x->threshold_index >= 0) fixes.back().radii_km[static_cast<std::size_t>(x->threshold_index)] = x->radii;
   }
   Close(cur, file_year, storms_closed == 0, ctx);
 }
