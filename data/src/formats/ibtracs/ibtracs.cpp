@@ -2,6 +2,7 @@
 // (Knapp et al. 2010). Reads one agency's columns; a storm that agency did not track is not
 // imported (it is counted in the source's record total but is not an error).
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,144 +56,169 @@ std::string_view HkoGradeCode(int index) noexcept {
   return index >= 0 && index < static_cast<int>(kHkoCodes.size()) ? kHkoCodes[static_cast<std::size_t>(index)] : "";
 }
 
-void ImportIbtracs(const std::string& path, ParseContext& ctx) {
-  const AgencyColumns* agency = FindAgency(ctx.options().ibtracs_agency);
-  if (agency == nullptr) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "IBTrACS agency '" + ctx.options().ibtracs_agency + "': expected CMA, JTWC (USA), JMA (TOKYO) or HKO");
+namespace {
+
+// The variables of one agency's columns, storm × date_time (radii: × 4 quadrants).
+struct Columns {
+  std::vector<std::string> sid, name, iso_time, basin, status;
+  std::vector<std::int16_t> season, wind, pres, rmw;
+  std::vector<float> lat, lon;
+  std::vector<std::int8_t> cat;
+  std::array<std::vector<std::int16_t>, 3> radii;
+  std::size_t n_storms = 0, n_times = 0;
+};
+
+void ReadVariables(hid_t root, const AgencyColumns& agency, Columns& c) {
+  auto open = [&](const std::string& n) { return h5::OpenDataset(root, n.c_str()); };
+  const h5::Handle lat_ds = open(Column(agency, "lat"));
+  const std::vector<hsize_t> shape = h5::Shape(lat_ds.get());
+  if (shape.size() != 2) throw Error(ErrorCode::kArchiveFormat, "lat is not storm × date_time");
+  c.n_storms = shape[0];
+  c.n_times = shape[1];
+  if (c.n_storms > 1000000 || c.n_times > 100000) throw Error(ErrorCode::kArchiveFormat, "implausible dimensions");
+  c.lat = h5::ReadNumeric<float>(lat_ds.get());
+  c.lon = h5::ReadNumeric<float>(open(Column(agency, "lon")).get());
+  c.wind = h5::ReadNumeric<std::int16_t>(open(Column(agency, "wind")).get());
+  c.pres = h5::ReadNumeric<std::int16_t>(open(Column(agency, "pres")).get());
+  c.sid = h5::ReadCharArrays(open("sid").get());
+  c.name = h5::ReadCharArrays(open("name").get());
+  c.iso_time = h5::ReadCharArrays(open("iso_time").get());
+  c.basin = h5::ReadCharArrays(open("basin").get());
+  c.season = h5::ReadNumeric<std::int16_t>(open("season").get());
+  if (agency.prefix == "cma") c.cat = h5::ReadNumeric<std::int8_t>(open("cma_cat").get());
+  if (agency.prefix == "tokyo") c.cat = h5::ReadNumeric<std::int8_t>(open("tokyo_grade").get());
+  if (agency.prefix == "hko") c.status = h5::ReadCharArrays(open("hko_cat").get());
+  if (agency.prefix == "usa") {
+    c.status = h5::ReadCharArrays(open("usa_status").get());
+    c.rmw = h5::ReadNumeric<std::int16_t>(open("usa_rmw").get());
+    c.radii[0] = h5::ReadNumeric<std::int16_t>(open("usa_r34").get());
+    c.radii[1] = h5::ReadNumeric<std::int16_t>(open("usa_r50").get());
+    c.radii[2] = h5::ReadNumeric<std::int16_t>(open("usa_r64").get());
   }
+}
+
+Columns ReadColumns(const std::string& path, const AgencyColumns& agency, ParseContext& ctx) {
   h5::Handle file;
   try {
     file = h5::OpenFile(path);
   } catch (const Error& e) {
     throw ParseError(ctx.file(), 0, "file", std::string("an IBTrACS netCDF-4 file (") + e.what() + ")");
   }
-  const hid_t root = file.get();
-  std::vector<std::string> sid, name, iso_time, basin, status;
-  std::vector<std::int16_t> season, wind, pres;
-  std::vector<float> lat, lon;
-  std::vector<std::int8_t> cat;
-  std::vector<std::int16_t> rmw;
-  std::array<std::vector<std::int16_t>, 3> radii;
-  std::size_t n_storms = 0, n_times = 0;
+  Columns c;
   try {
-    auto open = [&](const std::string& n) { return h5::OpenDataset(root, n.c_str()); };
-    const h5::Handle lat_ds = open(Column(*agency, "lat"));
-    const std::vector<hsize_t> shape = h5::Shape(lat_ds.get());
-    if (shape.size() != 2) throw Error(ErrorCode::kArchiveFormat, "lat is not storm × date_time");
-    n_storms = shape[0];
-    n_times = shape[1];
-    if (n_storms > 1000000 || n_times > 100000) throw Error(ErrorCode::kArchiveFormat, "implausible dimensions");
-    lat = h5::ReadNumeric<float>(lat_ds.get());
-    lon = h5::ReadNumeric<float>(open(Column(*agency, "lon")).get());
-    wind = h5::ReadNumeric<std::int16_t>(open(Column(*agency, "wind")).get());
-    pres = h5::ReadNumeric<std::int16_t>(open(Column(*agency, "pres")).get());
-    sid = h5::ReadCharArrays(open("sid").get());
-    name = h5::ReadCharArrays(open("name").get());
-    iso_time = h5::ReadCharArrays(open("iso_time").get());
-    basin = h5::ReadCharArrays(open("basin").get());
-    season = h5::ReadNumeric<std::int16_t>(open("season").get());
-    if (agency->prefix == "cma") cat = h5::ReadNumeric<std::int8_t>(open("cma_cat").get());
-    if (agency->prefix == "tokyo") cat = h5::ReadNumeric<std::int8_t>(open("tokyo_grade").get());
-    if (agency->prefix == "hko") status = h5::ReadCharArrays(open("hko_cat").get());
-    if (agency->prefix == "usa") {
-      status = h5::ReadCharArrays(open("usa_status").get());
-      rmw = h5::ReadNumeric<std::int16_t>(open("usa_rmw").get());
-      radii[0] = h5::ReadNumeric<std::int16_t>(open("usa_r34").get());
-      radii[1] = h5::ReadNumeric<std::int16_t>(open("usa_r50").get());
-      radii[2] = h5::ReadNumeric<std::int16_t>(open("usa_r64").get());
-    }
+    ReadVariables(file.get(), agency, c);
   } catch (const ParseError&) {
     throw;
   } catch (const Error& e) {
     throw ParseError(ctx.file(), 0, "variables", std::string("IBTrACS v04 variables (") + e.what() + ")");
   }
-  const std::size_t cells = n_storms * n_times;
+  const std::size_t cells = c.n_storms * c.n_times;
   auto sized = [&](std::size_t got, std::size_t want, const char* what) {
     if (got != want) throw ParseError(ctx.file(), 0, what, "a variable matching storm × date_time");
   };
-  sized(lon.size(), cells, "lon");
-  sized(wind.size(), cells, "wind");
-  sized(pres.size(), cells, "pres");
-  sized(iso_time.size(), cells, "iso_time");
-  sized(basin.size(), cells, "basin");
-  sized(sid.size(), n_storms, "sid");
-  sized(name.size(), n_storms, "name");
-  sized(season.size(), n_storms, "season");
-  if (!cat.empty()) sized(cat.size(), cells, "grade");
-  if (!status.empty()) sized(status.size(), cells, "status");
-  if (!rmw.empty()) sized(rmw.size(), cells, "rmw");
-  for (const auto& r : radii) {
+  sized(c.lon.size(), cells, "lon");
+  sized(c.wind.size(), cells, "wind");
+  sized(c.pres.size(), cells, "pres");
+  sized(c.iso_time.size(), cells, "iso_time");
+  sized(c.basin.size(), cells, "basin");
+  sized(c.sid.size(), c.n_storms, "sid");
+  sized(c.name.size(), c.n_storms, "name");
+  sized(c.season.size(), c.n_storms, "season");
+  if (!c.cat.empty()) sized(c.cat.size(), cells, "grade");
+  if (!c.status.empty()) sized(c.status.size(), cells, "status");
+  if (!c.rmw.empty()) sized(c.rmw.size(), cells, "rmw");
+  for (const auto& r : c.radii)
     if (!r.empty()) sized(r.size(), cells * 4, "radii");
-  }
+  return c;
+}
 
-  for (std::size_t s = 0; s < n_storms; ++s) {
-    Storm storm;
-    storm.agency = std::string(agency->agency);
-    storm.agency_number = sid[s];
-    storm.id = storm.agency + ":IBTrACS-" + sid[s];
-    storm.name = IEquals(name[s], "UNNAMED") || IEquals(name[s], "NOT_NAMED") ? "" : name[s];
-    storm.season = season[s];
-    storm.wind_averaging = agency->averaging;
-    storm.source_format = "ibtracs";
-    storm.source_file = ctx.file();
-    bool storm_bad = false;
-    for (std::size_t t = 0; t < n_times && !storm_bad; ++t) {
-      const std::size_t i = s * n_times + t;
-      if (!(lat[i] > -9000.0f)) continue;
-      ++ctx.result().records_read;
-      const std::int64_t record = static_cast<std::int64_t>(s + 1);
-      auto when = ParseUtc(iso_time[i]);
-      if (!when) { ctx.Bad(record, "iso_time", "a time YYYY-MM-DD HH:MM:SS"); storm_bad = true; break; }
-      if (lat[i] < -90.0f || lat[i] > 90.0f || !(lon[i] > -9000.0f) || lon[i] > 720.0f || lon[i] < -720.0f) {
-        ctx.Bad(record, std::string(agency->prefix) + "_lat/lon", "a position in degrees");
-        storm_bad = true;
-        break;
-      }
-      if (storm.basin.empty()) storm.basin = basin[i];
-      Fix fix;
-      fix.time_utc = *when;
-      fix.lat_deg = lat[i];
-      fix.lon_deg = geo::NormalizeLonDeg(lon[i]);
-      if (wind[i] > 0 && wind[i] < 400) fix.wind_ms = static_cast<float>(KnotsToMs(wind[i]));
-      if (pres[i] > 0 && pres[i] < 1200) fix.pressure_hpa = static_cast<float>(pres[i]);
-      if (agency->prefix == "cma" || agency->prefix == "tokyo") {
-        const int g = cat[i];
-        if (g >= 0 && g <= 9) fix.grade = static_cast<std::int8_t>(g);
-        if (agency->prefix == "cma") {
-          fix.category = g >= 1 && g <= 6 ? static_cast<Category>(g)
-                         : g == 9        ? Category::kExtratropical
-                                         : CategoryFromWind(fix.wind_ms, agency->averaging);
-        } else {
-          fix.category = g == 2 ? Category::kTropicalDepression
-                         : g == 6 ? Category::kExtratropical
-                                  : CategoryFromWind(fix.wind_ms, agency->averaging);
-        }
-      } else if (agency->prefix == "usa") {
-        fix.grade = static_cast<std::int8_t>(AtcfStatusIndex(status[i]));
-        fix.category = CategoryFromAtcfStatus(status[i], fix.wind_ms);
-        if (rmw[i] > 0 && rmw[i] < 1000) fix.rmw_km = static_cast<float>(rmw[i] * kKmPerNauticalMile);
-        for (std::size_t k = 0; k < 3; ++k) {
-          for (std::size_t q = 0; q < 4; ++q) {
-            const std::int16_t r = radii[k][i * 4 + q];
-            if (r >= 0 && r < 2000) fix.radii_km[k][q] = static_cast<float>(r * kKmPerNauticalMile);
-          }
-        }
-      } else {  // hko
-        for (std::size_t k = 0; k < kHkoCodes.size(); ++k) {
-          if (status[i] == kHkoCodes[k]) {
-            fix.grade = static_cast<std::int8_t>(k);
-            fix.category = static_cast<Category>(k + 1);
-          }
-        }
-        if (fix.grade == kGradeMissing) fix.category = CategoryFromWind(fix.wind_ms, agency->averaging);
-      }
-      fix.source_line = record;
-      MarkSynoptic(fix);
-      storm.fixes.push_back(fix);
+// The agency's grade and the common category of cell i (and, for the USA columns, radii and RMW).
+void SetGrade(const Columns& c, const AgencyColumns& agency, std::size_t i, Fix& fix) {
+  if (agency.prefix == "cma" || agency.prefix == "tokyo") {
+    const int g = c.cat[i];
+    if (g >= 0 && g <= 9) fix.grade = static_cast<std::int8_t>(g);
+    if (agency.prefix == "cma") {
+      fix.category = g >= 1 && g <= 6 ? static_cast<Category>(g)
+                     : g == 9        ? Category::kExtratropical
+                                     : CategoryFromWind(fix.wind_ms, agency.averaging);
+    } else {
+      fix.category = g == 2 ? Category::kTropicalDepression
+                     : g == 6 ? Category::kExtratropical
+                              : CategoryFromWind(fix.wind_ms, agency.averaging);
     }
-    if (!storm_bad && !storm.fixes.empty()) ctx.result().storms.push_back(std::move(storm));
+  } else if (agency.prefix == "usa") {
+    fix.grade = static_cast<std::int8_t>(AtcfStatusIndex(c.status[i]));
+    fix.category = CategoryFromAtcfStatus(c.status[i], fix.wind_ms);
+    if (c.rmw[i] > 0 && c.rmw[i] < 1000) fix.rmw_km = static_cast<float>(c.rmw[i] * kKmPerNauticalMile);
+    for (std::size_t k = 0; k < 3; ++k) {
+      for (std::size_t q = 0; q < 4; ++q) {
+        const std::int16_t r = c.radii[k][i * 4 + q];
+        if (r >= 0 && r < 2000) fix.radii_km[k][q] = static_cast<float>(r * kKmPerNauticalMile);
+      }
+    }
+  } else {  // hko
+    for (std::size_t k = 0; k < kHkoCodes.size(); ++k) {
+      if (c.status[i] == kHkoCodes[k]) {
+        fix.grade = static_cast<std::int8_t>(k);
+        fix.category = static_cast<Category>(k + 1);
+      }
+    }
+    if (fix.grade == kGradeMissing) fix.category = CategoryFromWind(fix.wind_ms, agency.averaging);
   }
+}
+
+// Storm s, or nullopt when it has no fix or a bad one (reported; the storm is left out whole).
+std::optional<Storm> ReadStorm(const Columns& c, const AgencyColumns& agency, std::size_t s, ParseContext& ctx) {
+  Storm storm;
+  storm.agency = std::string(agency.agency);
+  storm.agency_number = c.sid[s];
+  storm.id = storm.agency + ":IBTrACS-" + c.sid[s];
+  storm.name = IEquals(c.name[s], "UNNAMED") || IEquals(c.name[s], "NOT_NAMED") ? "" : c.name[s];
+  storm.season = c.season[s];
+  storm.wind_averaging = agency.averaging;
+  storm.source_format = "ibtracs";
+  storm.source_file = ctx.file();
+  for (std::size_t t = 0; t < c.n_times; ++t) {
+    const std::size_t i = s * c.n_times + t;
+    if (!(c.lat[i] > -9000.0f)) continue;
+    ++ctx.result().records_read;
+    const std::int64_t record = static_cast<std::int64_t>(s + 1);
+    auto when = ParseUtc(c.iso_time[i]);
+    if (!when) {
+      ctx.Bad(record, "iso_time", "a time YYYY-MM-DD HH:MM:SS");
+      return std::nullopt;
+    }
+    if (c.lat[i] < -90.0f || c.lat[i] > 90.0f || !(c.lon[i] > -9000.0f) || c.lon[i] > 720.0f || c.lon[i] < -720.0f) {
+      ctx.Bad(record, std::string(agency.prefix) + "_lat/lon", "a position in degrees");
+      return std::nullopt;
+    }
+    if (storm.basin.empty()) storm.basin = c.basin[i];
+    Fix fix;
+    fix.time_utc = *when;
+    fix.lat_deg = c.lat[i];
+    fix.lon_deg = geo::NormalizeLonDeg(c.lon[i]);
+    if (c.wind[i] > 0 && c.wind[i] < 400) fix.wind_ms = static_cast<float>(KnotsToMs(c.wind[i]));
+    if (c.pres[i] > 0 && c.pres[i] < 1200) fix.pressure_hpa = static_cast<float>(c.pres[i]);
+    SetGrade(c, agency, i, fix);
+    fix.source_line = record;
+    MarkSynoptic(fix);
+    storm.fixes.push_back(fix);
+  }
+  if (storm.fixes.empty()) return std::nullopt;
+  return storm;
+}
+
+}  // namespace
+
+void ImportIbtracs(const std::string& path, ParseContext& ctx) {
+  const AgencyColumns* agency = FindAgency(ctx.options().ibtracs_agency);
+  if (agency == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "IBTrACS agency '" + ctx.options().ibtracs_agency + "': expected CMA, JTWC (USA), JMA (TOKYO) or HKO");
+  }
+  const Columns c = ReadColumns(path, *agency, ctx);
+  for (std::size_t s = 0; s < c.n_storms; ++s)
+    if (auto storm = ReadStorm(c, *agency, s, ctx)) ctx.result().storms.push_back(std::move(*storm));
 }
 
 extern const FormatSpec kIbtracsFormat;
