@@ -73,45 +73,43 @@ std::optional<std::size_t> RainGrid::Cell(double lat_deg, double lon_deg) const 
   return static_cast<std::size_t>(i) * static_cast<std::size_t>(nlon) + static_cast<std::size_t>(j);
 }
 
-RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions& options, std::string* typhoon_code) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
-  const std::string file = path.filename().string();
-  GDALAllRegister();
-  CPLPushErrorHandler(CPLQuietErrorHandler);
-  Dataset ds = Open(path.string());
-  CPLPopErrorHandler();
-  if (!ds) throw ParseError(file, 0, "file", "a raster GDAL can read (netCDF, GeoTIFF, HDF5)");
-  std::string variable = options.variable;
-  // netCDF / HDF5 with several variables: pick the rain variable's subdataset.
+namespace {
+
+// The dataset of the rain variable: the file itself, or (netCDF / HDF5 with several variables)
+// the subdataset of `variable` or of a usual rain variable name, which `variable` is set to.
+Dataset OpenRainVariable(Dataset ds, const std::string& file, std::string& variable, std::string* typhoon_code) {
   char** subdatasets = GDALGetMetadata(ds.get(), "SUBDATASETS");
-  if (subdatasets != nullptr && GDALGetRasterCount(ds.get()) == 0) {
-    const std::vector<std::string> wanted =
-        variable.empty() ? std::vector<std::string>{"prec", "precipitation", "precipitationcal", "pre", "rain", "tp"}
-                         : std::vector<std::string>{Lower(variable)};
-    std::string chosen;
-    for (const std::string& w : wanted) {
-      for (char** s = subdatasets; *s && chosen.empty(); ++s) {
-        const std::string item = *s;
-        const auto eq = item.find('=');
-        if (item.find("_NAME=") == std::string::npos || eq == std::string::npos) continue;
-        const std::string name = item.substr(eq + 1);
-        const auto colon = name.rfind(':'), slash = name.rfind('/');
-        const auto cut = std::max(colon == std::string::npos ? 0 : colon + 1, slash == std::string::npos ? 0 : slash + 1);
-        if (Lower(name.substr(cut)) == w) chosen = name;
-      }
-      if (!chosen.empty()) break;
-    }
-    if (chosen.empty()) throw ParseError(file, 0, variable.empty() ? "variable" : variable, "a rain variable (prec, precipitation, …; --variable)");
-    if (variable.empty()) variable = chosen.substr(chosen.find_last_of(":/") + 1);
-    Dataset sub = Open(chosen);
-    if (!sub) throw ParseError(file, 0, variable, "a readable raster variable");
+  if (subdatasets == nullptr || GDALGetRasterCount(ds.get()) != 0) {
     if (typhoon_code) *typhoon_code = Metadata(ds.get(), "NC_GLOBAL#typhoon_code");
-    ds = std::move(sub);
-  } else if (typhoon_code) {
-    *typhoon_code = Metadata(ds.get(), "NC_GLOBAL#typhoon_code");
+    return ds;
   }
-  GDALDatasetH h = ds.get();
+  const std::vector<std::string> wanted =
+      variable.empty() ? std::vector<std::string>{"prec", "precipitation", "precipitationcal", "pre", "rain", "tp"}
+                       : std::vector<std::string>{Lower(variable)};
+  std::string chosen;
+  for (const std::string& w : wanted) {
+    for (char** s = subdatasets; *s && chosen.empty(); ++s) {
+      const std::string item = *s;
+      const auto eq = item.find('=');
+      if (item.find("_NAME=") == std::string::npos || eq == std::string::npos) continue;
+      const std::string name = item.substr(eq + 1);
+      const auto colon = name.rfind(':'), slash = name.rfind('/');
+      const auto cut = std::max(colon == std::string::npos ? 0 : colon + 1, slash == std::string::npos ? 0 : slash + 1);
+      if (Lower(name.substr(cut)) == w) chosen = name;
+    }
+    if (!chosen.empty()) break;
+  }
+  if (chosen.empty()) throw ParseError(file, 0, variable.empty() ? "variable" : variable, "a rain variable (prec, precipitation, …; --variable)");
+  if (variable.empty()) variable = chosen.substr(chosen.find_last_of(":/") + 1);
+  Dataset sub = Open(chosen);
+  if (!sub) throw ParseError(file, 0, variable, "a readable raster variable");
+  if (typhoon_code) *typhoon_code = Metadata(ds.get(), "NC_GLOBAL#typhoon_code");
+  return sub;
+}
+
+// The grid's size and cell centres from the dataset's geotransform (a north-up geographic grid),
+// with `mm` not yet read. Sets `north_up` (rows stored north to south in the file).
+RainGrid GridGeometry(GDALDatasetH h, const std::string& file, const RainImportOptions& options, bool& north_up) {
   const int nx = GDALGetRasterXSize(h), ny = GDALGetRasterYSize(h), bands = GDALGetRasterCount(h);
   if (nx <= 0 || ny <= 0 || bands <= 0) throw ParseError(file, 0, "raster", "at least one band with cells");
   if (static_cast<std::size_t>(nx) * ny * bands > options.max_cells)
@@ -135,12 +133,19 @@ RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions
   g.dlon_deg = gt[1];
   g.dlat_deg = std::fabs(gt[5]);
   g.lon0_deg = gt[0] + 0.5 * gt[1];
-  const bool north_up = gt[5] < 0;
+  north_up = gt[5] < 0;
   const double top_centre = gt[3] + 0.5 * gt[5];
   g.lat0_deg = north_up ? top_centre + (ny - 1) * gt[5] : top_centre;
   const double lat_max = g.lat0_deg + (ny - 1) * g.dlat_deg;
   if (g.lat0_deg < -90.0 - 1e-6 || lat_max > 90.0 + 1e-6)
     throw ParseError(file, 0, "latitude", "cell centres within [-90, 90] (a geographic grid)");
+  return g;
+}
+
+// Reads every band into g.mm (mm per band's period) with its start and end times.
+void ReadBands(GDALDatasetH h, const std::string& file, const RainImportOptions& options, const std::string& variable, bool north_up,
+               RainGrid& g) {
+  const int nx = g.nlon, ny = g.nlat, bands = GDALGetRasterCount(h);
   // Units and time axis (netCDF metadata as GDAL exposes it: "<var>#units", "time#units").
   std::string units = GDALGetRasterUnitType(GDALGetRasterBand(h, 1));
   if (units.empty() && !variable.empty()) units = Metadata(h, variable + "#units");
@@ -189,6 +194,24 @@ RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions
     g.end_utc.push_back(end);
     g.storm.push_back(options.storm);
   }
+}
+
+}  // namespace
+
+RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions& options, std::string* typhoon_code) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
+  const std::string file = path.filename().string();
+  GDALAllRegister();
+  CPLPushErrorHandler(CPLQuietErrorHandler);
+  Dataset ds = Open(path.string());
+  CPLPopErrorHandler();
+  if (!ds) throw ParseError(file, 0, "file", "a raster GDAL can read (netCDF, GeoTIFF, HDF5)");
+  std::string variable = options.variable;
+  ds = OpenRainVariable(std::move(ds), file, variable, typhoon_code);
+  bool north_up = false;
+  RainGrid g = GridGeometry(ds.get(), file, options, north_up);
+  ReadBands(ds.get(), file, options, variable, north_up, g);
   return g;
 }
 
