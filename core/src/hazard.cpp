@@ -154,222 +154,265 @@ const FloodThresholds& FloodConfig::For(const std::string& code) const {
   return it == regions.end() ? defaults : it->second;
 }
 
-Hazard ComputeHazard(const Forecast& forecast, const geo::RegionSet& set, const HazardOptions& o,
-                     const HazardInputs& inputs) {
-  if (forecast.members.empty()) throw Error(ErrorCode::kInvalidArgument, "hazard: the forecast has no member");
-  if (o.step_h <= 0) throw Error(ErrorCode::kInvalidArgument, "hazard: step_h must be positive");
-  Hazard h;
-  h.now_utc = forecast.now.time_utc;
-  h.members = forecast.members.size();
-  int reach_s = 0;
-  for (const Member& m : forecast.members)
-    if (!m.track.empty()) reach_s = std::max<int>(reach_s, static_cast<int>(m.track.back().time_utc - h.now_utc));
-  h.hours = reach_s / 3600;
-  const std::size_t steps = static_cast<std::size_t>(h.hours / o.step_h) + 1;
+namespace {
 
-  std::vector<PreparedRegion> regions(set.size());
-  for (std::size_t r = 0; r < set.size(); ++r) {
-    PreparedRegion& p = regions[r];
-    p.points = set.SamplePoints(r, o.spacing_deg, o.boundary_points);
-    p.xyz.resize(p.points.size() * 3);
-    double c[3] = {0, 0, 0};
-    for (std::size_t i = 0; i < p.points.size(); ++i) {
-      UnitVector(p.points[i].lat_deg, p.points[i].lon_deg, &p.xyz[3 * i]);
-      for (int d = 0; d < 3; ++d) c[d] += p.xyz[3 * i + d];
-    }
-    const double norm = std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
-    for (int d = 0; d < 3; ++d) p.cap[d] = c[d] / norm;
-    for (std::size_t i = 0; i < p.points.size(); ++i) p.cap_km = std::max(p.cap_km, ArcKm(p.cap, &p.xyz[3 * i]));
-    p.exposure = set.region(r).coastal ? Exposure::kOffSea : Exposure::kOffLand;
+// One ComputeHazard call: the members' fields over the prepared regions, and the per-region
+// summaries drawn from them.
+class HazardRun {
+ public:
+  HazardRun(const Forecast& forecast, const geo::RegionSet& set, const HazardOptions& o, const HazardInputs& inputs)
+      : forecast_(forecast), set_(set), o_(o), inputs_(inputs), m_(forecast.members.size()),
+        flood_(inputs.flood ? *inputs.flood : defaults_) {}
+
+  Hazard Run() {
+    Hazard h;
+    h.now_utc = now_ = forecast_.now.time_utc;
+    h.members = m_;
+    int reach_s = 0;
+    for (const Member& m : forecast_.members)
+      if (!m.track.empty()) reach_s = std::max<int>(reach_s, static_cast<int>(m.track.back().time_utc - now_));
+    h.hours = reach_s / 3600;
+    steps_ = static_cast<std::size_t>(h.hours / o_.step_h) + 1;
+    PrepareRegions();
+    const std::vector<const ObservedSource*> source_of = ObservedSources();
+    fields_.resize(m_);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t m = 0; m < m_; ++m) fields_[m] = RunMember(forecast_.members[m], regions_, o_, now_, steps_, source_of[m]);
+    weights_.resize(m_);
+    for (std::size_t m = 0; m < m_; ++m) weights_[m] = forecast_.members[m].weight;
+    for (std::size_t r = 0; r < set_.size(); ++r) h.regions.push_back(Region(r));
+    return h;
   }
 
-  // Observed rain sources, by member.
-  const std::size_t M = forecast.members.size();
-  std::vector<ObservedSource> sources(M);
-  std::vector<const ObservedSource*> source_of(M, nullptr);
-  if (inputs.match && inputs.index) {
-    for (std::size_t m = 0; m < M; ++m) {
-      const auto it = inputs.observed.find(forecast.members[m].id);
-      if (it == inputs.observed.end() || !it->second) continue;
-      for (const Analog& a : inputs.match->analogs) {
-        if (a.id != forecast.members[m].id) continue;
-        sources[m].grid = it->second;
-        sources[m].matched_utc = a.matched_utc;
-        const auto& pts = inputs.index->points();
-        std::vector<TrackPoint> real(pts.begin() + static_cast<std::ptrdiff_t>(inputs.index->begin(a.storm)),
-                                     pts.begin() + static_cast<std::ptrdiff_t>(inputs.index->end(a.storm)));
-        sources[m].hourly = Interpolate(real, 3600);
-        source_of[m] = &sources[m];
+ private:
+  void PrepareRegions() {
+    regions_.resize(set_.size());
+    for (std::size_t r = 0; r < set_.size(); ++r) {
+      PreparedRegion& p = regions_[r];
+      p.points = set_.SamplePoints(r, o_.spacing_deg, o_.boundary_points);
+      p.xyz.resize(p.points.size() * 3);
+      double c[3] = {0, 0, 0};
+      for (std::size_t i = 0; i < p.points.size(); ++i) {
+        UnitVector(p.points[i].lat_deg, p.points[i].lon_deg, &p.xyz[3 * i]);
+        for (int d = 0; d < 3; ++d) c[d] += p.xyz[3 * i + d];
+      }
+      const double norm = std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+      for (int d = 0; d < 3; ++d) p.cap[d] = c[d] / norm;
+      for (std::size_t i = 0; i < p.points.size(); ++i) p.cap_km = std::max(p.cap_km, ArcKm(p.cap, &p.xyz[3 * i]));
+      p.exposure = set_.region(r).coastal ? Exposure::kOffSea : Exposure::kOffLand;
+    }
+  }
+
+  // Observed rain sources, by member (the analog's observed grid along its real track).
+  std::vector<const ObservedSource*> ObservedSources() {
+    sources_.resize(m_);
+    std::vector<const ObservedSource*> source_of(m_, nullptr);
+    if (!inputs_.match || !inputs_.index) return source_of;
+    for (std::size_t m = 0; m < m_; ++m) {
+      const auto it = inputs_.observed.find(forecast_.members[m].id);
+      if (it == inputs_.observed.end() || !it->second) continue;
+      for (const Analog& a : inputs_.match->analogs) {
+        if (a.id != forecast_.members[m].id) continue;
+        sources_[m].grid = it->second;
+        sources_[m].matched_utc = a.matched_utc;
+        const auto& pts = inputs_.index->points();
+        std::vector<TrackPoint> real(pts.begin() + static_cast<std::ptrdiff_t>(inputs_.index->begin(a.storm)),
+                                     pts.begin() + static_cast<std::ptrdiff_t>(inputs_.index->end(a.storm)));
+        sources_[m].hourly = Interpolate(real, 3600);
+        source_of[m] = &sources_[m];
         break;
       }
     }
+    return source_of;
   }
 
-  std::vector<MemberFields> fields(M);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::size_t m = 0; m < M; ++m)
-    fields[m] = RunMember(forecast.members[m], regions, o, h.now_utc, steps, source_of[m]);
-
-  std::vector<double> weights(M);
-  for (std::size_t m = 0; m < M; ++m) weights[m] = forecast.members[m].weight;
-  const double q = o.rain_percentile;
-  const FloodConfig defaults;
-  const FloodConfig& flood = inputs.flood ? *inputs.flood : defaults;
-  const double step_h = o.step_h;
-  auto onset_and_probability = [&](const std::vector<std::vector<int>>& onset_step, std::size_t f,
-                                   std::optional<std::int64_t>& onset, std::vector<double>& probability) {
+  // The median onset (when half the members by weight reach it) and the probability within each
+  // window of the members' onset steps for threshold f.
+  void OnsetAndProbability(const std::vector<std::vector<int>>& onset_step, std::size_t f, std::optional<std::int64_t>& onset,
+                           std::vector<double>& probability) const {
     std::vector<std::pair<double, double>> vw;
     double reached = 0;
-    for (std::size_t m = 0; m < M; ++m) {
+    for (std::size_t m = 0; m < m_; ++m) {
       const int s = onset_step[m][f];
-      vw.emplace_back(s < 0 ? 1e18 : s, weights[m]);
-      if (s >= 0) reached += weights[m];
+      vw.emplace_back(s < 0 ? 1e18 : s, weights_[m]);
+      if (s >= 0) reached += weights_[m];
     }
-    if (reached >= 0.5) onset = h.now_utc + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * step_h * 3600);
+    if (reached >= 0.5) onset = now_ + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * o_.step_h * 3600);
     probability.clear();
-    for (int w : o.windows_h) {
+    for (int w : o_.windows_h) {
       double p = 0;
-      for (std::size_t m = 0; m < M; ++m) {
+      for (std::size_t m = 0; m < m_; ++m) {
         const int s = onset_step[m][f];
-        if (s >= 0 && s * step_h <= w) p += weights[m];
+        if (s >= 0 && s * o_.step_h <= w) p += weights_[m];
       }
       probability.push_back(std::min(p, 1.0));
     }
-  };
+  }
 
-  for (std::size_t r = 0; r < set.size(); ++r) {
-    const geo::Region& g = set.region(r);
+  RegionHazard Region(std::size_t r) const {
+    const geo::Region& g = set_.region(r);
     RegionHazard out;
     out.region = r;
     out.code = g.code, out.name = g.name, out.name_en = g.name_en, out.coastal = g.coastal;
-    out.distance_km = set.DistanceKm(r, forecast.now.lat_deg, forecast.now.lon_deg);
-    const double gust_factor = GustFactor(regions[r].exposure, data::WindAveraging::kTenMinute);
-    const double surface = g.coastal ? 1.0 : o.inland_mean_factor;
-    std::vector<double> max_wind(M), max_gust(M), total(M), observed_w(M);
-    std::vector<std::vector<int>> wind_onset(M, std::vector<int>(o.wind_forces.size(), -1)),
-        gust_onset(M, std::vector<int>(o.gust_forces.size(), -1));
-    std::vector<std::vector<double>> windows(o.rain_windows_h.size(), std::vector<double>(M));
+    out.distance_km = set_.DistanceKm(r, forecast_.now.lat_deg, forecast_.now.lon_deg);
+    WindAndRain(r, out);
+    const FloodThresholds& th = flood_.For(g.code);
+    Antecedent(r, th, out);
+    FloodRisk(r, th, out);
+    for (const Criterion& c : o_.criteria) out.criteria.push_back(Exceedance(r, c));
+    return out;
+  }
+
+  double Surface(std::size_t r) const { return set_.region(r).coastal ? 1.0 : o_.inland_mean_factor; }
+  double GustFactorOf(std::size_t r) const { return GustFactor(regions_[r].exposure, data::WindAveraging::kTenMinute); }
+
+  void WindAndRain(std::size_t r, RegionHazard& out) const {
+    const double gust_factor = GustFactorOf(r), surface = Surface(r);
+    std::vector<double> max_wind(m_), max_gust(m_), total(m_);
+    std::vector<std::vector<int>> wind_onset(m_, std::vector<int>(o_.wind_forces.size(), -1)),
+        gust_onset(m_, std::vector<int>(o_.gust_forces.size(), -1));
+    std::vector<std::vector<double>> windows(o_.rain_windows_h.size(), std::vector<double>(m_));
     double observed_share = 0;
-    for (std::size_t m = 0; m < M; ++m) {
-      const MemberFields& f = fields[m];
-      std::vector<double> wind(steps);
-      for (std::size_t s = 0; s < steps; ++s) wind[s] = surface * f.wind10[r * steps + s];
-      const float* rain = &f.rain[r * steps];
+    for (std::size_t m = 0; m < m_; ++m) {
+      const MemberFields& f = fields_[m];
+      const float* rain = &f.rain[r * steps_];
       double best = 0;
-      for (std::size_t s = 0; s < steps; ++s) {
-        const double sustained = data::ConvertAveraging(wind[s], data::WindAveraging::kTenMinute, o.sustained);
-        const double gust = wind[s] * gust_factor;
-        best = std::max(best, wind[s]);
-        for (std::size_t k = 0; k < o.wind_forces.size(); ++k)
-          if (wind_onset[m][k] < 0 && BeaufortForce(sustained) >= o.wind_forces[k]) wind_onset[m][k] = static_cast<int>(s);
-        for (std::size_t k = 0; k < o.gust_forces.size(); ++k)
-          if (gust_onset[m][k] < 0 && BeaufortForce(gust) >= o.gust_forces[k]) gust_onset[m][k] = static_cast<int>(s);
+      for (std::size_t s = 0; s < steps_; ++s) {
+        const double wind = surface * f.wind10[r * steps_ + s];
+        const double sustained = data::ConvertAveraging(wind, data::WindAveraging::kTenMinute, o_.sustained);
+        const double gust = wind * gust_factor;
+        best = std::max(best, wind);
+        for (std::size_t k = 0; k < o_.wind_forces.size(); ++k)
+          if (wind_onset[m][k] < 0 && BeaufortForce(sustained) >= o_.wind_forces[k]) wind_onset[m][k] = static_cast<int>(s);
+        for (std::size_t k = 0; k < o_.gust_forces.size(); ++k)
+          if (gust_onset[m][k] < 0 && BeaufortForce(gust) >= o_.gust_forces[k]) gust_onset[m][k] = static_cast<int>(s);
       }
-      max_wind[m] = data::ConvertAveraging(best, data::WindAveraging::kTenMinute, o.sustained);
+      max_wind[m] = data::ConvertAveraging(best, data::WindAveraging::kTenMinute, o_.sustained);
       max_gust[m] = best * gust_factor;
-      total[m] = std::accumulate(rain, rain + steps, 0.0);
-      for (std::size_t k = 0; k < o.rain_windows_h.size(); ++k)
-        windows[k][m] = WettestWindow(rain, steps, static_cast<std::size_t>(std::max(1, o.rain_windows_h[k] / o.step_h)));
-      if (f.observed[r]) observed_share += weights[m];
+      total[m] = std::accumulate(rain, rain + steps_, 0.0);
+      for (std::size_t k = 0; k < o_.rain_windows_h.size(); ++k)
+        windows[k][m] = WettestWindow(rain, steps_, static_cast<std::size_t>(std::max(1, o_.rain_windows_h[k] / o_.step_h)));
+      if (f.observed[r]) observed_share += weights_[m];
     }
-    out.wind_ms = Summarise(max_wind, weights, 0.9);
-    out.gust_ms = Summarise(max_gust, weights, 0.9);
+    out.wind_ms = Summarise(max_wind, weights_, 0.9);
+    out.gust_ms = Summarise(max_gust, weights_, 0.9);
     out.wind_force = BeaufortForce(out.wind_ms.mean);
     out.gust_force = BeaufortForce(out.gust_ms.mean);
-    out.wind_onset_utc.resize(o.wind_forces.size());
-    out.wind_probability.resize(o.wind_forces.size());
-    for (std::size_t k = 0; k < o.wind_forces.size(); ++k)
-      onset_and_probability(wind_onset, k, out.wind_onset_utc[k], out.wind_probability[k]);
-    out.gust_onset_utc.resize(o.gust_forces.size());
-    out.gust_probability.resize(o.gust_forces.size());
-    for (std::size_t k = 0; k < o.gust_forces.size(); ++k)
-      onset_and_probability(gust_onset, k, out.gust_onset_utc[k], out.gust_probability[k]);
-    for (std::size_t k = 0; k < o.rain_windows_h.size(); ++k) out.rain_mm.push_back(Summarise(windows[k], weights, q));
-    out.rain_total_mm = Summarise(total, weights, q);
+    out.wind_onset_utc.resize(o_.wind_forces.size());
+    out.wind_probability.resize(o_.wind_forces.size());
+    for (std::size_t k = 0; k < o_.wind_forces.size(); ++k) OnsetAndProbability(wind_onset, k, out.wind_onset_utc[k], out.wind_probability[k]);
+    out.gust_onset_utc.resize(o_.gust_forces.size());
+    out.gust_probability.resize(o_.gust_forces.size());
+    for (std::size_t k = 0; k < o_.gust_forces.size(); ++k) OnsetAndProbability(gust_onset, k, out.gust_onset_utc[k], out.gust_probability[k]);
+    for (std::size_t k = 0; k < o_.rain_windows_h.size(); ++k) out.rain_mm.push_back(Summarise(windows[k], weights_, o_.rain_percentile));
+    out.rain_total_mm = Summarise(total, weights_, o_.rain_percentile);
     out.rain_observed_share = std::min(observed_share, 1.0);
+  }
 
-    // Antecedent rain: the live storm's observed rain over this region (sites or cells inside it).
-    const FloodThresholds& th = flood.For(g.code);
-    if (inputs.antecedent && inputs.antecedent->end_utc <= h.now_utc &&
-        inputs.antecedent->start_utc >= h.now_utc - static_cast<std::int64_t>(th.antecedent_h) * 3600) {
-      double sum = 0;
-      std::size_t n = 0;
-      for (std::size_t i = 0; i < inputs.antecedent->points.size(); ++i) {
-        const auto at = set.Locate(inputs.antecedent->points[i].lat_deg, inputs.antecedent->points[i].lon_deg);
-        if (at && *at == r) sum += inputs.antecedent->mm[i], ++n;
-      }
-      if (n > 0) out.antecedent_mm = sum / static_cast<double>(n);
+  // Antecedent rain: the live storm's observed rain over this region (sites or cells inside it).
+  void Antecedent(std::size_t r, const FloodThresholds& th, RegionHazard& out) const {
+    const LiveRain* a = inputs_.antecedent;
+    if (!a || a->end_utc > now_ || a->start_utc < now_ - static_cast<std::int64_t>(th.antecedent_h) * 3600) return;
+    double sum = 0;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < a->points.size(); ++i) {
+      const auto at = set_.Locate(a->points[i].lat_deg, a->points[i].lon_deg);
+      if (at && *at == r) sum += a->mm[i], ++n;
     }
-    // Flood risk: the highest level whose window total reaches its threshold.
+    if (n > 0) out.antecedent_mm = sum / static_cast<double>(n);
+  }
+
+  // Flood risk: the highest level whose window total reaches its threshold, raised one level by
+  // heavy antecedent rain.
+  void FloodRisk(std::size_t r, const FloodThresholds& th, RegionHazard& out) const {
     const bool use_mean = th.statistic == "mean";
     double half_lowest = 0;
     std::string reason;
-    for (std::size_t L = 0; L < th.levels.size(); ++L) {
-      const auto& level = th.levels[L];
-      std::vector<double> v(M);
-      for (std::size_t m = 0; m < M; ++m)
-        v[m] = WettestWindow(&fields[m].rain[r * steps], steps, static_cast<std::size_t>(std::max(1, level.window_h / o.step_h)));
-      const Stat s = Summarise(v, weights, q);
+    for (std::size_t level_index = 0; level_index < th.levels.size(); ++level_index) {
+      const auto& level = th.levels[level_index];
+      std::vector<double> v(m_);
+      for (std::size_t m = 0; m < m_; ++m)
+        v[m] = WettestWindow(&fields_[m].rain[r * steps_], steps_, static_cast<std::size_t>(std::max(1, level.window_h / o_.step_h)));
+      const Stat s = Summarise(v, weights_, o_.rain_percentile);
       const double value = use_mean ? s.mean : s.p90;
-      if (L == 0) half_lowest = value >= 0.5 * level.mm ? 1 : 0;
+      if (level_index == 0) half_lowest = value >= 0.5 * level.mm ? 1 : 0;
       if (value >= level.mm) {
-        out.flood_level = static_cast<int>(L + 1);
+        out.flood_level = static_cast<int>(level_index + 1);
         char buf[160];
-        std::snprintf(buf, sizeof buf, "%s %.0f mm in %d h >= %.0f mm", use_mean ? "mean" : "p90", value, level.window_h,
-                      level.mm);
+        std::snprintf(buf, sizeof buf, "%s %.0f mm in %d h >= %.0f mm", use_mean ? "mean" : "p90", value, level.window_h, level.mm);
         reason = buf;
       }
     }
-    if (std::isfinite(out.antecedent_mm) && out.antecedent_mm >= th.antecedent_raise_mm &&
-        (out.flood_level > 0 || half_lowest > 0) && out.flood_level < static_cast<int>(th.levels.size())) {
+    if (std::isfinite(out.antecedent_mm) && out.antecedent_mm >= th.antecedent_raise_mm && (out.flood_level > 0 || half_lowest > 0) &&
+        out.flood_level < static_cast<int>(th.levels.size())) {
       ++out.flood_level;
       char buf[160];
-      std::snprintf(buf, sizeof buf, "%santecedent %.0f mm >= %.0f mm: raised one level", reason.empty() ? "" : "; ",
-                    out.antecedent_mm, th.antecedent_raise_mm);
+      std::snprintf(buf, sizeof buf, "%santecedent %.0f mm >= %.0f mm: raised one level", reason.empty() ? "" : "; ", out.antecedent_mm,
+                    th.antecedent_raise_mm);
       reason += buf;
     }
     if (out.flood_level > 0) out.flood_name = th.levels[static_cast<std::size_t>(out.flood_level - 1)].name;
     out.flood_reason = reason;
-
-    // Exceedance criteria (warning rules): either wind, gust or windowed rain, within the lead.
-    for (const Criterion& c : o.criteria) {
-      RegionHazard::CriterionResult res;
-      const std::size_t last = std::min(steps, static_cast<std::size_t>(std::max(0, c.within_h / o.step_h)) + 1);
-      const std::size_t n_rain = static_cast<std::size_t>(std::max(1, c.rain_window_h / o.step_h));
-      std::vector<std::pair<double, double>> vw;
-      double met = 0;
-      for (std::size_t m = 0; m < M; ++m) {
-        const float* wind10 = &fields[m].wind10[r * steps];
-        const float* rain = &fields[m].rain[r * steps];
-        double rain_sum = 0;
-        for (std::size_t s = 0; s < last; ++s) {
-          const double w10 = surface * wind10[s];
-          const double sustained = data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, o.sustained);
-          const double gust = w10 * gust_factor;
-          rain_sum += rain[s];
-          if (s >= n_rain) rain_sum -= rain[s - n_rain];
-          const bool hit = (c.wind_force > 0 && BeaufortForce(sustained) >= c.wind_force) ||
-                           (c.gust_force > 0 && BeaufortForce(gust) >= c.gust_force) ||
-                           (c.rain_mm > 0 && rain_sum >= c.rain_mm);
-          if (!hit) continue;
-          met += weights[m];
-          vw.emplace_back(static_cast<double>(s), weights[m]);
-          res.wind_ms += weights[m] * sustained;
-          res.gust_ms += weights[m] * gust;
-          res.rain_mm += weights[m] * rain_sum;
-          break;
-        }
-      }
-      res.probability = std::min(met, 1.0);
-      if (met > 0) {
-        res.onset_utc = h.now_utc + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * step_h * 3600);
-        res.wind_ms /= met, res.gust_ms /= met, res.rain_mm /= met;
-      }
-      out.criteria.push_back(res);
-    }
-    h.regions.push_back(std::move(out));
   }
-  return h;
+
+  // Exceedance criteria (warning rules): either wind, gust or windowed rain, within the lead.
+  RegionHazard::CriterionResult Exceedance(std::size_t r, const Criterion& c) const {
+    const double gust_factor = GustFactorOf(r), surface = Surface(r);
+    RegionHazard::CriterionResult res;
+    const std::size_t last = std::min(steps_, static_cast<std::size_t>(std::max(0, c.within_h / o_.step_h)) + 1);
+    const std::size_t n_rain = static_cast<std::size_t>(std::max(1, c.rain_window_h / o_.step_h));
+    std::vector<std::pair<double, double>> vw;
+    double met = 0;
+    for (std::size_t m = 0; m < m_; ++m) {
+      const float* wind10 = &fields_[m].wind10[r * steps_];
+      const float* rain = &fields_[m].rain[r * steps_];
+      double rain_sum = 0;
+      for (std::size_t s = 0; s < last; ++s) {
+        const double w10 = surface * wind10[s];
+        const double sustained = data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, o_.sustained);
+        const double gust = w10 * gust_factor;
+        rain_sum += rain[s];
+        if (s >= n_rain) rain_sum -= rain[s - n_rain];
+        const bool hit = (c.wind_force > 0 && BeaufortForce(sustained) >= c.wind_force) ||
+                         (c.gust_force > 0 && BeaufortForce(gust) >= c.gust_force) || (c.rain_mm > 0 && rain_sum >= c.rain_mm);
+        if (!hit) continue;
+        met += weights_[m];
+        vw.emplace_back(static_cast<double>(s), weights_[m]);
+        res.wind_ms += weights_[m] * sustained;
+        res.gust_ms += weights_[m] * gust;
+        res.rain_mm += weights_[m] * rain_sum;
+        break;
+      }
+    }
+    res.probability = std::min(met, 1.0);
+    if (met > 0) {
+      res.onset_utc = now_ + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * o_.step_h * 3600);
+      res.wind_ms /= met, res.gust_ms /= met, res.rain_mm /= met;
+    }
+    return res;
+  }
+
+  const Forecast& forecast_;
+  const geo::RegionSet& set_;
+  const HazardOptions& o_;
+  const HazardInputs& inputs_;
+  const std::size_t m_;
+  const FloodConfig defaults_;
+  const FloodConfig& flood_;
+  std::int64_t now_ = 0;
+  std::size_t steps_ = 0;
+  std::vector<PreparedRegion> regions_;
+  std::vector<ObservedSource> sources_;
+  std::vector<MemberFields> fields_;
+  std::vector<double> weights_;
+};
+
+}  // namespace
+
+Hazard ComputeHazard(const Forecast& forecast, const geo::RegionSet& set, const HazardOptions& o, const HazardInputs& inputs) {
+  if (forecast.members.empty()) throw Error(ErrorCode::kInvalidArgument, "hazard: the forecast has no member");
+  if (o.step_h <= 0) throw Error(ErrorCode::kInvalidArgument, "hazard: step_h must be positive");
+  return HazardRun(forecast, set, o, inputs).Run();
 }
 
 }  // namespace taifeng::core
