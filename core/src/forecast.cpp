@@ -85,26 +85,28 @@ Forecast PersistenceForecast(const std::vector<TrackPoint>& observed, int max_le
   return f;
 }
 
-Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const ForecastOptions& o,
-                        const geo::RegionSet* land) {
-  if (match.analogs.empty()) throw Error(ErrorCode::kInvalidArgument, "analog forecast: no analog");
-  Forecast f;
-  f.method = "analog";
-  f.now = now;
+namespace {
+
+// The motion over the 12 h before `at` along `t`; nullopt when a point is missing or the storm
+// moved under 3 km/h (no reliable heading).
+std::optional<geo::GeodesicLine> MotionAt(const std::vector<TrackPoint>& t, std::int64_t at) {
+  const TrackPoint *p0 = nullptr, *p1 = nullptr;
+  for (const TrackPoint& p : t) {
+    if (p.time_utc == at - 2 * kStep) p0 = &p;
+    if (p.time_utc == at) p1 = &p;
+  }
+  if (!p0 || !p1) return std::nullopt;
+  const geo::GeodesicLine g = geo::Inverse(p0->lat_deg, p0->lon_deg, p1->lat_deg, p1->lon_deg);
+  if (g.distance_km < 36.0) return std::nullopt;  // under 3 km/h: no reliable heading
+  return g;
+}
+
+// The members: each analog's track after its matched time, moved to start at `now` and (with
+// align_motion_h) turned and stretched towards the live motion; weights exp(-score / T), summing to 1.
+std::vector<Member> Members(const MatchResult& match, const TrackPoint& now, const ForecastOptions& o) {
   const double best = match.analogs.front().score;
-  // The live motion over the last 12 h, for motion alignment.
-  const auto motion_at = [](const std::vector<TrackPoint>& t, std::int64_t at) -> std::optional<geo::GeodesicLine> {
-    const TrackPoint *p0 = nullptr, *p1 = nullptr;
-    for (const TrackPoint& p : t) {
-      if (p.time_utc == at - 2 * kStep) p0 = &p;
-      if (p.time_utc == at) p1 = &p;
-    }
-    if (!p0 || !p1) return std::nullopt;
-    const geo::GeodesicLine g = geo::Inverse(p0->lat_deg, p0->lon_deg, p1->lat_deg, p1->lon_deg);
-    if (g.distance_km < 36.0) return std::nullopt;  // under 3 km/h: no reliable heading
-    return g;
-  };
-  const auto live_motion = o.align_motion_h > 0 ? motion_at(match.live, now.time_utc) : std::nullopt;
+  const auto live_motion = o.align_motion_h > 0 ? MotionAt(match.live, now.time_utc) : std::nullopt;
+  std::vector<Member> members;
   double total = 0;
   for (const Analog& a : match.analogs) {
     Member m;
@@ -115,7 +117,7 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
     m.track.push_back(now);
     double turn_deg = 0, stretch = 1;
     if (live_motion) {
-      if (const auto am = motion_at(a.matched, a.matched_utc)) {
+      if (const auto am = MotionAt(a.matched, a.matched_utc)) {
         turn_deg = std::remainder(live_motion->azimuth2_deg - am->azimuth2_deg, 360.0);
         stretch = std::clamp(live_motion->distance_km / am->distance_km, 0.5, 2.0);
       }
@@ -139,13 +141,18 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
       m.track.push_back(t);
       if (static_cast<int>(m.track.size() - 1) * 6 >= o.max_lead_h) break;
     }
-    f.members.push_back(std::move(m));
+    members.push_back(std::move(m));
   }
-  for (Member& m : f.members) m.weight /= total;
+  for (Member& m : members) m.weight /= total;
+  return members;
 
-  // With chain_mean, each lead moves on from the previous mean by the weighted mean step of the
-  // members present at both leads (east/north km), and intensity by their mean change, so that a
-  // member ending does not make the mean jump.
+}
+
+// The ensemble mean at each lead and its cone, while at least min_members members reach it. With
+// chain_mean, each lead moves on from the previous mean by the weighted mean step of the members
+// present at both leads (east/north km), and intensity by their mean change, so that a member
+// ending does not make the mean jump.
+void MeanPoints(const TrackPoint& now, const ForecastOptions& o, Forecast& f) {
   geo::LatLon prev{now.lat_deg, now.lon_deg};
   double prev_wind = now.wind_ms, prev_pressure = now.pressure_hpa;
   for (int lead = 6; lead <= o.max_lead_h; lead += 6) {
@@ -198,12 +205,16 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
     f.points.push_back({lead, now.time_utc + lead * 3600LL, c.lat_deg, c.lon_deg, cone, w_mean, p_mean, members});
   }
 
-  if (land) f.landfall.over_land = land->Locate(now.lat_deg, now.lon_deg).has_value();
-  if (land && !f.landfall.over_land) {
+}
+
+// Landfall of the members on `land`: probability, times (10th, 50th, 90th percentiles) and region.
+void MembersLandfall(const TrackPoint& now, const geo::RegionSet& land, Forecast& f) {
+  f.landfall.over_land = land.Locate(now.lat_deg, now.lon_deg).has_value();
+  if (!f.landfall.over_land) {
     std::vector<std::pair<double, double>> times;
     std::map<std::size_t, double> by_region;
     for (const Member& m : f.members) {
-      const auto l = FindLandfall(m.track, *land);
+      const auto l = FindLandfall(m.track, land);
       if (!l) continue;
       f.landfall.probability += m.weight;
       times.push_back({static_cast<double>(l->time_utc), m.weight});
@@ -215,10 +226,23 @@ Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const F
       f.landfall.latest_utc = static_cast<std::int64_t>(WeightedQuantile(times, 0.9));
       const auto top = std::max_element(by_region.begin(), by_region.end(),
                                         [](const auto& a, const auto& b) { return a.second < b.second; });
-      f.landfall.region = land->region(top->first).name_en;
+      f.landfall.region = land.region(top->first).name_en;
       f.landfall.region_probability = top->second;
     }
   }
+}
+
+}  // namespace
+
+Forecast AnalogForecast(const MatchResult& match, const TrackPoint& now, const ForecastOptions& o,
+                        const geo::RegionSet* land) {
+  if (match.analogs.empty()) throw Error(ErrorCode::kInvalidArgument, "analog forecast: no analog");
+  Forecast f;
+  f.method = "analog";
+  f.now = now;
+  f.members = Members(match, now, o);
+  MeanPoints(now, o, f);
+  if (land) MembersLandfall(now, *land, f);
   return f;
 }
 
