@@ -178,6 +178,121 @@ std::string DescribeCriterionZh(const SignalRule& r) {
   return std::to_string(c.within_h) + "小时内" + what;
 }
 
+namespace {
+
+// [cap]: the CAP sender, its names, the UTC offset of `sent`, the polygon budget, the web address.
+void LoadCap(const toml::node& n, const std::string& file, CapSettings& c) {
+  if (!n.is_table()) throw ParseError(file, Line(n), "cap", "a table");
+  Reader r(*n.as_table(), file, "cap");
+  r.String("sender", c.sender);
+  if (c.sender.empty() || c.sender.find_first_of(" ,&<\t\n") != std::string::npos)
+    throw ParseError(file, Line(*n.as_table()->get("sender")), "cap.sender", "a CAP sender: no spaces, commas, '&' or '<'");
+  r.String("sender_name_zh", c.sender_name.zh);
+  r.String("sender_name_en", c.sender_name.en);
+  r.String("utc_offset", c.utc_offset);
+  const std::string& o = c.utc_offset;
+  if (o.size() != 6 || (o[0] != '+' && o[0] != '-') || o[3] != ':' || !isdigit(o[1]) || !isdigit(o[2]) || !isdigit(o[4]) ||
+      !isdigit(o[5]) || std::stoi(o.substr(1, 2)) > 14 || std::stoi(o.substr(4, 2)) > 59)
+    throw ParseError(file, Line(n), "cap.utc_offset", "an offset like \"+08:00\"");
+  int vertices = static_cast<int>(c.max_polygon_vertices);
+  r.Int("max_polygon_vertices", vertices, 4, 10000, "an integer in [4, 10000]");
+  c.max_polygon_vertices = static_cast<std::size_t>(vertices);
+  r.String("web", c.web);
+  r.RefuseUnknown();
+}
+
+// [lifecycle]: hold, extension and proposal validity, hours.
+void LoadLifecycle(const toml::node& n, const std::string& file, LifecycleSettings& l) {
+  if (!n.is_table()) throw ParseError(file, Line(n), "lifecycle", "a table");
+  Reader r(*n.as_table(), file, "lifecycle");
+  r.Int("hold_h", l.hold_h, 0, 72, "hours in [0, 72]");
+  r.Int("extend_before_h", l.extend_before_h, 0, 48, "hours in [0, 48]");
+  r.Int("proposal_valid_h", l.proposal_valid_h, 1, 24, "hours in [1, 24]");
+  r.RefuseUnknown();
+}
+
+// [kind.NAME]: each kind's event name and cancel texts.
+void LoadKinds(const toml::node& n, const std::string& file, KindTexts (&texts)[3]) {
+  if (!n.is_table()) throw ParseError(file, Line(n), "kind", "a table of kinds");
+  for (const auto& [key, node] : *n.as_table()) {
+    const auto kind = ParseKind(key.str());
+    if (!kind || !node.is_table()) throw ParseError(file, Line(node), "kind." + std::string(key.str()), "[kind.typhoon], [kind.rainstorm] or [kind.flood]");
+    Reader r(*node.as_table(), file, "kind." + std::string(key.str()));
+    KindTexts& t = texts[static_cast<std::size_t>(*kind)];
+    r.String("event_zh", t.event.zh);
+    r.String("event_en", t.event.en);
+    r.Template("cancel_headline_zh", t.cancel_headline.zh);
+    r.Template("cancel_headline_en", t.cancel_headline.en);
+    r.Template("cancel_description_zh", t.cancel_description.zh);
+    r.Template("cancel_description_en", t.cancel_description.en);
+    r.Template("cancel_instruction_zh", t.cancel_instruction.zh);
+    r.Template("cancel_instruction_en", t.cancel_instruction.en);
+    r.RefuseUnknown();
+  }
+}
+
+// One [[signal]] table, checked; `others` are the signals read before it (unique names and ranks).
+SignalRule LoadSignal(const toml::node& item, const std::string& file, const KindTexts (&texts)[3], const std::vector<SignalRule>& others) {
+  if (!item.is_table()) throw ParseError(file, Line(item), "signal", "a [[signal]] table");
+  const std::string where = "signal";
+  Reader r(*item.as_table(), file, where);
+  SignalRule s;
+  std::string kind;
+  r.String("kind", kind, true);
+  const auto parsed = ParseKind(kind);
+  if (!parsed) throw ParseError(file, Line(item), "signal.kind", "typhoon, rainstorm or flood");
+  s.kind = *parsed;
+  r.String("name", s.name, true);
+  if (!ValidName(s.name)) throw ParseError(file, Line(item), "signal.name", "a name of [a-z0-9_-], at most 32 characters");
+  r.Int("rank", s.rank, 1, 20, "an integer in [1, 20]");
+  if (s.rank == 0) throw ParseError(file, Line(item), "signal.rank", "an integer in [1, 20] (missing)");
+  r.Bool("enabled", s.enabled);
+  r.String("label_zh", s.label.zh);
+  r.String("label_en", s.label.en);
+  r.Int("wind_force", s.criterion.wind_force, 0, 17, "a Beaufort force in [0, 17]");
+  r.Int("gust_force", s.criterion.gust_force, 0, 17, "a Beaufort force in [0, 17]");
+  r.Int("rain_window_h", s.criterion.rain_window_h, 0, 72, "hours in [0, 72]");
+  r.Double("rain_mm", s.criterion.rain_mm, 0, 2000, "a depth in [0, 2000] mm");
+  r.Int("within_h", s.criterion.within_h, 1, 120, "hours in [1, 120]");
+  r.Double("probability", s.probability, 1e-6, 1.0, "a probability in (0, 1]");
+  r.Int("flood_level", s.flood_level, 0, 10, "a level in [1, 10]");
+  r.Int("expires_h", s.expires_h, 1, 168, "hours in [1, 168]");
+  r.OneOf("urgency", s.urgency, {"Immediate", "Expected", "Future", "Past", "Unknown"});
+  r.OneOf("severity", s.severity, {"Extreme", "Severe", "Moderate", "Minor", "Unknown"});
+  r.OneOf("certainty", s.certainty, {"Observed", "Likely", "Possible", "Unlikely", "Unknown"});
+  r.OneOf("response_type", s.response_type,
+          {"Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"});
+  r.Template("headline_zh", s.headline.zh);
+  r.Template("headline_en", s.headline.en);
+  r.Template("description_zh", s.description.zh);
+  r.Template("description_en", s.description.en);
+  r.Template("instruction_zh", s.instruction.zh);
+  r.Template("instruction_en", s.instruction.en);
+  r.RefuseUnknown();
+  const core::Criterion& c = s.criterion;
+  if (s.kind == Kind::kFlood) {
+    if (s.flood_level < 1) throw ParseError(file, Line(item), "signal.flood_level", "a flood signal needs flood_level >= 1");
+    if (c.wind_force || c.gust_force || c.rain_mm > 0)
+      throw ParseError(file, Line(item), "signal", "a flood signal has only flood_level (no wind, gust or rain criterion)");
+  } else {
+    if (s.flood_level) throw ParseError(file, Line(item), "signal.flood_level", "only flood signals have flood_level");
+    if (!c.wind_force && !c.gust_force && !(c.rain_mm > 0))
+      throw ParseError(file, Line(item), "signal", "a criterion: wind_force, gust_force or rain_mm with rain_window_h");
+    if ((c.rain_mm > 0) != (c.rain_window_h > 0))
+      throw ParseError(file, Line(item), "signal.rain_window_h", "rain_mm and rain_window_h together");
+  }
+  for (const SignalRule& o : others)
+    if (o.kind == s.kind && (o.name == s.name || o.rank == s.rank))
+      throw ParseError(file, Line(item), "signal.name", "a unique name and rank within kind " + kind + " (repeats " + o.name + ")");
+  if (s.label.en.empty()) s.label.en = s.name;
+  if (s.label.zh.empty()) s.label.zh = s.label.en;
+  if (s.headline.en.empty()) s.headline.en = "{signal_en} " + texts[static_cast<std::size_t>(s.kind)].event.en + " warning for {region_en}";
+  if (s.headline.zh.empty()) s.headline.zh = "{region}" + texts[static_cast<std::size_t>(s.kind)].event.zh + "{signal}预警";
+  return s;
+}
+
+}  // namespace
+
 std::shared_ptr<const RuleSet> RuleSet::Load(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
@@ -192,52 +307,9 @@ std::shared_ptr<const RuleSet> RuleSet::Load(const std::filesystem::path& path) 
   auto rs = std::make_shared<RuleSet>();
   rs->source_ = path;
   Reader top(root, file, "");
-  if (const toml::node* n = top.Get("cap")) {
-    if (!n->is_table()) throw ParseError(file, Line(*n), "cap", "a table");
-    Reader r(*n->as_table(), file, "cap");
-    CapSettings& c = rs->cap_;
-    r.String("sender", c.sender);
-    if (c.sender.empty() || c.sender.find_first_of(" ,&<\t\n") != std::string::npos)
-      throw ParseError(file, Line(*n->as_table()->get("sender")), "cap.sender", "a CAP sender: no spaces, commas, '&' or '<'");
-    r.String("sender_name_zh", c.sender_name.zh);
-    r.String("sender_name_en", c.sender_name.en);
-    r.String("utc_offset", c.utc_offset);
-    const std::string& o = c.utc_offset;
-    if (o.size() != 6 || (o[0] != '+' && o[0] != '-') || o[3] != ':' || !isdigit(o[1]) || !isdigit(o[2]) || !isdigit(o[4]) ||
-        !isdigit(o[5]) || std::stoi(o.substr(1, 2)) > 14 || std::stoi(o.substr(4, 2)) > 59)
-      throw ParseError(file, Line(*n), "cap.utc_offset", "an offset like \"+08:00\"");
-    int vertices = static_cast<int>(c.max_polygon_vertices);
-    r.Int("max_polygon_vertices", vertices, 4, 10000, "an integer in [4, 10000]");
-    c.max_polygon_vertices = static_cast<std::size_t>(vertices);
-    r.String("web", c.web);
-    r.RefuseUnknown();
-  }
-  if (const toml::node* n = top.Get("lifecycle")) {
-    if (!n->is_table()) throw ParseError(file, Line(*n), "lifecycle", "a table");
-    Reader r(*n->as_table(), file, "lifecycle");
-    r.Int("hold_h", rs->lifecycle_.hold_h, 0, 72, "hours in [0, 72]");
-    r.Int("extend_before_h", rs->lifecycle_.extend_before_h, 0, 48, "hours in [0, 48]");
-    r.Int("proposal_valid_h", rs->lifecycle_.proposal_valid_h, 1, 24, "hours in [1, 24]");
-    r.RefuseUnknown();
-  }
-  if (const toml::node* n = top.Get("kind")) {
-    if (!n->is_table()) throw ParseError(file, Line(*n), "kind", "a table of kinds");
-    for (const auto& [key, node] : *n->as_table()) {
-      const auto kind = ParseKind(key.str());
-      if (!kind || !node.is_table()) throw ParseError(file, Line(node), "kind." + std::string(key.str()), "[kind.typhoon], [kind.rainstorm] or [kind.flood]");
-      Reader r(*node.as_table(), file, "kind." + std::string(key.str()));
-      KindTexts& t = rs->kind_texts_[static_cast<std::size_t>(*kind)];
-      r.String("event_zh", t.event.zh);
-      r.String("event_en", t.event.en);
-      r.Template("cancel_headline_zh", t.cancel_headline.zh);
-      r.Template("cancel_headline_en", t.cancel_headline.en);
-      r.Template("cancel_description_zh", t.cancel_description.zh);
-      r.Template("cancel_description_en", t.cancel_description.en);
-      r.Template("cancel_instruction_zh", t.cancel_instruction.zh);
-      r.Template("cancel_instruction_en", t.cancel_instruction.en);
-      r.RefuseUnknown();
-    }
-  }
+  if (const toml::node* n = top.Get("cap")) LoadCap(*n, file, rs->cap_);
+  if (const toml::node* n = top.Get("lifecycle")) LoadLifecycle(*n, file, rs->lifecycle_);
+  if (const toml::node* n = top.Get("kind")) LoadKinds(*n, file, rs->kind_texts_);
   for (Kind k : kKinds) {
     KindTexts& t = rs->kind_texts_[static_cast<std::size_t>(k)];
     if (t.event.en.empty()) t.event.en = std::string(KindName(k)), t.event.zh = t.event.en;
@@ -245,64 +317,7 @@ std::shared_ptr<const RuleSet> RuleSet::Load(const std::filesystem::path& path) 
   if (const toml::node* n = top.Get("signal")) {
     const toml::array* a = n->as_array();
     if (!a) throw ParseError(file, Line(*n), "signal", "an array of [[signal]] tables");
-    for (const toml::node& item : *a) {
-      if (!item.is_table()) throw ParseError(file, Line(item), "signal", "a [[signal]] table");
-      const std::string where = "signal";
-      Reader r(*item.as_table(), file, where);
-      SignalRule s;
-      std::string kind;
-      r.String("kind", kind, true);
-      const auto parsed = ParseKind(kind);
-      if (!parsed) throw ParseError(file, Line(item), "signal.kind", "typhoon, rainstorm or flood");
-      s.kind = *parsed;
-      r.String("name", s.name, true);
-      if (!ValidName(s.name)) throw ParseError(file, Line(item), "signal.name", "a name of [a-z0-9_-], at most 32 characters");
-      r.Int("rank", s.rank, 1, 20, "an integer in [1, 20]");
-      if (s.rank == 0) throw ParseError(file, Line(item), "signal.rank", "an integer in [1, 20] (missing)");
-      r.Bool("enabled", s.enabled);
-      r.String("label_zh", s.label.zh);
-      r.String("label_en", s.label.en);
-      r.Int("wind_force", s.criterion.wind_force, 0, 17, "a Beaufort force in [0, 17]");
-      r.Int("gust_force", s.criterion.gust_force, 0, 17, "a Beaufort force in [0, 17]");
-      r.Int("rain_window_h", s.criterion.rain_window_h, 0, 72, "hours in [0, 72]");
-      r.Double("rain_mm", s.criterion.rain_mm, 0, 2000, "a depth in [0, 2000] mm");
-      r.Int("within_h", s.criterion.within_h, 1, 120, "hours in [1, 120]");
-      r.Double("probability", s.probability, 1e-6, 1.0, "a probability in (0, 1]");
-      r.Int("flood_level", s.flood_level, 0, 10, "a level in [1, 10]");
-      r.Int("expires_h", s.expires_h, 1, 168, "hours in [1, 168]");
-      r.OneOf("urgency", s.urgency, {"Immediate", "Expected", "Future", "Past", "Unknown"});
-      r.OneOf("severity", s.severity, {"Extreme", "Severe", "Moderate", "Minor", "Unknown"});
-      r.OneOf("certainty", s.certainty, {"Observed", "Likely", "Possible", "Unlikely", "Unknown"});
-      r.OneOf("response_type", s.response_type,
-              {"Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"});
-      r.Template("headline_zh", s.headline.zh);
-      r.Template("headline_en", s.headline.en);
-      r.Template("description_zh", s.description.zh);
-      r.Template("description_en", s.description.en);
-      r.Template("instruction_zh", s.instruction.zh);
-      r.Template("instruction_en", s.instruction.en);
-      r.RefuseUnknown();
-      const core::Criterion& c = s.criterion;
-      if (s.kind == Kind::kFlood) {
-        if (s.flood_level < 1) throw ParseError(file, Line(item), "signal.flood_level", "a flood signal needs flood_level >= 1");
-        if (c.wind_force || c.gust_force || c.rain_mm > 0)
-          throw ParseError(file, Line(item), "signal", "a flood signal has only flood_level (no wind, gust or rain criterion)");
-      } else {
-        if (s.flood_level) throw ParseError(file, Line(item), "signal.flood_level", "only flood signals have flood_level");
-        if (!c.wind_force && !c.gust_force && !(c.rain_mm > 0))
-          throw ParseError(file, Line(item), "signal", "a criterion: wind_force, gust_force or rain_mm with rain_window_h");
-        if ((c.rain_mm > 0) != (c.rain_window_h > 0))
-          throw ParseError(file, Line(item), "signal.rain_window_h", "rain_mm and rain_window_h together");
-      }
-      for (const SignalRule& o : rs->signals_)
-        if (o.kind == s.kind && (o.name == s.name || o.rank == s.rank))
-          throw ParseError(file, Line(item), "signal.name", "a unique name and rank within kind " + kind + " (repeats " + o.name + ")");
-      if (s.label.en.empty()) s.label.en = s.name;
-      if (s.label.zh.empty()) s.label.zh = s.label.en;
-      if (s.headline.en.empty()) s.headline.en = "{signal_en} " + rs->kind_texts_[static_cast<std::size_t>(s.kind)].event.en + " warning for {region_en}";
-      if (s.headline.zh.empty()) s.headline.zh = "{region}" + rs->kind_texts_[static_cast<std::size_t>(s.kind)].event.zh + "{signal}预警";
-      rs->signals_.push_back(std::move(s));
-    }
+    for (const toml::node& item : *a) rs->signals_.push_back(LoadSignal(item, file, rs->kind_texts_, rs->signals_));
   }
   top.RefuseUnknown();
   std::stable_sort(rs->signals_.begin(), rs->signals_.end(),
