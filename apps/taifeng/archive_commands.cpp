@@ -310,221 +310,238 @@ void ExportGeoJson(const data::Archive& a, const std::vector<std::size_t>& which
 
 }  // namespace
 
+namespace {
+
+void RegisterBuildCommand(CLI::App* archive) {
+  auto args = std::make_shared<SourceArgs>();
+  auto out = std::make_shared<std::string>();
+  CLI::App* cmd = archive->add_subcommand("build", "Import best-track files into a new archive (written atomically)");
+  cmd->add_option("--out", *out, "archive file to write")->required();
+  AddSourceOptions(cmd, *args);
+  cmd->callback([args, out] {
+    if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
+    ImportAndWrite(*args, {}, {}, *out);
+  });
+}
+
+void RegisterAddCommand(CLI::App* archive) {
+  auto args = std::make_shared<SourceArgs>();
+  auto file = std::make_shared<std::string>();
+  CLI::App* cmd = archive->add_subcommand(
+      "add", "Add storms (e.g. a new season) to an archive; a storm with the same agency id is replaced");
+  cmd->add_option("FILE", *file, "existing archive")->required();
+  AddSourceOptions(cmd, *args);
+  cmd->callback([args, file] {
+    if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
+    data::Archive existing = data::LoadArchive(*file);
+    std::vector<data::SourceInfo> sources;
+    for (const auto& s : existing.sources) sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
+    ImportAndWrite(*args, data::ToStorms(existing), std::move(sources), *file, true);
+  });
+}
+
+void RegisterSynthCommand(CLI::App* archive) {
+  struct SynthArgs {
+    std::string from, out;
+    std::size_t storms = 0;
+    std::uint64_t seed = 1;
+    bool json = false;
+  };
+  auto args = std::make_shared<SynthArgs>();
+  CLI::App* cmd = archive->add_subcommand(
+      "synth", "Make a synthetic archive: historical tracks perturbed by a correlated random walk (CLIMADA-like)");
+  cmd->add_option("--from", args->from, "archive whose storms are the parents")->required();
+  cmd->add_option("--storms", args->storms, "number of synthetic storms")->required()->check(CLI::Range(1, 100000000));
+  cmd->add_option("--seed", args->seed, "random seed (same seed, same archive)")->capture_default_str();
+  cmd->add_option("--out", args->out, "synthetic archive to write")->required();
+  cmd->add_flag("--json", args->json, "print the summary as JSON");
+  cmd->callback([args] {
+    const std::vector<data::Storm> parents = data::ToStorms(data::LoadArchive(args->from));
+    data::SourceInfo source{std::filesystem::path(args->from).filename().string(), "synthetic", "SYNTHETIC",
+                            static_cast<std::int64_t>(args->storms), 0};
+    data::Archive archive = data::ToArchive({}, {});
+    Progress progress(!args->json);
+    // In batches, so memory holds the archive once, not also as a vector of storms.
+    constexpr std::size_t kBatch = 10000;
+    std::size_t made = 0;
+    for (std::size_t first = 0; first < args->storms; first += kBatch) {
+      progress.Update("synthesizing", first, args->storms);
+      core::SyntheticOptions options;
+      options.seed = args->seed;
+      options.first_index = first;
+      const auto batch = core::SynthesizeStorms(parents, std::min(kBatch, args->storms - first), options);
+      if (batch.empty()) throw Error(ErrorCode::kInvalidArgument, args->from + ": no storm with 2 or more fixes to perturb");
+      if (first == 0) {
+        std::size_t fixes = 0;
+        for (const auto& s : batch) fixes += s.fixes.size();
+        data::Reserve(archive, args->storms, fixes * (args->storms / batch.size()) + fixes);
+      }
+      data::AppendStorms(archive, batch);
+      made += batch.size();
+    }
+    source.records = static_cast<std::int64_t>(archive.fix_count_total());
+    archive.sources = {{source.file, source.format, source.agency, source.storms, source.records}};
+    archive.synthetic = "SYNTHETIC tracks, not observations: " + std::to_string(made) +
+                        " random-walk perturbations of the storms of " + source.file + ", seed " +
+                        std::to_string(args->seed) + " (Taifeng core/synthetic.h; after CLIMADA, Aznar-Siguan & Bresch 2019)";
+    data::WriteOptions write;
+    write.progress = [&](double f) { progress.Update("writing " + args->out, static_cast<std::size_t>(f * 100), 100); };
+    data::WriteArchive(args->out, archive, write);
+    progress.Done();
+    const json j = Summary(archive);
+    if (args->json) {
+      std::cout << j.dump(2) << '\n';
+    } else {
+      PrintSummary(j, args->out);
+    }
+  });
+}
+
+void RegisterInfoCommand(CLI::App* archive) {
+  auto file = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  CLI::App* cmd = archive->add_subcommand("info", "Counts, seasons, agencies, sources and schema of an archive");
+  cmd->add_option("FILE", *file, "archive")->required();
+  cmd->add_flag("--json", *as_json, "print JSON");
+  cmd->callback([file, as_json] {
+    const data::Archive a = data::LoadArchive(*file);
+    json j = Summary(a);
+    if (*as_json) {
+      std::cout << j.dump(2) << '\n';
+    } else {
+      PrintSummary(j, *file);
+    }
+  });
+}
+
+void RegisterListCommand(CLI::App* archive) {
+  struct ListArgs {
+    std::string file, name, agency;
+    int season = 0;
+    bool json = false;
+  };
+  auto args = std::make_shared<ListArgs>();
+  CLI::App* cmd = archive->add_subcommand("list", "List storms, optionally by season, name or agency");
+  cmd->add_option("FILE", args->file, "archive")->required();
+  cmd->add_option("--season", args->season, "season (year)");
+  cmd->add_option("--name", args->name, "storm name (case-insensitive)");
+  cmd->add_option("--agency", args->agency, "agency (CMA, JTWC, JMA, NHC, HKO)");
+  cmd->add_flag("--json", args->json, "print JSON");
+  cmd->callback([args] {
+    const data::Archive a = data::LoadArchive(args->file);
+    auto lower = [](std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    json list = json::array();
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < a.storm_count(); ++i) {
+      if (args->season != 0 && a.season[i] != args->season) continue;
+      if (!args->name.empty() && lower(a.name[i]) != lower(args->name)) continue;
+      if (!args->agency.empty() && lower(a.agency[i]) != lower(args->agency)) continue;
+      json s = StormJson(a, i, false);
+      if (args->json) {
+        list.push_back(s);
+        continue;
+      }
+      rows.push_back({a.id[i], a.name[i].empty() ? "-" : a.name[i] + (a.secondary_centre[i] ? " (secondary)" : ""),
+                      std::to_string(a.season[i]), s.value("first_utc", ""), s.value("last_utc", ""),
+                      std::to_string(a.fix_count[i]),
+                      s["max_wind_ms"].is_null() ? "" : FormatFloat(s["max_wind_ms"].get<double>(), 1) + " (" +
+                                                            std::to_string(a.wind_averaging_min[i]) + "-min)",
+                      s["min_pressure_hpa"].is_null() ? "" : FormatFloat(s["min_pressure_hpa"].get<double>(), 0)});
+    }
+    if (args->json) {
+      std::cout << list.dump(2) << '\n';
+      return;
+    }
+    PrintTable({"id", "name", "season", "first fix (UTC)", "last fix (UTC)", "fixes", "max wind (m/s)", "min pressure (hPa)"},
+               rows);
+    std::cout << rows.size() << " storms\n";
+  });
+}
+
+void RegisterShowCommand(CLI::App* archive) {
+  struct ShowArgs {
+    std::string file, storm;
+    bool json = false;
+  };
+  auto args = std::make_shared<ShowArgs>();
+  CLI::App* cmd = archive->add_subcommand("show", "Show one storm's fixes as a table with units");
+  cmd->add_option("FILE", args->file, "archive")->required();
+  cmd->add_option("STORM", args->storm, "storm id (CMA:2018-0026), agency number (WP262018) or name (most recent)")
+      ->required();
+  cmd->add_flag("--json", args->json, "print JSON");
+  cmd->callback([args] {
+    const data::Archive a = data::LoadArchive(args->file);
+    const std::size_t i = FindStorm(a, args->storm);
+    if (args->json) {
+      std::cout << StormJson(a, i, true).dump(2) << '\n';
+      return;
+    }
+    std::cout << a.id[i] << "  " << (a.name[i].empty() ? "(unnamed)" : a.name[i]) << "  season " << a.season[i]
+              << "  " << a.agency[i] << " " << a.agency_number[i] << "  from " << a.source_file[i] << "\n";
+    std::vector<std::vector<std::string>> rows;
+    const auto begin = static_cast<std::size_t>(a.first_fix[i]);
+    for (std::size_t j = begin; j < begin + static_cast<std::size_t>(a.fix_count[i]); ++j) {
+      std::string flags;
+      if (a.flags[j] & data::kFixWindBelow10Ms) flags += "wind<10m/s ";
+      if (a.flags[j] & data::kFixLandfall) flags += "landfall ";
+      if (a.flags[j] & data::kFixOffSynoptic) flags += "extra-time ";
+      rows.push_back({taifeng::FormatIsoUtc(a.time_utc[j]), FormatFloat(a.lat_deg[j], 1), FormatFloat(a.lon_deg[j], 1),
+                      FormatFloat(a.wind_ms[j], 1), FormatFloat(a.pressure_hpa[j], 0),
+                      std::string(data::CategoryName(static_cast<data::Category>(a.category[j]))),
+                      a.grade[j] < 0 ? "" : std::to_string(a.grade[j]), flags});
+    }
+    PrintTable({"time (UTC)", "lat (°N)", "lon (°E)", WindHeader(a, i), "pressure (hPa)", "category", "grade", "flags"},
+               rows);
+  });
+}
+
+void RegisterExportCommand(CLI::App* archive) {
+  struct ExportArgs {
+    std::string file, format = "csv", out;
+    std::vector<std::string> storms;
+  };
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd = archive->add_subcommand("export", "Export storms (all when none given) as CSV or GeoJSON");
+  cmd->add_option("FILE", args->file, "archive")->required();
+  cmd->add_option("STORM", args->storms, "storm ids, agency numbers or names");
+  cmd->add_option("--format", args->format, "csv or geojson")->check(CLI::IsMember({"csv", "geojson"}))->capture_default_str();
+  cmd->add_option("-o,--out", args->out, "output file (default: standard output)");
+  cmd->callback([args] {
+    const data::Archive a = data::LoadArchive(args->file);
+    std::vector<std::size_t> which;
+    for (const auto& key : args->storms) which.push_back(FindStorm(a, key));
+    if (args->storms.empty()) {
+      for (std::size_t i = 0; i < a.storm_count(); ++i) which.push_back(i);
+    }
+    std::ofstream file;
+    if (!args->out.empty()) {
+      file.open(args->out);
+      if (!file) throw Error(ErrorCode::kIo, args->out + ": cannot write");
+    }
+    std::ostream& out = args->out.empty() ? std::cout : file;
+    if (args->format == "csv") {
+      ExportCsv(a, which, out);
+    } else {
+      ExportGeoJson(a, which, out);
+    }
+  });
+}
+
+}  // namespace
+
 void RegisterArchiveCommands(CLI::App& app) {
   CLI::App* archive = app.add_subcommand("archive", "Build, extend and inspect the HDF5 historical archive");
   archive->require_subcommand(1);
-
-  {
-    auto args = std::make_shared<SourceArgs>();
-    auto out = std::make_shared<std::string>();
-    CLI::App* cmd = archive->add_subcommand("build", "Import best-track files into a new archive (written atomically)");
-    cmd->add_option("--out", *out, "archive file to write")->required();
-    AddSourceOptions(cmd, *args);
-    cmd->callback([args, out] {
-      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
-      ImportAndWrite(*args, {}, {}, *out);
-    });
-  }
-  {
-    auto args = std::make_shared<SourceArgs>();
-    auto file = std::make_shared<std::string>();
-    CLI::App* cmd = archive->add_subcommand(
-        "add", "Add storms (e.g. a new season) to an archive; a storm with the same agency id is replaced");
-    cmd->add_option("FILE", *file, "existing archive")->required();
-    AddSourceOptions(cmd, *args);
-    cmd->callback([args, file] {
-      if (args->empty()) throw Error(ErrorCode::kUsage, "give at least one source (" + SourceOptionNames() + ")");
-      data::Archive existing = data::LoadArchive(*file);
-      std::vector<data::SourceInfo> sources;
-      for (const auto& s : existing.sources) sources.push_back({s.file, s.format, s.agency, s.storms, s.records});
-      ImportAndWrite(*args, data::ToStorms(existing), std::move(sources), *file, true);
-    });
-  }
-  {
-    struct SynthArgs {
-      std::string from, out;
-      std::size_t storms = 0;
-      std::uint64_t seed = 1;
-      bool json = false;
-    };
-    auto args = std::make_shared<SynthArgs>();
-    CLI::App* cmd = archive->add_subcommand(
-        "synth", "Make a synthetic archive: historical tracks perturbed by a correlated random walk (CLIMADA-like)");
-    cmd->add_option("--from", args->from, "archive whose storms are the parents")->required();
-    cmd->add_option("--storms", args->storms, "number of synthetic storms")->required()->check(CLI::Range(1, 100000000));
-    cmd->add_option("--seed", args->seed, "random seed (same seed, same archive)")->capture_default_str();
-    cmd->add_option("--out", args->out, "synthetic archive to write")->required();
-    cmd->add_flag("--json", args->json, "print the summary as JSON");
-    cmd->callback([args] {
-      const std::vector<data::Storm> parents = data::ToStorms(data::LoadArchive(args->from));
-      data::SourceInfo source{std::filesystem::path(args->from).filename().string(), "synthetic", "SYNTHETIC",
-                              static_cast<std::int64_t>(args->storms), 0};
-      data::Archive archive = data::ToArchive({}, {});
-      Progress progress(!args->json);
-      // In batches, so memory holds the archive once, not also as a vector of storms.
-      constexpr std::size_t kBatch = 10000;
-      std::size_t made = 0;
-      for (std::size_t first = 0; first < args->storms; first += kBatch) {
-        progress.Update("synthesizing", first, args->storms);
-        core::SyntheticOptions options;
-        options.seed = args->seed;
-        options.first_index = first;
-        const auto batch = core::SynthesizeStorms(parents, std::min(kBatch, args->storms - first), options);
-        if (batch.empty()) throw Error(ErrorCode::kInvalidArgument, args->from + ": no storm with 2 or more fixes to perturb");
-        if (first == 0) {
-          std::size_t fixes = 0;
-          for (const auto& s : batch) fixes += s.fixes.size();
-          data::Reserve(archive, args->storms, fixes * (args->storms / batch.size()) + fixes);
-        }
-        data::AppendStorms(archive, batch);
-        made += batch.size();
-      }
-      source.records = static_cast<std::int64_t>(archive.fix_count_total());
-      archive.sources = {{source.file, source.format, source.agency, source.storms, source.records}};
-      archive.synthetic = "SYNTHETIC tracks, not observations: " + std::to_string(made) +
-                          " random-walk perturbations of the storms of " + source.file + ", seed " +
-                          std::to_string(args->seed) + " (Taifeng core/synthetic.h; after CLIMADA, Aznar-Siguan & Bresch 2019)";
-      data::WriteOptions write;
-      write.progress = [&](double f) { progress.Update("writing " + args->out, static_cast<std::size_t>(f * 100), 100); };
-      data::WriteArchive(args->out, archive, write);
-      progress.Done();
-      const json j = Summary(archive);
-      if (args->json) {
-        std::cout << j.dump(2) << '\n';
-      } else {
-        PrintSummary(j, args->out);
-      }
-    });
-  }
-  {
-    auto file = std::make_shared<std::string>();
-    auto as_json = std::make_shared<bool>(false);
-    CLI::App* cmd = archive->add_subcommand("info", "Counts, seasons, agencies, sources and schema of an archive");
-    cmd->add_option("FILE", *file, "archive")->required();
-    cmd->add_flag("--json", *as_json, "print JSON");
-    cmd->callback([file, as_json] {
-      const data::Archive a = data::LoadArchive(*file);
-      json j = Summary(a);
-      if (*as_json) {
-        std::cout << j.dump(2) << '\n';
-      } else {
-        PrintSummary(j, *file);
-      }
-    });
-  }
-  {
-    struct ListArgs {
-      std::string file, name, agency;
-      int season = 0;
-      bool json = false;
-    };
-    auto args = std::make_shared<ListArgs>();
-    CLI::App* cmd = archive->add_subcommand("list", "List storms, optionally by season, name or agency");
-    cmd->add_option("FILE", args->file, "archive")->required();
-    cmd->add_option("--season", args->season, "season (year)");
-    cmd->add_option("--name", args->name, "storm name (case-insensitive)");
-    cmd->add_option("--agency", args->agency, "agency (CMA, JTWC, JMA, NHC, HKO)");
-    cmd->add_flag("--json", args->json, "print JSON");
-    cmd->callback([args] {
-      const data::Archive a = data::LoadArchive(args->file);
-      auto lower = [](std::string s) {
-        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-      };
-      json list = json::array();
-      std::vector<std::vector<std::string>> rows;
-      for (std::size_t i = 0; i < a.storm_count(); ++i) {
-        if (args->season != 0 && a.season[i] != args->season) continue;
-        if (!args->name.empty() && lower(a.name[i]) != lower(args->name)) continue;
-        if (!args->agency.empty() && lower(a.agency[i]) != lower(args->agency)) continue;
-        json s = StormJson(a, i, false);
-        if (args->json) {
-          list.push_back(s);
-          continue;
-        }
-        rows.push_back({a.id[i], a.name[i].empty() ? "-" : a.name[i] + (a.secondary_centre[i] ? " (secondary)" : ""),
-                        std::to_string(a.season[i]), s.value("first_utc", ""), s.value("last_utc", ""),
-                        std::to_string(a.fix_count[i]),
-                        s["max_wind_ms"].is_null() ? "" : FormatFloat(s["max_wind_ms"].get<double>(), 1) + " (" +
-                                                              std::to_string(a.wind_averaging_min[i]) + "-min)",
-                        s["min_pressure_hpa"].is_null() ? "" : FormatFloat(s["min_pressure_hpa"].get<double>(), 0)});
-      }
-      if (args->json) {
-        std::cout << list.dump(2) << '\n';
-        return;
-      }
-      PrintTable({"id", "name", "season", "first fix (UTC)", "last fix (UTC)", "fixes", "max wind (m/s)", "min pressure (hPa)"},
-                 rows);
-      std::cout << rows.size() << " storms\n";
-    });
-  }
-  {
-    struct ShowArgs {
-      std::string file, storm;
-      bool json = false;
-    };
-    auto args = std::make_shared<ShowArgs>();
-    CLI::App* cmd = archive->add_subcommand("show", "Show one storm's fixes as a table with units");
-    cmd->add_option("FILE", args->file, "archive")->required();
-    cmd->add_option("STORM", args->storm, "storm id (CMA:2018-0026), agency number (WP262018) or name (most recent)")
-        ->required();
-    cmd->add_flag("--json", args->json, "print JSON");
-    cmd->callback([args] {
-      const data::Archive a = data::LoadArchive(args->file);
-      const std::size_t i = FindStorm(a, args->storm);
-      if (args->json) {
-        std::cout << StormJson(a, i, true).dump(2) << '\n';
-        return;
-      }
-      std::cout << a.id[i] << "  " << (a.name[i].empty() ? "(unnamed)" : a.name[i]) << "  season " << a.season[i]
-                << "  " << a.agency[i] << " " << a.agency_number[i] << "  from " << a.source_file[i] << "\n";
-      std::vector<std::vector<std::string>> rows;
-      const auto begin = static_cast<std::size_t>(a.first_fix[i]);
-      for (std::size_t j = begin; j < begin + static_cast<std::size_t>(a.fix_count[i]); ++j) {
-        std::string flags;
-        if (a.flags[j] & data::kFixWindBelow10Ms) flags += "wind<10m/s ";
-        if (a.flags[j] & data::kFixLandfall) flags += "landfall ";
-        if (a.flags[j] & data::kFixOffSynoptic) flags += "extra-time ";
-        rows.push_back({taifeng::FormatIsoUtc(a.time_utc[j]), FormatFloat(a.lat_deg[j], 1), FormatFloat(a.lon_deg[j], 1),
-                        FormatFloat(a.wind_ms[j], 1), FormatFloat(a.pressure_hpa[j], 0),
-                        std::string(data::CategoryName(static_cast<data::Category>(a.category[j]))),
-                        a.grade[j] < 0 ? "" : std::to_string(a.grade[j]), flags});
-      }
-      PrintTable({"time (UTC)", "lat (°N)", "lon (°E)", WindHeader(a, i), "pressure (hPa)", "category", "grade", "flags"},
-                 rows);
-    });
-  }
-  {
-    struct ExportArgs {
-      std::string file, format = "csv", out;
-      std::vector<std::string> storms;
-    };
-    auto args = std::make_shared<ExportArgs>();
-    CLI::App* cmd = archive->add_subcommand("export", "Export storms (all when none given) as CSV or GeoJSON");
-    cmd->add_option("FILE", args->file, "archive")->required();
-    cmd->add_option("STORM", args->storms, "storm ids, agency numbers or names");
-    cmd->add_option("--format", args->format, "csv or geojson")->check(CLI::IsMember({"csv", "geojson"}))->capture_default_str();
-    cmd->add_option("-o,--out", args->out, "output file (default: standard output)");
-    cmd->callback([args] {
-      const data::Archive a = data::LoadArchive(args->file);
-      std::vector<std::size_t> which;
-      for (const auto& key : args->storms) which.push_back(FindStorm(a, key));
-      if (args->storms.empty()) {
-        for (std::size_t i = 0; i < a.storm_count(); ++i) which.push_back(i);
-      }
-      std::ofstream file;
-      if (!args->out.empty()) {
-        file.open(args->out);
-        if (!file) throw Error(ErrorCode::kIo, args->out + ": cannot write");
-      }
-      std::ostream& out = args->out.empty() ? std::cout : file;
-      if (args->format == "csv") {
-        ExportCsv(a, which, out);
-      } else {
-        ExportGeoJson(a, which, out);
-      }
-    });
-  }
+  RegisterBuildCommand(archive);
+  RegisterAddCommand(archive);
+  RegisterSynthCommand(archive);
+  RegisterInfoCommand(archive);
+  RegisterListCommand(archive);
+  RegisterShowCommand(archive);
+  RegisterExportCommand(archive);
 }
 
 }  // namespace taifeng::cli
