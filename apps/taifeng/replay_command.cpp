@@ -360,6 +360,191 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
   return r;
 }
 
+// Track and wind errors of each method at each lead against the observed track (NaN where the
+// track does not reach, or breaks before, the lead).
+void StepErrors(const core::Resampled& track, std::size_t e, Step& st) {
+  const std::vector<core::TrackPoint>& pts = track.points;
+  const std::int64_t now = pts[e].time_utc;
+  for (int m = 0; m < 3; ++m) {
+    const core::Forecast* fc = Method(st.h, m);
+    for (int l = 0; l < kLeadCount; ++l) {
+      st.error_km[m][l] = st.wind_error_ms[m][l] = std::nan("");
+      const std::size_t v = e + static_cast<std::size_t>(kLeads[l] / 6);
+      if (!fc || v >= pts.size() || pts[v].time_utc != now + kLeads[l] * 3600LL) continue;
+      bool same_piece = true;
+      for (std::size_t j = e + 1; j <= v; ++j) same_piece = same_piece && track.continuous[j];
+      const core::ForecastPoint* p = fc->At(kLeads[l]);
+      if (!same_piece || !p) continue;
+      st.error_km[m][l] = geo::DistanceKm(pts[v].lat_deg, pts[v].lon_deg, p->lat_deg, p->lon_deg);
+      st.wind_error_ms[m][l] = std::abs(p->wind_ms - pts[v].wind_ms);  // NaN stays NaN
+    }
+  }
+}
+
+// One line of the replay's progress: position, +24/+72 h forecast, landfall, +24 h error.
+void PrintStep(const std::vector<core::TrackPoint>& pts, const Step& st, bool tty) {
+  const std::size_t e = st.point;
+  const std::int64_t now = pts[e].time_utc;
+  const core::Forecast& fc = st.h.analog;
+  std::cout << taifeng::FormatIsoUtc(now) << "  " << Position(pts[e]) << "  " << FormatFloat(pts[e].wind_ms, 0)
+            << " m/s  ->";
+  for (int lead : {24, 72}) {
+    if (const auto* p = fc.At(lead)) {
+      std::cout << "  +" << lead << " h " << FormatFloat(p->lat_deg, 1) << "N " << FormatFloat(p->lon_deg, 1)
+                << "E (cone " << FormatFloat(p->cone_km, 0) << " km)";
+    }
+  }
+  if (fc.landfall.over_land) {
+    std::cout << "  over land";
+  } else if (fc.landfall.probability > 0) {
+    std::cout << "  landfall " << FormatFloat(100 * fc.landfall.probability, 0) << "% " << fc.landfall.region;
+  }
+  std::cout << "  [error +24 h " << (std::isnan(st.error_km[0][0]) ? "-" : FormatFloat(st.error_km[0][0], 0))
+            << " km]\n";
+  if (tty) std::cout.flush();
+}
+
+// forecasts.csv: every forecast point of every method, with the observed position and its error.
+std::string ForecastsCsv(const std::vector<Step>& steps, const std::vector<core::TrackPoint>& pts) {
+  std::string csv =
+      "init_utc,method,lead_h,valid_utc,lat_deg,lon_deg,cone_radius_km,wind_ms_10min,pressure_hpa,members,"
+      "obs_lat_deg,obs_lon_deg,obs_wind_ms_10min,error_km\n";
+  for (const auto& st : steps) {
+    const std::size_t e = st.point;
+    for (int m = 0; m < 3; ++m) {
+      const core::Forecast* fc = Method(st.h, m);
+      if (!fc) continue;
+      for (const auto& p : fc->points) {
+        const std::size_t v = e + static_cast<std::size_t>(p.lead_h / 6);
+        const bool obs = v < pts.size() && pts[v].time_utc == p.time_utc;
+        const double err =
+            obs ? geo::DistanceKm(pts[v].lat_deg, pts[v].lon_deg, p.lat_deg, p.lon_deg) : std::nan("");
+        csv += taifeng::FormatIsoUtc(pts[e].time_utc) + "," + kMethods[m] + "," + std::to_string(p.lead_h) + "," +
+               taifeng::FormatIsoUtc(p.time_utc) + "," + FormatFloat(p.lat_deg, 3) + "," + FormatFloat(p.lon_deg, 3) +
+               "," + FormatFloat(p.cone_km, 1) + "," + FormatFloat(p.wind_ms, 1) + "," +
+               FormatFloat(p.pressure_hpa, 1) + "," + (m == 0 ? std::to_string(p.members) : "") + "," +
+               (obs ? FormatFloat(pts[v].lat_deg, 3) : "") + "," + (obs ? FormatFloat(pts[v].lon_deg, 3) : "") +
+               "," + (obs ? FormatFloat(pts[v].wind_ms, 1) : "") + "," + FormatFloat(err, 1) + "\n";
+      }
+    }
+  }
+  return csv;
+}
+
+json ReplayJson(const data::Storm& storm, const std::vector<core::TrackPoint>& pts, const std::vector<Step>& steps,
+               const std::vector<Summary>& summary, const Context& c, const geo::RegionSet* land,
+               const std::vector<std::string>& excluded, int step_h) {
+  json leads = json::array();
+  for (const auto& x : summary) {
+    leads.push_back({{"lead_h", x.lead_h},
+                     {"cases", x.cases},
+                     {"analog_km", x.cases ? json(x.track_km[0]) : json(nullptr)},
+                     {"cliper_km", x.cases ? json(x.track_km[1]) : json(nullptr)},
+                     {"persistence_km", x.cases ? json(x.track_km[2]) : json(nullptr)}});
+  }
+  json landfall = nullptr;
+  if (c.actual_landfall) {
+    landfall = {{"time_utc", taifeng::FormatIsoUtc(c.actual_landfall->time_utc)},
+                {"lat_deg", c.actual_landfall->lat_deg},
+                {"lon_deg", c.actual_landfall->lon_deg},
+                {"region", land->region(c.actual_landfall->region).name_en}};
+  }
+  json steps_json = json::array();
+  for (const auto& st : steps) {
+    json errors = json::object();
+    for (int m = 0; m < 3; ++m) {
+      json e = json::array();
+      for (int l = 0; l < kLeadCount; ++l) e.push_back(std::isnan(st.error_km[m][l]) ? json(nullptr) : json(st.error_km[m][l]));
+      errors[kMethods[m]] = e;
+    }
+    json analogs = json::array();
+    for (const auto& an : st.h.match.analogs) {
+      analogs.push_back({{"id", an.id},
+                         {"score", an.score},
+                         {"matched_utc", taifeng::FormatIsoUtc(an.matched_utc)},
+                         {"next_end_utc", taifeng::FormatIsoUtc(an.next.back().time_utc)}});
+    }
+    const auto& lf = st.h.analog.landfall;
+    steps_json.push_back({{"init_utc", taifeng::FormatIsoUtc(pts[st.point].time_utc)},
+                          {"lat_deg", pts[st.point].lat_deg},
+                          {"lon_deg", pts[st.point].lon_deg},
+                          {"analogs", analogs},
+                          {"track_error_km", errors},
+                          {"landfall_probability", lf.probability},
+                          {"landfall_region", lf.region.empty() ? json(nullptr) : json(lf.region)},
+                          {"over_land", lf.over_land}});
+  }
+  return json{{"storm", storm.id},
+              {"name", storm.name},
+              {"excluded", excluded},
+              {"forecasts", steps.size()},
+              {"first_utc", taifeng::FormatIsoUtc(pts[steps.front().point].time_utc)},
+              {"last_utc", taifeng::FormatIsoUtc(pts[steps.back().point].time_utc)},
+              {"step_h", step_h},
+              {"leads_h", kLeads},
+              {"steps", steps_json},
+              {"mean_errors", leads},
+              {"observed_landfall", landfall}};
+}
+
+// The forecast times: every step_h hours with the window's history behind, within --from/--to.
+std::vector<std::size_t> ForecastTimes(const ReplayArgs& a, const data::Storm& storm, const core::Resampled& track, std::size_t history,
+                                       int step_h) {
+  const std::vector<core::TrackPoint>& pts = track.points;
+  const std::int64_t from = a.from.empty() ? INT64_MIN : ParseTime(a.from, "--from");
+  const std::int64_t to = a.to.empty() ? INT64_MAX : ParseTime(a.to, "--to");
+  std::vector<std::size_t> when;
+  std::size_t run = 0;
+  for (std::size_t e = 0; e < pts.size(); ++e) {
+    run = track.continuous[e] ? run + 1 : 1;
+    const std::int64_t t = pts[e].time_utc;
+    if (run < history || t < from || t > to) continue;
+    if (!when.empty() && (t - pts[when.front()].time_utc) % (step_h * 3600LL) != 0) continue;
+    when.push_back(e);
+  }
+  if (when.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, storm.id + ": no forecast time with " + std::to_string((history - 1) * 6) +
+                                                 " h of track behind it" + (a.from.empty() && a.to.empty() ? "" : " within --from/--to"));
+  }
+  return when;
+}
+
+// CLIPER as known at the first forecast time (storms before it, without this one), and a note.
+std::optional<core::CliperModel> ReplayCliper(const core::MatchIndex& index, const core::MatchFilter& filter, std::int64_t first_utc,
+                                              std::string& cliper_note) {
+  core::MatchFilter f = filter;
+  f.before_utc = first_utc;
+  try {
+    const core::CliperModel model = core::CliperModel::Fit(index, f);
+    cliper_note = "CLIPER refitted on the archive up to the first forecast time (" + std::to_string(model.cases(24)) + " cases at +24 h).";
+    return model;
+  } catch (const Error& e) {
+    cliper_note = std::string("No CLIPER: ") + e.what() + ".";
+    return std::nullopt;
+  }
+}
+
+void PrintMeanErrors(const std::vector<Summary>& summary) {
+  std::cout << "\nMean track error (km), analog / CLIPER / persistence:";
+  for (const auto& x : summary) {
+    if (x.cases) {
+      std::cout << "  +" << x.lead_h << " h " << FormatFloat(x.track_km[0], 0) << " / " << FormatFloat(x.track_km[1], 0)
+                << " / " << FormatFloat(x.track_km[2], 0) << " (" << x.cases << ")";
+    }
+  }
+}
+
+// --out, else replay-YYYY-name; created with its maps/ folder.
+fs::path OutputDirectory(const ReplayArgs& a, const data::Storm& storm, std::int64_t first_utc) {
+  const fs::path out = a.out.empty() ? fs::path("replay-" + Compact(first_utc).substr(0, 4) + "-" +
+                                                Lower(storm.name.empty() ? "storm" : storm.name))
+                                     : fs::path(a.out);
+  std::error_code ec;
+  fs::create_directories(out / "maps", ec);
+  if (ec) throw Error(ErrorCode::kIo, (out / "maps").string() + ": " + ec.message());
+  return out;
+}
+
 void RunReplay(const ReplayArgs& a) {
   if (a.storm.empty() && a.track.empty()) throw Error(ErrorCode::kUsage, "give --storm ID or --track FILE");
   if (!(a.speed > 0)) throw Error(ErrorCode::kUsage, "--speed must be positive");
@@ -389,38 +574,12 @@ void RunReplay(const ReplayArgs& a) {
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());
   const std::vector<std::string> excluded = ExcludeLiveStorm(ar, storm, filter);
 
-  // The steps: every step_h hours with the window's history behind, within --from/--to.
-  const std::int64_t from = a.from.empty() ? INT64_MIN : ParseTime(a.from, "--from");
-  const std::int64_t to = a.to.empty() ? INT64_MAX : ParseTime(a.to, "--to");
-  std::vector<std::size_t> when;
-  std::size_t run = 0;
-  for (std::size_t e = 0; e < pts.size(); ++e) {
-    run = track.continuous[e] ? run + 1 : 1;
-    const std::int64_t t = pts[e].time_utc;
-    if (run < history || t < from || t > to) continue;
-    if (!when.empty() && (t - pts[when.front()].time_utc) % (step_h * 3600LL) != 0) continue;
-    when.push_back(e);
-  }
-  if (when.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, storm.id + ": no forecast time with " + std::to_string((history - 1) * 6) +
-                                                 " h of track behind it" + (a.from.empty() && a.to.empty() ? "" : " within --from/--to"));
-  }
+  const std::vector<std::size_t> when = ForecastTimes(a, storm, track, history, step_h);
 
   // CLIPER from what was known at the first step: storms before it, without this one.
   const auto index = core::MatchIndex::Build(archive);
-  std::optional<core::CliperModel> cliper;
   std::string cliper_note;
-  {
-    core::MatchFilter f = filter;
-    f.before_utc = pts[when.front()].time_utc;
-    try {
-      cliper = core::CliperModel::Fit(*index, f);
-      cliper_note = "CLIPER refitted on the archive up to the first forecast time (" +
-                    std::to_string(cliper->cases(24)) + " cases at +24 h).";
-    } catch (const Error& e) {
-      cliper_note = std::string("No CLIPER: ") + e.what() + ".";
-    }
-  }
+  const std::optional<core::CliperModel> cliper = ReplayCliper(*index, filter, pts[when.front()].time_utc, cliper_note);
   std::shared_ptr<const geo::RegionSet> land;
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
 
@@ -457,76 +616,15 @@ void RunReplay(const ReplayArgs& a) {
     Step st;
     st.point = e;
     st.h = std::move(*h);
-    for (int m = 0; m < 3; ++m) {
-      const core::Forecast* fc = Method(st.h, m);
-      for (int l = 0; l < kLeadCount; ++l) {
-        st.error_km[m][l] = st.wind_error_ms[m][l] = std::nan("");
-        const std::size_t v = e + static_cast<std::size_t>(kLeads[l] / 6);
-        if (!fc || v >= pts.size() || pts[v].time_utc != now + kLeads[l] * 3600LL) continue;
-        bool same_piece = true;
-        for (std::size_t j = e + 1; j <= v; ++j) same_piece = same_piece && track.continuous[j];
-        const core::ForecastPoint* p = fc->At(kLeads[l]);
-        if (!same_piece || !p) continue;
-        st.error_km[m][l] = geo::DistanceKm(pts[v].lat_deg, pts[v].lon_deg, p->lat_deg, p->lon_deg);
-        st.wind_error_ms[m][l] = std::abs(p->wind_ms - pts[v].wind_ms);  // NaN stays NaN
-      }
-    }
-    if (!a.json) {
-      const core::Forecast& fc = st.h.analog;
-      std::cout << taifeng::FormatIsoUtc(now) << "  " << Position(pts[e]) << "  " << FormatFloat(pts[e].wind_ms, 0)
-                << " m/s  ->";
-      for (int lead : {24, 72}) {
-        if (const auto* p = fc.At(lead)) {
-          std::cout << "  +" << lead << " h " << FormatFloat(p->lat_deg, 1) << "N " << FormatFloat(p->lon_deg, 1)
-                    << "E (cone " << FormatFloat(p->cone_km, 0) << " km)";
-        }
-      }
-      if (fc.landfall.over_land) {
-        std::cout << "  over land";
-      } else if (fc.landfall.probability > 0) {
-        std::cout << "  landfall " << FormatFloat(100 * fc.landfall.probability, 0) << "% " << fc.landfall.region;
-      }
-      std::cout << "  [error +24 h " << (std::isnan(st.error_km[0][0]) ? "-" : FormatFloat(st.error_km[0][0], 0))
-                << " km]\n";
-      if (tty) std::cout.flush();
-    }
+    StepErrors(track, e, st);
+    if (!a.json) PrintStep(pts, st, tty);
     steps.push_back(std::move(st));
   }
   if (steps.empty()) throw Error(ErrorCode::kInvalidArgument, storm.id + ": no step found analogs");
 
-  // Outputs.
-  const fs::path out = a.out.empty() ? fs::path("replay-" + Compact(pts[when.front()].time_utc).substr(0, 4) + "-" +
-                                                Lower(storm.name.empty() ? "storm" : storm.name))
-                                     : fs::path(a.out);
-  std::error_code ec;
-  fs::create_directories(out / "maps", ec);
-  if (ec) throw Error(ErrorCode::kIo, (out / "maps").string() + ": " + ec.message());
+  const fs::path out = OutputDirectory(a, storm, pts[when.front()].time_utc);
   Context c{a, storm, pts, land.get(), land ? core::FindLandfall(pts, *land) : std::nullopt};
-  {
-    std::string csv =
-        "init_utc,method,lead_h,valid_utc,lat_deg,lon_deg,cone_radius_km,wind_ms_10min,pressure_hpa,members,"
-        "obs_lat_deg,obs_lon_deg,obs_wind_ms_10min,error_km\n";
-    for (const auto& st : steps) {
-      const std::size_t e = st.point;
-      for (int m = 0; m < 3; ++m) {
-        const core::Forecast* fc = Method(st.h, m);
-        if (!fc) continue;
-        for (const auto& p : fc->points) {
-          const std::size_t v = e + static_cast<std::size_t>(p.lead_h / 6);
-          const bool obs = v < pts.size() && pts[v].time_utc == p.time_utc;
-          const double err =
-              obs ? geo::DistanceKm(pts[v].lat_deg, pts[v].lon_deg, p.lat_deg, p.lon_deg) : std::nan("");
-          csv += taifeng::FormatIsoUtc(pts[e].time_utc) + "," + kMethods[m] + "," + std::to_string(p.lead_h) + "," +
-                 taifeng::FormatIsoUtc(p.time_utc) + "," + FormatFloat(p.lat_deg, 3) + "," + FormatFloat(p.lon_deg, 3) +
-                 "," + FormatFloat(p.cone_km, 1) + "," + FormatFloat(p.wind_ms, 1) + "," +
-                 FormatFloat(p.pressure_hpa, 1) + "," + (m == 0 ? std::to_string(p.members) : "") + "," +
-                 (obs ? FormatFloat(pts[v].lat_deg, 3) : "") + "," + (obs ? FormatFloat(pts[v].lon_deg, 3) : "") +
-                 "," + (obs ? FormatFloat(pts[v].wind_ms, 1) : "") + "," + FormatFloat(err, 1) + "\n";
-        }
-      }
-    }
-    WriteFile(out / "forecasts.csv", csv);
-  }
+  WriteFile(out / "forecasts.csv", ForecastsCsv(steps, pts));
   if (!a.no_maps) {
     for (const auto& st : steps) WriteFile(out / "maps" / (Compact(pts[st.point].time_utc) + ".svg"), StepMap(c, st));
     WriteFile(out / "maps" / "storm.svg", StormMap(c, steps));
@@ -536,71 +634,12 @@ void RunReplay(const ReplayArgs& a) {
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   if (a.json) {
-    json leads = json::array();
-    for (const auto& x : summary) {
-      leads.push_back({{"lead_h", x.lead_h},
-                       {"cases", x.cases},
-                       {"analog_km", x.cases ? json(x.track_km[0]) : json(nullptr)},
-                       {"cliper_km", x.cases ? json(x.track_km[1]) : json(nullptr)},
-                       {"persistence_km", x.cases ? json(x.track_km[2]) : json(nullptr)}});
-    }
-    json landfall = nullptr;
-    if (c.actual_landfall) {
-      landfall = {{"time_utc", taifeng::FormatIsoUtc(c.actual_landfall->time_utc)},
-                  {"lat_deg", c.actual_landfall->lat_deg},
-                  {"lon_deg", c.actual_landfall->lon_deg},
-                  {"region", land->region(c.actual_landfall->region).name_en}};
-    }
-    json steps_json = json::array();
-    for (const auto& st : steps) {
-      json errors = json::object();
-      for (int m = 0; m < 3; ++m) {
-        json e = json::array();
-        for (int l = 0; l < kLeadCount; ++l) e.push_back(std::isnan(st.error_km[m][l]) ? json(nullptr) : json(st.error_km[m][l]));
-        errors[kMethods[m]] = e;
-      }
-      json analogs = json::array();
-      for (const auto& an : st.h.match.analogs) {
-        analogs.push_back({{"id", an.id},
-                           {"score", an.score},
-                           {"matched_utc", taifeng::FormatIsoUtc(an.matched_utc)},
-                           {"next_end_utc", taifeng::FormatIsoUtc(an.next.back().time_utc)}});
-      }
-      const auto& lf = st.h.analog.landfall;
-      steps_json.push_back({{"init_utc", taifeng::FormatIsoUtc(pts[st.point].time_utc)},
-                            {"lat_deg", pts[st.point].lat_deg},
-                            {"lon_deg", pts[st.point].lon_deg},
-                            {"analogs", analogs},
-                            {"track_error_km", errors},
-                            {"landfall_probability", lf.probability},
-                            {"landfall_region", lf.region.empty() ? json(nullptr) : json(lf.region)},
-                            {"over_land", lf.over_land}});
-    }
-    std::cout << json{{"storm", storm.id},
-                      {"name", storm.name},
-                      {"excluded", excluded},
-                      {"forecasts", steps.size()},
-                      {"first_utc", taifeng::FormatIsoUtc(pts[steps.front().point].time_utc)},
-                      {"last_utc", taifeng::FormatIsoUtc(pts[steps.back().point].time_utc)},
-                      {"step_h", step_h},
-                      {"leads_h", kLeads},
-                      {"steps", steps_json},
-                      {"mean_errors", leads},
-                      {"observed_landfall", landfall},
-                      {"out", out.string()},
-                      {"compute_s", compute_s},
-                      {"wall_s", wall_s}}
-                     .dump(2)
-              << '\n';
+    json j = ReplayJson(storm, pts, steps, summary, c, land.get(), excluded, step_h);
+    j["out"] = out.string(), j["compute_s"] = compute_s, j["wall_s"] = wall_s;
+    std::cout << j.dump(2) << '\n';
     return;
   }
-  std::cout << "\nMean track error (km), analog / CLIPER / persistence:";
-  for (const auto& x : summary) {
-    if (x.cases) {
-      std::cout << "  +" << x.lead_h << " h " << FormatFloat(x.track_km[0], 0) << " / " << FormatFloat(x.track_km[1], 0)
-                << " / " << FormatFloat(x.track_km[2], 0) << " (" << x.cases << ")";
-    }
-  }
+  PrintMeanErrors(summary);
   std::cout << "\n" << steps.size() << " forecasts computed in " << FormatFloat(compute_s, 2) << " s ("
             << FormatFloat(wall_s, 1) << " s with outputs). Report: " << (out / "report.md").string() << "\n";
 }
