@@ -54,6 +54,76 @@ json Circle(double lat, double lon, double radius_km) {
   return ring;
 }
 
+// The forecast as GeoJSON: the mean track, each member's track and the cone.
+json ForecastGeoJson(const core::Forecast& f, const data::Storm& storm, const core::ForecastOptions& fo) {
+  json features = json::array();
+  json mean = json::array({{f.now.lon_deg, f.now.lat_deg}});
+  for (const auto& p : f.points) mean.push_back({p.lon_deg, p.lat_deg});
+  features.push_back(
+      {{"type", "Feature"},
+       {"properties",
+        {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", taifeng::FormatIsoUtc(f.now.time_utc)}}},
+       {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
+  for (const auto& m : f.members) {
+    json line = json::array();
+    for (const auto& p : m.track) line.push_back({p.lon_deg, p.lat_deg});
+    if (line.size() < 2) continue;
+    features.push_back(
+        {{"type", "Feature"},
+         {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
+         {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
+  }
+  // The cone: the union of the circles at each lead, given as one polygon per lead (GeoJSON
+  // MultiPolygon), which any viewer draws as the swept cone.
+  json circles = json::array();
+  for (const auto& p : f.points) circles.push_back(json::array({Circle(p.lat_deg, p.lon_deg, p.cone_km)}));
+  features.push_back({{"type", "Feature"},
+                      {"properties", {{"kind", "cone"}, {"share", fo.cone_share}}},
+                      {"geometry", {{"type", "MultiPolygon"}, {"coordinates", circles}}}});
+  return json{{"type", "FeatureCollection"}, {"features", features}};
+}
+
+// The forecast as JSON: the mean points with their cone and members, each member's track, landfall.
+json ForecastJson(const core::Forecast& f, const data::Storm& storm, const core::MatchOptions& mo, const core::ForecastOptions& fo,
+                  const std::string& consensus) {
+  const core::LandfallForecast& lf = f.landfall;
+  json points = json::array();
+  for (const auto& p : f.points) {
+    points.push_back({{"lead_h", p.lead_h},
+                      {"time_utc", taifeng::FormatIsoUtc(p.time_utc)},
+                      {"lat_deg", p.lat_deg},
+                      {"lon_deg", p.lon_deg},
+                      {"cone_radius_km", Num(p.cone_km)},
+                      {"wind_ms_10min", Num(p.wind_ms)},
+                      {"pressure_hpa", Num(p.pressure_hpa)},
+                      {"members", p.members}});
+  }
+  json members = json::array();
+  for (const auto& m : f.members) {
+    json track = json::array();
+    for (const auto& p : m.track) track.push_back(PointJson(p));
+    members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
+  }
+  auto t = [](const std::optional<std::int64_t>& x) { return x ? json(taifeng::FormatIsoUtc(*x)) : json(nullptr); };
+  json j = {{"storm", storm.id},
+            {"name", storm.name},
+            {"now", PointJson(f.now)},
+            {"window_h", mo.window_h},
+            {"cone_share", fo.cone_share},
+            {"method", consensus},
+            {"points", points},
+            {"members", members},
+            {"landfall",
+             {{"probability", lf.probability},
+              {"earliest_utc", t(lf.earliest_utc)},
+              {"median_utc", t(lf.median_utc)},
+              {"latest_utc", t(lf.latest_utc)},
+              {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
+              {"region_probability", lf.region_probability},
+              {"over_land", lf.over_land}}}};
+  return j;
+}
+
 void RunForecast(const ForecastArgs& a) {
   if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
@@ -89,70 +159,13 @@ void RunForecast(const ForecastArgs& a) {
   const std::string& consensus = run->method;
 
   if (a.geojson) {
-    json features = json::array();
-    json mean = json::array({{f.now.lon_deg, f.now.lat_deg}});
-    for (const auto& p : f.points) mean.push_back({p.lon_deg, p.lat_deg});
-    features.push_back(
-        {{"type", "Feature"},
-         {"properties",
-          {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", taifeng::FormatIsoUtc(f.now.time_utc)}}},
-         {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
-    for (const auto& m : f.members) {
-      json line = json::array();
-      for (const auto& p : m.track) line.push_back({p.lon_deg, p.lat_deg});
-      if (line.size() < 2) continue;
-      features.push_back(
-          {{"type", "Feature"},
-           {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
-           {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
-    }
-    // The cone: the union of the circles at each lead, given as one polygon per lead (GeoJSON
-    // MultiPolygon), which any viewer draws as the swept cone.
-    json circles = json::array();
-    for (const auto& p : f.points) circles.push_back(json::array({Circle(p.lat_deg, p.lon_deg, p.cone_km)}));
-    features.push_back({{"type", "Feature"},
-                        {"properties", {{"kind", "cone"}, {"share", fo.cone_share}}},
-                        {"geometry", {{"type", "MultiPolygon"}, {"coordinates", circles}}}});
-    std::cout << json{{"type", "FeatureCollection"}, {"features", features}}.dump(1) << '\n';
+    std::cout << ForecastGeoJson(f, storm, fo).dump(1) << '\n';
     return;
   }
   const core::LandfallForecast& lf = f.landfall;
   if (a.json) {
-    json points = json::array();
-    for (const auto& p : f.points) {
-      points.push_back({{"lead_h", p.lead_h},
-                        {"time_utc", taifeng::FormatIsoUtc(p.time_utc)},
-                        {"lat_deg", p.lat_deg},
-                        {"lon_deg", p.lon_deg},
-                        {"cone_radius_km", Num(p.cone_km)},
-                        {"wind_ms_10min", Num(p.wind_ms)},
-                        {"pressure_hpa", Num(p.pressure_hpa)},
-                        {"members", p.members}});
-    }
-    json members = json::array();
-    for (const auto& m : f.members) {
-      json track = json::array();
-      for (const auto& p : m.track) track.push_back(PointJson(p));
-      members.push_back({{"analog", m.id}, {"name", m.name}, {"weight", m.weight}, {"track", track}});
-    }
-    auto t = [](const std::optional<std::int64_t>& x) { return x ? json(taifeng::FormatIsoUtc(*x)) : json(nullptr); };
-    json j = {{"storm", storm.id},
-              {"name", storm.name},
-              {"now", PointJson(f.now)},
-              {"window_h", mo.window_h},
-              {"cone_share", fo.cone_share},
-              {"method", consensus},
-              {"points", points},
-              {"members", members},
-              {"landfall",
-               {{"probability", lf.probability},
-                {"earliest_utc", t(lf.earliest_utc)},
-                {"median_utc", t(lf.median_utc)},
-                {"latest_utc", t(lf.latest_utc)},
-                {"region", lf.region.empty() ? json(nullptr) : json(lf.region)},
-                {"region_probability", lf.region_probability},
-                {"over_land", lf.over_land},
-                {"coverage", land ? a.land : "none"}}}};
+    json j = ForecastJson(f, storm, mo, fo, consensus);
+    j["landfall"]["coverage"] = land ? a.land : "none";
     if (!forecast_note.empty()) j["official_forecast"] = forecast_note;
     std::cout << j.dump(2) << '\n';
     return;

@@ -1,5 +1,6 @@
 // taifeng match: the historical analogs of a live track.
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -124,6 +125,22 @@ json TermsJson(const core::TermValues& terms) {
   return j;
 }
 
+// "7-10" or "6,8,9": bit m-1 set for each month m. Throws Error(kUsage) naming the option.
+unsigned ParseMonths(const std::string& months) {
+  unsigned mask = 0;
+  for (std::size_t pos = 0; pos < months.size();) {
+    const std::size_t comma = std::min(months.find(',', pos), months.size());
+    int m1 = 0, m2 = 0;
+    const std::string part = months.substr(pos, comma - pos);
+    const int got = std::sscanf(part.c_str(), "%d-%d", &m1, &m2);
+    if (got == 1) m2 = m1;
+    if (got < 1 || m1 < 1 || m2 > 12 || m1 > m2) throw Error(ErrorCode::kUsage, "--months '" + months + "': expected e.g. 7-10 or 6,8,9");
+    for (int m = m1; m <= m2; ++m) mask |= 1u << (m - 1);
+    pos = comma + 1;
+  }
+  return mask;
+}
+
 struct MatchArgs : LiveInput {
   std::string archive, before, seasons, forecast, months;
   std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
@@ -132,6 +149,42 @@ struct MatchArgs : LiveInput {
   std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
   bool json = false;
 };
+
+// The match as JSON: the live segment, the search's counts and each analog with its terms, what it
+// did next and its landfall.
+json MatchJson(const data::Storm& live_storm, const std::vector<core::TrackPoint>& live, const core::MatchResult& r,
+               const core::MatchOptions& options, std::size_t forecast_points, const std::function<json(std::size_t)>& landfall_json) {
+  const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
+  json j;
+  j["live"] = {{"id", live_storm.id},
+               {"name", live_storm.name},
+               {"now_utc", taifeng::FormatIsoUtc(now_point.time_utc)},
+               {"window_h", options.window_h},
+               {"forecast_points", forecast_points}};
+  json seg = json::array();
+  for (const auto& p : live) seg.push_back(PointJson(p));
+  j["live"]["segment"] = seg;
+  j["segments_examined"] = r.segments;
+  j["segments_scored_exactly"] = r.scored_exactly;
+  json analogs = json::array();
+  int rank = 0;
+  for (const auto& x : r.analogs) {
+    json next = json::array();
+    for (const auto& p : x.next) next.push_back(PointJson(p));
+    analogs.push_back({{"rank", ++rank},
+                       {"id", x.id},
+                       {"name", x.name},
+                       {"agency", x.agency},
+                       {"season", x.season},
+                       {"score", x.score},
+                       {"matched_utc", taifeng::FormatIsoUtc(x.matched_utc)},
+                       {"terms", TermsJson(x.terms)},
+                       {"next", next},
+                       {"landfall", landfall_json(analogs.size())}});
+  }
+  j["analogs"] = analogs;
+  return j;
+}
 
 void Run(const MatchArgs& a) {
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
@@ -172,19 +225,7 @@ void Run(const MatchArgs& a) {
     filter.last_season = y2;
   }
   filter.min_max_wind_ms = a.min_wind_ms;
-  if (!a.months.empty()) {
-    for (std::size_t pos = 0; pos < a.months.size();) {
-      const std::size_t comma = std::min(a.months.find(',', pos), a.months.size());
-      int m1 = 0, m2 = 0;
-      const std::string part = a.months.substr(pos, comma - pos);
-      const int got = std::sscanf(part.c_str(), "%d-%d", &m1, &m2);
-      if (got == 1) m2 = m1;
-      if (got < 1 || m1 < 1 || m2 > 12 || m1 > m2)
-        throw Error(ErrorCode::kUsage, "--months '" + a.months + "': expected e.g. 7-10 or 6,8,9");
-      for (int m = m1; m <= m2; ++m) filter.months_mask |= 1u << (m - 1);
-      pos = comma + 1;
-    }
-  }
+  if (!a.months.empty()) filter.months_mask = ParseMonths(a.months);
   std::string forecast_note;
   const std::size_t forecast_points =
       JoinOfficialForecast(live, a.forecast, a.forecast_techs, a.wind_minutes, a.forecast_h, forecast_note);
@@ -207,38 +248,10 @@ void Run(const MatchArgs& a) {
   };
 
   if (a.json) {
-    json j;
-    j["live"] = {{"id", live_storm.id},
-                 {"name", live_storm.name},
-                 {"now_utc", taifeng::FormatIsoUtc(now_point.time_utc)},
-                 {"window_h", options.window_h},
-                 {"forecast_points", forecast_points}};
+    json j = MatchJson(live_storm, live, r, options, forecast_points, landfall_json);
     if (!forecast_note.empty()) j["live"]["forecast"] = forecast_note;
-    json seg = json::array();
-    for (const auto& p : live) seg.push_back(PointJson(p));
-    j["live"]["segment"] = seg;
     if (!note.empty()) j["note"] = note;
     j["excluded"] = excluded;
-    j["segments_examined"] = r.segments;
-    j["segments_scored_exactly"] = r.scored_exactly;
-    json analogs = json::array();
-    int rank = 0;
-    for (const auto& x : r.analogs) {
-      auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
-      json next = json::array();
-      for (const auto& p : x.next) next.push_back(PointJson(p));
-      analogs.push_back({{"rank", ++rank},
-                         {"id", x.id},
-                         {"name", x.name},
-                         {"agency", x.agency},
-                         {"season", x.season},
-                         {"score", x.score},
-                         {"matched_utc", taifeng::FormatIsoUtc(x.matched_utc)},
-                         {"terms", TermsJson(x.terms)},
-                         {"next", next},
-                         {"landfall", landfall_json(analogs.size())}});
-    }
-    j["analogs"] = analogs;
     j["landfall_coverage"] = land ? a.land : "none";
     std::cout << j.dump(2) << '\n';
     return;
