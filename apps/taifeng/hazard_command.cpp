@@ -31,109 +31,67 @@ json Num(double v, int decimals = 1) {
 
 std::string Pct(double p) { return FormatFloat(100.0 * p, 0); }
 
-void RunHazard(const HazardArgs& a) {
-  if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
-  HazardEngine engine(a);
-  const HazardRun run = engine.Run(a, {});
-  const core::HazardOptions& ho = run.options;
-  const core::Hazard& h = run.hazard;
-  const data::Storm& storm = run.storm;
-  const std::vector<core::TrackPoint>& observed = run.observed;
-  const core::MatchResult& match = run.match;
-  const std::vector<std::string>& excluded = run.excluded;
-  const std::string& consensus = run.consensus;
-  const std::string& rain_note = run.rain_note;
-  const std::vector<double>& rain_terms = run.rain_terms;
-  const auto& regions = engine.regions();
-  auto onset = [](const std::optional<std::int64_t>& t) { return t ? json(taifeng::FormatIsoUtc(*t)) : json(nullptr); };
-  auto region_json = [&](const core::RegionHazard& r) {
-    json wind_p = json::object(), gust_p = json::object(), wind_on = json::object(), gust_on = json::object();
-    for (std::size_t k = 0; k < ho.wind_forces.size(); ++k) {
-      json byw = json::object();
-      for (std::size_t w = 0; w < ho.windows_h.size(); ++w) byw[std::to_string(ho.windows_h[w]) + "h"] = Num(r.wind_probability[k][w], 3);
-      wind_p["force_" + std::to_string(ho.wind_forces[k])] = byw;
-      wind_on["force_" + std::to_string(ho.wind_forces[k])] = onset(r.wind_onset_utc[k]);
-    }
-    for (std::size_t k = 0; k < ho.gust_forces.size(); ++k) {
-      json byw = json::object();
-      for (std::size_t w = 0; w < ho.windows_h.size(); ++w) byw[std::to_string(ho.windows_h[w]) + "h"] = Num(r.gust_probability[k][w], 3);
-      gust_p["force_" + std::to_string(ho.gust_forces[k])] = byw;
-      gust_on["force_" + std::to_string(ho.gust_forces[k])] = onset(r.gust_onset_utc[k]);
-    }
-    json rain = json::object();
-    for (std::size_t k = 0; k < ho.rain_windows_h.size(); ++k)
-      rain[std::to_string(ho.rain_windows_h[k]) + "h"] = {{"mean_mm", Num(r.rain_mm[k].mean)}, {"p90_mm", Num(r.rain_mm[k].p90)}};
-    rain["total"] = {{"mean_mm", Num(r.rain_total_mm.mean)}, {"p90_mm", Num(r.rain_total_mm.p90)}};
-    return json{{"code", r.code},
-                {"name", r.name},
-                {"name_en", r.name_en},
-                {"coastal", r.coastal},
-                {"distance_km", Num(r.distance_km, 0)},
-                {"wind_ms", {{"mean", Num(r.wind_ms.mean)}, {"p90", Num(r.wind_ms.p90)}, {"force", r.wind_force}}},
-                {"gust_ms", {{"mean", Num(r.gust_ms.mean)}, {"p90", Num(r.gust_ms.p90)}, {"force", r.gust_force}}},
-                {"wind_onset_utc", wind_on},
-                {"gust_onset_utc", gust_on},
-                {"wind_probability", wind_p},
-                {"gust_probability", gust_p},
-                {"rain", rain},
-                {"rain_source", r.rain_observed_share > 0 ? "observed and modelled" : "modelled"},
-                {"rain_observed_share", Num(r.rain_observed_share, 3)},
-                {"antecedent_rain_mm", Num(r.antecedent_mm)},
-                {"flood_risk", {{"level", r.flood_level}, {"name", r.flood_name}, {"reason", r.flood_reason}}}};
-  };
-  const std::string sustained = std::to_string(static_cast<int>(ho.sustained)) + "-minute mean";
-  json meta = {{"storm", storm.id},
-               {"now_utc", taifeng::FormatIsoUtc(h.now_utc)},
-               {"position", PointJson(observed.back())},
-               {"hours", h.hours},
-               {"step_h", ho.step_h},
-               {"members", h.members},
-               {"sustained_wind", sustained},
-               {"gust", "3-second gust (WMO/TD-No. 1555 Table 1.1: off-sea for coastal regions, off-land inland)"},
-               {"wind_model", ho.wind.holland2008 ? "Holland (2008) b_s" : "Holland (1980)"},
-               {"rain_model", "R-CLIPER (Tuleya et al. 2007), modelled; analogs' observed grids where the archive has them"},
-               {"forecast_method", consensus},
-               {"live_rain", rain_note},
-               {"excluded", excluded},
-               {"regions_file", a.regions}};
-  if (a.geojson) {
-    json features = json::array();
-    for (const auto& r : h.regions) {
-      json polys = json::array();
-      for (const auto& poly : regions->Polygons(r.region)) {
-        json rings = json::array();
-        for (const auto& ring : poly) {
-          json coords = json::array();
-          for (const auto& p : ring) coords.push_back({std::round(p.lon_deg * 1e5) / 1e5, std::round(p.lat_deg * 1e5) / 1e5});
-          rings.push_back(coords);
-        }
-        polys.push_back(rings);
+json Onset(const std::optional<std::int64_t>& t) { return t ? json(taifeng::FormatIsoUtc(*t)) : json(nullptr); }
+
+// One region's hazard as JSON: wind and gust (mean, p90, force, onset and probabilities by window),
+// rain by window, antecedent rain and flood risk.
+json RegionJson(const core::RegionHazard& r, const core::HazardOptions& ho) {
+  json wind_p = json::object(), gust_p = json::object(), wind_on = json::object(), gust_on = json::object();
+  for (std::size_t k = 0; k < ho.wind_forces.size(); ++k) {
+    json byw = json::object();
+    for (std::size_t w = 0; w < ho.windows_h.size(); ++w) byw[std::to_string(ho.windows_h[w]) + "h"] = Num(r.wind_probability[k][w], 3);
+    wind_p["force_" + std::to_string(ho.wind_forces[k])] = byw;
+    wind_on["force_" + std::to_string(ho.wind_forces[k])] = Onset(r.wind_onset_utc[k]);
+  }
+  for (std::size_t k = 0; k < ho.gust_forces.size(); ++k) {
+    json byw = json::object();
+    for (std::size_t w = 0; w < ho.windows_h.size(); ++w) byw[std::to_string(ho.windows_h[w]) + "h"] = Num(r.gust_probability[k][w], 3);
+    gust_p["force_" + std::to_string(ho.gust_forces[k])] = byw;
+    gust_on["force_" + std::to_string(ho.gust_forces[k])] = Onset(r.gust_onset_utc[k]);
+  }
+  json rain = json::object();
+  for (std::size_t k = 0; k < ho.rain_windows_h.size(); ++k)
+    rain[std::to_string(ho.rain_windows_h[k]) + "h"] = {{"mean_mm", Num(r.rain_mm[k].mean)}, {"p90_mm", Num(r.rain_mm[k].p90)}};
+  rain["total"] = {{"mean_mm", Num(r.rain_total_mm.mean)}, {"p90_mm", Num(r.rain_total_mm.p90)}};
+  return json{{"code", r.code},
+              {"name", r.name},
+              {"name_en", r.name_en},
+              {"coastal", r.coastal},
+              {"distance_km", Num(r.distance_km, 0)},
+              {"wind_ms", {{"mean", Num(r.wind_ms.mean)}, {"p90", Num(r.wind_ms.p90)}, {"force", r.wind_force}}},
+              {"gust_ms", {{"mean", Num(r.gust_ms.mean)}, {"p90", Num(r.gust_ms.p90)}, {"force", r.gust_force}}},
+              {"wind_onset_utc", wind_on},
+              {"gust_onset_utc", gust_on},
+              {"wind_probability", wind_p},
+              {"gust_probability", gust_p},
+              {"rain", rain},
+              {"rain_source", r.rain_observed_share > 0 ? "observed and modelled" : "modelled"},
+              {"rain_observed_share", Num(r.rain_observed_share, 3)},
+              {"antecedent_rain_mm", Num(r.antecedent_mm)},
+              {"flood_risk", {{"level", r.flood_level}, {"name", r.flood_name}, {"reason", r.flood_reason}}}};
+}
+
+// Each region's hazard as a GeoJSON feature with its polygons; `meta` as the collection's properties.
+json HazardGeoJson(const core::Hazard& h, const core::HazardOptions& ho, const geo::RegionSet& regions, const json& meta) {
+  json features = json::array();
+  for (const auto& r : h.regions) {
+    json polys = json::array();
+    for (const auto& poly : regions.Polygons(r.region)) {
+      json rings = json::array();
+      for (const auto& ring : poly) {
+        json coords = json::array();
+        for (const auto& p : ring) coords.push_back({std::round(p.lon_deg * 1e5) / 1e5, std::round(p.lat_deg * 1e5) / 1e5});
+        rings.push_back(coords);
       }
-      features.push_back({{"type", "Feature"}, {"properties", region_json(r)}, {"geometry", {{"type", "MultiPolygon"}, {"coordinates", polys}}}});
+      polys.push_back(rings);
     }
-    std::cout << json{{"type", "FeatureCollection"}, {"properties", meta}, {"features", features}}.dump() << '\n';
-    return;
+    features.push_back({{"type", "Feature"}, {"properties", RegionJson(r, ho)}, {"geometry", {{"type", "MultiPolygon"}, {"coordinates", polys}}}});
   }
-  if (a.json) {
-    json out = meta;
-    out["regions"] = json::array();
-    for (const auto& r : h.regions) out["regions"].push_back(region_json(r));
-    json analogs = json::array();
-    for (std::size_t i = 0; i < match.analogs.size(); ++i) {
-      json x = {{"id", match.analogs[i].id}, {"name", match.analogs[i].name}, {"score", match.analogs[i].score}};
-      if (i < rain_terms.size()) x["rain_term"] = Num(rain_terms[i], 3);
-      analogs.push_back(x);
-    }
-    out["analogs"] = analogs;
-    std::cout << out.dump(2) << '\n';
-    return;
-  }
-  std::cout << "Hazard for " << storm.id << " from " << taifeng::FormatIsoUtc(h.now_utc) << " at " << Position(observed.back())
-            << ": " << h.members << " members, " << h.hours << " h at " << ho.step_h << " h steps\n"
-            << "Wind: " << sustained << " (m/s, Beaufort force F), gust 3 s; P = probability of reaching the force\n"
-            << "  within the window (China's signals: blue F6 24 h, yellow F8 24 h, orange F10 12 h, red F12 6 h).\n"
-            << "Rain: areal mean of the region, wettest window, ensemble mean/p90; R-CLIPER modelled unless observed.\n"
-            << "Live rain: " << rain_note << "\n\n";
+  return json{{"type", "FeatureCollection"}, {"properties", meta}, {"features", features}};
+}
+
+// The hazard table for people: one row per region, units in every header.
+void PrintHazardTable(const core::Hazard& h) {
   std::vector<std::vector<std::string>> rows;
   auto hhmm = [](const std::optional<std::int64_t>& t) { return t ? taifeng::FormatIsoUtc(*t).substr(5, 11) : std::string("-"); };
   for (const auto& r : h.regions) {
@@ -151,6 +109,62 @@ void RunHazard(const HazardArgs& a) {
               "P_F8_24h_%", "P_F10_12h_%", "P_F12_6h_%", "rain_3h_mm", "rain_24h_mm", "total_mm", "rain", "flood"},
              rows);
   std::cout << "\nwind_ms: mean/p90 of the forecast maximum; onset: weighted median time the force is reached (MM-DDTHH:MM UTC).\n";
+}
+
+void RunHazard(const HazardArgs& a) {
+  if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
+  HazardEngine engine(a);
+  const HazardRun run = engine.Run(a, {});
+  const core::HazardOptions& ho = run.options;
+  const core::Hazard& h = run.hazard;
+  const data::Storm& storm = run.storm;
+  const std::vector<core::TrackPoint>& observed = run.observed;
+  const core::MatchResult& match = run.match;
+  const std::vector<std::string>& excluded = run.excluded;
+  const std::string& consensus = run.consensus;
+  const std::string& rain_note = run.rain_note;
+  const std::vector<double>& rain_terms = run.rain_terms;
+  const auto& regions = engine.regions();
+  const std::string sustained = std::to_string(static_cast<int>(ho.sustained)) + "-minute mean";
+  json meta = {{"storm", storm.id},
+               {"now_utc", taifeng::FormatIsoUtc(h.now_utc)},
+               {"position", PointJson(observed.back())},
+               {"hours", h.hours},
+               {"step_h", ho.step_h},
+               {"members", h.members},
+               {"sustained_wind", sustained},
+               {"gust", "3-second gust (WMO/TD-No. 1555 Table 1.1: off-sea for coastal regions, off-land inland)"},
+               {"wind_model", ho.wind.holland2008 ? "Holland (2008) b_s" : "Holland (1980)"},
+               {"rain_model", "R-CLIPER (Tuleya et al. 2007), modelled; analogs' observed grids where the archive has them"},
+               {"forecast_method", consensus},
+               {"live_rain", rain_note},
+               {"excluded", excluded},
+               {"regions_file", a.regions}};
+  if (a.geojson) {
+    std::cout << HazardGeoJson(h, ho, *regions, meta).dump() << '\n';
+    return;
+  }
+  if (a.json) {
+    json out = meta;
+    out["regions"] = json::array();
+    for (const auto& r : h.regions) out["regions"].push_back(RegionJson(r, ho));
+    json analogs = json::array();
+    for (std::size_t i = 0; i < match.analogs.size(); ++i) {
+      json x = {{"id", match.analogs[i].id}, {"name", match.analogs[i].name}, {"score", match.analogs[i].score}};
+      if (i < rain_terms.size()) x["rain_term"] = Num(rain_terms[i], 3);
+      analogs.push_back(x);
+    }
+    out["analogs"] = analogs;
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Hazard for " << storm.id << " from " << taifeng::FormatIsoUtc(h.now_utc) << " at " << Position(observed.back())
+            << ": " << h.members << " members, " << h.hours << " h at " << ho.step_h << " h steps\n"
+            << "Wind: " << sustained << " (m/s, Beaufort force F), gust 3 s; P = probability of reaching the force\n"
+            << "  within the window (China's signals: blue F6 24 h, yellow F8 24 h, orange F10 12 h, red F12 6 h).\n"
+            << "Rain: areal mean of the region, wettest window, ensemble mean/p90; R-CLIPER modelled unless observed.\n"
+            << "Live rain: " << rain_note << "\n\n";
+  PrintHazardTable(h);
 }
 
 // ---- archive add-rain / model-rain ----
