@@ -395,6 +395,72 @@ void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& 
   std::cout << std::flush;
 }
 
+// A region whose warnings' lead times a replay reports: its observed closest approach and the
+// first time each signal (or a higher one of its kind) was issued.
+struct Focus {
+  std::string code, name;
+  std::int64_t closest_utc = 0;
+  double closest_km = 1e9;
+  std::map<std::string, std::int64_t> first;  // "typhoon.yellow" -> first issued
+};
+
+// The focus regions' observed closest approach (hourly along the observed track).
+std::vector<Focus> FocusRegions(const std::vector<std::string>& codes, const data::Storm& storm, const geo::RegionSet& regions) {
+  std::vector<core::TrackPoint> fixes;
+  for (const auto& f : storm.fixes) fixes.push_back({f.time_utc, f.lat_deg, f.lon_deg, NAN, NAN});
+  const auto track = core::Interpolate(fixes, 3600);
+  std::vector<Focus> focus;
+  for (const std::string& code : codes) {
+    const auto i = regions.Find(code);
+    if (!i) throw Error(ErrorCode::kUsage, "--focus " + code + ": no such region");
+    Focus f;
+    f.code = code;
+    f.name = regions.region(*i).name_en.empty() ? regions.region(*i).name : regions.region(*i).name_en;
+    for (const auto& p : track) {
+      const double d = regions.DistanceKm(*i, p.lat_deg, p.lon_deg);
+      if (d < f.closest_km) f.closest_km = d, f.closest_utc = p.time_utc;
+    }
+    focus.push_back(std::move(f));
+  }
+  return focus;
+}
+
+json FocusJson(const std::vector<Focus>& focus) {
+  json fj = json::array();
+  for (const auto& f : focus) {
+    json signals = json::object();
+    for (const auto& [k, t] : f.first) signals[k] = {{"first_issued_utc", Iso(t)}, {"lead_h", std::round((f.closest_utc - t) / 360.0) / 10}};
+    fj.push_back({{"region", f.code}, {"name", f.name}, {"closest_approach_utc", Iso(f.closest_utc)}, {"closest_km", std::round(f.closest_km)},
+                  {"signals", signals}});
+  }
+  return fj;
+}
+
+// Lead time (h) from the first issue of each signal to the observed closest approach, per focus region.
+void PrintLeadTimes(const std::vector<Focus>& focus, const warnings::RuleSet& rules) {
+  std::cout << "\nLead time (h) from the first issue of each signal (or a higher one of its kind) to the observed closest "
+               "approach (negative: after it):\n";
+  std::vector<std::string> header = {"region", "name", "closest_utc", "closest_km"};
+  std::vector<std::string> keys;
+  for (const warnings::SignalRule& r : rules.signals()) {
+    if (!r.enabled) continue;
+    const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
+    if (std::none_of(focus.begin(), focus.end(), [&](const Focus& f) { return f.first.count(key) > 0; })) continue;
+    keys.push_back(key);
+    header.push_back(key + "_lead_h");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& f : focus) {
+    std::vector<std::string> row = {f.code, f.name, Short(f.closest_utc), FormatFloat(f.closest_km, 0)};
+    for (const std::string& k : keys) {
+      const auto it = f.first.find(k);
+      row.push_back(it == f.first.end() ? "-" : FormatFloat((f.closest_utc - it->second) / 3600.0, 0));
+    }
+    rows.push_back(std::move(row));
+  }
+  PrintTable(header, rows);
+}
+
 void RunReplay(ReplayArgs a) {
   HazardEngine engine(a);
   auto desk = OpenDesk(a.desk, engine.regions());
@@ -411,30 +477,7 @@ void RunReplay(ReplayArgs a) {
   if (!a.from.empty()) t0 = std::max(t0, ParseTime(a.from, "--from"));
   if (!a.to.empty()) t1 = std::min(t1, ParseTime(a.to, "--to"));
   if (t1 < t0) throw Error(ErrorCode::kUsage, "--from/--to leave nothing to replay");
-  // Observed closest approach to each focus region (hourly along the observed track).
-  std::vector<core::TrackPoint> fixes;
-  for (const auto& f : storm.fixes) fixes.push_back({f.time_utc, f.lat_deg, f.lon_deg, NAN, NAN});
-  const auto track = core::Interpolate(fixes, 3600);
-  const auto& regions = *engine.regions();
-  struct Focus {
-    std::string code, name;
-    std::int64_t closest_utc = 0;
-    double closest_km = 1e9;
-    std::map<std::string, std::int64_t> first;  // "typhoon.yellow" -> first issued
-  };
-  std::vector<Focus> focus;
-  for (const std::string& code : a.focus) {
-    const auto i = regions.Find(code);
-    if (!i) throw Error(ErrorCode::kUsage, "--focus " + code + ": no such region");
-    Focus f;
-    f.code = code;
-    f.name = regions.region(*i).name_en.empty() ? regions.region(*i).name : regions.region(*i).name_en;
-    for (const auto& p : track) {
-      const double d = regions.DistanceKm(*i, p.lat_deg, p.lon_deg);
-      if (d < f.closest_km) f.closest_km = d, f.closest_utc = p.time_utc;
-    }
-    focus.push_back(std::move(f));
-  }
+  std::vector<Focus> focus = FocusRegions(a.focus, storm, *engine.regions());
   std::vector<warnings::Message> all;
   Progress progress(!a.desk.json && a.pace_s <= 0);
   std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
@@ -476,18 +519,10 @@ void RunReplay(ReplayArgs a) {
         }
       }
   if (a.desk.json) {
-    json fj = json::array();
-    for (const auto& f : focus) {
-      json signals = json::object();
-      for (const auto& [k, t] : f.first)
-        signals[k] = {{"first_issued_utc", Iso(t)}, {"lead_h", std::round((f.closest_utc - t) / 360.0) / 10}};
-      fj.push_back({{"region", f.code}, {"name", f.name}, {"closest_approach_utc", Iso(f.closest_utc)},
-                    {"closest_km", std::round(f.closest_km)}, {"signals", signals}});
-    }
     json ms = json::array();
     for (const auto& m : all) ms.push_back(MessageJson(m, false));
     std::cout << json{{"storm", storm.id}, {"journal", desk->journal().path().string()}, {"from_utc", Iso(t0)}, {"to_utc", Iso(t1)},
-                      {"every_h", a.every_h}, {"focus", fj}, {"messages", ms}}
+                      {"every_h", a.every_h}, {"focus", FocusJson(focus)}, {"messages", ms}}
                      .dump(2)
               << '\n';
     return;
@@ -495,27 +530,7 @@ void RunReplay(ReplayArgs a) {
   std::cout << "Replay of " << storm.id << " " << storm.name << " from " << Iso(t0) << " to " << Iso(t1) << " every " << a.every_h
             << " h (status Exercise; journal " << desk->journal().path().string() << "): " << all.size() << " messages.\n\n";
   if (a.pace_s <= 0) PrintMessages(all, true);  // a paced replay printed them as they went
-  std::cout << "\nLead time (h) from the first issue of each signal (or a higher one of its kind) to the observed closest "
-               "approach (negative: after it):\n";
-  std::vector<std::string> header = {"region", "name", "closest_utc", "closest_km"};
-  std::vector<std::string> keys;
-  for (const warnings::SignalRule& r : desk->rules().signals()) {
-    if (!r.enabled) continue;
-    const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
-    if (std::none_of(focus.begin(), focus.end(), [&](const Focus& f) { return f.first.count(key) > 0; })) continue;
-    keys.push_back(key);
-    header.push_back(key + "_lead_h");
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& f : focus) {
-    std::vector<std::string> row = {f.code, f.name, Short(f.closest_utc), FormatFloat(f.closest_km, 0)};
-    for (const std::string& k : keys) {
-      const auto it = f.first.find(k);
-      row.push_back(it == f.first.end() ? "-" : FormatFloat((f.closest_utc - it->second) / 3600.0, 0));
-    }
-    rows.push_back(std::move(row));
-  }
-  PrintTable(header, rows);
+  PrintLeadTimes(focus, desk->rules());
 }
 
 }  // namespace
