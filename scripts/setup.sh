@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-numpy
   clang libomp-14-dev   # ThreadSanitizer build of the OpenMP core (scripts/test.sh)
+  clang-tidy            # the lint stage (scripts/lint.sh)
 )
 
 missing=()

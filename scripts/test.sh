@@ -2,7 +2,8 @@
 # The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
 # build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
 # (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients) under
-# ThreadSanitizer (clang + LLVM libomp + its Archer tool).
+# ThreadSanitizer (clang + LLVM libomp + its Archer tool). After the normal build, the lint stage
+# (scripts/lint.sh: clang-tidy, clean).
 #   --fast               only the normal build
 #   --sanitize=LIST      only a sanitizer build with LIST (address,undefined or thread)
 set -euo pipefail
@@ -27,6 +28,7 @@ run_suite() {  # build dir, extra cmake args...
 
 if [ "$mode" != sanitize ]; then
   run_suite build -DTAIFENG_BUILD_TESTS=ON
+  bash scripts/lint.sh  # clang-tidy over the normal build's compile database
 fi
 run_tsan() {
   CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test feed_test" \

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -124,7 +125,9 @@ int Run(Args& a) {
 }  // namespace
 }  // namespace taifeng::gateway
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using taifeng::gateway::Args;
   Args a;
   std::string help = "taifeng-gateway: delivers Taifeng's warning feed to one channel.\n";
@@ -172,6 +175,17 @@ int main(int argc, char** argv) {
     return e.exit_status();
   } catch (const std::exception& e) {
     std::cerr << "taifeng-gateway: internal error: " << e.what() << '\n';
+    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (...) {  // nothing escapes main: a failure while building the command line is internal
+    std::fputs("taifeng-gateway: internal error\n", stderr);
     return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
   }
 }

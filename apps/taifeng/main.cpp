@@ -1,10 +1,13 @@
 // taifeng: the operator CLI of the Taifeng typhoon and flood early-warning service.
+#include <cstdio>
 #include <iostream>
 
 #include "commands.h"
 #include "taifeng/base/error.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   CLI::App app{"Taifeng: typhoon and flood early warning for South China.\n" + taifeng::ExitCodesHelp()};
   app.set_version_flag("--version", "taifeng " TAIFENG_VERSION);
   app.require_subcommand(1);
@@ -35,4 +38,15 @@ int main(int argc, char** argv) {
     return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (...) {  // nothing escapes main: a failure while building the command line is internal
+    std::fputs("taifeng: internal error\n", stderr);
+    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
+  }
 }

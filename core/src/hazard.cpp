@@ -69,10 +69,10 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
                        std::int64_t now_utc, std::size_t steps, const ObservedSource* observed) {
   MemberFields f;
   f.steps = steps;
-  const std::size_t R = regions.size();
-  f.wind10.assign(R * steps, 0.0f);
-  f.rain.assign(R * steps, 0.0f);
-  f.observed.assign(R, 0);
+  const std::size_t n_regions = regions.size();
+  f.wind10.assign(n_regions * steps, 0.0f);
+  f.rain.assign(n_regions * steps, 0.0f);
+  f.observed.assign(n_regions, 0);
   const std::int64_t step_s = static_cast<std::int64_t>(o.step_h) * 3600;
   const std::vector<TrackPoint> track = Interpolate(member.track, step_s);
   for (std::size_t k = 0; k < track.size(); ++k) {
@@ -97,7 +97,7 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
     UnitVector(p.lat_deg, p.lon_deg, centre);
     const double v1 = data::ConvertAveraging(p.wind_ms, data::WindAveraging::kTenMinute, data::WindAveraging::kOneMinute);
     const std::int64_t analog_t = observed ? observed->matched_utc + rel : 0;
-    for (std::size_t r = 0; r < R; ++r) {
+    for (std::size_t r = 0; r < n_regions; ++r) {
       const PreparedRegion& reg = regions[r];
       const double gap = ArcKm(centre, reg.cap) - reg.cap_km;
       const std::size_t n = reg.points.size();
@@ -115,13 +115,13 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
         bool used_observed = false;
         if (observed) {
           const auto cell = observed->grid->Cell(reg.points[i].lat_deg, reg.points[i].lon_deg);
-          for (std::size_t L = 0; cell && L < observed->grid->layers(); ++L) {
-            const std::int64_t s0 = observed->grid->start_utc[L], s1 = observed->grid->end_utc[L];
+          for (std::size_t layer = 0; cell && layer < observed->grid->layers(); ++layer) {
+            const std::int64_t s0 = observed->grid->start_utc[layer], s1 = observed->grid->end_utc[layer];
             if (analog_t < s0 || analog_t >= s1) continue;
             used_observed = true;
-            const double total = observed->grid->At(L, *cell);
+            const double total = observed->grid->At(layer, *cell);
             if (!std::isfinite(total) || total <= 0) break;
-            // Spread the layer's total over its steps by R-CLIPER along the analog's real track.
+            // Spread the layer's total over its steps by n_regions-CLIPER along the analog's real track.
             double here = 0, all = 0;
             for (const TrackPoint& q : observed->hourly) {
               if (q.time_utc < s0 || q.time_utc >= s1) continue;

@@ -222,7 +222,7 @@ void MatchIndex::BuildGrid() {
     total += count[c];
     // The cell's cap: centred on the cell centre; on a sphere the farthest point of a
     // latitude-longitude rectangle from its centre is one of its corners.
-    const double lat0 = static_cast<double>(c / kGridLon) - 90.0, lon0 = static_cast<double>(c % kGridLon) - 180.0;
+    const double lat0 = static_cast<double>(c / kGridLon) - 90.0, lon0 = static_cast<double>(c % kGridLon) - 180.0;  // NOLINT(bugprone-integer-division): the row of cell c
     const std::array<float, 3> centre = UnitVector(lat0 + 0.5, lon0 + 0.5);
     double radius = 0.0;
     for (double dlat : {0.0, 1.0}) {

@@ -94,7 +94,7 @@ struct FeedSubscriber::Impl {
 
   // One request on the sync endpoint: the W items and the END body; nullopt on a timeout or an
   // incomplete answer (the dealer is then replaced). Live messages arriving meanwhile are held.
-  struct Answer {
+  struct Answer {  // NOLINT(bugprone-exception-escape): its implicit moves move a vector and a json (no throw)
     std::vector<FeedWarning> items;
     json end;
   };

@@ -138,8 +138,10 @@ struct FeedService::Impl {
   std::shared_ptr<const Encoded> EncodedAt(std::int64_t seq) {
     if (const auto it = cache.find(seq); it != cache.end()) return it->second;
     const std::int64_t last = std::min<std::int64_t>(seq + 255, static_cast<std::int64_t>(index.size()));
-    for (FeedRow& r : desk->journal().ReadFeed(seq, last))
-      if (!cache.count(r.feed_seq)) Remember(r.feed_seq, Encode(std::move(r)));
+    for (FeedRow& r : desk->journal().ReadFeed(seq, last)) {
+      const std::int64_t feed_seq = r.feed_seq;
+      if (!cache.count(feed_seq)) Remember(feed_seq, Encode(std::move(r)));
+    }
     const auto it = cache.find(seq);
     if (it == cache.end()) throw Error(ErrorCode::kInternal, "feed message " + std::to_string(seq) + " is missing from the journal");
     return it->second;

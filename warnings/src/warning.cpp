@@ -195,7 +195,7 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
         p.action = Action::kKeep;
         p.note = "in force until " + taifeng::FormatIsoUtc(f->message.expires_utc);
       }
-    } else {
+    } else if (f) {  // lower: new_rank < now_rank, so a warning is in force
       const std::int64_t hold_until = f->raised_utc + static_cast<std::int64_t>(life.hold_h) * 3600;
       if (now_utc < hold_until) {
         p.action = Action::kHold;

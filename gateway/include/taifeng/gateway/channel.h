@@ -18,7 +18,7 @@
 #include "taifeng/gateway/display.h"
 #include "taifeng/feed/client.h"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class Option_group;
 }
 

@@ -24,7 +24,7 @@ std::string Upper(std::string s) {
 std::string KindZh(const std::string& kind) { return kind == "typhoon" ? "台风" : kind == "rainstorm" ? "暴雨" : kind == "flood" ? "洪涝" : kind; }
 
 std::string SignalCell(const Bulletin* b, bool zh) {
-  if (!b) return zh ? "-" : "-";
+  if (!b) return "-";
   if (!zh) return Upper(b->signal);
   const auto it = kSignalStyle.find(b->signal);
   return KindZh(b->kind) + (it == kSignalStyle.end() ? b->signal : std::string(it->second.second));

@@ -130,21 +130,21 @@ std::unique_ptr<SmsOutbox> SmsOutbox::Open(const SmsOutboxOptions& options) {
 }
 
 HandOffResult SmsOutbox::HandOff(const Bulletin& b, const std::vector<const Recipient*>& recipients) {
-  Impl& I = *impl_;
-  if (I.needs_recovery) {
-    I.Recover();
-    I.needs_recovery = false;
+  Impl& self = *impl_;
+  if (self.needs_recovery) {
+    self.Recover();
+    self.needs_recovery = false;
   }
   try {
     return HandOffNow(b, recipients);
   } catch (...) {
-    I.needs_recovery = true;
+    self.needs_recovery = true;
     throw;
   }
 }
 
 HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const Recipient*>& recipients) {
-  Impl& I = *impl_;
+  Impl& self = *impl_;
   HandOffResult result;
   struct Text {
     SmsPlan plan;
@@ -162,7 +162,7 @@ HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const R
   }
   std::set<std::string> done;
   {
-    sqlite::Statement st(I.db, "SELECT recipient FROM handoff WHERE identifier = ?");
+    sqlite::Statement st(self.db, "SELECT recipient FROM handoff WHERE identifier = ?");
     st.Bind(1, b.identifier);
     while (st.Step()) done.insert(st.Text(0));
   }
@@ -172,7 +172,7 @@ HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const R
   };
   std::vector<Pending> pending;
   for (const Recipient* r : recipients) {
-    const std::string id = I.RecipientId(r->phone);
+    const std::string id = self.RecipientId(r->phone);
     if (done.count(id)) {
       ++result.already;
       continue;
@@ -182,42 +182,42 @@ HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const R
     const std::string file = "taifeng-" + b.identifier + "-" + id.substr(0, 16);
     const std::string content = "To: " + r->phone.substr(1) + "\nAlphabet: " + t.alphabet + "\n" +
                                 (t.plan.segments > 1 ? "Autosplit: 3\n" : "") + "\n" + t.body;
-    WriteFileUnsynced(I.options.staging / file, content, 0640, *I.env);
+    WriteFileUnsynced(self.options.staging / file, content, 0640, *self.env);
     pending.push_back({id, file, &t});
   }
   if (!pending.empty()) {
-    SyncFileSystem(I.options.staging, *I.env);
+    SyncFileSystem(self.options.staging, *self.env);
     const std::string now = taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr)));
-    I.db.Exec("BEGIN IMMEDIATE", I.record_name.c_str());
+    self.db.Exec("BEGIN IMMEDIATE", self.record_name.c_str());
     try {
-      sqlite::Statement st(I.db, "INSERT INTO handoff(identifier, recipient, seq, state, file, alphabet, segments, recorded_utc) VALUES(?,?,?,0,?,?,?,?)");
+      sqlite::Statement st(self.db, "INSERT INTO handoff(identifier, recipient, seq, state, file, alphabet, segments, recorded_utc) VALUES(?,?,?,0,?,?,?,?)");
       for (const Pending& p : pending) {
         st.Bind(1, b.identifier).Bind(2, p.id).Bind(3, b.seq).Bind(4, p.file).Bind(5, p.text->alphabet).Bind(6, std::int64_t{p.text->plan.segments});
         st.Bind(7, now);
         st.Step();
         st.Reset();
       }
-      I.db.Exec("COMMIT", I.record_name.c_str());
+      self.db.Exec("COMMIT", self.record_name.c_str());
     } catch (...) {
-      sqlite3_exec(I.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(self.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
     for (const Pending& p : pending) {
-      if (const int err = I.env->Rename(I.options.staging / p.file, I.options.outgoing / p.file))
-        throw Error(ErrorCode::kIo, (I.options.outgoing / p.file).string() + ": cannot hand off: " + std::strerror(err));
+      if (const int err = self.env->Rename(self.options.staging / p.file, self.options.outgoing / p.file))
+        throw Error(ErrorCode::kIo, (self.options.outgoing / p.file).string() + ": cannot hand off: " + std::strerror(err));
       ++result.files;
       result.segments += p.text->plan.segments;
     }
-    SyncDirectory(I.options.outgoing, *I.env);
+    SyncDirectory(self.options.outgoing, *self.env);
   }
-  I.db.Exec("BEGIN IMMEDIATE", I.record_name.c_str());
+  self.db.Exec("BEGIN IMMEDIATE", self.record_name.c_str());
   {
-    sqlite::Statement st(I.db, "UPDATE handoff SET state = 1 WHERE identifier = ? AND state = 0");
+    sqlite::Statement st(self.db, "UPDATE handoff SET state = 1 WHERE identifier = ? AND state = 0");
     st.Bind(1, b.identifier);
     st.Step();
   }
-  if (b.seq > last_seq()) I.SetMeta("last_seq", std::to_string(b.seq));
-  I.db.Exec("COMMIT", I.record_name.c_str());
+  if (b.seq > last_seq()) self.SetMeta("last_seq", std::to_string(b.seq));
+  self.db.Exec("COMMIT", self.record_name.c_str());
   return result;
 }
 

@@ -153,7 +153,7 @@ class WebChannel : public Channel {
     }
     Log("web", "serving http://" + o_.host + ":" + std::to_string(port_) + "/ (Atom: /alerts.atom, JSON: /api/warnings)");
   }
-  ~WebChannel() override { Stop(); }
+  ~WebChannel() override { WebChannel::Stop(); }  // this class's Stop: the server is this class's
 
   void Configure(feed::FeedClientOptions& options) override {
     options.format = feed::FeedFormat::kFull;  // the CAP for /alerts/ID.xml
