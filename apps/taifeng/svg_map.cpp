@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "taifeng/base/utf8.h"
+
 namespace taifeng::cli {
 namespace {
 
@@ -50,19 +52,6 @@ std::string PathData(const std::vector<Px>& px, bool close) {
 
 }  // namespace
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 void MapBounds::Add(double lat, double lon) {
   if (std::isnan(lat) || std::isnan(lon)) return;

@@ -51,6 +51,4 @@ class SvgMap {
   std::string body_;
 };
 
-std::string XmlEscape(const std::string& text);
-
 }  // namespace taifeng::cli

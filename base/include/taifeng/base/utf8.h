@@ -66,4 +66,7 @@ std::string FitColumns(std::string_view s, int columns);
 // `s` followed by spaces up to `columns` display columns (never cut).
 std::string PadColumns(std::string_view s, int columns);
 
+// `s` with &, <, > and " written as XML entities (for element text and quoted attributes).
+std::string XmlEscape(std::string_view s);
+
 }  // namespace taifeng

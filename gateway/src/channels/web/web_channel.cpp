@@ -16,6 +16,7 @@
 #include "taifeng/gateway/channel.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/utf8.h"
 #include "taifeng/geo/outline.h"
 #include "web_assets.h"
 
@@ -34,19 +35,6 @@ struct WebOptions {
   std::vector<DisplayRegion> regions;
 };
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // The CAP <description> of the first (zh) or second (en) info block, unescaped enough for a summary.
 std::string CapField(const std::string& cap, const std::string& tag, int nth) {
