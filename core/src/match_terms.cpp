@@ -14,17 +14,32 @@ using match_detail::Term;
 
 namespace {
 
+// Each term's function, as the table calls it.
+double Position(const TermInputs& x) { return MeanSeparationKm(x.live, x.cand); }
+double Shape(const TermInputs& x) { return ShapeSeparationKm(x.live, x.cand); }
+double Tsai(const TermInputs& x) { return TsaiKm(x.live, x.cand); }
+double Dtw(const TermInputs& x) { return DtwSeparationKm(x.live, x.cand, x.options.dtw_band); }
+double Wind(const TermInputs& x) { return WindDifferenceMs(x.live, x.cand); }
+double Pressure(const TermInputs& x) { return PressureDifferenceHpa(x.live, x.cand); }
+double Speed(const TermInputs& x) { return SpeedDifferenceKmh(x.live_motion, x.cand_motion); }
+double Heading(const TermInputs& x) { return HeadingDifferenceDeg(x.live_motion, x.cand_motion); }
+double Season(const TermInputs& x) { return SeasonDifferenceDays(x.live.back().time_utc, x.cand.back().time_utc); }
+
+#define TAIFENG_TERM(name, field, unit_name, value_field, fn, cheap) \
+  ScoreTerm { #name, &MatchOptions::w_##name, &MatchOptions::scale_##field, &TermValues::value_field, unit_name, "scale_" #field, &fn, cheap }
+
 const std::array<ScoreTerm, 9> kScoreTerms{{
-    {"position", &MatchOptions::w_position, &MatchOptions::scale_position_km, &TermValues::position_km, "km", "scale_position_km"},
-    {"shape", &MatchOptions::w_shape, &MatchOptions::scale_shape_km, &TermValues::shape_km, "km", "scale_shape_km"},
-    {"tsai", &MatchOptions::w_tsai, &MatchOptions::scale_tsai_km, &TermValues::tsai_km, "km", "scale_tsai_km"},
-    {"dtw", &MatchOptions::w_dtw, &MatchOptions::scale_dtw_km, &TermValues::dtw_km, "km", "scale_dtw_km"},
-    {"wind", &MatchOptions::w_wind, &MatchOptions::scale_wind_ms, &TermValues::wind_ms, "m/s", "scale_wind_ms"},
-    {"pressure", &MatchOptions::w_pressure, &MatchOptions::scale_pressure_hpa, &TermValues::pressure_hpa, "hPa", "scale_pressure_hpa"},
-    {"speed", &MatchOptions::w_speed, &MatchOptions::scale_speed_kmh, &TermValues::speed_kmh, "km/h", "scale_speed_kmh"},
-    {"heading", &MatchOptions::w_heading, &MatchOptions::scale_heading_deg, &TermValues::heading_deg, "deg", "scale_heading_deg"},
-    {"season", &MatchOptions::w_season, &MatchOptions::scale_season_days, &TermValues::season_days, "days", "scale_season_days"},
+    TAIFENG_TERM(position, position_km, "km", position_km, Position, false),
+    TAIFENG_TERM(shape, shape_km, "km", shape_km, Shape, false),
+    TAIFENG_TERM(tsai, tsai_km, "km", tsai_km, Tsai, false),
+    TAIFENG_TERM(dtw, dtw_km, "km", dtw_km, Dtw, false),
+    TAIFENG_TERM(wind, wind_ms, "m/s", wind_ms, Wind, true),
+    TAIFENG_TERM(pressure, pressure_hpa, "hPa", pressure_hpa, Pressure, true),
+    TAIFENG_TERM(speed, speed_kmh, "km/h", speed_kmh, Speed, true),
+    TAIFENG_TERM(heading, heading_deg, "deg", heading_deg, Heading, true),
+    TAIFENG_TERM(season, season_days, "days", season_days, Season, true),
 }};
+#undef TAIFENG_TERM
 
 // The exact score of computed term values: the sum over the table.
 double SumTerms(const TermValues& t, const MatchOptions& o) {
@@ -41,15 +56,13 @@ double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Mo
                  const MatchOptions& o, TermValues* terms, const double* position_km, const double* shape_km) {
   TermValues t;
   const bool all = terms != nullptr && o.explain_all_terms;
-  t.position_km = position_km ? *position_km : (all || o.w_position != 0) ? MeanSeparationKm(live, cand) : kNaN;
-  t.shape_km = shape_km ? *shape_km : (all || o.w_shape != 0) ? ShapeSeparationKm(live, cand) : kNaN;
-  t.tsai_km = (all || o.w_tsai != 0) ? TsaiKm(live, cand) : kNaN;
-  t.dtw_km = (all || o.w_dtw != 0) ? DtwSeparationKm(live, cand, o.dtw_band) : kNaN;
-  t.wind_ms = WindDifferenceMs(live, cand);
-  t.pressure_hpa = PressureDifferenceHpa(live, cand);
-  t.speed_kmh = SpeedDifferenceKmh(live_motion, cand_motion);
-  t.heading_deg = HeadingDifferenceDeg(live_motion, cand_motion);
-  t.season_days = SeasonDifferenceDays(live.back().time_utc, cand.back().time_utc);
+  const TermInputs inputs{live, cand, live_motion, cand_motion, o};
+  for (const ScoreTerm& term : kScoreTerms) {
+    // Values the search's bounds already computed exactly are not computed again.
+    if (term.value == &TermValues::position_km && position_km) t.position_km = *position_km;
+    else if (term.value == &TermValues::shape_km && shape_km) t.shape_km = *shape_km;
+    else t.*term.value = (term.cheap || all || o.*term.weight != 0) ? term.compute(inputs) : kNaN;
+  }
   const double score = SumTerms(t, o);
   if (terms) *terms = t;
   return score;

@@ -49,6 +49,14 @@ struct TermValues;
 // units when the value cannot be computed. The table drives the exact score, Validate, the CLI's
 // --set names (w_<name>, scale_<name>) and the breakdown; a new term is one row here plus its
 // value in TermValues and its function in similarity.h (and, to prune by it, a bound in Match).
+// What a term's function is given: the aligned segments, their end motions and the options.
+struct TermInputs {
+  Segment live, cand;
+  const Motion& live_motion;
+  const Motion& cand_motion;
+  const MatchOptions& options;
+};
+
 struct ScoreTerm {
   std::string_view name;        // "position", "shape", …
   double MatchOptions::*weight;  // dimensionless, >= 0
@@ -56,6 +64,8 @@ struct ScoreTerm {
   double TermValues::*value;     // in `unit`; NaN = not computable
   std::string_view unit;         // "km", "m/s", …
   std::string_view scale_option; // the scale's option name, e.g. "scale_position_km"
+  double (*compute)(const TermInputs&);  // the term's value (similarity.h)
+  bool cheap;                    // computed for every candidate's breakdown even when its weight is 0
 };
 std::span<const ScoreTerm> ScoreTerms();
 
