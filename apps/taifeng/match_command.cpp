@@ -11,6 +11,7 @@
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/landfall.h"
+#include "taifeng/core/forecast.h"
 #include "taifeng/core/matcher.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/data/forecast.h"
@@ -143,7 +144,7 @@ unsigned ParseMonths(const std::string& months) {
 
 struct MatchArgs : LiveInput {
   std::string archive, before, seasons, forecast, months;
-  std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"};
+  std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"}, set;
   int window_h = 24, top = 10, forecast_h = 72;
   double min_wind_ms = 0.0;
   std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
@@ -192,6 +193,8 @@ void Run(const MatchArgs& a) {
   core::MatchOptions options;
   options.top_k = a.top;
   options.explain_all_terms = true;  // a forecaster sees every term, weighted or not
+  core::ForecastOptions unused;
+  for (const std::string& x : a.set) core::SetOption(options, unused, x);  // strict: names the bad option
   std::string note;
   std::vector<core::TrackPoint> live;
   // Documented fallback: a live track shorter than the window is matched on the longest window
@@ -306,6 +309,7 @@ void RegisterMatchCommand(CLI::App& app) {
   cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
   cmd->add_option("--seasons", a->seasons, "only archive seasons Y1-Y2");
   cmd->add_option("--before", a->before, "nothing in the archive after this time is used (replays)");
+  cmd->add_option("--set", a->set, "set a matching option, NAME=NUMBER (w_shape=2, scale_wind_ms=8, …: the score terms' table)");
   cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
       ->check(CLI::IsMember({1, 2, 10}))
       ->capture_default_str();

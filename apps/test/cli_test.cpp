@@ -191,6 +191,15 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
     EXPECT_NE(x["name"].get<std::string>(), "MANGKHUT");
   }
   EXPECT_EQ(rp["analogs"][0]["terms"].size(), 9u);
+  // --set is strict: a negative weight, an unknown name or a bad number is refused, naming it.
+  const std::string base = Cli() + " match --archive " + *archive_ + " --track " + Samples() + "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z";
+  for (const auto& [set, says] : std::vector<std::pair<std::string, std::string>>{
+           {"w_wind=-1", "w_wind=-1"}, {"w_wnd=1", "w_wnd"}, {"w_wind=1x", "w_wind=1x"}}) {
+    const CommandResult bad = Shell(base + " --set " + set);
+    EXPECT_EQ(bad.status, 64) << set;
+    EXPECT_NE(bad.out.find(says), std::string::npos) << bad.out;
+  }
+  ASSERT_EQ(Shell(base + " --set w_shape=2 --top 2 --json", false).status, 0);
   CommandResult table = Shell(cmd + " --top 3", false);
   ASSERT_EQ(table.status, 0);
   EXPECT_NE(table.out.find("position (km)"), std::string::npos);
