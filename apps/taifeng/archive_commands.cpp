@@ -198,7 +198,7 @@ void ImportAndWrite(const SourceArgs& a, std::vector<data::Storm> storms, std::v
 }
 
 std::string WindHeader(const data::Archive& a, std::size_t i) {
-  const int minutes = a.wind_averaging_min[i];
+  const int minutes = a.wind_averaging_min[i];  // NOLINT(bugprone-signed-char-misuse): a small signed count (1, 2, 3 or 10)
   return minutes > 0 ? "wind (m/s, " + std::to_string(minutes) + "-min)" : "wind (m/s)";
 }
 

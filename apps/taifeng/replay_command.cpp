@@ -536,7 +536,7 @@ void PrintMeanErrors(const std::vector<Summary>& summary) {
 
 // --out, else replay-YYYY-name; created with its maps/ folder.
 fs::path OutputDirectory(const ReplayArgs& a, const data::Storm& storm, std::int64_t first_utc) {
-  const fs::path out = a.out.empty() ? fs::path("replay-" + Compact(first_utc).substr(0, 4) + "-" +
+  fs::path out = a.out.empty() ? fs::path("replay-" + Compact(first_utc).substr(0, 4) + "-" +
                                                 Lower(storm.name.empty() ? "storm" : storm.name))
                                      : fs::path(a.out);
   std::error_code ec;

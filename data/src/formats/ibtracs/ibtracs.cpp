@@ -135,7 +135,7 @@ Columns ReadColumns(const std::string& path, const AgencyColumns& agency, ParseC
 // The agency's grade and the common category of cell i (and, for the USA columns, radii and RMW).
 void SetGrade(const Columns& c, const AgencyColumns& agency, std::size_t i, Fix& fix) {
   if (agency.prefix == "cma" || agency.prefix == "tokyo") {
-    const int g = c.cat[i];
+    const int g = c.cat[i];  // NOLINT(bugprone-signed-char-misuse): a signed grade, -1 missing
     if (g >= 0 && g <= 9) fix.grade = static_cast<std::int8_t>(g);
     if (agency.prefix == "cma") {
       fix.category = g >= 1 && g <= 6 ? static_cast<Category>(g)
