@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -60,6 +61,50 @@ TEST_F(KeysTest, GenerateWriteReadAndDirectories) {
     EXPECT_EQ(e.line(), 2);
     EXPECT_EQ(e.field(), "public-key");
   }
+}
+
+// Under umask 000 the key directory is 0700 and no secret-key file (nor its temporary file) is
+// readable by others at any moment: a watcher stats every entry while 40 certificates are
+// written. A symlink planted at the old fixed temporary name is not followed.
+TEST_F(KeysTest, SecretKeysAreNeverReadableByOthers) {
+  const mode_t old = ::umask(0);
+  std::filesystem::create_directories(dir_.parent_path());
+  std::atomic<bool> done{false};
+  std::atomic<int> seen_secret{0}, exposed{0};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+        if (e.path().filename().string().find("key_secret") == std::string::npos) continue;
+        struct stat st{};
+        if (::lstat(e.path().c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
+        ++seen_secret;
+        if (st.st_mode & 0077) ++exposed;
+      }
+    }
+  });
+  std::filesystem::create_directories(dir_.parent_path());
+  WriteCertificate(dir_, GenerateCertificate("first"));
+  const std::filesystem::path victim = dir_.parent_path() / ("taifeng_keys_victim_" + std::to_string(::getpid()));
+  std::ofstream(victim) << "keep";
+  std::filesystem::create_symlink(victim, dir_ / "planted.key_secret.tmp");
+  for (int i = 0; i < 40; ++i) WriteCertificate(dir_, GenerateCertificate("k" + std::to_string(i)));
+  WriteCertificate(dir_, GenerateCertificate("planted"));
+  done = true;
+  watcher.join();
+  ::umask(old);
+  struct stat st{};
+  ASSERT_EQ(::stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir_ / "k7.key_secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_GT(seen_secret.load(), 0);
+  EXPECT_EQ(exposed.load(), 0);
+  std::ifstream in(victim);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "keep");
+  std::filesystem::remove(victim);
 }
 
 // A PUB with CURVE on 127.0.0.1 and the ZAP handler; subscribers with a listed key, an unknown key
