@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "../common/locations.h"
+#include "../common/run_cli.h"
 #include "taifeng/gateway/channel.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
@@ -157,35 +158,14 @@ int Main(int argc, char** argv) {
     spec->AddOptions(*app.add_option_group(std::string(entry.name), "--channel " + std::string(entry.name)));
     a.specs.emplace(std::string(entry.name), std::move(spec));
   }
-  try {
-    app.parse(argc, argv);
+  return taifeng::cli::RunCli("taifeng-gateway", app, argc, argv, [&] {
     a.specs.at(a.channel)->Check();
     return taifeng::gateway::Run(a);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return taifeng::Describe(taifeng::ErrorCode::kUsage).exit_status;
-  } catch (const taifeng::Error& e) {
-    std::cerr << "taifeng-gateway: error: " << e.what() << '\n';
-    return e.exit_status();
-  } catch (const std::exception& e) {
-    std::cerr << "taifeng-gateway: internal error: " << e.what() << '\n';
-    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
-  }
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (...) {  // nothing escapes main: a failure while building the command line is internal
-    std::fputs("taifeng-gateway: internal error\n", stderr);
-    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
-  }
+  return taifeng::cli::GuardMain("taifeng-gateway", [&] { return Main(argc, argv); });
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "../common/run_cli.h"
 #include "commands.h"
 #include "taifeng/base/error.h"
 
@@ -19,34 +20,11 @@ int Main(int argc, char** argv) {
   taifeng::cli::RegisterWarnCommands(app);
   taifeng::cli::RegisterKeysCommands(app);
   taifeng::cli::RegisterServeCommand(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return taifeng::Describe(taifeng::ErrorCode::kUsage).exit_status;
-  } catch (const taifeng::Error& e) {
-    std::cerr << "taifeng: error: " << e.what() << '\n';
-    return e.exit_status();
-  } catch (const std::exception& e) {
-    std::cerr << "taifeng: internal error: " << e.what() << '\n';
-    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
-  }
-  return 0;
+  return taifeng::cli::RunCli("taifeng", app, argc, argv);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (...) {  // nothing escapes main: a failure while building the command line is internal
-    std::fputs("taifeng: internal error\n", stderr);
-    return taifeng::Describe(taifeng::ErrorCode::kInternal).exit_status;
-  }
+  return taifeng::cli::GuardMain("taifeng", [&] { return Main(argc, argv); });
 }
