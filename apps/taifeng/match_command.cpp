@@ -187,6 +187,22 @@ json MatchJson(const data::Storm& live_storm, const std::vector<core::TrackPoint
   return j;
 }
 
+// The live segment for the window; a track shorter than the window is matched on the longest
+// window (a multiple of 6 h, at least 12 h) it has, and `note` says so (documented fallback).
+std::vector<core::TrackPoint> LiveWindow(const data::Storm& live_storm, int window_h, core::MatchOptions& options, std::string& note) {
+  for (int w = window_h;; w -= 6) {
+    try {
+      std::vector<core::TrackPoint> live = core::LiveSegment(live_storm, w);
+      options.window_h = w;
+      if (w != window_h)
+        note = "live track too short for the " + std::to_string(window_h) + " h window; matched on " + std::to_string(w) + " h";
+      return live;
+    } catch (const Error& e) {
+      if (w - 6 < 12 || std::string(e.what()).find("needs") == std::string::npos) throw;
+    }
+  }
+}
+
 void Run(const MatchArgs& a) {
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
   const data::Storm live_storm = LoadLive(a);
@@ -196,21 +212,7 @@ void Run(const MatchArgs& a) {
   core::ForecastOptions unused;
   for (const std::string& x : a.set) core::SetOption(options, unused, x);  // strict: names the bad option
   std::string note;
-  std::vector<core::TrackPoint> live;
-  // Documented fallback: a live track shorter than the window is matched on the longest window
-  // (multiple of 6 h, at least 12 h) it has, and the output says so.
-  for (int w = a.window_h;; w -= 6) {
-    try {
-      live = core::LiveSegment(live_storm, w);
-      options.window_h = w;
-      if (w != a.window_h)
-        note = "live track too short for the " + std::to_string(a.window_h) + " h window; matched on " +
-               std::to_string(w) + " h";
-      break;
-    } catch (const Error& e) {
-      if (w - 6 < 12 || std::string(e.what()).find("needs") == std::string::npos) throw;
-    }
-  }
+  std::vector<core::TrackPoint> live = LiveWindow(live_storm, a.window_h, options, note);
   core::MatchFilter filter;
   filter.exclude.insert(a.exclude.begin(), a.exclude.end());
   filter.agencies.insert(a.agencies.begin(), a.agencies.end());

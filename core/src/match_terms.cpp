@@ -25,21 +25,19 @@ double Speed(const TermInputs& x) { return SpeedDifferenceKmh(x.live_motion, x.c
 double Heading(const TermInputs& x) { return HeadingDifferenceDeg(x.live_motion, x.cand_motion); }
 double Season(const TermInputs& x) { return SeasonDifferenceDays(x.live.back().time_utc, x.cand.back().time_utc); }
 
-#define TAIFENG_TERM(name, field, unit_name, value_field, fn, cheap) \
-  ScoreTerm { #name, &MatchOptions::w_##name, &MatchOptions::scale_##field, &TermValues::value_field, unit_name, "scale_" #field, &fn, cheap }
-
+using O = MatchOptions;
+using V = TermValues;
 const std::array<ScoreTerm, 9> kScoreTerms{{
-    TAIFENG_TERM(position, position_km, "km", position_km, Position, false),
-    TAIFENG_TERM(shape, shape_km, "km", shape_km, Shape, false),
-    TAIFENG_TERM(tsai, tsai_km, "km", tsai_km, Tsai, false),
-    TAIFENG_TERM(dtw, dtw_km, "km", dtw_km, Dtw, false),
-    TAIFENG_TERM(wind, wind_ms, "m/s", wind_ms, Wind, true),
-    TAIFENG_TERM(pressure, pressure_hpa, "hPa", pressure_hpa, Pressure, true),
-    TAIFENG_TERM(speed, speed_kmh, "km/h", speed_kmh, Speed, true),
-    TAIFENG_TERM(heading, heading_deg, "deg", heading_deg, Heading, true),
-    TAIFENG_TERM(season, season_days, "days", season_days, Season, true),
+    {"position", &O::w_position, &O::scale_position_km, &V::position_km, "km", "scale_position_km", &Position, false},
+    {"shape", &O::w_shape, &O::scale_shape_km, &V::shape_km, "km", "scale_shape_km", &Shape, false},
+    {"tsai", &O::w_tsai, &O::scale_tsai_km, &V::tsai_km, "km", "scale_tsai_km", &Tsai, false},
+    {"dtw", &O::w_dtw, &O::scale_dtw_km, &V::dtw_km, "km", "scale_dtw_km", &Dtw, false},
+    {"wind", &O::w_wind, &O::scale_wind_ms, &V::wind_ms, "m/s", "scale_wind_ms", &Wind, true},
+    {"pressure", &O::w_pressure, &O::scale_pressure_hpa, &V::pressure_hpa, "hPa", "scale_pressure_hpa", &Pressure, true},
+    {"speed", &O::w_speed, &O::scale_speed_kmh, &V::speed_kmh, "km/h", "scale_speed_kmh", &Speed, true},
+    {"heading", &O::w_heading, &O::scale_heading_deg, &V::heading_deg, "deg", "scale_heading_deg", &Heading, true},
+    {"season", &O::w_season, &O::scale_season_days, &V::season_days, "days", "scale_season_days", &Season, true},
 }};
-#undef TAIFENG_TERM
 
 // The exact score of computed term values: the sum over the table.
 double SumTerms(const TermValues& t, const MatchOptions& o) {
