@@ -213,12 +213,16 @@ struct FeedService::Impl {
     wire::Send(pub, {kHeartbeatTopic, seq8, body});
   }
 
-  void WriteMark() {
+  // Records the published position. `wait` false (the loop's periodic write): when another writer
+  // holds the journal's write lock the mark waits for the next heartbeat instead of the heartbeat
+  // waiting for the lock.
+  void WriteMark(bool wait = true) {
     if (mark_written == published) return;
     const json mark = {{"seq", published},
                        {"journal_seq", published ? index[published - 1].journal_seq : 0},
                        {"hash", published ? index[published - 1].journal_hash : std::string()}};
-    desk->journal().WriteMark("feed.published", mark.dump());
+    if (wait) desk->journal().WriteMark("feed.published", mark.dump());
+    else if (!desk->journal().TryWriteMark("feed.published", mark.dump())) return;
     mark_written = published;
   }
 
@@ -485,7 +489,7 @@ void FeedService::Run() {
     }
     if (now >= next_heartbeat) {
       x.Heartbeat();
-      x.WriteMark();
+      x.WriteMark(false);
       x.desk->journal().Checkpoint();  // between commands, not inside one
       next_heartbeat = now + std::chrono::milliseconds(x.s.heartbeat_ms);
     }

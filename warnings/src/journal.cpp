@@ -302,6 +302,25 @@ void Journal::WriteMark(const std::string& name, const std::string& value) {
   s.Step();
 }
 
+bool Journal::TryWriteMark(const std::string& name, const std::string& value) {
+  CheckMarkName(name);
+  sqlite3* db = impl_->db.get();
+  sqlite3_busy_timeout(db, 0);
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", -1, &raw, nullptr);
+  const std::string key = "mark." + name;
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(raw, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(raw, 2, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    rc = sqlite3_step(raw);
+  }
+  sqlite3_finalize(raw);
+  sqlite3_busy_timeout(db, 10000);
+  if (rc == SQLITE_DONE) return true;
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return false;
+  throw Error(ErrorCode::kIo, path_.string() + ": mark " + name + ": " + sqlite3_errstr(rc));
+}
+
 std::optional<JournalRecord> Journal::Get(std::int64_t seq) const {
   sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq = ?").c_str());
   s.Bind(1, seq);

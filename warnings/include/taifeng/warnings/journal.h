@@ -108,6 +108,9 @@ class Journal {
   // on return. Names are [a-z.]+, not "format" or "version".
   std::string ReadMark(const std::string& name) const;
   void WriteMark(const std::string& name, const std::string& value);
+  // The same without waiting: false (nothing written) while another connection holds the write
+  // lock, e.g. a long transaction of another writer. Throws Error(kIo) on other failures.
+  bool TryWriteMark(const std::string& name, const std::string& value);
 
   // Checkpointing of SQLite's write-ahead log. By default SQLite checkpoints inside a commit now
   // and then, which makes that commit slower; a service that wants even commit times turns it
