@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "desk_args.h"
 #include "taifeng/base/time_utc.h"
+#include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/feed_service.h"
 
@@ -27,7 +28,7 @@ struct ServeArgs {
 };
 
 void Log(const std::string& line) {
-  std::cerr << taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))) << " taifeng serve: " << line << std::endl;
+  std::cerr << taifeng::FormatIsoUtc(Env::Default().NowUtc()) << " taifeng serve: " << line << std::endl;
 }
 
 std::map<std::string, std::string> KeysIn(const std::filesystem::path& dir) {

@@ -18,6 +18,7 @@
 #include "output.h"
 #include "taifeng/core/rain.h"
 #include "taifeng/base/time_utc.h"
+#include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/desk.h"
 #include "taifeng/warnings/feed_summary.h"
@@ -34,7 +35,7 @@ using nlohmann::json;
 using warnings::Action;
 using warnings::Kind;
 
-std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t WallNow() { return Env::Default().NowUtc(); }
 
 std::string Iso(std::int64_t t) { return taifeng::FormatIsoUtc(t); }
 std::string Short(std::int64_t t) { return Iso(t).substr(5, 11); }  // "09-16T08:00"

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "taifeng/base/error.h"
@@ -61,6 +62,7 @@ void Env::Close(int fd) { ::close(fd); }
 void Env::Remove(const fs::path& path) { ::unlink(path.c_str()); }
 int Env::FaultBeforeWrite(const fs::path&) { return 0; }
 int Env::FaultBeforeSync(const fs::path&) { return 0; }
+std::int64_t Env::NowUtc() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 fs::path TemporarySibling(const fs::path& path, std::string_view tag) {
   static std::atomic<unsigned> counter{0};

@@ -29,7 +29,7 @@ bool ValidZ85Key(const std::string& k) {
 
 std::string Text(const Certificate& c, bool secret) {
   std::ostringstream o;
-  o << "#   ****  Generated on " << taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))) << " by taifeng keys generate  ****\n"
+  o << "#   ****  Generated on " << taifeng::FormatIsoUtc(Env::Default().NowUtc()) << " by taifeng keys generate  ****\n"
     << "#   ZeroMQ CURVE " << (secret ? "**Secret**" : "Public") << " Certificate\n"
     << (secret ? "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.\n"
                : "#   Exchange securely, or use a secure mechanism to verify the contents\n#   of this file after exchange.\n")

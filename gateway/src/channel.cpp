@@ -4,6 +4,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/base/time_utc.h"
 
@@ -15,7 +16,7 @@ void Log(const std::string& channel, const std::string& line) {
   std::cerr << taifeng::FormatIsoUtc(WallNow()) << " taifeng-gateway " << channel << ": " << line << std::endl;
 }
 
-std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t WallNow() { return Env::Default().NowUtc(); }
 
 std::vector<DisplayRegion> SelectRegions(const geo::RegionSet& set, const std::vector<std::string>& codes) {
   std::vector<DisplayRegion> out;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "taifeng/base/time_utc.h"
+#include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/feed_summary.h"
 #include "taifeng/warnings/operations.h"
@@ -41,7 +42,7 @@ struct Encoded {
   std::string topic_json, topic_cap, topic_full, json, cap;
 };
 
-std::int64_t WallNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t WallNow() { return Env::Default().NowUtc(); }
 
 std::string RandomId() {
   if (sodium_init() < 0) throw Error(ErrorCode::kInternal, "libsodium failed to initialise");

@@ -15,6 +15,7 @@ namespace sqlite = detail::sqlite;
 
 struct Journal::Impl {
   sqlite::Db db;
+  Env* env = &Env::Default();  // writes and the clock of recorded_utc
 };
 
 namespace {
@@ -28,7 +29,6 @@ std::string Hex(const unsigned char* p, std::size_t n) {
   return s;
 }
 
-std::string NowIso() { return taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr))); }
 
 JournalRecord RowRecord(const sqlite::Statement& s) {
   JournalRecord r;
@@ -75,6 +75,7 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, sqlite::VfsFor(env));
   auto impl = std::make_unique<Impl>();
   impl->db = sqlite::Db(raw);
+  impl->env = &env;
   if (rc != SQLITE_OK) throw Error(ErrorCode::kIo, path.string() + ": cannot open journal: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   sqlite3_busy_timeout(raw, 10000);
   const sqlite::Db& db = impl->db;
@@ -121,7 +122,7 @@ void Journal::Writer::Add(std::int64_t time_utc, const std::string& operator_nam
   JournalRecord r;
   r.seq = next_seq_;
   r.time_utc = time_utc;
-  r.recorded_utc = NowIso();
+  r.recorded_utc = taifeng::FormatIsoUtc(journal_.impl_->env->NowUtc());
   r.operator_name = operator_name;
   r.type = type;
   r.body = body;

@@ -261,6 +261,18 @@ TEST_F(JournalTest, DiskErrorsAtCommitLoseNothingAccepted) {
   }
 }
 
+// The journal's clock is the Env's: a record's recorded_utc is the time the Env says.
+TEST_F(JournalTest, RecordedTimeComesFromTheEnvClock) {
+  struct FixedClock : EnvWrapper {
+    FixedClock() : EnvWrapper(Env::Default()) {}
+    std::int64_t NowUtc() override { return 1537056000; }  // 2018-09-16T00:00:00Z
+  } clock;
+  auto j = Journal::Open(path_, true, clock);
+  AppendAction(*j, 1, 1);
+  for (const JournalRecord& r : j->Read()) EXPECT_EQ(r.recorded_utc, "2018-09-16T00:00:00Z");
+  EXPECT_TRUE(j->Audit().ok());
+}
+
 TEST_F(JournalTest, ConcurrentWritersKeepOneChain) {
   { Journal::Open(path_); }
   std::vector<pid_t> pids;

@@ -1,4 +1,4 @@
-// The outside world of durable writes: every write that matters (the archive, the warning journal,
+// The outside world (after leveldb's Env): durable writes and the wall clock. Every write that matters (the archive, the warning journal,
 // the SMS outbox and spool, keys, service and LED files) goes through an Env, so a test can wrap
 // it and inject EIO, ENOSPC or a short write at any step (after leveldb's Env and EnvWrapper).
 //
@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 
@@ -38,6 +39,9 @@ class Env {
   // before each write and each sync of `path`; an errno value fails that call with it. Default 0.
   virtual int FaultBeforeWrite(const std::filesystem::path& path);
   virtual int FaultBeforeSync(const std::filesystem::path& path);
+
+  // The wall clock: seconds since 1970-01-01T00:00:00Z (UTC, no leap seconds). Tests set it.
+  virtual std::int64_t NowUtc();
 };
 
 // Forwards every call to `target` (which must outlive it); override what a test changes.
@@ -52,6 +56,7 @@ class EnvWrapper : public Env {
   void Remove(const std::filesystem::path& p) override { target_.Remove(p); }
   int FaultBeforeWrite(const std::filesystem::path& p) override { return target_.FaultBeforeWrite(p); }
   int FaultBeforeSync(const std::filesystem::path& p) override { return target_.FaultBeforeSync(p); }
+  std::int64_t NowUtc() override { return target_.NowUtc(); }
 
  private:
   Env& target_;

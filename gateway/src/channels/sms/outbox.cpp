@@ -187,7 +187,7 @@ HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const R
   }
   if (!pending.empty()) {
     SyncFileSystem(self.options.staging, *self.env);
-    const std::string now = taifeng::FormatIsoUtc(static_cast<std::int64_t>(std::time(nullptr)));
+    const std::string now = taifeng::FormatIsoUtc(self.env->NowUtc());
     self.db.Exec("BEGIN IMMEDIATE", self.record_name.c_str());
     try {
       sqlite::Statement st(self.db, "INSERT INTO handoff(identifier, recipient, seq, state, file, alphabet, segments, recorded_utc) VALUES(?,?,?,0,?,?,?,?)");
