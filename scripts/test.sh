@@ -15,7 +15,7 @@ for arg in "$@"; do
   case "$arg" in
     --fast) mode=normal ;;
     --sanitize=*) mode=sanitize; sanitizers=${arg#--sanitize=} ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 64 ;;
   esac
 done
