@@ -41,6 +41,89 @@ double Quantile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
+// 2. Sustained publish rate: a backlog of 50,000 messages journalled in one transaction (with
+// their feed projection, as the desk journals them) and received by one gateway.
+void PublishRate(Desk* desk, const std::vector<Message>& real, FeedService* service, const FeedClientOptions& o) {
+  constexpr int kBacklog = 50000;
+  {
+    FeedClientOptions one = o;
+    one.format = FeedFormat::kJson;
+    auto sub = FeedSubscriber::Connect(one);
+    while (true) {
+      auto e = sub->Next(milliseconds(100));
+      if (e && e->type == FeedEvent::Type::kSnapshot) break;
+    }
+    std::this_thread::sleep_for(milliseconds(300));
+    const std::int64_t before = service->stats().latest_seq;
+    desk->journal().Append([&](Journal::Writer& w) {
+      for (int i = 0; i < kBacklog; ++i) {
+        Message m = real[static_cast<std::size_t>(i) % real.size()];
+        m.identifier += "-copy" + std::to_string(i);
+        m.seq = w.next_seq();
+        w.Add(kT0, "bench", "message", MessageToJson(m));
+        const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
+        w.AddFeedRow(ProjectMessage(m, feed_seq, prev));  // as the desk journals a message
+      }
+    });
+    Clock::time_point first{}, last{};
+    std::int64_t got = 0, replayed = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (got < kBacklog && Clock::now() < deadline) {
+      auto e = sub->Next(milliseconds(100));
+      if (!e || e->type != FeedEvent::Type::kMessage || e->seq <= before) continue;
+      if (got == 0) first = Clock::now();
+      last = Clock::now();
+      ++got;
+      replayed += e->replayed;
+    }
+    const double secs = std::chrono::duration<double>(last - first).count();
+    std::printf("2. Sustained publish rate: %lld of %d messages received by one gateway (json format) in %.3f s: %.0f messages/s "
+                "(%lld by gap repair); target >= 50,000/s\n", static_cast<long long>(got), kBacklog, secs,
+                static_cast<double>(got - 1) / secs, static_cast<long long>(replayed));
+    std::printf("   (the service reads each message's feed projection from the journal and publishes it in 3 formats)\n\n");
+  }
+}
+
+// 3. Late joiner: connecting to the snapshot of 1,000 warnings in force.
+void LateJoiner(Desk* desk, const std::vector<Message>& real, const FeedClientOptions& o) {
+  {
+    desk->journal().Append([&](Journal::Writer& w) {
+      for (int i = 0; i < 1000; ++i) {
+        Message m = real[static_cast<std::size_t>(i) % 23];
+        m.identifier += "-late" + std::to_string(i);
+        m.region_code = std::to_string(900000 + i);
+        m.sent_utc = kT0 + 86400;
+        m.expires_utc = kT0 + 3 * 86400;
+        m.seq = w.next_seq();
+        w.Add(kT0, "bench", "message", MessageToJson(m));
+        const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
+        w.AddFeedRow(ProjectMessage(m, feed_seq, prev));
+      }
+    });
+    std::this_thread::sleep_for(milliseconds(500));
+    std::vector<double> ms;
+    std::size_t warnings_in_snapshot = 0, bytes = 0;
+    for (int run = 0; run < 7; ++run) {
+      FeedClientOptions late = o;
+      late.format = FeedFormat::kFull;
+      const auto t0 = Clock::now();
+      auto sub = FeedSubscriber::Connect(late);
+      while (true) {
+        auto e = sub->Next(milliseconds(100));
+        if (e && e->type == FeedEvent::Type::kSnapshot) {
+          warnings_in_snapshot = e->warnings.size();
+          bytes = 0;
+          for (const auto& w : e->warnings) bytes += w.json.size() + w.cap.size();
+          break;
+        }
+      }
+      ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    std::printf("3. Late joiner: connect (CURVE handshake) to snapshot of %zu warnings in force (JSON + CAP, %.1f MB): median %.1f ms, "
+                "max %.1f ms over %zu runs\n", warnings_in_snapshot, static_cast<double>(bytes) / 1e6, Quantile(ms, 0.5), Quantile(ms, 1.0), ms.size());
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -49,7 +132,6 @@ int main() {
   std::filesystem::remove_all(dir);
   BenchFeed feed(dir, "gateway");
   auto open_desk = [&] { return feed.OpenDesk(); };
-  const auto& codes = feed.codes();
   const FeedServiceSettings& s = feed.settings;
   const Certificate &op = feed.op, &gw = feed.gw;
   FeedService* service = &feed.service();
@@ -107,85 +189,11 @@ int main() {
   std::printf("   (the operator's answer, journalled and published: median %.2f ms, p99 %.2f ms)\n\n", Quantile(round_trip_ms, 0.5),
               Quantile(round_trip_ms, 0.99));
 
-  // ---- 2. sustained publish rate ----
+  // ---- 2. sustained publish rate; 3. late joiner ----
   auto desk = open_desk();
   const std::vector<Message> real = desk->Messages();
-  constexpr int kBacklog = 50000;
-  {
-    FeedClientOptions one = o;
-    one.format = FeedFormat::kJson;
-    auto sub = FeedSubscriber::Connect(one);
-    while (true) {
-      auto e = sub->Next(milliseconds(100));
-      if (e && e->type == FeedEvent::Type::kSnapshot) break;
-    }
-    std::this_thread::sleep_for(milliseconds(300));
-    const std::int64_t before = service->stats().latest_seq;
-    desk->journal().Append([&](Journal::Writer& w) {
-      for (int i = 0; i < kBacklog; ++i) {
-        Message m = real[static_cast<std::size_t>(i) % real.size()];
-        m.identifier += "-copy" + std::to_string(i);
-        m.seq = w.next_seq();
-        w.Add(kT0, "bench", "message", MessageToJson(m));
-        const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
-        w.AddFeedRow(ProjectMessage(m, feed_seq, prev));  // as the desk journals a message
-      }
-    });
-    Clock::time_point first{}, last{};
-    std::int64_t got = 0, replayed = 0;
-    const auto deadline = Clock::now() + std::chrono::seconds(120);
-    while (got < kBacklog && Clock::now() < deadline) {
-      auto e = sub->Next(milliseconds(100));
-      if (!e || e->type != FeedEvent::Type::kMessage || e->seq <= before) continue;
-      if (got == 0) first = Clock::now();
-      last = Clock::now();
-      ++got;
-      replayed += e->replayed;
-    }
-    const double secs = std::chrono::duration<double>(last - first).count();
-    std::printf("2. Sustained publish rate: %lld of %d messages received by one gateway (json format) in %.3f s: %.0f messages/s "
-                "(%lld by gap repair); target >= 50,000/s\n", static_cast<long long>(got), kBacklog, secs,
-                static_cast<double>(got - 1) / secs, static_cast<long long>(replayed));
-    std::printf("   (the service reads each message's feed projection from the journal and publishes it in 3 formats)\n\n");
-  }
-
-  // ---- 3. late joiner with 1,000 warnings in force ----
-  {
-    desk->journal().Append([&](Journal::Writer& w) {
-      for (int i = 0; i < 1000; ++i) {
-        Message m = real[static_cast<std::size_t>(i) % 23];
-        m.identifier += "-late" + std::to_string(i);
-        m.region_code = std::to_string(900000 + i);
-        m.sent_utc = kT0 + 86400;
-        m.expires_utc = kT0 + 3 * 86400;
-        m.seq = w.next_seq();
-        w.Add(kT0, "bench", "message", MessageToJson(m));
-        const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
-        w.AddFeedRow(ProjectMessage(m, feed_seq, prev));
-      }
-    });
-    std::this_thread::sleep_for(milliseconds(500));
-    std::vector<double> ms;
-    std::size_t warnings_in_snapshot = 0, bytes = 0;
-    for (int run = 0; run < 7; ++run) {
-      FeedClientOptions late = o;
-      late.format = FeedFormat::kFull;
-      const auto t0 = Clock::now();
-      auto sub = FeedSubscriber::Connect(late);
-      while (true) {
-        auto e = sub->Next(milliseconds(100));
-        if (e && e->type == FeedEvent::Type::kSnapshot) {
-          warnings_in_snapshot = e->warnings.size();
-          bytes = 0;
-          for (const auto& w : e->warnings) bytes += w.json.size() + w.cap.size();
-          break;
-        }
-      }
-      ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-    std::printf("3. Late joiner: connect (CURVE handshake) to snapshot of %zu warnings in force (JSON + CAP, %.1f MB): median %.1f ms, "
-                "max %.1f ms over %zu runs\n", warnings_in_snapshot, static_cast<double>(bytes) / 1e6, Quantile(ms, 0.5), Quantile(ms, 1.0), ms.size());
-  }
+  PublishRate(desk.get(), real, service, o);
+  LateJoiner(desk.get(), real, o);
   feed.Stop();
   std::filesystem::remove_all(dir);
   return 0;
