@@ -99,17 +99,23 @@ TEST_F(GatewayTest, DisplayShowsTheWarningsAndFeedLost) {
   ASSERT_TRUE(typhoon.count("440400"));
   const std::map<std::string, std::string> zh = {{"white", "白"}, {"blue", "蓝"}, {"yellow", "黄"}, {"orange", "橙"}, {"red", "红"}};
   const std::string zhuhai = "珠海 台风" + zh.at(typhoon["440400"]);
-  ASSERT_TRUE(WaitFor([&] { return ReadFile(led).find(zhuhai) != std::string::npos; }, 15000)) << ReadFile(led) << gateway_.Output();
-  // Every LED line is exactly 32 columns, Chinese counted as two.
-  std::stringstream frame(ReadFile(led));
+  std::size_t signalled = 0;
+  for (const auto& [region, signal] : typhoon) signalled += signal.empty() ? 0 : 1;
+  // The gateway redraws as each warning arrives: wait for the frame that holds them all (one line per
+  // region with a signal, under the storm's line), then check it.
   std::vector<std::string> lines;
-  for (std::string l; std::getline(frame, l);) lines.push_back(l);
+  const auto read_frame = [&] {
+    lines.clear();
+    const std::string text = ReadFile(led);
+    std::stringstream frame(text);
+    for (std::string l; std::getline(frame, l);) lines.push_back(l);
+    return text.find(zhuhai) != std::string::npos && lines.size() == 1 + signalled;
+  };
+  EXPECT_TRUE(WaitFor(read_frame, 15000)) << "one line per region with a signal: " << lines.size() << " lines, "
+                                           << signalled << " signalled\n" << ReadFile(led) << gateway_.Output();
   ASSERT_GE(lines.size(), 2u);
   for (const auto& l : lines) EXPECT_EQ(taifeng::DisplayWidth(l), 32) << "[" << l << "]";
   EXPECT_TRUE(std::regex_search(lines[0], std::regex("^MANGKHUT [0-9.]+N [0-9.]+E [0-9]+m/s"))) << lines[0];
-  std::size_t signalled = 0;
-  for (const auto& [region, signal] : typhoon) signalled += signal.empty() ? 0 : 1;
-  EXPECT_EQ(lines.size(), 1 + signalled) << "one line per region with a signal";
   const auto row = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(zhuhai, 0) == 0; });
   ASSERT_NE(row, lines.end());
   EXPECT_TRUE(std::regex_search(*row, std::regex(" [0-9]+km +$"))) << *row;
