@@ -13,10 +13,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Lower bounds of the intensity and season terms of a storm (or a cell entry) from its ranges.
+// Lower bounds of a storm's score from its ranges: the terms' storm bounds, and (before the storm
+// is looked up) the wind and pressure ranges the grid keeps in its cell entries.
 class RangeBounds {
  public:
-  RangeBounds(const std::vector<TrackPoint>& live, const MatchOptions& o, double live_doy) : o_(o), live_doy_(live_doy) {
+  RangeBounds(const std::vector<TrackPoint>& live, const MatchOptions& o) : o_(o) {
     for (const TrackPoint& p : live) {
       if (!std::isnan(p.wind_ms)) wlo_ = std::min(wlo_, p.wind_ms), whi_ = std::max(whi_, p.wind_ms);
       if (!std::isnan(p.pressure_hpa)) plo_ = std::min(plo_, p.pressure_hpa), phi_ = std::max(phi_, p.pressure_hpa);
@@ -27,14 +28,12 @@ class RangeBounds {
     return Range(wlo_, whi_, e.WindLo(), e.WindHi(), o_.w_wind, o_.scale_wind_ms) +
            Range(plo_, phi_, e.PressureLo(), e.PressureHi(), o_.w_pressure, o_.scale_pressure_hpa);
   }
-  // Wind, pressure and season from a storm's exact ranges.
-  double Storm(const MatchIndex::BlockRange& r) const {
-    const double season = (live_doy_ >= r.doy_lo && live_doy_ <= r.doy_hi)
-                              ? 0.0
-                              : std::min(DayOfYearDifference(live_doy_, r.doy_lo), DayOfYearDifference(live_doy_, r.doy_hi));
-    return Range(wlo_, whi_, r.wind_lo, r.wind_hi, o_.w_wind, o_.scale_wind_ms) +
-           Range(plo_, phi_, r.pressure_lo, r.pressure_hi, o_.w_pressure, o_.scale_pressure_hpa) +
-           Term(season, o_.w_season, o_.scale_season_days, o_.missing_term_cost);
+  // Every term's storm bound (its column in the terms table): from the storm's exact ranges.
+  double Storm(const BoundView& view, std::size_t s) const {
+    double bound = 0.0;
+    for (const ScoreTerm& t : ScoreTerms())
+      if (t.storm_bound && o_.*t.weight != 0.0) bound += LowerCost(t, t.storm_bound(view, s), o_);
+    return bound;
   }
   // The part of the wind term that grows down a cell's list (storms whose strongest wind falls
   // short of the live track's weakest); a lower bound of the wind term, non-decreasing in the list.
@@ -52,7 +51,6 @@ class RangeBounds {
     return w * std::min(gap / scale, o_.missing_term_cost);
   }
   const MatchOptions& o_;
-  double live_doy_;
   double wlo_ = kInf, whi_ = -kInf, plo_ = kInf, phi_ = -kInf;
 };
 
@@ -68,7 +66,7 @@ struct Pending {
 // cell. A storm's bound is the same in all its cells but for the cell's position bound, so it is
 // final in the first (nearest) cell the walk meets it in.
 std::int64_t MatchSearch::GatherRounds() {
-  const RangeBounds ranges(live_, o_, live_doy_);
+  const RangeBounds ranges(live_, o_);
   const double per_chord = o_.w_position * kChordSafety * kEarthRadiusKm / o_.scale_position_km;
   std::vector<std::pair<double, std::uint32_t>> cells(index_.cell_count());
   for (std::size_t c = 0; c < cells.size(); ++c) {
@@ -103,7 +101,7 @@ std::int64_t MatchSearch::GatherRounds() {
     std::size_t kept = 0;
     for (Pending& p : pending) {
       if (p.bound <= budget && !p.exact) {
-        p.bound = std::max(p.bound, p.cell_bound + ranges.Storm(index_.storm_range(p.storm)));
+        p.bound = std::max(p.bound, p.cell_bound + ranges.Storm(view_, p.storm));
         p.exact = true;
       }
       if (p.bound <= budget) batch.push_back(p.storm);

@@ -43,11 +43,48 @@ inline double Term(double value, double weight, double scale, double missing_cos
   return std::isnan(value) ? weight * missing_cost : weight * value / scale;
 }
 
+// The lower cost of a term whose value is at least `lb` (ScoreTerm's bounds): a term that may be
+// missing costs at most `missing_term_cost`, so its bound is capped there.
+inline double LowerCost(const ScoreTerm& t, double lb, const MatchOptions& o) {
+  const double w = o.*t.weight;
+  if (w == 0.0) return 0.0;
+  const double units = lb / (o.*t.scale);
+  return w * (t.always_known ? units : std::min(units, o.missing_term_cost));
+}
+
+// What a term's bounds read: the live segment as the search precomputed it, and the index.
+struct BoundView {
+  const MatchIndex& index;
+  Segment live;
+  const Motion& live_motion;
+  const std::vector<std::array<float, 3>>& live_unit;  // unit vectors of the live points
+  const std::vector<double>& live_to_end_km;           // geodesic distance of each live point to the last
+  double live_doy;                                     // day of year of the live end
+};
+
+// The archive segment ending at point `end` of MatchIndex::points().
+struct SegmentView {
+  std::size_t end;
+  Segment cand;
+  const Motion& cand_motion;
+};
+
+// Calls f(block) for the point blocks of storm s met by live point i in the segments ending in
+// [first_end, first_end + kCapBlock): points [first_end - n + 1 + i, first_end - n + kCapBlock + i],
+// at most two blocks.
+template <class F>
+void ForMetBlocks(const MatchIndex& index, std::size_t s, std::size_t first_end, std::size_t n, std::size_t i, F&& f) {
+  constexpr std::size_t kCap = MatchIndex::kCapBlock;
+  const std::size_t b0 = index.begin(s), last = index.end(s) - 1;
+  const std::size_t lo = first_end + i - (n - 1), hi = std::min(lo + kCap - 1, last);
+  for (std::size_t blk = (lo - b0) / kCap; blk <= (hi - b0) / kCap; ++blk) f(index.block_begin(s) + blk);
+}
+
 // The score with the end motions given (from the index for archive segments of >= 3 points).
-// `position_km` / `shape_km`, when not null, are MeanSeparationKm / ShapeSeparationKm already
-// computed. The sum over ScoreTerms() (match_terms.cpp).
+// Terms whose bit (table index) is set in `known_mask` take their value from `known` (computed
+// exactly by the search already). The sum over ScoreTerms() (match_terms.cpp).
 double ScoreWith(Segment live, Segment cand, const Motion& live_motion, const Motion& cand_motion, const MatchOptions& o,
-                 TermValues* terms, const double* position_km = nullptr, const double* shape_km = nullptr);
+                 TermValues* terms, const TermValues* known = nullptr, std::uint32_t known_mask = 0);
 
 struct Candidate {
   double score = std::numeric_limits<double>::infinity();

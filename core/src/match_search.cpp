@@ -14,13 +14,6 @@ namespace {
 constexpr std::size_t kCapBlock = MatchIndex::kCapBlock;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// How far x lies outside [lo_v, hi_v]: 0 for an unknown x; +inf when no candidate value is known.
-double Gap(double x, double lo_v, double hi_v) {
-  if (std::isnan(x)) return 0.0;
-  if (lo_v > hi_v) return kInf;  // no known candidate value for this point: pair not counted
-  return std::max({0.0, lo_v - x, x - hi_v});
-}
-
 }  // namespace
 
 MatchSearch::MatchSearch(const MatchIndex& index, const std::vector<TrackPoint>& live, const MatchOptions& o, const MatchFilter& filter,
@@ -36,6 +29,7 @@ MatchSearch::MatchSearch(const MatchIndex& index, const std::vector<TrackPoint>&
       live_seg_(live),
       live_motion_(EndMotion(live_seg_)),
       live_doy_(DayOfYear(live.back().time_utc)),
+      view_{index, live_seg_, live_motion_, live_unit_, live_to_end_, live_doy_},
       shared_(k_) {
   for (const TrackPoint& p : live) live_unit_.push_back(UnitVector(p.lat_deg, p.lon_deg));
   live_to_end_.resize(n_);
@@ -56,45 +50,12 @@ bool MatchSearch::Eligible(std::size_t s) const {
   return f.exclude_seasons.empty() || !f.exclude_seasons.count(archive_.season[s]);
 }
 
-// Live point i meets candidate points in [e0 - n + 1 + i, e0 - n + kCapBlock + i], which lie in at
-// most two point blocks; the chord to a point of a cap is at least chord-to-centre - radius, and
-// wind, pressure and season differences are at least the distance to the blocks' value ranges.
+// The sum of the terms' block bounds (their columns in the terms table).
 double MatchSearch::EndBlockBound(std::size_t s, std::size_t e0) const {
-  const std::size_t b0 = index_.begin(s), last = index_.end(s) - 1;
-  const double m = o_.missing_term_cost;
-  double chord_lb = 0.0, wind_lb = kInf, pressure_lb = kInf;
-  for (std::size_t i = 0; i < n_; ++i) {
-    const std::size_t lo = e0 + i - (n_ - 1), hi = std::min(lo + kCapBlock - 1, last);
-    double best = kInf;
-    double wlo = kInf, whi = -kInf, plo = kInf, phi = -kInf;
-    for (std::size_t blk = (lo - b0) / kCapBlock; blk <= (hi - b0) / kCapBlock; ++blk) {
-      const std::size_t cap = index_.block_begin(s) + blk;
-      best = std::min(best, std::max(0.0, Chord(live_unit_[i], index_.cap_centre(cap)) - index_.cap_radius(cap)));
-      const MatchIndex::BlockRange& r = index_.block_range(cap);
-      wlo = std::min<double>(wlo, r.wind_lo), whi = std::max<double>(whi, r.wind_hi);
-      plo = std::min<double>(plo, r.pressure_lo), phi = std::max<double>(phi, r.pressure_hi);
-    }
-    chord_lb += best;
-    // Mean absolute differences over the known pairs are at least the smallest per-point bound.
-    wind_lb = std::min(wind_lb, Gap(live_[i].wind_ms, wlo, whi));
-    pressure_lb = std::min(pressure_lb, Gap(live_[i].pressure_hpa, plo, phi));
-  }
-  // Season: the end points e0 .. e0 + kCapBlock - 1.
-  double dlo = kInf, dhi = -kInf;
-  const std::size_t end_hi = std::min(e0 + kCapBlock - 1, last);
-  for (std::size_t blk = (e0 - b0) / kCapBlock; blk <= (end_hi - b0) / kCapBlock; ++blk) {
-    const MatchIndex::BlockRange& r = index_.block_range(index_.block_begin(s) + blk);
-    dlo = std::min<double>(dlo, r.doy_lo), dhi = std::max<double>(dhi, r.doy_hi);
-  }
-  const double season_lb = (live_doy_ >= dlo && live_doy_ <= dhi)
-                               ? 0.0
-                               : std::min(DayOfYearDifference(live_doy_, dlo), DayOfYearDifference(live_doy_, dhi));
-  auto capped = [&](double lb, double w, double scale) {  // a missing term costs m
-    return w == 0.0 ? 0.0 : w * std::min(lb / scale, m);
-  };
-  return Term(kChordSafety * kEarthRadiusKm * chord_lb / static_cast<double>(n_), o_.w_position, o_.scale_position_km, m) +
-         capped(wind_lb, o_.w_wind, o_.scale_wind_ms) + capped(pressure_lb, o_.w_pressure, o_.scale_pressure_hpa) +
-         Term(season_lb, o_.w_season, o_.scale_season_days, m);
+  double bound = 0.0;
+  for (const ScoreTerm& t : ScoreTerms())
+    if (t.block_bound && o_.*t.weight != 0.0) bound += LowerCost(t, t.block_bound(view_, s, e0), o_);
+  return bound;
 }
 
 void MatchSearch::BoundBatch(const std::vector<std::size_t>& batch) {
@@ -138,57 +99,49 @@ void MatchSearch::BoundBatch(const std::vector<std::size_t>& batch) {
   std::sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(head), nearer);
 }
 
-// Progressive bound: exact cheap terms, then geometric lower bounds, then the exact position term;
-// stop as soon as the partial sum cannot beat what must be beaten (strictly worse than the K-th
-// best, or no better than this storm's best so far).
-bool MatchSearch::Hopeless(std::size_t e, Segment cand, const Candidate& best, Local& local, double& position_km,
-                           double& shape_km) const {
-  const auto& unit = index_.unit();
-  auto hopeless = [&](double lb) { return lb > threshold_.load(std::memory_order_relaxed) || lb >= best.score; };
+// Progressive bound: every term's segment bound (exact for the cheap terms), in table order, then
+// the expensive terms exactly (progressively where the table says how), one by one; stop as soon as
+// the sum cannot beat what must be beaten (strictly worse than the K-th best, or no better than
+// this storm's best so far). Sums are compared with a relative slack of 1e-12 so that rounding
+// never prunes a tie.
+bool MatchSearch::Hopeless(const SegmentView& seg, const Candidate& best, Local& local) const {
+  constexpr double kSlack = 1.0 - 1e-12;
+  auto hopeless = [&](double lb) {
+    lb *= kSlack;
+    return lb > threshold_.load(std::memory_order_relaxed) || lb >= best.score;
+  };
+  const std::span<const ScoreTerm> terms = ScoreTerms();
   const double m = o_.missing_term_cost;
-  // Position first (the strongest and cheapest): chord <= arc, scaled below the geodesic.
-  const std::size_t first = e + 1 - n_;
-  double chord_sum = 0.0;
-  for (std::size_t i = 0; i < n_; ++i) chord_sum += Chord(unit[first + i], live_unit_[i]);
-  const double position_lb_term =
-      Term(kChordSafety * kEarthRadiusKm * chord_sum / static_cast<double>(n_), o_.w_position, o_.scale_position_km, m);
-  if (hopeless(position_lb_term)) return true;
-  const Motion cm = CandMotion(e, cand);
-  const double lb = Term(WindDifferenceMs(live_seg_, cand), o_.w_wind, o_.scale_wind_ms, m) +
-                    Term(PressureDifferenceHpa(live_seg_, cand), o_.w_pressure, o_.scale_pressure_hpa, m) +
-                    Term(SpeedDifferenceKmh(live_motion_, cm), o_.w_speed, o_.scale_speed_kmh, m) +
-                    Term(HeadingDifferenceDeg(live_motion_, cm), o_.w_heading, o_.scale_heading_deg, m) +
-                    Term(DayOfYearDifference(live_doy_, index_.day_of_year()[e]), o_.w_season, o_.scale_season_days, m);
-  if (hopeless(lb + position_lb_term)) return true;
-  // Shape: by the triangle inequality at the live end point, |d(live_i, live_end) - d(cand_i, cand_end)| <= shape_i.
-  double shape_lb = 0.0;
-  const bool shape_bounded = o_.w_shape != 0.0;
-  auto shape_term = [&](double sum_km) { return Term(sum_km / static_cast<double>(n_), o_.w_shape, o_.scale_shape_km, m); };
-  if (shape_bounded) {
-    for (std::size_t i = 0; i + 1 < n_; ++i) {
-      const double c = Chord(unit[first + i], unit[e]);
-      const double low = kChordSafety * kEarthRadiusKm * c, high = ChordUpperKm(c);
-      local.shape_point_lb[i] = std::max({0.0, live_to_end_[i] - high, low - live_to_end_[i]});
-      shape_lb += local.shape_point_lb[i];
+  double sum = 0.0;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const ScoreTerm& t = terms[i];
+    local.cost[i] = 0.0;
+    if (o_.*t.weight == 0.0 || !t.segment_bound) continue;
+    const double v = t.segment_bound(view_, seg);
+    local.cost[i] = t.cheap ? Term(v, o_.*t.weight, o_.*t.scale, m) : LowerCost(t, v, o_);
+    sum += local.cost[i];
+    if (hopeless(sum)) return true;
+  }
+  const TermInputs inputs{live_seg_, seg.cand, live_motion_, seg.cand_motion, o_};
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const ScoreTerm& t = terms[i];
+    const double w = o_.*t.weight;
+    if (t.cheap || w == 0.0) continue;
+    double v = kNaN;
+    if (t.refine) {  // the budget left for this term, in its unit
+      const double limit = std::min(threshold_.load(std::memory_order_relaxed), best.score) / kSlack;
+      v = t.refine(view_, seg, (limit - (sum - local.cost[i])) * (o_.*t.scale) / w);
+      if (std::isinf(v)) return true;
+    } else {
+      v = t.compute(inputs);
     }
-    if (hopeless(lb + position_lb_term + shape_term(shape_lb))) return true;
+    local.known.*t.value = v;
+    local.known_mask |= 1u << i;
+    const double cost = Term(v, w, o_.*t.scale, m);
+    sum += cost - local.cost[i];
+    local.cost[i] = cost;
+    if (hopeless(sum)) return true;
   }
-  double position_term = position_lb_term;
-  if (o_.w_position != 0.0) {
-    position_km = MeanSeparationKm(live_seg_, cand);
-    position_term = Term(position_km, o_.w_position, o_.scale_position_km, m);
-    if (hopeless(lb + position_term + (shape_bounded ? shape_term(shape_lb) : 0.0))) return true;
-  }
-  if (!shape_bounded) return false;
-  // Exact shape distances point by point (summed in ShapeSeparationKm's order), the rest still
-  // bounded; stop once hopeless.
-  double exact_sum = 0.0, rest_lb = shape_lb;
-  for (std::size_t i = 0; i + 1 < n_; ++i) {
-    exact_sum += ShapeDistanceKm(live_seg_, cand, i);
-    rest_lb -= local.shape_point_lb[i];
-    if (i + 2 < n_ && hopeless(lb + position_term + shape_term(exact_sum + std::max(rest_lb, 0.0)))) return true;
-  }
-  shape_km = exact_sum / static_cast<double>(n_);
   return false;
 }
 
@@ -213,11 +166,11 @@ Candidate MatchSearch::BestSegment(const Visit& v, Local& local) const {
     }
     ++local.segments;
     const Segment cand(&pts[e + 1 - n_], n_);
-    double position_km = kNaN, shape_km = kNaN;
-    if (o_.prune && Hopeless(e, cand, best, local, position_km, shape_km)) continue;
+    const Motion cand_motion = CandMotion(e, cand);
+    local.known_mask = 0;
+    if (o_.prune && Hopeless(SegmentView{e, cand, cand_motion}, best, local)) continue;
     ++local.exact;
-    const double score = ScoreWith(live_seg_, cand, live_motion_, CandMotion(e, cand), o_, nullptr,
-                                   std::isnan(position_km) ? nullptr : &position_km, std::isnan(shape_km) ? nullptr : &shape_km);
+    const double score = ScoreWith(live_seg_, cand, live_motion_, cand_motion, o_, nullptr, &local.known, local.known_mask);
     if (score < best.score) best.score = score, best.end = e;
   }
   return best;
@@ -229,7 +182,7 @@ void MatchSearch::Search(const std::vector<std::size_t>& batch) {
 #pragma omp parallel
   {
     Local local;
-    local.shape_point_lb.resize(n_);
+    local.cost.resize(ScoreTerms().size());
 #pragma omp for schedule(dynamic, 4) nowait
     for (std::int64_t si = 0; si < storms; ++si) {
       try {

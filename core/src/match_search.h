@@ -37,7 +37,9 @@ class MatchSearch {
   // Per thread of the search loop.
   struct Local {
     std::int64_t segments = 0, exact = 0;
-    std::vector<double> shape_point_lb;  // the shape bound's per-point terms
+    std::vector<double> cost;     // per term (table order): its cost's bound, or exact cost, for this segment
+    TermValues known;             // the expensive terms computed exactly on the way ...
+    std::uint32_t known_mask = 0; // ... one bit per table row
   };
 
   Motion CandMotion(std::size_t e, Segment cand) const;
@@ -48,10 +50,9 @@ class MatchSearch {
   void BoundBatch(const std::vector<std::size_t>& batch);
   // The storm's best segment that can still enter the top K (score +inf when none).
   Candidate BestSegment(const Visit& v, Local& local) const;
-  // True when the segment ending at `e` cannot beat `best` or the K-th best (progressive bounds);
-  // otherwise the exact position and shape terms it computed on the way are set.
-  bool Hopeless(std::size_t e, Segment cand, const Candidate& best, Local& local, double& position_km,
-                double& shape_km) const;
+  // True when the segment cannot beat `best` or the K-th best (progressive bounds from the terms
+  // table); otherwise local.known holds the expensive terms it computed exactly on the way.
+  bool Hopeless(const SegmentView& seg, const Candidate& best, Local& local) const;
   void Search(const std::vector<std::size_t>& batch);
   std::int64_t GatherRounds();  // match_gather.cpp; returns the storms gathered
 
@@ -66,6 +67,7 @@ class MatchSearch {
   Motion live_motion_;
   std::vector<double> live_to_end_;
   double live_doy_;
+  BoundView view_;  // of the members above, for the terms' bounds
 
   std::atomic<double> threshold_{std::numeric_limits<double>::infinity()};
   std::atomic<std::int64_t> segments_{0}, exact_{0};

@@ -17,7 +17,8 @@
 // Search: every 8 consecutive points of a storm lie in a spherical cap, so by the triangle
 // inequality on chords a block of 8 segment ends has a lower bound on its position term; storms are
 // visited in order of their best block, and a block (or storm) whose bound exceeds the K-th best
-// score so far is skipped whole. Then per candidate segment a rigorous lower bound on the score (chord distance of
+// score so far is skipped whole (the bounds are columns of the terms table, ScoreTerm). Then per
+// candidate segment a rigorous lower bound on the score (chord distance of
 // precomputed unit vectors, which never exceeds the geodesic distance once scaled by 0.99, plus
 // the exact non-geometric terms) is compared with the K-th best exact score found so far; only
 // segments that could still enter the top K are scored exactly with PROJ geodesics. The result is
@@ -44,11 +45,17 @@ namespace taifeng::core {
 
 struct MatchOptions;
 struct TermValues;
+namespace match_detail {
+struct BoundView;    // the live segment as the search precomputed it, and the index (match_internal.h)
+struct SegmentView;  // one archive segment under the search
+}  // namespace match_detail
 
 // One term of the score: weight * value / scale (MatchOptions' fields), `missing_term_cost` scale
 // units when the value cannot be computed. The table drives the exact score, Validate, the CLI's
-// --set names (w_<name>, scale_<name>) and the breakdown; a new term is one row here plus its
-// value in TermValues and its function in similarity.h (and, to prune by it, a bound in Match).
+// --set names (w_<name>, scale_<name>), the breakdown and every lower bound of the pruned search;
+// a new term is one row in match_terms.cpp plus its value in TermValues and its function in
+// similarity.h. Its bounds are optional columns: a term without one is bounded by 0 (the search
+// stays exact, it only prunes less).
 // What a term's function is given: the aligned segments, their end motions and the options.
 struct TermInputs {
   Segment live, cand;
@@ -66,6 +73,20 @@ struct ScoreTerm {
   std::string_view scale_option; // the scale's option name, e.g. "scale_position_km"
   double (*compute)(const TermInputs&);  // the term's value (similarity.h)
   bool cheap;                    // computed for every candidate's breakdown even when its weight is 0
+  // Lower bounds of the value, in `unit` (match_terms.cpp; null = 0). +inf: no pair of known values
+  // (the term is then missing and costs `missing_term_cost`).
+  // - storm: any segment of the storm (from its lifetime ranges), for the gathering rounds;
+  // - block: any segment ending in the block of MatchIndex::kCapBlock ends starting at `first_end`;
+  // - segment: one segment, before its exact value; a cheap term returns its exact value (NaN:
+  //   missing), an expensive one a bound that is never NaN. Expensive terms are then computed
+  //   exactly in table order while the segment can still enter the top K.
+  double (*storm_bound)(const match_detail::BoundView&, std::size_t storm) = nullptr;
+  double (*block_bound)(const match_detail::BoundView&, std::size_t storm, std::size_t first_end) = nullptr;
+  double (*segment_bound)(const match_detail::BoundView&, const match_detail::SegmentView&) = nullptr;
+  // The exact value (bit for bit `compute`'s), worked out progressively: +inf as soon as it is sure
+  // to exceed `budget` (in `unit`). Null: `compute`.
+  double (*refine)(const match_detail::BoundView&, const match_detail::SegmentView&, double budget) = nullptr;
+  bool always_known = false;  // never NaN (positions and times are always known): bounds need no cap
 };
 std::span<const ScoreTerm> ScoreTerms();
 
