@@ -1,24 +1,8 @@
 #include "desk_args.h"
 
-#include <cstdlib>
-
 #include "taifeng/base/error.h"
 
 namespace taifeng::cli {
-
-feed::Certificate OperatorCertificate(const DeskArgs& a) {
-  std::filesystem::path file;
-  if (!a.key.empty()) file = a.key;
-  else if (const char* e = std::getenv("TAIFENG_OPERATOR_KEY"); e && *e) file = e;
-  else file = KeyDirectory("") / (OperatorName(a.operator_name) + ".key_secret");
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec))
-    throw Error(ErrorCode::kNotFound, "a Taifeng service runs and takes commands only from operator keys, and " + file.string() +
-                                          " does not exist: give --key FILE, or create one with taifeng keys generate NAME --role operator");
-  feed::Certificate c = feed::ReadCertificate(file);
-  if (c.secret_key.empty()) throw Error(ErrorCode::kInvalidArgument, file.string() + ": a public certificate; the secret one is NAME.key_secret");
-  return c;
-}
 
 void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions) {
   cmd->add_option("--journal", a.journal, "journal directory (default: $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else "

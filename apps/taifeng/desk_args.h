@@ -9,21 +9,15 @@
 
 #include "taifeng/geo/regions.h"
 #include "taifeng/warnings/desk.h"
-#include "taifeng/feed/keys.h"
 #include "../common/locations.h"
 
 namespace taifeng::cli {
 
 struct DeskArgs {
   std::string journal, rules = TAIFENG_DEFAULT_RULES, regions = TAIFENG_DEFAULT_REGIONS, schema = TAIFENG_CAP_SCHEMA;
-  std::string operator_name, at, key;
+  std::string operator_name, at, key;  // key: the operator's secret certificate for a running service (--key)
   bool json = false;
 };
-
-// The operator's secret certificate for talking to a running service: --key FILE, else
-// $TAIFENG_OPERATOR_KEY, else KEYS/<operator>.key_secret. Throws Error(kNotFound) saying how to
-// make one.
-feed::Certificate OperatorCertificate(const DeskArgs& a);
 
 void AddDeskOptions(CLI::App* cmd, DeskArgs& a, bool with_regions = true);
 std::unique_ptr<warnings::Desk> OpenDesk(const DeskArgs& a, std::shared_ptr<const geo::RegionSet> regions = nullptr, bool create = true);

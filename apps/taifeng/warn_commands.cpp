@@ -16,6 +16,7 @@
 #include "hazard_engine.h"
 #include "live.h"
 #include "output.h"
+#include "service_link.h"
 #include "taifeng/core/rain.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/env.h"
@@ -23,9 +24,6 @@
 #include "taifeng/warnings/desk.h"
 #include "taifeng/warnings/feed_summary.h"
 #include "taifeng/warnings/situation.h"
-#include "taifeng/feed/client.h"
-#include "taifeng/warnings/feed_service.h"
-#include "taifeng/feed/keys.h"
 #include "taifeng/warnings/operations.h"
 
 namespace taifeng::cli {
@@ -223,17 +221,15 @@ std::vector<warnings::Message> MessagesFromReply(const json& reply) {
 // key's name), else on the journal directly. Shows what will go out and asks first.
 void RunCommand(const DeskArgs& d, const warnings::OperatorCommand& c, bool yes) {
   const std::filesystem::path journal = JournalFile(d.journal);
-  if (const auto service = feed::RunningService(journal.parent_path())) {
-    const feed::Certificate key = OperatorCertificate(d);
-    auto client = feed::ControlClient::Connect(service->control, service->public_key, key);
+  if (const auto link = ServiceLink::Find(d)) {
     const std::string body = warnings::CommandToJson(c);
-    const auto preview = MessagesFromReply(json::parse(client->Request("PREVIEW", body)));
-    if (!d.json) std::cout << "Through the Taifeng service (pid " << service->pid << ", " << service->control << ") as " << key.name << ".\n";
+    const auto preview = MessagesFromReply(json::parse(link->Request("PREVIEW", body)));
+    if (!d.json) std::cout << "Through the Taifeng service " << link->Describe() << ".\n";
     if (!Confirm(preview, yes, d.json)) {
       std::cout << "Nothing issued.\n";
       return;
     }
-    const json reply = json::parse(client->Request("COMMIT", body));
+    const json reply = json::parse(link->Request("COMMIT", body));
     ReportIssued(MessagesFromReply(reply), reply.value("journal", journal.string()) + ", published on the feed", d.json);
     return;
   }
@@ -535,42 +531,6 @@ void RunReplay(ReplayArgs a) {
 }
 
 }  // namespace
-
-void RegisterKeysCommands(CLI::App& app) {
-  CLI::App* keys = app.add_subcommand("keys", "CURVE keys for the warning feed (ZeroMQ certificates)");
-  keys->require_subcommand(1);
-  struct Args {
-    std::string name, dir, role;
-    bool json = false;
-  };
-  auto a = std::make_shared<Args>();
-  CLI::App* cmd = keys->add_subcommand("generate", "Write a new key pair: DIR/NAME.key (public) and DIR/NAME.key_secret (0600)");
-  cmd->add_option("NAME", a->name, "the key's name (the operator's or gateway's identity in the journal and logs)")->required();
-  cmd->add_option("--dir", a->dir, "directory (default: $TAIFENG_KEYS, else $XDG_CONFIG_HOME/taifeng/keys, else ~/.config/taifeng/keys)");
-  cmd->add_option("--role", a->role, "also admit it to the service in this directory: operator (DIR/operators/) or gateway (DIR/gateways/)")
-      ->check(CLI::IsMember({"operator", "gateway"}));
-  cmd->add_flag("--json", a->json, "print JSON");
-  cmd->callback([a] {
-    const auto dir = KeyDirectory(a->dir);
-    const feed::Certificate c = feed::GenerateCertificate(a->name);
-    feed::WriteCertificate(dir, c);
-    const auto pub = (dir / (c.name + ".key")).string(), sec = (dir / (c.name + ".key_secret")).string();
-    if (!a->role.empty()) {
-      feed::Certificate public_only = c;
-      public_only.secret_key.clear();
-      feed::WriteCertificate(dir / (a->role + "s"), public_only);
-    }
-    if (a->json) {
-      std::cout << json{{"name", c.name}, {"public_key", c.public_key}, {"public", pub}, {"secret", sec}}.dump(2) << '\n';
-      return;
-    }
-    std::cout << "Public certificate: " << pub << "\nSecret certificate: " << sec << " (mode 0600: keep it on this machine)\n"
-              << "Public key: " << c.public_key << '\n'
-              << (a->role.empty() ? "To admit it, copy the public certificate into the service's operators/ or gateways/ key directory.\n"
-                                  : "Admitted as " + a->role + ": " + (dir / (a->role + "s") / (c.name + ".key")).string() +
-                                        " (a running service reads its keys at start).\n");
-  });
-}
 
 void RegisterWarnCommands(CLI::App& app) {
   CLI::App* warn = app.add_subcommand("warn", "The warning desk: propose, issue, update, cancel, list, show and audit warnings");

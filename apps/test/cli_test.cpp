@@ -1,6 +1,7 @@
 // End-to-end tests of the taifeng executable: real files in, real archive out, exit codes, and
 // an interoperability check of the archive with h5py.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -728,21 +729,28 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
             69);
 }
 
-TEST_F(CliTest, KeysGenerateWritesACertificatePairPyzmqReads) {
-  const std::string dir = (*dir_ / "keys").string();
-  CommandResult r = Shell(Cli() + " keys generate gw-web --dir " + dir + " --json", false);
-  ASSERT_EQ(r.status, 0) << r.out;
-  const json j = json::parse(r.out);
-  EXPECT_EQ(j["public_key"].get<std::string>().size(), 40u);
-  EXPECT_EQ(Shell(Cli() + " keys generate gw-web --dir " + dir).status, 69);  // never overwritten
-  EXPECT_EQ(Shell(Cli() + " keys generate 'bad name' --dir " + dir).status, 64);
-  if (fs::exists(TAIFENG_PYTHON)) {
-    const CommandResult py = Shell(std::string(TAIFENG_PYTHON) + " -c \"import zmq.auth; p, s = zmq.auth.load_certificate('" + dir +
-                                   "/gw-web.key_secret'); print(p.decode(), len(s))\"");
-    if (py.out.find("No module named") == std::string::npos) {
-      EXPECT_EQ(py.out, j["public_key"].get<std::string>() + " 40\n");
-    }
+#if !TAIFENG_WITH_FEED
+// A build without the feed: serve and keys say why they cannot run, and a service started by a
+// build with the feed is never written around (the CLI refuses the journal it owns).
+TEST_F(CliTest, WithoutTheFeedServeAndKeysExplainAndAServiceJournalIsRefused) {
+  for (const char* cmd : {" serve", " keys generate duty"}) {
+    const CommandResult r = Shell(Cli() + cmd);
+    EXPECT_EQ(r.status, 64) << cmd;
+    EXPECT_NE(r.out.find("built without the warning feed"), std::string::npos) << r.out;
   }
+  const fs::path journal = *dir_ / "no-feed-journal";
+  fs::create_directories(journal);
+  // A process named like the service stands for one started by a build with the feed.
+  const std::string fake = (journal / "taifeng-serve").string();
+  const CommandResult started = Shell("cp /bin/sleep " + fake + " && { " + fake + " 60 >/dev/null 2>&1 & echo $!; }");
+  const long pid = std::stol(started.out);
+  std::ofstream(journal / "service.json") << R"({"pid": )" << pid
+                                           << R"(, "publish": "tcp://127.0.0.1:1", "sync": "tcp://127.0.0.1:2", "control": "tcp://127.0.0.1:3", "public_key": "x", "feed_id": "y"})";
+  const CommandResult r = Shell("TAIFENG_JOURNAL=" + journal.string() + " " + Cli() + " warn issue 440400 --yes --operator duty");
+  EXPECT_EQ(r.status, 64) << r.out;
+  EXPECT_NE(r.out.find("owns the journal"), std::string::npos) << r.out;
+  ::kill(static_cast<pid_t>(pid), SIGKILL);
 }
+#endif
 
 }  // namespace

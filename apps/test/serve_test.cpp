@@ -204,4 +204,21 @@ TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {
   EXPECT_EQ(service.Output().find("journalled before this start"), std::string::npos) << service.Output();
 }
 
+TEST_F(CliTest, KeysGenerateWritesACertificatePairPyzmqReads) {
+  const std::string dir = (*dir_ / "keys").string();
+  CommandResult r = Shell(Cli() + " keys generate gw-web --dir " + dir + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["public_key"].get<std::string>().size(), 40u);
+  EXPECT_EQ(Shell(Cli() + " keys generate gw-web --dir " + dir).status, 69);  // never overwritten
+  EXPECT_EQ(Shell(Cli() + " keys generate 'bad name' --dir " + dir).status, 64);
+  if (fs::exists(TAIFENG_PYTHON)) {
+    const CommandResult py = Shell(std::string(TAIFENG_PYTHON) + " -c \"import zmq.auth; p, s = zmq.auth.load_certificate('" + dir +
+                                   "/gw-web.key_secret'); print(p.decode(), len(s))\"");
+    if (py.out.find("No module named") == std::string::npos) {
+      EXPECT_EQ(py.out, j["public_key"].get<std::string>() + " 40\n");
+    }
+  }
+}
+
 }  // namespace

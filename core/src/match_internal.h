@@ -19,6 +19,8 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // distance (chord <= arc; sphere vs ellipsoid differ by < 0.6 %).
 inline constexpr double kEarthRadiusKm = 6371.0088;
 inline constexpr double kChordSafety = 0.985;
+// ScoreTerm::bound_pass runs from 0 to this (checked on the table at compile time).
+inline constexpr int kLastBoundPass = 1;
 
 inline std::array<float, 3> UnitVector(double lat_deg, double lon_deg) {
   const double lat = lat_deg * M_PI / 180.0, lon = lon_deg * M_PI / 180.0;

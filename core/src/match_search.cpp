@@ -113,14 +113,16 @@ bool MatchSearch::Hopeless(const SegmentView& seg, const Candidate& best, Local&
   const std::span<const ScoreTerm> terms = ScoreTerms();
   const double m = o_.missing_term_cost;
   double sum = 0.0;
-  for (std::size_t i = 0; i < terms.size(); ++i) {
-    const ScoreTerm& t = terms[i];
-    local.cost[i] = 0.0;
-    if (o_.*t.weight == 0.0 || !t.segment_bound) continue;
-    const double v = t.segment_bound(view_, seg);
-    local.cost[i] = t.cheap ? Term(v, o_.*t.weight, o_.*t.scale, m) : LowerCost(t, v, o_);
-    sum += local.cost[i];
-    if (hopeless(sum)) return true;
+  std::fill(local.cost.begin(), local.cost.end(), 0.0);
+  for (int pass = 0; pass <= kLastBoundPass; ++pass) {
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      const ScoreTerm& t = terms[i];
+      if (t.bound_pass != pass || o_.*t.weight == 0.0 || !t.segment_bound) continue;
+      const double v = t.segment_bound(view_, seg);
+      local.cost[i] = t.cheap ? Term(v, o_.*t.weight, o_.*t.scale, m) : LowerCost(t, v, o_);
+      sum += local.cost[i];
+      if (hopeless(sum)) return true;
+    }
   }
   const TermInputs inputs{live_seg_, seg.cand, live_motion_, seg.cand_motion, o_};
   for (std::size_t i = 0; i < terms.size(); ++i) {

@@ -1,5 +1,6 @@
 // The score terms: one table (ScoreTerms) drives the exact score, Validate, the CLI's --set names
 // and the JSON breakdown.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -142,13 +143,13 @@ using O = MatchOptions;
 using V = TermValues;
 using R = MatchIndex::BlockRange;
 // clang-format off
-const std::array<ScoreTerm, 9> kScoreTerms{{
+constexpr std::array<ScoreTerm, 9> kScoreTerms{{
     {.name = "position", .weight = &O::w_position, .scale = &O::scale_position_km, .value = &V::position_km, .unit = "km",
      .scale_option = "scale_position_km", .compute = &Position, .cheap = false,
      .block_bound = &PositionBlockBound, .segment_bound = &PositionSegmentBound, .always_known = true},
     {.name = "shape", .weight = &O::w_shape, .scale = &O::scale_shape_km, .value = &V::shape_km, .unit = "km",
      .scale_option = "scale_shape_km", .compute = &Shape, .cheap = false, .segment_bound = &ShapeSegmentBound,
-     .refine = &ShapeRefine, .always_known = true},
+     .refine = &ShapeRefine, .always_known = true, .bound_pass = 1},
     {.name = "tsai", .weight = &O::w_tsai, .scale = &O::scale_tsai_km, .value = &V::tsai_km, .unit = "km",
      .scale_option = "scale_tsai_km", .compute = &Tsai, .cheap = false},
     {.name = "dtw", .weight = &O::w_dtw, .scale = &O::scale_dtw_km, .value = &V::dtw_km, .unit = "km",
@@ -171,6 +172,8 @@ const std::array<ScoreTerm, 9> kScoreTerms{{
 }};
 // clang-format on
 static_assert(kScoreTerms.size() <= 32, "ScoreWith's known_mask has one bit per term");
+static_assert(std::ranges::all_of(kScoreTerms, [](const ScoreTerm& t) { return t.bound_pass >= 0 && t.bound_pass <= match_detail::kLastBoundPass; }),
+              "a bound_pass the search does not run");
 
 // The exact score of computed term values: the sum over the table.
 double SumTerms(const TermValues& t, const MatchOptions& o) {

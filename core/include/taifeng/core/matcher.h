@@ -87,6 +87,9 @@ struct ScoreTerm {
   // to exceed `budget` (in `unit`). Null: `compute`.
   double (*refine)(const match_detail::BoundView&, const match_detail::SegmentView&, double budget) = nullptr;
   bool always_known = false;  // never NaN (positions and times are always known): bounds need no cap
+  // Segment bounds are checked pass by pass (0 first), in table order within a pass: a cheap,
+  // strong bound early, a costlier one (the shape's n chords) once the cheap ones are in.
+  int bound_pass = 0;
 };
 std::span<const ScoreTerm> ScoreTerms();
 
