@@ -3,7 +3,8 @@
 # build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
 # (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients) under
 # ThreadSanitizer (clang + LLVM libomp + its Archer tool). After the normal build, the lint stage
-# (scripts/lint.sh: clang-tidy, clean).
+# (scripts/lint.sh: clang-tidy, clean) and the build without the feed (-DTAIFENG_WITH_FEED=OFF:
+# the CLI and the warning desk, tested without ZeroMQ).
 #   --fast               only the normal build
 #   --sanitize=LIST      only a sanitizer build with LIST (address,undefined or thread)
 set -euo pipefail
@@ -15,7 +16,7 @@ for arg in "$@"; do
   case "$arg" in
     --fast) mode=normal ;;
     --sanitize=*) mode=sanitize; sanitizers=${arg#--sanitize=} ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 64 ;;
   esac
 done
@@ -29,6 +30,9 @@ run_suite() {  # build dir, extra cmake args...
 if [ "$mode" != sanitize ]; then
   run_suite build -DTAIFENG_BUILD_TESTS=ON
   bash scripts/lint.sh  # clang-tidy over the normal build's compile database
+  TAIFENG_BUILD_TARGET="taifeng apps_test warnings_test" TAIFENG_BUILD_DIR=build-nofeed bash scripts/setup.sh \
+    -DTAIFENG_BUILD_TESTS=ON -DTAIFENG_BUILD_BENCHMARKS=OFF -DTAIFENG_WITH_FEED=OFF
+  (cd build-nofeed && ctest --output-on-failure -j"$(nproc)" --timeout 300 -R '^(Cap[A-Za-z]*|Desk|Journal|Rules)Test\.|WithoutTheFeed|CliTest\.Warn')
 fi
 run_tsan() {
   CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test feed_test" \

@@ -733,6 +733,9 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
 // A build without the feed: serve and keys say why they cannot run, and a service started by a
 // build with the feed is never written around (the CLI refuses the journal it owns).
 TEST_F(CliTest, WithoutTheFeedServeAndKeysExplainAndAServiceJournalIsRefused) {
+  const CommandResult libs = Shell("ldd " + Cli());
+  ASSERT_NE(libs.out.find("libc.so"), std::string::npos) << libs.out;
+  EXPECT_EQ(libs.out.find("libzmq"), std::string::npos) << libs.out;
   for (const char* cmd : {" serve", " keys generate duty"}) {
     const CommandResult r = Shell(Cli() + cmd);
     EXPECT_EQ(r.status, 64) << cmd;
