@@ -98,6 +98,34 @@ std::optional<std::size_t> FindInvalidUtf8(std::string_view s) noexcept {
 
 bool IsControl(char32_t c) noexcept { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 
+std::string Printable(std::string_view s, std::size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  std::size_t i = 0;
+  for (; i < s.size() && i < max_bytes;) {
+    const auto d = DecodeUtf8At(s, i);
+    if (!d) {
+      const auto b = static_cast<unsigned char>(s[i]);
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+      ++i;
+      continue;
+    }
+    if (IsControl(d->code_point)) {
+      out += "\\u{";
+      out += kHex[(d->code_point >> 4) & 0xF];
+      out += kHex[d->code_point & 0xF];
+      out += '}';
+    } else {
+      out.append(s.substr(i, d->bytes));
+    }
+    i += d->bytes;
+  }
+  if (i < s.size()) out += "...";
+  return out;
+}
+
 std::optional<std::string> TextProblem(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto d = DecodeUtf8At(s, i);

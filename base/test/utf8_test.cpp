@@ -50,3 +50,20 @@ TEST(Utf8Test, FitAndPadByColumnsNeverCutACharacter) {
 
 }  // namespace
 }  // namespace taifeng
+
+namespace taifeng {
+namespace {
+
+TEST(PrintableTest, InvalidBytesAndControlsAreEscapedAndLongTextCut) {
+  EXPECT_EQ(Printable("PING"), "PING");
+  EXPECT_EQ(Printable("\xff\xfeX"), "\\xFF\\xFEX");
+  EXPECT_EQ(Printable("a\nb\x1b[31m"), "a\\u{0A}b\\u{1B}[31m");
+  EXPECT_EQ(Printable("珠海\xc2\x85"), "珠海\\u{85}");  // C1 NEL, two bytes
+  EXPECT_EQ(Printable(std::string(100, 'A'), 8), "AAAAAAAA...");
+  const std::string out = Printable("\xe7\x8f\xa0\xe6\xb5\xb7\n\xff");
+  EXPECT_TRUE(IsValidUtf8(out));
+  EXPECT_EQ(out.find('\n'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace taifeng

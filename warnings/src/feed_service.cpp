@@ -13,6 +13,7 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/utf8.h"
 #include "taifeng/warnings/feed_summary.h"
 #include "taifeng/warnings/operations.h"
 #include "taifeng/feed/wire.h"
@@ -87,6 +88,51 @@ std::int64_t SeqArg(const json& j, const char* key, std::int64_t fallback) {
   return j[key].get<std::int64_t>();
 }
 
+// The frames every request starts with: a command name (1 to 16 capital letters) and a request id
+// (at most 64 printable ASCII characters). Throws Error(kUsage) quoting them printably: no frame
+// can break a log line or an answer's JSON.
+void CheckHeader(const std::string& command, const std::string& rid) {
+  const bool name_ok = !command.empty() && command.size() <= 16 &&
+                       std::all_of(command.begin(), command.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!name_ok) throw Error(ErrorCode::kUsage, "request name '" + Printable(command, 32) + "': expected 1 to 16 capital letters");
+  if (rid.size() > 64 || !std::all_of(rid.begin(), rid.end(), [](char c) { return c >= 0x20 && c < 0x7F; }))
+    throw Error(ErrorCode::kUsage, "request id '" + Printable(rid, 32) + "': expected at most 64 printable ASCII characters");
+}
+// The id an answer echoes: the request's, when it is fit to echo.
+std::string EchoedId(const std::string& rid) {
+  const bool ok = rid.size() <= 64 && std::all_of(rid.begin(), rid.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+  return ok ? rid : std::string();
+}
+
+// Every string of a request's JSON body (keys included) is text without control characters (the
+// parser already refuses invalid UTF-8). Throws ParseError naming the field.
+void RequireCleanText(const json& j, const std::string& field) {
+  if (j.is_string()) {
+    if (const auto problem = TextProblem(j.get_ref<const std::string&>()))
+      throw ParseError("request", 0, field, "text without control characters (" + *problem + ")");
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if (const auto problem = TextProblem(key)) throw ParseError("request", 0, field + " key", "text (" + *problem + ")");
+      RequireCleanText(value, field + "." + key);
+    }
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) RequireCleanText(j[i], field + "[" + std::to_string(i) + "]");
+  }
+}
+
+// A request's body: a JSON object in UTF-8 whose strings are clean text. Throws ParseError.
+json ParseBody(const std::string& text) {
+  json body;
+  try {
+    body = json::parse(text);
+  } catch (const json::exception&) {
+    throw ParseError("request", 0, "body", "a JSON object in UTF-8");
+  }
+  if (!body.is_object()) throw ParseError("request", 0, "body", "a JSON object");
+  RequireCleanText(body, "body");
+  return body;
+}
+
 json ErrorJson(const Error& e) {
   const ErrorInfo& info = Describe(e.code());
   return {{"code", info.name}, {"exit", info.exit_status}, {"message", e.what()}};
@@ -117,8 +163,9 @@ struct FeedService::Impl {
   mutable std::mutex stats_mutex;
   FeedServiceStats stats;
 
+  // One log line: whatever a peer sent is quoted printably (no forged lines, no escape sequences).
   void Say(const std::string& m) const {
-    if (log) log(m);
+    if (log) log(Printable(m, 4096));
   }
 
   void Remember(std::int64_t seq, std::shared_ptr<const Encoded> e) {
@@ -243,8 +290,19 @@ struct FeedService::Impl {
   }
 
   void Reply(zmq::socket_t& socket, const std::string& routing, const std::string& status, const std::string& rid, const json& body) {
-    const std::string text = body.dump();
-    wire::Send(socket, {routing, status, rid, text});
+    const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
+    wire::Send(socket, {routing, status, EchoedId(rid), text});
+  }
+
+  // Runs one request's handler; whatever it throws past its own answer (a peer gone mid-reply, a
+  // bug) is logged and the loop goes on: no request can end the service.
+  template <class F>
+  void Guarded(const char* endpoint, F&& handle) {
+    try {
+      handle();
+    } catch (const std::exception& e) {
+      Say(std::string(endpoint) + ": a request was dropped: " + e.what());
+    }
   }
 
   void HandleSync(const wire::Multipart& req) {
@@ -258,13 +316,8 @@ struct FeedService::Impl {
         throw Error(ErrorCode::kUsage, "malformed request: expected the frames [command, request id, JSON body]");
       if (req.bytes > static_cast<std::size_t>(s.max_request_bytes))
         throw Error(ErrorCode::kUsage, "request of " + std::to_string(req.bytes) + " bytes: at most " + std::to_string(s.max_request_bytes));
-      json args;
-      try {
-        args = json::parse(req.Str(3));
-      } catch (const json::exception&) {
-        throw ParseError("request", 0, "body", "a JSON object");
-      }
-      if (!args.is_object()) throw ParseError("request", 0, "body", "a JSON object");
+      CheckHeader(command, req.Str(2));
+      const json args = ParseBody(req.Str(3));
       const Filter f = ParseFilter(args);
       if (command == "SNAPSHOT") {
         std::int64_t count = 0;
@@ -294,7 +347,7 @@ struct FeedService::Impl {
       } else if (command == "HEADS") {
         Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", 0}, {"heads", HeadsJson(f)}});
       } else {
-        throw Error(ErrorCode::kUsage, "unknown request '" + command.substr(0, 32) + "': expected SNAPSHOT, REPLAY or HEADS");
+        throw Error(ErrorCode::kUsage, "unknown request '" + command + "': expected SNAPSHOT, REPLAY or HEADS");
       }
     } catch (const Error& e) {
       {
@@ -320,7 +373,7 @@ struct FeedService::Impl {
     const std::string role = user.substr(0, colon), name = colon == std::string::npos ? "" : user.substr(colon + 1);
     try {
       if (role != "operator" || name.empty()) {
-        Say("control: refused " + command.substr(0, 32) + " from " + (user.empty() ? "an unnamed peer" : user) +
+        Say("control: refused " + Printable(command, 32) + " from " + (user.empty() ? "an unnamed peer" : user) +
             ": only operator keys may command");
         throw Error(ErrorCode::kRefused, "only operator keys may send commands (this key is " + (user.empty() ? "unnamed" : user) + ")");
       }
@@ -328,10 +381,12 @@ struct FeedService::Impl {
         throw Error(ErrorCode::kUsage, "malformed command: expected the frames [command, request id, JSON body]");
       if (req.bytes > static_cast<std::size_t>(s.max_request_bytes))
         throw Error(ErrorCode::kUsage, "command of " + std::to_string(req.bytes) + " bytes: at most " + std::to_string(s.max_request_bytes));
+      CheckHeader(command, req.Str(2));
       json reply;
       if (command == "PING") {
         reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
       } else if (command == "PREVIEW" || command == "COMMIT") {
+        ParseBody(req.Str(3));  // clean text before the command is read
         const OperatorCommand c = CommandFromJson(req.Str(3));
         const bool commit = command == "COMMIT";
         if (!commit) desk->RequireAudit();  // Commit audits inside
@@ -352,7 +407,7 @@ struct FeedService::Impl {
         std::lock_guard<std::mutex> lock(stats_mutex);
         ++stats.commands;
       } else {
-        throw Error(ErrorCode::kUsage, "unknown command '" + command.substr(0, 32) + "': expected PING, PREVIEW or COMMIT");
+        throw Error(ErrorCode::kUsage, "unknown command '" + command + "': expected PING, PREVIEW or COMMIT");
       }
       Reply(control, routing, "OK", rid, reply);
     } catch (const Error& e) {
@@ -506,12 +561,12 @@ void FeedService::Run() {
     for (int i = 0; i < 64 && (items[0].revents & ZMQ_POLLIN); ++i) {
       auto req = wire::Recv(x.control, false);
       if (!req) break;
-      x.HandleControl(*req);
+      x.Guarded("control", [&] { x.HandleControl(*req); });
     }
     for (int i = 0; i < 64 && (items[1].revents & ZMQ_POLLIN); ++i) {
       auto req = wire::Recv(x.sync, false);
       if (!req) break;
-      x.HandleSync(*req);
+      x.Guarded("sync", [&] { x.HandleSync(*req); });
     }
   }
   x.IndexAndPublish();

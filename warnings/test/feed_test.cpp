@@ -17,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "taifeng/base/error.h"
+#include "taifeng/base/utf8.h"
 #include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 #include "taifeng/warnings/operations.h"
@@ -468,6 +469,12 @@ TEST_F(FeedTest, GarbageOnEveryEndpointIsRefusedAndTheServiceGoesOn) {
         {"BOGUS", "3", "{}"},
         {is_control ? "PREVIEW" : "SNAPSHOT", "4", R"({"prefixes": ["TYPHOON!"], "action": "issue", "all": "yes"})"},
         std::vector<std::string>(20, "frame"),
+        // Names, ids and bodies that once ended the service or forged log lines:
+        {"\xff\xfe", "6", "{}"},
+        {is_control ? "PING\nforged line" : "HEADS\nforged line", "7", "{}"},
+        {is_control ? "PING" : "HEADS", "\xff\x1b[31m", "{}"},
+        {is_control ? "PREVIEW" : "SNAPSHOT", "8", "{\"prefixes\": [\"\xff\"], \"action\": \"\xc3\"}"},
+        {is_control ? "PREVIEW" : "SNAPSHOT", "9", R"({"prefixes": ["TYPHOON\u001b[2J"], "action": "issue\u0000", "all": true})"},
     };
     for (const auto& frames : bad) {
       const auto reply = ask(d, frames);
@@ -476,6 +483,10 @@ TEST_F(FeedTest, GarbageOnEveryEndpointIsRefusedAndTheServiceGoesOn) {
       const json err = json::parse(reply[2]);
       EXPECT_FALSE(err.at("message").get<std::string>().empty());
     }
+    // Still answering on this endpoint after all of them.
+    const auto alive = ask(d, {is_control ? "PING" : "HEADS", "10", "{}"});
+    ASSERT_GE(alive.size(), 3u) << endpoint;
+    EXPECT_EQ(alive[0], is_control ? "OK" : "END");
     // Oversized: the connection is dropped (no answer), the service stays up.
     auto big = dealer(endpoint, is_control ? operator_ : gateway_);
     EXPECT_TRUE(ask(big, {"SNAPSHOT", "5", std::string(100000, '{')}).empty());
@@ -502,8 +513,13 @@ TEST_F(FeedTest, GarbageOnEveryEndpointIsRefusedAndTheServiceGoesOn) {
   ExtendAll(*control, 1);
   ev = Collect(*sub, [](const auto& e) { return e.size() >= 23; });
   EXPECT_EQ(ev.size(), 23u);
-  EXPECT_GE(service_->stats().refused_requests, 6);
-  EXPECT_GE(service_->stats().refused_commands, 6);
+  EXPECT_GE(service_->stats().refused_requests, 11);
+  EXPECT_GE(service_->stats().refused_commands, 11);
+  // What the peers sent is quoted printably in the log: no forged line, no raw escape or bad byte.
+  const std::string log = Log();
+  EXPECT_EQ(log.find("\nforged line"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  EXPECT_TRUE(taifeng::IsValidUtf8(log));
 }
 
 TEST_F(FeedTest, RestartContinuesTheSequenceAndSubscribersResynchronise) {

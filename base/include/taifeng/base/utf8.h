@@ -56,6 +56,11 @@ bool IsControl(char32_t c) noexcept;
 // characters (a tab is refused too).
 std::optional<std::string> TextProblem(std::string_view s);
 
+// `s` made safe to quote in a log line or an error message: valid characters kept, each invalid
+// byte written as \xNN and each control character as \u{NN} (so no quoted text can break a line or
+// carry an escape sequence), cut after `max_bytes` of input with "..." appended.
+std::string Printable(std::string_view s, std::size_t max_bytes = 64);
+
 // Terminal columns of one code point (0, 1 or 2) and of a whole string (lenient: U+FFFD is 1).
 int CodePointWidth(char32_t c) noexcept;
 int DisplayWidth(std::string_view s) noexcept;
