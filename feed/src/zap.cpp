@@ -15,6 +15,24 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::map<std::string, Peer> allo
 ZapHandler::~ZapHandler() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  if (log_ && suppressed_ > 0) log_(std::to_string(suppressed_) + " more refused clients not logged one by one");
+}
+
+void ZapHandler::LogRefusal(const std::string& line) {
+  if (!log_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - window_start_ >= kLogWindow) {
+    if (suppressed_ > 0)
+      log_(std::to_string(suppressed_) + " more refused clients not logged one by one (at most " + std::to_string(kLogBurst) +
+           " lines a minute)");
+    window_start_ = now, window_lines_ = 0, suppressed_ = 0;
+  }
+  if (window_lines_ < kLogBurst) {
+    ++window_lines_;
+    log_(line);
+  } else {
+    ++suppressed_;
+  }
 }
 
 void ZapHandler::Run(zmq::socket_t socket) {
@@ -49,7 +67,7 @@ void ZapHandler::Run(zmq::socket_t socket) {
       ++accepted_;
     } else {
       ++refused_;
-      if (log_) log_("refused " + (mechanism.empty() ? std::string("a request") : mechanism) + " client" +
+      LogRefusal("refused " + (mechanism.empty() ? std::string("a request") : mechanism) + " client" +
                      (key.empty() ? std::string(" without a CURVE key") : " with unknown key " + key) + " from " +
                      (address.empty() ? "?" : address));
     }

@@ -180,3 +180,52 @@ TEST(ZapTest, OnlyListedKeysReceiveAndAreNamed) {
 
 }  // namespace
 }  // namespace taifeng::feed
+
+namespace taifeng::feed {
+namespace {
+
+// A flood of handshakes from unknown keys is refused one by one but logged in a bounded number of
+// lines (it once wrote one line per handshake: 2,000 lines in 10 s).
+TEST(ZapTest, AFloodOfRefusedHandshakesWritesABoundedLog) {
+  zmq::context_t ctx;
+  const Certificate server = GenerateCertificate("server");
+  std::mutex log_mutex;
+  std::vector<std::string> log;
+  {
+    ZapHandler zap(ctx, {}, [&](const std::string& s) {
+      std::lock_guard<std::mutex> lock(log_mutex);
+      log.push_back(s);
+    });
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    router.set(zmq::sockopt::linger, 0);
+    router.set(zmq::sockopt::curve_server, 1);
+    router.set(zmq::sockopt::curve_secretkey, server.secret_key);
+    router.bind("tcp://127.0.0.1:*");
+    const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+    constexpr std::size_t kFlood = 200;
+    std::vector<zmq::socket_t> clients;
+    for (std::size_t i = 0; i < kFlood; ++i) {
+      const Certificate c = GenerateCertificate("x");
+      zmq::socket_t d(ctx, zmq::socket_type::dealer);
+      d.set(zmq::sockopt::linger, 0);
+      d.set(zmq::sockopt::reconnect_ivl, -1);  // one handshake each
+      d.set(zmq::sockopt::curve_serverkey, server.public_key);
+      d.set(zmq::sockopt::curve_publickey, c.public_key);
+      d.set(zmq::sockopt::curve_secretkey, c.secret_key);
+      d.connect(endpoint);
+      clients.push_back(std::move(d));
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (zap.refused() < kFlood && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(zap.refused(), kFlood);
+    clients.clear();
+    router.close();
+  }
+  std::lock_guard<std::mutex> lock(log_mutex);
+  EXPECT_LE(log.size(), static_cast<std::size_t>(ZapHandler::kLogBurst) + 1);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.back().find(std::to_string(200 - ZapHandler::kLogBurst) + " more refused clients"), std::string::npos) << log.back();
+}
+
+}  // namespace
+}  // namespace taifeng::feed
