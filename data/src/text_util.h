@@ -1,4 +1,4 @@
-// Private helpers for the line-oriented parsers: line iteration (LF or CRLF, with or without a
+// Private helpers for the line-oriented parsers: line iteration (LF, CRLF or CR, with or without a
 // final newline), splitting, trimming, and strict number parsing.
 #pragma once
 
@@ -10,18 +10,19 @@
 
 namespace taifeng::data::text {
 
-// Iterates the lines of a buffer. Strips a trailing '\r'. The last line need not end in '\n'.
+// Iterates the lines of a buffer ending in LF, CRLF or CR alone (old Mac files: one CR per line),
+// even mixed. The last line need not end in a line break.
 class LineReader {
  public:
   explicit LineReader(std::string_view text) : text_(text) {}
   // Next line, or false at the end. `number` is 1-based.
   bool Next(std::string_view& line, std::int64_t& number) {
     if (pos_ >= text_.size()) return false;
-    std::size_t end = text_.find('\n', pos_);
+    std::size_t end = text_.find_first_of("\r\n", pos_);
     if (end == std::string_view::npos) end = text_.size();
     line = text_.substr(pos_, end - pos_);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     pos_ = end + 1;
+    if (end < text_.size() && text_[end] == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;  // CRLF
     number = ++line_;
     return true;
   }

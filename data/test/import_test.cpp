@@ -480,5 +480,51 @@ TEST(FormatRegistryTest, NamesAreUniqueAndLookedUp) {
   EXPECT_THROW(ParseText(Format::Named("ibtracs"), "x", "x.nc", {}, *std::make_unique<ImportResult>()), Error);
 }
 
+// Every line ending (LF, CRLF, CR alone as in old Mac files, and a mix) reads the same storms and
+// fixes, in strict mode: CR-only files once collapsed into one skipped record (ATCF kept 1 of 44).
+TEST(LineEndingTest, LfCrlfAndCrReadTheSame) {
+  const std::vector<std::pair<std::string, std::filesystem::path>> files = {
+      {"cma", Samples() / "cma" / "CH2018BST.txt"},
+      {"atcf", Samples() / "atcf" / "bwp262018.dat"},
+      {"jma", Samples() / "jma" / "bst_all_2015-2021_subset.txt"},
+      {"hurdat2", Samples() / "hurdat2" / "hurdat2-nepac-2014-2015.subset.txt"},
+  };
+  auto with_endings = [](const std::string& text, const std::string& eol, bool mixed) {
+    std::string out;
+    std::size_t line = 0;
+    for (char c : text) {
+      if (c == '\r') continue;
+      if (c != '\n') {
+        out += c;
+        continue;
+      }
+      out += mixed ? std::vector<std::string>{"\n", "\r\n", "\r"}[line % 3] : eol;
+      ++line;
+    }
+    return out;
+  };
+  ImportOptions strict;
+  strict.strict = true;
+  for (const auto& [format, path] : files) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ImportResult lf;
+    ParseText(Format::Named(format), with_endings(text, "\n", false), path.filename().string(), strict, lf);
+    ASSERT_GT(lf.storms.size(), 0u) << format;
+    std::size_t lf_fixes = 0;
+    for (const Storm& st : lf.storms) lf_fixes += st.fixes.size();
+    for (const auto& [eol, mixed] : std::vector<std::pair<std::string, bool>>{{"\r\n", false}, {"\r", false}, {"", true}}) {
+      ImportResult r;
+      ParseText(Format::Named(format), with_endings(text, eol, mixed), path.filename().string(), strict, r);
+      std::size_t fixes = 0;
+      for (const Storm& st : r.storms) fixes += st.fixes.size();
+      EXPECT_EQ(r.storms.size(), lf.storms.size()) << format << (mixed ? " mixed" : eol == "\r" ? " CR" : " CRLF");
+      EXPECT_EQ(fixes, lf_fixes) << format;
+      EXPECT_EQ(r.records_read, lf.records_read) << format;
+      EXPECT_TRUE(r.skipped.empty()) << format;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace taifeng::data
