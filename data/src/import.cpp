@@ -7,6 +7,8 @@
 #include "formats/format_spec.h"
 #include "parse_context.h"
 #include "storm_build.h"
+#include "taifeng/base/error.h"
+#include "taifeng/base/utf8.h"
 
 namespace taifeng::data {
 namespace {
@@ -52,6 +54,30 @@ std::string_view Format::source_help() const noexcept { return spec_->source_hel
 bool Format::archive_source() const noexcept { return spec_->archive_source; }
 bool Format::binary() const noexcept { return spec_->parse_text == nullptr; }
 
+namespace {
+
+// Storm names come from outside: each must be text (valid UTF-8, no control characters). Strict:
+// the file is refused naming the storm; lenient: invalid bytes become U+FFFD, control characters
+// are dropped, and a warning says so (the storm and its fixes are kept).
+void CheckNames(std::string_view file, std::size_t first, const ImportOptions& options, ImportResult& result) {
+  for (std::size_t i = first; i < result.storms.size(); ++i) {
+    Storm& storm = result.storms[i];
+    const auto problem = TextProblem(storm.name);
+    if (!problem) continue;
+    const std::string field = "NAME of " + storm.id;
+    if (options.strict) throw ParseError(std::string(file), 0, field, "a storm name in UTF-8 without control characters (" + *problem + ")");
+    std::string clean;
+    ForEachCodePoint(storm.name, [&](char32_t c, std::string_view) {
+      if (!IsControl(c)) AppendUtf8(clean, c);
+    });
+    result.warnings.push_back({std::string(file), 0, field,
+                               "name '" + Printable(storm.name) + "': " + *problem + "; kept as '" + clean + "'"});
+    storm.name = std::move(clean);
+  }
+}
+
+}  // namespace
+
 void ParseText(Format format, std::string_view text, std::string_view file_name,
                const ImportOptions& options, ImportResult& result) {
   ParseContext ctx(file_name, options, result);
@@ -60,6 +86,7 @@ void ParseText(Format format, std::string_view text, std::string_view file_name,
   if (format.binary())
     throw Error(ErrorCode::kInvalidArgument, std::string(format.name()) + " is a binary format: use ImportFile");
   format.spec().parse_text(text, ctx);
+  CheckNames(file_name, storms_before, options, result);
   if (result.storms.size() == storms_before && result.records_read == records_before) {
     result.warnings.push_back({std::string(file_name), 0, "file", "no records (empty file)"});
   }
@@ -85,6 +112,7 @@ void ImportFile(Format format, const std::filesystem::path& path, const ImportOp
     const std::size_t storms_before = result.storms.size();
     const std::int64_t records_before = result.records_read;
     format.spec().parse_file(path.string(), ctx);
+    CheckNames(file_name, storms_before, options, result);
     SourceInfo info{file_name, std::string(format.name()), "", static_cast<std::int64_t>(result.storms.size() - storms_before),
                     result.records_read - records_before};
     info.agency = options.ibtracs_agency;

@@ -11,6 +11,7 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/data/units.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/utf8.h"
 #include "test_util.h"
 
 namespace taifeng::data {
@@ -523,6 +524,36 @@ TEST(LineEndingTest, LfCrlfAndCrReadTheSame) {
       EXPECT_EQ(r.records_read, lf.records_read) << format;
       EXPECT_TRUE(r.skipped.empty()) << format;
     }
+  }
+}
+
+// A storm name that is not text (invalid UTF-8, control characters such as ESC) is refused in
+// strict mode naming the storm, and cleaned and reported in lenient mode (it once went into the
+// archive and made every JSON output exit 70).
+TEST(StormNameTest, BadNamesAreRefusedStrictAndCleanedLenient) {
+  std::ifstream in(Samples() / "atcf" / "bwp262018.dat", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string& bad : {std::string("MANG\xff\xfeKHUT"), std::string("MANG\x1b[2JKHUT")}) {
+    std::string edited = text;
+    for (std::size_t at = edited.find("MANGKHUT"); at != std::string::npos; at = edited.find("MANGKHUT", at + bad.size()))
+      edited.replace(at, 8, bad);
+    ImportOptions strict;
+    strict.strict = true;
+    ImportResult r;
+    try {
+      ParseText(Format::Named("atcf"), edited, "bwp262018.dat", strict, r);
+      ADD_FAILURE() << "accepted";
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find("NAME of"), std::string::npos) << e.what();
+    }
+    ImportResult lenient;
+    ParseText(Format::Named("atcf"), edited, "bwp262018.dat", {}, lenient);
+    ASSERT_EQ(lenient.storms.size(), 1u);
+    EXPECT_FALSE(TextProblem(lenient.storms[0].name)) << lenient.storms[0].name;
+    EXPECT_GT(lenient.storms[0].fixes.size(), 40u);
+    ASSERT_FALSE(lenient.warnings.empty());
+    EXPECT_NE(lenient.warnings.back().field.find("NAME"), std::string::npos);
+    EXPECT_TRUE(IsValidUtf8(lenient.warnings.back().reason));
   }
 }
 
