@@ -9,6 +9,7 @@
 
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
+#include "taifeng/geo/gdal_open.h"
 
 namespace taifeng::data {
 namespace {
@@ -22,8 +23,9 @@ struct DatasetCloser {
 };
 using Dataset = std::unique_ptr<void, DatasetCloser>;
 
+// Rain grids: netCDF, GeoTIFF and HDF5 drivers only, no network (geo/gdal_open.h).
 Dataset Open(const std::string& name) {
-  return Dataset(GDALOpenEx(name.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  return Dataset(geo::OpenWithDrivers(name, true, {"netCDF", "GTiff", "HDF5", "HDF5Image"}));
 }
 
 std::string Lower(std::string s) {
@@ -199,14 +201,10 @@ void ReadBands(GDALDatasetH h, const std::string& file, const RainImportOptions&
 }  // namespace
 
 RainGrid ReadRainFile(const std::filesystem::path& path, const RainImportOptions& options, std::string* typhoon_code) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
+  geo::RequireLocalFile(path);
   const std::string file = path.filename().string();
-  GDALAllRegister();
-  CPLPushErrorHandler(CPLQuietErrorHandler);
   Dataset ds = Open(path.string());
-  CPLPopErrorHandler();
-  if (!ds) throw ParseError(file, 0, "file", "a raster GDAL can read (netCDF, GeoTIFF, HDF5)");
+  if (!ds) throw ParseError(file, 0, "file", "a rain grid in netCDF, GeoTIFF or HDF5");
   std::string variable = options.variable;
   ds = OpenRainVariable(std::move(ds), file, variable, typhoon_code);
   bool north_up = false;

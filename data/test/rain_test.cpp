@@ -169,5 +169,32 @@ TEST(Rain, GeoTiffNeedsAPeriodAndUnitsAndAGeographicGrid) {
   EXPECT_THROW(ReadRainFile("/nonexistent/rain.nc", o), Error);
 }
 
+// A rain file is read by the netCDF, GeoTIFF or HDF5 drivers only, from a local file: a GDAL VRT
+// (even named .nc) once read /etc/passwd into /rain/observed, and /vsicurl/ or URL names reach the
+// network. Each is refused naming the file.
+TEST(Rain, VrtNetworkAndVirtualPathsAreRefused) {
+  const auto dir = std::filesystem::temp_directory_path() / "taifeng-rain-hostile";
+  std::filesystem::create_directories(dir);
+  const auto vrt = dir / "pre_evil.nc";
+  std::ofstream(vrt) << R"(<VRTDataset rasterXSize="10" rasterYSize="1"><VRTRasterBand dataType="Byte" band="1" subClass="VRTRawRasterBand">)"
+                     << R"(<SourceFilename relativetoVRT="0">/etc/passwd</SourceFilename><ImageOffset>0</ImageOffset>)"
+                     << R"(<PixelOffset>1</PixelOffset><LineOffset>10</LineOffset></VRTRasterBand></VRTDataset>)";
+  // The file is a VRT GDAL itself would open (the check is not vacuous).
+  GDALAllRegister();
+  GDALDatasetH any = GDALOpenEx(vrt.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  ASSERT_NE(any, nullptr);
+  GDALClose(any);
+  for (const std::string& name : std::vector<std::string>{vrt.string(), "/vsicurl/http://127.0.0.1:9/pre.nc", "http://127.0.0.1:9/pre.nc",
+                                  "NETCDF:\"" + Sample("pre_0411.nc") + "\":pre", "/vsizip/" + Sample("pre_0411.nc")}) {
+    try {
+      ReadRainFile(name, {});
+      ADD_FAILURE() << name << " was read";
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.field(), "file") << name;
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace taifeng::data

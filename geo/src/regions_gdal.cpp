@@ -1,12 +1,14 @@
 // Region files read through GDAL/OGR (Shapefile, GeoPackage and every other vector format GDAL
 // has); GeoJSON goes to the GDAL-free reader (regions_geojson.cpp) so that the CLI and the
-// gateways read it the same way. The only file of geo/ that includes GDAL.
+// gateways read it the same way. Opened through gdal_open.h: GeoJSON, Shapefile and GeoPackage
+// drivers only, no network.
 #include <gdal.h>
 #include <ogr_api.h>
 
 #include <memory>
 
 #include "taifeng/base/error.h"
+#include "taifeng/geo/gdal_open.h"
 #include "taifeng/geo/regions.h"
 
 namespace taifeng::geo {
@@ -35,11 +37,11 @@ std::vector<std::vector<LatLon>> Rings(OGRGeometryH poly) {
 RegionLayer ReadOgrLayer(const std::filesystem::path& path) {
   RegionLayer layer;
   layer.file = path.filename().string();
-  GDALAllRegister();
+  RequireLocalFile(path);
   const char* open_options[] = {"ENCODING=UTF-8", nullptr};  // shapefiles whose DBF does not say UTF-8
-  std::unique_ptr<void, DatasetCloser> ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                                                     path.extension() == ".shp" ? open_options : nullptr, nullptr));
-  if (!ds) throw ParseError(layer.file, 0, "file", "a vector file GDAL can read (GeoJSON, Shapefile, GeoPackage)");
+  std::unique_ptr<void, DatasetCloser> ds(
+      OpenWithDrivers(path.string(), false, {"GeoJSON", "ESRI Shapefile", "GPKG"}, path.extension() == ".shp" ? open_options : nullptr));
+  if (!ds) throw ParseError(layer.file, 0, "file", "a vector file in GeoJSON, Shapefile or GeoPackage");
   OGRLayerH l = GDALDatasetGetLayer(ds.get(), 0);
   if (l == nullptr) throw ParseError(layer.file, 0, "layer", "at least one layer");
   OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l);
@@ -67,8 +69,7 @@ RegionLayer ReadOgrLayer(const std::filesystem::path& path) {
 }
 
 std::shared_ptr<const RegionSet> RegionSet::Load(const std::filesystem::path& path, const LoadOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(ErrorCode::kNotFound, path.string() + ": no such file");
+  RequireLocalFile(path);  // kNotFound when missing; no /vsi… path or URL
   if (IsGeoJsonFile(path)) return LoadGeoJson(path, options);
   return FromLayer(ReadOgrLayer(path), options);
 }

@@ -58,6 +58,20 @@ TEST(RegionsTest, BadFilesAndFieldsAreRefused) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
+  // An OGR VRT (named like a GeoPackage) could read any file: only GeoJSON, Shapefile and
+  // GeoPackage drivers open region files, and never a /vsi… path.
+  const auto vrt = std::filesystem::temp_directory_path() / "taifeng-evil-regions.gpkg";
+  std::ofstream(vrt) << "<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource>/etc/passwd</SrcDataSource>"
+                        "</OGRVRTLayer></OGRVRTDataSource>";
+  for (const std::string& name : {vrt.string(), std::string("/vsicurl/http://127.0.0.1:9/r.shp")}) {
+    try {
+      RegionSet::Load(name, {});
+      ADD_FAILURE() << name;
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.field(), "file") << name;
+    }
+  }
+  std::filesystem::remove(vrt);
   const auto text = std::filesystem::temp_directory_path() / "taifeng-not-vector.geojson";
   std::ofstream(text) << "{ not json";
   EXPECT_THROW(RegionSet::Load(text, {}), ParseError);
