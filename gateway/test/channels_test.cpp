@@ -1,6 +1,7 @@
 // The gateways' shared parts: the board kept from the feed, SMS planning, composing and hand-off
 // (real SQLite, real files), and the display frame.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <sqlite3.h>
@@ -419,6 +420,84 @@ TEST_F(SmsOutboxTest, DiskErrorsFailTheHandOffAndARetryDeliversExactlyOnce) {
     EXPECT_EQ(outbox->HandOff(b, pointers_).files, 0);
     EXPECT_EQ(Files().size(), 6u) << f.path;
   }
+}
+
+// Disk full while spooling: the spooler keeps the failed warning at the head of its queue and
+// retries it after a back-off, later warnings wait behind it, and everything goes out once, in
+// feed order (a gateway once exited, and after its restart delivered 2, 4, 6, 1, 3, 5); the
+// record's last_seq never passes a warning not yet handed off.
+TEST_F(SmsOutboxTest, DiskFullSpoolingIsRetriedInOrder) {
+  using taifeng::testing::FaultOp;
+  taifeng::testing::FaultEnv env;
+  SmsOutboxOptions options = options_;
+  options.env = &env;
+  auto outbox = SmsOutbox::Open(options);
+  std::vector<std::string> log;
+  SmsSpooler spooler(
+      *outbox, [&](const Bulletin&) { return pointers_; }, [&](const std::string& line) { log.push_back(line); });
+  std::vector<Bulletin> sent;
+  const char* signals[] = {"blue", "yellow", "orange", "red", "orange", "yellow"};
+  const int seqs[] = {10, 11, 13, 14, 15, 16};  // 12: a message no one is to get
+  for (int i = 0; i < 6; ++i)
+    sent.push_back(ParseBulletin(Summary(seqs[i], "440400", "珠海市", "Zhuhai", "typhoon", signals[i], 1 + i)));
+  spooler.Add(sent[0]);
+  EXPECT_EQ(spooler.Drain(0), 0u);
+  env.Fail(FaultOp::kWrite, "staging/taifeng-", ENOSPC, 0, 1000);  // the disk stays full
+  spooler.Add(sent[1]);
+  spooler.Skip(12);  // a skipped message between them keeps its place too
+  for (int i = 2; i < 6; ++i) spooler.Add(sent[static_cast<std::size_t>(i)]);
+  EXPECT_EQ(spooler.Drain(10), 6u);
+  EXPECT_EQ(outbox->last_seq(), 10) << "nothing after the failed warning is recorded";
+  EXPECT_EQ(spooler.Drain(500), 6u) << "not before the back-off";
+  EXPECT_EQ(spooler.Drain(1010), 6u);  // still full: the back-off doubles
+  EXPECT_EQ(spooler.Drain(2500), 6u) << "2 s back-off";
+  env.Clear();
+  EXPECT_EQ(spooler.Drain(3010), 0u);
+  EXPECT_EQ(outbox->last_seq(), 16);
+  // Every warning once per recipient, handed off in feed order (the spooler's reports).
+  for (const Bulletin& b : sent) EXPECT_EQ(outbox->Count(b.identifier), 3) << b.identifier;
+  std::vector<std::int64_t> order;
+  for (const std::string& line : log)
+    if (line.find("handed off") != std::string::npos) order.push_back(std::stoll(line.substr(line.find("(seq ") + 5)));
+  EXPECT_EQ(order, (std::vector<std::int64_t>{10, 11, 13, 14, 15, 16}));
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_NE(log[1].find("retrying in 1 s"), std::string::npos) << log[1];
+}
+
+// The record, its key and the spool files are the owner's alone (under umask 000 too), and the
+// key is not in the record (it once sat beside the hashes: 20,000 numbers recovered in 1.1 s).
+TEST_F(SmsOutboxTest, RecordKeyAndSpoolFilesArePrivateAndTheKeyIsApart) {
+  const mode_t old_umask = ::umask(0);
+  {
+    auto outbox = SmsOutbox::Open(options_);
+    outbox->HandOff(ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5)), pointers_);
+  }
+  ::umask(old_umask);
+  auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_mode & 0777;
+  };
+  EXPECT_EQ(mode(options_.record), 0600u);
+  EXPECT_EQ(mode(options_.record.string() + ".key"), 0600u);
+  EXPECT_EQ(mode(dir_ / "taifeng-sms-staging"), 0700u);
+  for (const auto& f : Files()) EXPECT_EQ(mode(f), 0600u) << f;
+  const std::string key = Read(options_.record.string() + ".key").substr(0, 64);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(Read(options_.record).find(key), std::string::npos) << "the key is not in the record";
+  // A record made by an older version (key in its meta table) has the key moved out and erased.
+  std::filesystem::remove(options_.record.string() + ".key");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options_.record.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, ("INSERT INTO meta(key, value) VALUES('recipient_key', '" + key + "')").c_str(), nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto outbox = SmsOutbox::Open(options_);
+  EXPECT_EQ(Read(options_.record.string() + ".key").substr(0, 64), key);
+  EXPECT_EQ(outbox->HandOff(ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5)), pointers_).already, 3)
+      << "the same hashes: the same key";
+  outbox.reset();
+  EXPECT_EQ(Read(options_.record).find(key), std::string::npos);
 }
 
 TEST_F(SmsOutboxTest, LongTextIsSegmentedBySmstools) {

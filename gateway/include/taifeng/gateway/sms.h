@@ -12,6 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -77,10 +80,16 @@ struct SmsOutboxOptions {
   // Where files are written before they are renamed into `outgoing` (same file system). Default:
   // "<outgoing>/../taifeng-sms-staging".
   std::filesystem::path staging;
+  // The key of the recipients' keyed hashes (BLAKE2b), kept apart from the record that holds the
+  // hashes: a 0600 file created on first use. Default: "<record>.key". A record that still holds
+  // its key (older versions) has it moved out here and erased from the record.
+  std::filesystem::path key_file;
   // Every spool-file write, sync and rename and every write and sync of the record goes through
   // it (tests inject EIO and ENOSPC); nullptr: Env::Default(). Must outlive the outbox.
   Env* env = nullptr;
 };
+// Files the outbox creates are readable by their owner only: the record and its key (0600), the
+// spool files (0600), the staging directory (0700).
 
 struct HandOffResult {
   std::int64_t files = 0;       // spool files handed off now
@@ -123,6 +132,37 @@ class SmsOutbox {
   explicit SmsOutbox(std::unique_ptr<Impl> impl);
   HandOffResult HandOffNow(const Bulletin& b, const std::vector<const Recipient*>& recipients);
   std::unique_ptr<Impl> impl_;
+};
+
+// The channel's queue in front of the outbox: warnings are handed off in feed order, and one that
+// fails (ENOSPC, EIO) stays at the head and is retried after a back-off (1 s, doubling to 60 s)
+// while later ones wait behind it: none is lost, none overtakes, and the record's last_seq never
+// passes a warning not yet handed off (so a restart resumes before it). Skips (warnings no one is
+// to get) queue in the same order. Thread safety: one thread.
+class SmsSpooler {
+ public:
+  using RecipientsOf = std::function<std::vector<const Recipient*>(const Bulletin&)>;
+  using Report = std::function<void(const std::string&)>;  // one log line per event
+  SmsSpooler(SmsOutbox& outbox, RecipientsOf recipients, Report report);
+
+  void Add(const Bulletin& b);    // to hand off
+  void Skip(std::int64_t seq);    // handled without a hand-off
+  // Hands off what is queued, in order, until the queue is empty or a hand-off fails; after a
+  // failure nothing is tried before `now + back-off`. `now`: a steady clock, in milliseconds.
+  // Returns how many entries remain.
+  std::size_t Drain(std::int64_t now_ms);
+  std::size_t queued() const { return queue_.size(); }
+
+ private:
+  struct Entry {
+    std::optional<Bulletin> bulletin;  // none: a skip
+    std::int64_t seq = 0;
+  };
+  SmsOutbox& outbox_;
+  RecipientsOf recipients_;
+  Report report_;
+  std::deque<Entry> queue_;
+  std::int64_t retry_at_ms_ = 0, backoff_ms_ = 0;
 };
 
 }  // namespace taifeng::gateway

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -39,6 +40,38 @@ void SyncFileSystem(const std::filesystem::path& dir, Env& env) {
   if (err != 0) throw Error(ErrorCode::kIo, dir.string() + ": cannot sync: " + std::strerror(err));
 }
 
+// Creates `path` for the owner only when it does not exist (O_EXCL, never through a symlink), so
+// SQLite (which gives its -wal and -shm files the database's mode) never makes it world-readable.
+void CreatePrivateFile(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EEXIST) throw Error(ErrorCode::kIo, path.string() + ": cannot create: " + std::strerror(errno));
+}
+
+// The hashing key from its own file, made (32 random bytes, hex, 0600) when missing; a key still
+// in the record's meta table (`legacy`) is moved there.
+std::string LoadOrMakeKey(const std::filesystem::path& file, const std::string& legacy, Env& env) {
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    std::ifstream in(file);
+    std::string key;
+    std::getline(in, key);
+    if (key.size() != 2 * crypto_generichash_KEYBYTES) throw Error(ErrorCode::kIo, file.string() + ": not a recipient key (64 hex digits)");
+    return key;
+  }
+  std::string key = legacy;
+  if (key.empty()) {
+    unsigned char k[crypto_generichash_KEYBYTES];
+    randombytes_buf(k, sizeof k);
+    key = Hex(k, sizeof k);
+  }
+  WriteFileAtomically(file, key + "\n", 0600, env);
+  return key;
+}
+
 }  // namespace
 
 struct SmsOutbox::Impl {
@@ -47,7 +80,7 @@ struct SmsOutbox::Impl {
   bool needs_recovery = false;  // a hand-off failed part-way: finish or undo it before the next
   std::string record_name;      // "<record>: the SMS hand-off record", for errors
   sqlite::Db db;
-  std::string key;  // the keyed hash's key (random, kept in the record)
+  std::string key;  // the keyed hash's key (random, in its own 0600 file: options.key_file)
   std::int64_t recovered = 0;
 
   std::string RecipientId(const std::string& phone) const {
@@ -97,12 +130,15 @@ std::unique_ptr<SmsOutbox> SmsOutbox::Open(const SmsOutboxOptions& options) {
   if (options.env) impl->env = options.env;
   impl->record_name = options.record.string() + ": the SMS hand-off record";
   if (impl->options.staging.empty()) impl->options.staging = options.outgoing.parent_path() / "taifeng-sms-staging";
+  if (impl->options.key_file.empty()) impl->options.key_file = options.record.string() + ".key";
   std::error_code ec;
-  for (const auto& dir : {impl->options.outgoing, impl->options.staging, options.record.parent_path()}) {
+  for (const auto& dir : {impl->options.outgoing, options.record.parent_path()}) {
     if (dir.empty()) continue;
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir)) throw Error(ErrorCode::kIo, dir.string() + ": cannot create the directory");
   }
+  CreatePrivateDirectories(impl->options.staging);
+  CreatePrivateFile(options.record);
   sqlite3* raw = nullptr;
   if (sqlite3_open_v2(options.record.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       sqlite::VfsFor(*impl->env)) != SQLITE_OK) {
@@ -118,12 +154,12 @@ std::unique_ptr<SmsOutbox> SmsOutbox::Open(const SmsOutboxOptions& options) {
       " state INTEGER NOT NULL, file TEXT NOT NULL, alphabet TEXT NOT NULL, segments INTEGER NOT NULL,"
       " recorded_utc TEXT NOT NULL, PRIMARY KEY(identifier, recipient)) WITHOUT ROWID;",
       (options.record.string() + ": the SMS hand-off record").c_str());
-  impl->key = impl->Meta("recipient_key");
-  if (impl->key.empty()) {
-    unsigned char k[crypto_generichash_KEYBYTES];
-    randombytes_buf(k, sizeof k);
-    impl->key = Hex(k, sizeof k);
-    impl->SetMeta("recipient_key", impl->key);
+  const std::string legacy = impl->Meta("recipient_key");
+  impl->key = LoadOrMakeKey(impl->options.key_file, legacy, *impl->env);
+  if (!legacy.empty()) {  // moved out: erase it from the record, its free pages overwritten too
+    if (legacy != impl->key) throw Error(ErrorCode::kIo, impl->options.key_file.string() + ": not the key of " + options.record.string());
+    impl->db.Exec("PRAGMA secure_delete = ON; DELETE FROM meta WHERE key = 'recipient_key'; PRAGMA wal_checkpoint(TRUNCATE); VACUUM;",
+                  impl->record_name.c_str());
   }
   impl->Recover();
   return std::unique_ptr<SmsOutbox>(new SmsOutbox(std::move(impl)));
@@ -182,7 +218,7 @@ HandOffResult SmsOutbox::HandOffNow(const Bulletin& b, const std::vector<const R
     const std::string file = "taifeng-" + b.identifier + "-" + id.substr(0, 16);
     const std::string content = "To: " + r->phone.substr(1) + "\nAlphabet: " + t.alphabet + "\n" +
                                 (t.plan.segments > 1 ? "Autosplit: 3\n" : "") + "\n" + t.body;
-    WriteFileUnsynced(self.options.staging / file, content, 0640, *self.env);
+    WriteFileUnsynced(self.options.staging / file, content, 0600, *self.env);
     pending.push_back({id, file, &t});
   }
   if (!pending.empty()) {

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "taifeng/base/error.h"
 
@@ -29,6 +30,8 @@ class SmsChannel : public Channel {
     oo.staging = o_.staging;
     outbox_ = SmsOutbox::Open(oo);
     if (outbox_->recovered()) Log("sms", "finished an interrupted hand-off: " + std::to_string(outbox_->recovered()) + " files");
+    spooler_ = std::make_unique<SmsSpooler>(
+        *outbox_, [this](const Bulletin& b) { return list_.For(b.region); }, [](const std::string& line) { Log("sms", line); });
   }
 
   void Configure(feed::FeedClientOptions& options) override {
@@ -40,31 +43,32 @@ class SmsChannel : public Channel {
                 const FeedStatus&) override {
     for (const Bulletin& b : got) {
       if (std::find(o_.statuses.begin(), o_.statuses.end(), b.status) == o_.statuses.end()) {
-        outbox_->Skip(b.seq);
+        spooler_->Skip(b.seq);
         continue;
       }
       if (b.status == "Actual" && b.expires_utc <= board.ClockFor(b.status, WallNow())) {
         Log("sms", b.identifier + ": expired at " + std::to_string(b.expires_utc) + ", not sent");
-        outbox_->Skip(b.seq);
+        spooler_->Skip(b.seq);
         continue;
       }
-      const auto recipients = list_.For(b.region);
-      const auto r = outbox_->HandOff(b, recipients);
-      std::string plans;
-      for (const auto& [lang, p] : r.plans)
-        plans += " " + lang + ":" + (p.alphabet == SmsAlphabet::kGsm7 ? "GSM-7 " : "UCS-2 ") + std::to_string(p.units) + "/" +
-                 std::to_string(p.segments);
-      Log("sms", b.identifier + " (seq " + std::to_string(b.seq) + (ev.replayed ? ", replayed" : "") + "): " + std::to_string(r.files) +
-                     " handed off, " + std::to_string(r.already) + " already," + plans + " (units/segments)");
+      if (ev.replayed) Log("sms", b.identifier + " (seq " + std::to_string(b.seq) + "): replayed");
+      spooler_->Add(b);
     }
-    if (ev.type == feed::FeedEvent::Type::kSnapshot && ev.seq > 0) outbox_->Skip(ev.seq);
+    if (ev.type == feed::FeedEvent::Type::kSnapshot && ev.seq > 0) spooler_->Skip(ev.seq);
+    spooler_->Drain(SteadyMs());
   }
-  void OnTick(const Board&, const FeedStatus&) override {}
+  // A hand-off that failed (disk full) is retried here, in order, after its back-off.
+  void OnTick(const Board&, const FeedStatus&) override { spooler_->Drain(SteadyMs()); }
 
  private:
+  static std::int64_t SteadyMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+
   SmsOptions o_;
   RecipientList list_;
   std::unique_ptr<SmsOutbox> outbox_;
+  std::unique_ptr<SmsSpooler> spooler_;
 };
 
 class SmsSpec : public ChannelSpec {
