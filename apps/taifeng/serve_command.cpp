@@ -25,6 +25,7 @@ struct ServeArgs {
   std::string config, journal, keys, publish, sync, control;
   std::string rules = TAIFENG_DEFAULT_RULES, regions = TAIFENG_DEFAULT_REGIONS, schema = TAIFENG_CAP_SCHEMA;
   int heartbeat_ms = 1000, publish_hwm = 100000, max_replay = 10000;
+  bool new_epoch = false;
 };
 
 void Log(const std::string& line) {
@@ -56,6 +57,7 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   s.heartbeat_ms = cmd.count("--heartbeat-ms") ? a.heartbeat_ms : cfg.heartbeat_ms.value_or(a.heartbeat_ms);
   s.publish_hwm = cmd.count("--publish-hwm") ? a.publish_hwm : cfg.publish_hwm.value_or(a.publish_hwm);
   s.max_replay = cfg.max_replay.value_or(a.max_replay);
+  s.new_epoch = a.new_epoch;
 
   const std::filesystem::path keys = KeyDirectory(a.keys);
   const std::filesystem::path secret = keys / "service.key_secret";
@@ -120,6 +122,9 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--rules", a->rules, "warning rules (TOML)")->capture_default_str();
   cmd->add_option("--regions", a->regions, "region file")->capture_default_str();
   cmd->add_option("--cap-schema", a->schema, "the OASIS CAP 1.2 XSD")->capture_default_str();
+  cmd->add_flag("--new-epoch", a->new_epoch,
+                "when the journal no longer holds what the feed published (restored or damaged), start a new feed epoch: gateways "
+                "drop what they hold and resynchronise (without it the service refuses to start)");
   cmd->callback([a, cmd] { RunServe(*a, *cmd); });
 }
 

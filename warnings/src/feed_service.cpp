@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <mutex>
 #include <unordered_map>
 
@@ -155,6 +158,8 @@ struct FeedService::Impl {
   std::map<std::string, std::int64_t> heads;
   std::map<std::string, std::int64_t> status_clock;  // status -> latest sent_utc
   std::int64_t published = 0, mark_written = -1;
+  std::filesystem::path external_mark;  // "<journal>.published": the mark outside the journal
+  static constexpr std::size_t kPublishChunk = 1024;  // rows indexed and marked before they go out
 
   std::unordered_map<std::int64_t, std::shared_ptr<const Encoded>> cache;  // shared with frames libzmq still sends
   std::deque<std::int64_t> cache_order;
@@ -216,41 +221,127 @@ struct FeedService::Impl {
 
   // Indexes the feed rows journalled since the last call (the journal's projection: no message
   // is parsed) and publishes those not yet published.
+  void IndexRow(const FeedRow& r) {
+    const std::int64_t seq = static_cast<std::int64_t>(index.size()) + 1;
+    if (r.feed_seq != seq)
+      throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": feed row " + std::to_string(r.feed_seq) +
+                                                 " where " + std::to_string(seq) + " was expected");
+    Entry e;
+    e.journal_seq = r.journal_seq;
+    e.journal_hash = r.journal_hash;
+    e.stream = r.stream;
+    e.prev = r.prev;
+    e.status = r.status;
+    e.cancel = r.cancel;
+    e.sent_utc = r.sent_utc;
+    e.expires_utc = r.expires_utc;
+    index.push_back(e);
+    heads[e.stream] = seq;
+    auto& clock = status_clock[r.status];
+    clock = std::max(clock, r.sent_utc);
+  }
+  void Publish(std::int64_t seq, const FeedRow& r) {
+    auto enc = Encode(FeedRow(r));
+    for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
+    Remember(seq, std::move(enc));
+    published = seq;
+    std::lock_guard<std::mutex> lock(stats_mutex);
+    ++stats.published;
+    stats.latest_seq = seq;
+  }
+
   void IndexAndPublish() {
     const std::int64_t last_journal_seq = desk->journal().LastSeq();
     if (last_journal_seq <= indexed_journal_seq) return;
     // Messages journalled by a writer that does not project (an older taifeng) are projected here.
     if (const std::int64_t n = BackfillFeedProjection(desk->journal(), indexed_journal_seq))
       Say("projected " + std::to_string(n) + " messages journalled without their feed projection");
-    desk->journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
-      const std::int64_t seq = static_cast<std::int64_t>(index.size()) + 1;
-      if (r.feed_seq != seq)
-        throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": feed row " + std::to_string(r.feed_seq) +
-                                                   " where " + std::to_string(seq) + " was expected");
-      Entry e;
-      e.journal_seq = r.journal_seq;
-      e.journal_hash = r.journal_hash;
-      e.stream = r.stream;
-      e.prev = r.prev;
-      e.status = r.status;
-      e.cancel = r.cancel;
-      e.sent_utc = r.sent_utc;
-      e.expires_utc = r.expires_utc;
-      index.push_back(e);
-      heads[e.stream] = seq;
-      auto& clock = status_clock[r.status];
-      clock = std::max(clock, r.sent_utc);
-      if (seq > published) {
-        auto enc = Encode(FeedRow(r));
-        for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
-        Remember(seq, std::move(enc));
-        published = seq;
-        std::lock_guard<std::mutex> lock(stats_mutex);
-        ++stats.published;
-        stats.latest_seq = seq;
+    // In chunks: index the rows, record the chunk's last seq outside the journal (fsynced), then
+    // publish them. So whatever went out is known at the next start even if the journal loses it.
+    std::vector<FeedRow> chunk;
+    auto publish_chunk = [&] {
+      const std::int64_t first_new = static_cast<std::int64_t>(index.size()) + 1;
+      for (const FeedRow& r : chunk) IndexRow(r);
+      const auto last = static_cast<std::int64_t>(index.size());
+      if (last > published && published != std::numeric_limits<std::int64_t>::max()) {
+        WriteExternalMark(last);
+        for (std::int64_t seq = std::max(first_new, published + 1); seq <= last; ++seq) Publish(seq, chunk[static_cast<std::size_t>(seq - first_new)]);
       }
+      chunk.clear();
+    };
+    desk->journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
+      chunk.push_back(r);
+      if (chunk.size() == kPublishChunk) publish_chunk();
     });
+    publish_chunk();
     indexed_journal_seq = last_journal_seq;
+  }
+
+  // A published position: the feed seq and the journal hash of the message there.
+  struct Mark {
+    std::string feed;
+    std::int64_t seq = 0, journal_seq = 0;
+    std::string hash;
+  };
+  static Mark ParseMark(const std::string& text, const std::string& where) {
+    Mark m;
+    try {
+      const json j = json::parse(text);
+      m.feed = j.value("feed", ""), m.seq = j.at("seq").get<std::int64_t>(), m.journal_seq = j.value("journal_seq", std::int64_t{0});
+      m.hash = j.at("hash").get<std::string>();
+    } catch (const json::exception&) {
+      throw Error(ErrorCode::kJournalBroken, where + ": the feed's published mark is unreadable: " + Printable(text, 200));
+    }
+    return m;
+  }
+  // The mark outside the journal (beside it, written and fsynced before each batch goes out), or
+  // none.
+  std::optional<Mark> ReadExternalMark() const {
+    std::ifstream in(external_mark);
+    if (!in) return std::nullopt;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return ParseMark(text, external_mark.string());
+  }
+  void WriteExternalMark(std::int64_t seq) {
+    const json m = {{"feed", feed_id}, {"seq", seq}, {"journal_seq", index[seq - 1].journal_seq}, {"hash", index[seq - 1].journal_hash}};
+    WriteFileAtomically(external_mark, m.dump() + "\n", 0600);
+  }
+  // True when the journal holds the message the mark names, as it was.
+  bool Holds(const Mark& m) const {
+    if (static_cast<std::int64_t>(index.size()) < m.seq) return false;
+    const Entry& e = index[m.seq - 1];
+    return e.journal_hash == m.hash && (m.journal_seq == 0 || e.journal_seq == m.journal_seq);
+  }
+  // At start: the journal must hold every message the feed published, by the journal's own mark
+  // and by the mark outside it (which survives a journal that lost its last transactions, mark
+  // included). Otherwise gateways hold messages this journal does not, and new messages would reuse
+  // their numbers: refused, unless the operator starts a new feed epoch (a new feed id: gateways
+  // drop what they hold and resynchronise from a snapshot).
+  void CheckPublishedMarks() {
+    Journal& journal = desk->journal();
+    std::optional<Mark> inner;
+    if (const std::string text = journal.ReadMark("feed.published"); !text.empty()) inner = ParseMark(text, journal.path().string());
+    std::optional<Mark> outer = ReadExternalMark();
+    if (outer && outer->feed != feed_id) outer.reset();  // a mark of another feed (the journal was replaced on purpose)
+    for (int which = 0; which < 2; ++which) {
+      const std::optional<Mark>& m = which == 0 ? inner : outer;
+      if (!m || m->seq == 0 || Holds(*m)) continue;
+      const std::string what = journal.path().string() + ": the feed published message " + std::to_string(m->seq) + " (hash " +
+                               m->hash.substr(0, 16) + "…, " + (which == 1 ? external_mark.string() : std::string("the journal's mark")) +
+                               "), which this journal " +
+                               (static_cast<std::int64_t>(index.size()) >= m->seq ? "holds differently"
+                                                                                  : "no longer holds (" + std::to_string(index.size()) + " messages)");
+      if (!s.new_epoch)
+        throw Error(ErrorCode::kJournalBroken, what + ": it was truncated, damaged or replaced. Restore it, or start a new feed epoch "
+                                                      "(serve --new-epoch: gateways drop what they hold and resynchronise)");
+      feed_id = RandomId();
+      journal.WriteMark("feed.id", feed_id);
+      Say(what + "; new feed epoch " + feed_id + " started: gateways resynchronise");
+      published = mark_written = 0;
+      return;
+    }
+    const std::int64_t done = std::max(inner ? inner->seq : 0, outer ? outer->seq : 0);
+    published = mark_written = done;
   }
 
   void Heartbeat() {
@@ -443,6 +534,7 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   x.desk->RequireAudit();
   Journal& journal = x.desk->journal();
   journal.SetAutoCheckpoint(false);
+  x.external_mark = journal.path().string() + ".published";
   x.feed_id = journal.ReadMark("feed.id");
   if (x.feed_id.empty()) {
     x.feed_id = RandomId();
@@ -450,33 +542,11 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   }
   if (const std::int64_t n = BackfillFeedProjection(journal))
     x.Say("projected " + std::to_string(n) + " messages journalled before the feed projection existed");
-  // Index everything journalled; what the mark says was published is not published again.
-  std::int64_t mark_seq = 0, mark_journal_seq = 0;
-  std::string mark_hash;
-  if (const std::string mark = journal.ReadMark("feed.published"); !mark.empty()) {
-    try {
-      const json m = json::parse(mark);
-      mark_seq = m.at("seq").get<std::int64_t>(), mark_journal_seq = m.at("journal_seq").get<std::int64_t>();
-      mark_hash = m.at("hash").get<std::string>();
-    } catch (const json::exception&) {
-      throw Error(ErrorCode::kJournalBroken, journal.path().string() + ": the feed's published mark is unreadable: " + mark.substr(0, 200));
-    }
-  }
+  // Index everything journalled; what the marks say was published is not published again.
   x.published = std::numeric_limits<std::int64_t>::max();  // index without publishing
   x.IndexAndPublish();
   x.published = 0;
-  if (mark_seq > 0) {
-    const bool have = static_cast<std::int64_t>(x.index.size()) >= mark_seq;
-    const auto rec = have ? journal.Get(x.index[mark_seq - 1].journal_seq) : std::nullopt;
-    if (!have || x.index[mark_seq - 1].journal_seq != mark_journal_seq || !rec || rec->hash != mark_hash)
-      throw Error(ErrorCode::kJournalBroken,
-                  journal.path().string() + ": the feed published message " + std::to_string(mark_seq) + " (journal record " +
-                      std::to_string(mark_journal_seq) + ", hash " + mark_hash.substr(0, 16) + "…), which this journal " +
-                      (have ? "holds differently" : "no longer holds (" + std::to_string(x.index.size()) + " messages)") +
-                      ": it was truncated or replaced");
-    x.published = mark_seq;
-    x.mark_written = mark_seq;
-  }
+  x.CheckPublishedMarks();
   {
     std::lock_guard<std::mutex> lock(x.stats_mutex);
     x.stats.latest_seq = static_cast<std::int64_t>(x.index.size());
@@ -526,6 +596,7 @@ void FeedService::Run() {
   // Publish what the journal holds beyond the published mark (a crash before it was published).
   const std::int64_t backlog_from = x.published;
   if (backlog_from < static_cast<std::int64_t>(x.index.size())) {
+    x.WriteExternalMark(static_cast<std::int64_t>(x.index.size()));  // before anything goes out
     for (std::int64_t seq = backlog_from + 1; seq <= static_cast<std::int64_t>(x.index.size()); ++seq) {
       const auto e = x.EncodedAt(seq);
       for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) x.SendMessage(x.pub, nullptr, nullptr, f, seq, e);

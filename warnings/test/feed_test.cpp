@@ -2,6 +2,7 @@
 // operators commanding it, gateways subscribing with the client library, and peers that misbehave.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -568,6 +569,48 @@ TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
     EXPECT_EQ(e.code(), ErrorCode::kJournalBroken);
     EXPECT_NE(std::string(e.what()).find("published message 23"), std::string::npos) << e.what();
   }
+}
+
+// A journal that lost its last transactions, its own published mark included (a damaged WAL after
+// kill -9 once dropped 8 published messages, and the service went on from seq 46 after publishing
+// up to 54): the mark kept outside the journal makes the service refuse to start rather than reuse
+// sequence numbers gateways already hold; --new-epoch starts a new feed id instead.
+TEST_F(FeedTest, AJournalThatLostPublishedMessagesAndItsMarkIsRefused) {
+  StartService();
+  IssueAll(*Control(operator_));
+  const std::string first_feed = service_->feed_id();
+  StopService();
+  ASSERT_TRUE(std::filesystem::exists(JournalPath().string() + ".published"));
+  struct stat st {};
+  ASSERT_EQ(::stat((JournalPath().string() + ".published").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(JournalPath().c_str(), &db), SQLITE_OK);
+  // What a lost tail looks like: the last 3 messages, their feed rows and the mark that named them
+  // are gone, and the mark that remains names what the shorter journal holds.
+  const char* lose =
+      "DELETE FROM feed WHERE feed_seq > (SELECT max(feed_seq) - 3 FROM feed);"
+      "DELETE FROM record WHERE seq > (SELECT max(journal_seq) FROM feed);"
+      "UPDATE meta SET value = (SELECT json_object('seq', f.feed_seq, 'journal_seq', f.journal_seq, 'hash', r.hash)"
+      " FROM feed f JOIN record r ON r.seq = f.journal_seq ORDER BY f.feed_seq DESC LIMIT 1) WHERE key = 'mark.feed.published';";
+  ASSERT_EQ(sqlite3_exec(db, lose, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  EXPECT_TRUE(OpenDesk()->journal().Audit().ok());  // the shorter chain and its mark agree…
+  try {
+    StartService();
+    FAIL() << "started behind what the feed published";
+  } catch (const Error& e) {  // …but the mark outside the journal knows better
+    EXPECT_EQ(e.code(), ErrorCode::kJournalBroken);
+    EXPECT_NE(std::string(e.what()).find("published message 23"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--new-epoch"), std::string::npos) << e.what();
+  }
+  settings_.new_epoch = true;
+  StartService();
+  EXPECT_NE(service_->feed_id(), first_feed) << "a new epoch: gateways see a new feed id and resynchronise";
+  auto sub = FeedSubscriber::Connect(Options(gateway_));
+  auto ev = Collect(*sub, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(ev.at(0).type, FeedEvent::Type::kSnapshot);
+  EXPECT_EQ(sub->feed_id(), service_->feed_id());
 }
 
 }  // namespace

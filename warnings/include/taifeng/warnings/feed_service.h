@@ -46,6 +46,10 @@ struct FeedServiceSettings {
   int send_buffer_bytes = 0;       // kernel send buffer per connection (0: the system's default)
   int max_request_bytes = 65536;   // larger requests are refused (the connection is dropped)
   int max_replay = 10000;          // messages per REPLAY answer ("more" tells the client to ask again)
+  // When the journal no longer holds what the feed published (a damaged or restored journal): false
+  // refuses to start (Error kJournalBroken); true starts a new feed epoch (a new feed id, so that
+  // gateways drop what they hold and resynchronise instead of taking new messages for old ones).
+  bool new_epoch = false;
 };
 
 struct FeedServiceStats {
