@@ -289,6 +289,7 @@ struct ListArgs {
 
 void RunList(const ListArgs& a) {
   auto desk = OpenDesk(a.desk, nullptr, false);
+  desk->RequireAudit();  // a journal that fails its audit is never shown as the record
   std::vector<warnings::Message> shown;
   const std::int64_t now = a.desk.at.empty() ? WallNow() : ParseTime(a.desk.at, "--at");
   if (a.active) {
@@ -316,6 +317,7 @@ void RunList(const ListArgs& a) {
 
 void RunShow(const ListArgs& a) {
   auto desk = OpenDesk(a.desk, nullptr, false);
+  desk->RequireAudit();
   for (const auto& m : desk->Messages()) {
     if (m.identifier != a.id) continue;
     if (a.cap) {

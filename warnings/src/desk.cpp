@@ -124,7 +124,7 @@ void Desk::RequireAudit() const {
   const JournalAudit a = audited_seq_ == 0 ? journal_->Audit() : journal_->AuditAfter(audited_seq_, audited_hash_);
   if (!a.ok())
     throw Error(ErrorCode::kJournalBroken, journal_->path().string() + ": record " + std::to_string(*a.first_broken) + ": " + a.problem +
-                                              "; nothing was written (run taifeng warn audit)");
+                                              "; the journal fails its audit: nothing is written to it or shown from it (run taifeng warn audit)");
   if (a.records > 0) {
     const auto last = journal_->Get(a.records);
     if (last) audited_seq_ = last->seq, audited_hash_ = last->hash;
