@@ -21,6 +21,7 @@
 #include "taifeng/warnings/operations.h"
 #include "taifeng/feed/wire.h"
 #include "taifeng/feed/zap.h"
+#include "published_mark.h"
 
 namespace taifeng::warnings {
 
@@ -158,7 +159,7 @@ struct FeedService::Impl {
   std::map<std::string, std::int64_t> heads;
   std::map<std::string, std::int64_t> status_clock;  // status -> latest sent_utc
   std::int64_t published = 0, mark_written = -1;
-  std::filesystem::path external_mark;  // "<journal>.published": the mark outside the journal
+  std::unique_ptr<PublishedMarkFile> outside;  // "<journal>.published": the mark outside the journal
   static constexpr std::size_t kPublishChunk = 1024;  // rows indexed and marked before they go out
 
   std::unordered_map<std::int64_t, std::shared_ptr<const Encoded>> cache;  // shared with frames libzmq still sends
@@ -294,17 +295,15 @@ struct FeedService::Impl {
     }
     return m;
   }
-  // The mark outside the journal (beside it, written and fsynced before each batch goes out), or
-  // none.
+  // The mark outside the journal (published_mark.h; written and synced before each chunk goes
+  // out), or none.
   std::optional<Mark> ReadExternalMark() const {
-    std::ifstream in(external_mark);
-    if (!in) return std::nullopt;
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return ParseMark(text, external_mark.string());
+    const auto m = outside->Read();
+    if (!m) return std::nullopt;
+    return Mark{m->feed, m->seq, m->journal_seq, m->hash};
   }
   void WriteExternalMark(std::int64_t seq) {
-    const json m = {{"feed", feed_id}, {"seq", seq}, {"journal_seq", index[seq - 1].journal_seq}, {"hash", index[seq - 1].journal_hash}};
-    WriteFileAtomically(external_mark, m.dump() + "\n", 0600);
+    outside->Write({feed_id, seq, index[seq - 1].journal_seq, index[seq - 1].journal_hash});
   }
   // True when the journal holds the message the mark names, as it was.
   bool Holds(const Mark& m) const {
@@ -327,7 +326,7 @@ struct FeedService::Impl {
       const std::optional<Mark>& m = which == 0 ? inner : outer;
       if (!m || m->seq == 0 || Holds(*m)) continue;
       const std::string what = journal.path().string() + ": the feed published message " + std::to_string(m->seq) + " (hash " +
-                               m->hash.substr(0, 16) + "…, " + (which == 1 ? external_mark.string() : std::string("the journal's mark")) +
+                               m->hash.substr(0, 16) + "…, " + (which == 1 ? outside->path().string() : std::string("the journal's mark")) +
                                "), which this journal " +
                                (static_cast<std::int64_t>(index.size()) >= m->seq ? "holds differently"
                                                                                   : "no longer holds (" + std::to_string(index.size()) + " messages)");
@@ -534,7 +533,7 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   x.desk->RequireAudit();
   Journal& journal = x.desk->journal();
   journal.SetAutoCheckpoint(false);
-  x.external_mark = journal.path().string() + ".published";
+  x.outside = std::make_unique<PublishedMarkFile>(journal.path().string() + ".published");
   x.feed_id = journal.ReadMark("feed.id");
   if (x.feed_id.empty()) {
     x.feed_id = RandomId();

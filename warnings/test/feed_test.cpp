@@ -18,6 +18,8 @@
 #include <zmq.hpp>
 
 #include "taifeng/base/error.h"
+#include "published_mark.h"
+#include "fault_env.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
@@ -650,6 +652,64 @@ TEST(ServiceConfigTest, ReadsEveryKeyRelativeToTheFileAndRefusesUnknownOnes) {
     } catch (const ParseError& e) {
       EXPECT_EQ(e.field(), field);
       EXPECT_GE(e.line(), 1);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace taifeng::warnings
+
+namespace taifeng::warnings {
+namespace {
+
+// The mark outside the journal: two slots written alternately; a torn or damaged slot leaves the
+// previous mark; a failed write (EIO, ENOSPC) is an error naming the file; the file is 0600 under
+// any umask.
+TEST(PublishedMarkTest, SlotsSurviveATornWriteAndFailuresAreNamed) {
+  const auto dir = std::filesystem::temp_directory_path() / ("taifeng_mark_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "journal.sqlite.published";
+  const std::string hash(64, 'a');
+  const mode_t old_umask = ::umask(0);
+  {
+    PublishedMarkFile f(path);
+    EXPECT_FALSE(f.Read());
+    f.Write({"feedA", 10, 40, hash});
+    f.Write({"feedA", 12, 44, std::string(64, 'b')});
+    EXPECT_EQ(f.Read()->seq, 12);
+  }
+  ::umask(old_umask);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 512);
+  {  // a crash tore the slot of seq 12 (the second): seq 10 is still known
+    std::fstream io(path, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(256 + 10);
+    io.write("XXXX", 4);
+  }
+  {
+    PublishedMarkFile f(path);
+    const auto m = f.Read();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->seq, 10);
+    EXPECT_EQ(m->journal_seq, 40);
+    EXPECT_EQ(m->hash, hash);
+    f.Write({"feedA", 13, 45, hash});  // into the damaged slot, not over seq 10
+    EXPECT_EQ(f.Read()->seq, 13);
+  }
+  for (const int err : {EIO, ENOSPC}) {
+    taifeng::testing::FaultEnv env;
+    PublishedMarkFile f(path, env);
+    env.Fail(err == EIO ? taifeng::testing::FaultOp::kSync : taifeng::testing::FaultOp::kWrite, "published", err, 0, 1);
+    try {
+      f.Write({"feedA", 14, 46, hash});
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kIo);
+      EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
     }
   }
   std::filesystem::remove_all(dir);
