@@ -29,9 +29,9 @@ feed::Certificate OperatorCertificate(const DeskArgs& a) {
 
 class ControlLink final : public ServiceLink {
  public:
-  ControlLink(const feed::ServiceFile& service, const feed::Certificate& key)
+  ControlLink(const feed::ServiceFile& service, const feed::Certificate& key, int timeout_ms)
       : description_("(pid " + std::to_string(service.pid) + ", " + service.control + ") as " + key.name),
-        client_(feed::ControlClient::Connect(service.control, service.public_key, key)) {}
+        client_(feed::ControlClient::Connect(service.control, service.public_key, key, timeout_ms)) {}
   std::string Describe() const override { return description_; }
   std::string Request(const std::string& verb, const std::string& body_json) override { return client_->Request(verb, body_json); }
 
@@ -45,7 +45,7 @@ class ControlLink final : public ServiceLink {
 std::unique_ptr<ServiceLink> ServiceLink::Find(const DeskArgs& d) {
   const auto service = feed::RunningService(JournalFile(d.journal).parent_path());
   if (!service) return nullptr;
-  return std::make_unique<ControlLink>(*service, OperatorCertificate(d));
+  return std::make_unique<ControlLink>(*service, OperatorCertificate(d), d.timeout_s * 1000);
 }
 
 }  // namespace taifeng::cli

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -217,30 +218,73 @@ std::vector<warnings::Message> MessagesFromReply(const json& reply) {
   return out;
 }
 
-// Runs an operator command: through the service when one runs on this journal (as the operator
-// key's name), else on the journal directly. Shows what will go out and asks first.
-void RunCommand(const DeskArgs& d, const warnings::OperatorCommand& c, bool yes) {
-  const std::filesystem::path journal = JournalFile(d.journal);
-  if (const auto link = ServiceLink::Find(d)) {
-    const std::string body = warnings::CommandToJson(c);
-    const auto preview = MessagesFromReply(json::parse(link->Request("PREVIEW", body)));
-    if (!d.json) std::cout << "Through the Taifeng service " << link->Describe() << ".\n";
-    if (!Confirm(preview, yes, d.json)) {
-      std::cout << "Nothing issued.\n";
-      return;
-    }
-    const json reply = json::parse(link->Request("COMMIT", body));
-    ReportIssued(MessagesFromReply(reply), reply.value("journal", journal.string()) + ", published on the feed", d.json);
+// A new idempotency key: 128 random bits, hex.
+std::string NewRequestId() {
+  std::random_device rd;
+  std::string id;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 4; ++i) {
+    const std::uint32_t v = rd();
+    for (int k = 0; k < 8; ++k) id += kHex[(v >> (4 * k)) & 15];
+  }
+  return id;
+}
+
+void ReportRepeated(const std::vector<warnings::Message>& earlier, const std::string& request_id, bool json_out) {
+  if (json_out) {
+    json out = json::array();
+    for (const auto& m : earlier) out.push_back(MessageJson(m, true));
+    std::cout << json{{"request_id", request_id}, {"repeated", true}, {"issued", out}}.dump(2) << '\n';
     return;
   }
+  std::cout << "Request " << request_id << " was done before (journal records " << (earlier.empty() ? 0 : earlier.front().seq - 1) << "-"
+            << (earlier.empty() ? 0 : earlier.back().seq) << "): nothing issued again.\n";
+  if (!earlier.empty()) PrintMessages(earlier, true);
+}
+
+// Through the service: preview, confirm, commit. A commit whose answer does not come is reported
+// as of unknown outcome, with the request id that makes a retry safe.
+void RunThroughService(ServiceLink& link, const DeskArgs& d, const warnings::OperatorCommand& c, bool yes) {
+  const std::string body = warnings::CommandToJson(c);
+  const json preview = json::parse(link.Request("PREVIEW", body));
+  if (preview.value("repeated", false)) return ReportRepeated(MessagesFromReply(preview), c.request_id, d.json);
+  if (!d.json) std::cout << "Through the Taifeng service " << link.Describe() << ".\n";
+  if (!Confirm(MessagesFromReply(preview), yes, d.json)) {
+    std::cout << "Nothing issued.\n";
+    return;
+  }
+  json reply;
+  try {
+    reply = json::parse(link.Request("COMMIT", body));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIo) throw;
+    throw Error(ErrorCode::kOutcomeUnknown,
+                std::string("OUTCOME UNKNOWN: ") + e.what() + ". The command may or may not have been committed and published. Do not "
+                "send it again as a new command: retry it with the same request id, which the journal takes at most once (add "
+                "--request-id " + c.request_id + "), or check with taifeng warn list");
+  }
+  if (reply.value("repeated", false)) return ReportRepeated(MessagesFromReply(reply), c.request_id, d.json);
+  ReportIssued(MessagesFromReply(reply), reply.value("journal", std::string()) + ", published on the feed", d.json);
+}
+
+// Runs an operator command: through the service when one runs on this journal (as the operator
+// key's name), else on the journal directly. Shows what will go out and asks first. Every command
+// carries a request id (--request-id, or a new one), so a retry never does it twice.
+void RunCommand(const DeskArgs& d, warnings::OperatorCommand c, bool yes) {
+  c.request_id = d.request_id.empty() ? NewRequestId() : d.request_id;
+  if (const auto link = ServiceLink::Find(d)) return RunThroughService(*link, d, c, yes);
   auto desk = OpenDesk(d);
   desk->RequireAudit();
+  if (const auto earlier = desk->EarlierRequest(c.request_id)) return ReportRepeated(*earlier, c.request_id, d.json);
   const warnings::PreparedCommand p = warnings::Prepare(*desk, c, OperatorName(d.operator_name), WallNow());
   if (!Confirm(warnings::Preview(*desk, p), yes, d.json)) {
     std::cout << "Nothing issued.\n";
     return;
   }
-  ReportIssued(warnings::Commit(*desk, p), desk->journal().path().string(), d.json);
+  bool repeated = false;
+  const auto issued = warnings::Commit(*desk, p, &repeated);
+  if (repeated) return ReportRepeated(issued, c.request_id, d.json);
+  ReportIssued(issued, desk->journal().path().string(), d.json);
 }
 
 void RunIssue(const IssueArgs& a) {
@@ -557,6 +601,7 @@ void RegisterWarnCommands(CLI::App& app) {
     cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");
     cmd->add_option("--at", a->desk.at, "issue time (ISO 8601 UTC; default: the proposal's time for a hindcast, else now)");
     AddDeskOptions(cmd, a->desk);
+    AddCommandOptions(cmd, a->desk);
     cmd->callback([a] { RunIssue(*a); });
   }
   for (const bool cancel : {false, true}) {
@@ -577,6 +622,7 @@ void RegisterWarnCommands(CLI::App& app) {
     cmd->add_flag("--yes,-y", a->yes, "do not ask for confirmation");
     cmd->add_option("--at", a->desk.at, "action time (ISO 8601 UTC; default now)");
     AddDeskOptions(cmd, a->desk);
+    AddCommandOptions(cmd, a->desk);
     cmd->callback([a, cancel] { RunChange(*a, cancel); });
   }
   {

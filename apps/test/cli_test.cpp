@@ -705,6 +705,27 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   }
 }
 
+// A command run again with its request id (its first answer lost, or the operator unsure) is not
+// done twice: the second run reports the earlier messages and the journal is unchanged.
+TEST_F(CliTest, WarnIssueRetriedWithItsRequestIdIssuesOnce) {
+  const std::string journal = (*dir_ / "journal-retry").string();
+  const std::string env = "TAIFENG_JOURNAL=" + journal + " ";
+  ASSERT_EQ(Shell(env + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false).status, 0);
+  const std::string issue = env + Cli() + " warn issue --all --exercise --yes --operator duty --request-id drill-42 --json";
+  const CommandResult first = Shell(issue, false);
+  ASSERT_EQ(first.status, 0) << first.out;
+  const std::size_t n = json::parse(first.out)["issued"].size();
+  ASSERT_GT(n, 0u);
+  const CommandResult second = Shell(issue, false);
+  ASSERT_EQ(second.status, 0) << second.out;
+  const json again = json::parse(second.out);
+  EXPECT_TRUE(again["repeated"].get<bool>());
+  EXPECT_EQ(again["issued"].size(), n);
+  EXPECT_EQ(json::parse(Shell(env + Cli() + " warn list --json", false).out)["messages"].size(), n) << "nothing issued twice";
+  EXPECT_EQ(Shell(env + Cli() + " warn issue --all --yes --operator duty --request-id 'bad id!'").status, 64);
+}
+
 TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
   const std::string journal = (*dir_ / "journal-replay").string();
   CommandResult r = Shell(Cli() + " warn replay --archive " + *archive_ + " --track " + Samples() +

@@ -16,6 +16,8 @@
 
 #include "cli_fixture.h"
 #include "process.h"
+#include <zmq.hpp>
+
 #include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 
@@ -73,6 +75,63 @@ class ServeTest : public CliTest {
   std::vector<int> ports_;
   int serves_ = 0;
 };
+
+// A COMMIT whose answer never comes (a stand-in service answers PREVIEW, then stays silent): the
+// CLI says the outcome is unknown (exit 75) and prints the request id that makes a retry safe; the
+// id it printed is the one the COMMIT carried. (The retry itself: FeedTest.ACommitRetried….)
+TEST_F(ServeTest, ALostCommitAnswerIsReportedAsUnknownWithItsRequestId) {
+  // Real messages for the stand-in's preview: proposed and issued in a scratch journal.
+  const std::string scratch = (root_ / "scratch").string();
+  ASSERT_EQ(Shell("TAIFENG_JOURNAL=" + scratch + " " + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false).status, 0);
+  const CommandResult issued = Shell("TAIFENG_JOURNAL=" + scratch + " " + Cli() + " warn issue --all --exercise --yes --operator duty --json", false);
+  ASSERT_EQ(issued.status, 0) << issued.out;
+  const json preview = {{"messages", json::parse(issued.out)["issued"]}, {"journal", "stand-in"}, {"seq", 0}};
+  // The stand-in: CURVE with the service's key (no ZAP handler: any client key is let in).
+  const f::Certificate server = f::ReadCertificate(fs::path(keys_) / "service.key_secret");
+  zmq::context_t ctx;
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.set(zmq::sockopt::curve_server, 1);
+  router.set(zmq::sockopt::curve_secretkey, server.secret_key);
+  router.bind("tcp://127.0.0.1:*");
+  const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+  std::string commit_body;
+  std::thread stand_in([&] {
+    router.set(zmq::sockopt::rcvtimeo, 20000);
+    for (int n = 0; n < 2; ++n) {
+      std::vector<std::string> frames;
+      zmq::message_t m;
+      do {
+        if (!router.recv(m)) return;
+        frames.push_back(m.to_string());
+      } while (m.more());
+      if (frames.size() < 4) return;
+      if (frames[1] == "COMMIT") {
+        commit_body = frames[3];
+        return;  // never answered
+      }
+      const std::string body = preview.dump();
+      for (const std::string& part : {frames[0], std::string("OK"), frames[2], body})
+        router.send(zmq::buffer(part), part == body ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    }
+  });
+  fs::create_directories(journal_);
+  const std::string fake = (root_ / "taifeng-serve").string();  // a process named like the service
+  const CommandResult started = Shell("cp /bin/sleep " + fake + " && { " + fake + " 60 >/dev/null 2>&1 & echo $!; }");
+  const long pid = std::stol(started.out);
+  std::ofstream(fs::path(journal_) / "service.json")
+      << json{{"pid", pid}, {"publish", endpoint}, {"sync", endpoint}, {"control", endpoint}, {"public_key", server.public_key}}.dump();
+  const CommandResult r = Shell(env_ + Cli() + " warn issue --all --exercise --yes --operator duty --timeout 1");
+  stand_in.join();
+  ::kill(static_cast<pid_t>(pid), SIGKILL);
+  EXPECT_EQ(r.status, 75) << r.out;
+  EXPECT_NE(r.out.find("OUTCOME UNKNOWN"), std::string::npos) << r.out;
+  ASSERT_FALSE(commit_body.empty()) << "the COMMIT reached the stand-in";
+  const std::string id = json::parse(commit_body).at("request_id");
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_NE(r.out.find("--request-id " + id), std::string::npos) << r.out;
+}
 
 TEST_F(ServeTest, OperatorsIssueThroughTheServiceAndAPythonGatewayReceivesEverything) {
   Child service = Serve();

@@ -19,6 +19,7 @@ constexpr std::array<ErrorInfo, kErrorCodeCount> kErrorTable{{
     {ErrorCode::kInternal, "internal_error", "an internal invariant was broken (a bug)", 70},
     {ErrorCode::kRefused, "refused", "the action does not apply to the warnings in force", 69},
     {ErrorCode::kJournalBroken, "journal_broken", "the warning journal fails its audit", 65},
+    {ErrorCode::kOutcomeUnknown, "outcome_unknown", "no answer came: the command may or may not have been done (retry it with its request id)", 75},
 }};
 
 constexpr bool RowsInCodeOrder() {

@@ -418,20 +418,44 @@ std::vector<Message> Desk::Preview(const std::vector<ChangeRequest>& requests, c
   return Compose(requests, StateAt(ctx.now_utc), ctx, journal_->LastSeq() + 2);
 }
 
+std::optional<std::vector<Message>> Desk::EarlierRequest(const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  const auto action = journal_->FindRequest(request_id);
+  if (!action) return std::nullopt;
+  std::vector<Message> out;
+  const json body = json::parse(action->body);
+  const std::size_t n = body.contains("messages") ? body["messages"].size() : 0;
+  for (std::size_t i = 1; i <= n; ++i) {
+    const auto r = journal_->Get(action->seq + static_cast<std::int64_t>(i));
+    if (!r || r->type != "message") throw Error(ErrorCode::kJournalBroken, journal_->path().string() + ": record " + std::to_string(action->seq + static_cast<std::int64_t>(i)) + " is not the message its action record names");
+    out.push_back(MessageFromJson(r->body, r->seq));
+  }
+  return out;
+}
+
 std::vector<Message> Desk::Commit(const std::string& action, const std::string& action_body, const std::vector<ChangeRequest>& requests,
-                                  const ActionContext& ctx) {
+                                  const ActionContext& ctx, bool* repeated) {
   RequireAudit();
+  if (repeated) *repeated = false;
   if (!feed_projected_) {  // a journal written before the feed projection: project it first, once
     BackfillFeedProjection(*journal_);
     feed_projected_ = true;
   }
   std::vector<Message> messages;
+  json parsed_body = json::parse(action_body.empty() ? "{}" : action_body);
+  const std::string request_id = parsed_body.value("request_id", "");
   journal_->Append([&](Journal::Writer& w) {
+    // A request id already journalled (a retry after a lost answer): done before, not again.
+    if (auto earlier = EarlierRequest(request_id)) {
+      messages = std::move(*earlier);
+      if (repeated) *repeated = true;
+      return;
+    }
     // The state as the journal holds it inside this transaction (no other writer can interleave).
     const State state = StateAt(ctx.now_utc);
     const std::int64_t action_seq = w.next_seq();
     messages = Compose(requests, state, ctx, action_seq + 1);
-    json body = json::parse(action_body.empty() ? "{}" : action_body);
+    json body = parsed_body;
     body["status"] = ctx.status;
     json ids = json::array();
     for (const Message& m : messages) ids.push_back(m.identifier);

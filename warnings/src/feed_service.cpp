@@ -448,6 +448,35 @@ struct FeedService::Impl {
     }
   }
 
+  // PREVIEW or COMMIT of an operator command. A request id the journal already holds (the CLI's
+  // retry after a lost answer) is answered with the earlier messages, marked "repeated": nothing is
+  // done twice.
+  json OperatorCommandReply(const OperatorCommand& c, bool commit, const std::string& name) {
+    bool repeated = false;
+    std::vector<Message> ms;
+    if (auto earlier = desk->EarlierRequest(c.request_id)) {
+      ms = std::move(*earlier), repeated = true;
+    } else {
+      if (!commit) desk->RequireAudit();  // Commit audits inside
+      const PreparedCommand p = Prepare(*desk, c, name, WallNow());
+      ms = commit ? Commit(*desk, p, &repeated) : Preview(*desk, p);
+    }
+    if (commit) {
+      IndexAndPublish();
+      Say("control: " + name + " " + c.action + (repeated ? " (request " + c.request_id + ", done before: nothing new)" : "") + ": " +
+          std::to_string(ms.size()) + " messages journalled and published (feed seq up to " + std::to_string(published) + ")");
+    }
+    json out = json::array();
+    for (const auto& m : ms) {
+      json j = json::parse(MessageToJson(m));
+      j["seq"] = m.seq;  // its journal record
+      out.push_back(std::move(j));
+    }
+    std::lock_guard<std::mutex> lock(stats_mutex);
+    ++stats.commands;
+    return {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", published}, {"repeated", repeated}};
+  }
+
   void HandleControl(wire::Multipart& req) {
     const std::string routing = req.Str(0), command = req.Str(1), rid = req.Str(2).substr(0, 64);
     std::string user;
@@ -477,25 +506,7 @@ struct FeedService::Impl {
         reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
       } else if (command == "PREVIEW" || command == "COMMIT") {
         ParseBody(req.Str(3));  // clean text before the command is read
-        const OperatorCommand c = CommandFromJson(req.Str(3));
-        const bool commit = command == "COMMIT";
-        if (!commit) desk->RequireAudit();  // Commit audits inside
-        const PreparedCommand p = Prepare(*desk, c, name, WallNow());
-        const std::vector<Message> ms = commit ? Commit(*desk, p) : Preview(*desk, p);
-        if (commit) {
-          IndexAndPublish();
-          Say("control: " + name + " " + c.action + ": " + std::to_string(ms.size()) + " messages journalled and published (feed seq up to " +
-              std::to_string(published) + ")");
-        }
-        json out = json::array();
-        for (const auto& m : ms) {
-          json j = json::parse(MessageToJson(m));
-          j["seq"] = m.seq;  // its journal record
-          out.push_back(std::move(j));
-        }
-        reply = {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", published}};
-        std::lock_guard<std::mutex> lock(stats_mutex);
-        ++stats.commands;
+        reply = OperatorCommandReply(CommandFromJson(req.Str(3)), command == "COMMIT", name);
       } else {
         throw Error(ErrorCode::kUsage, "unknown command '" + command + "': expected PING, PREVIEW or COMMIT");
       }

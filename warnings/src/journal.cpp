@@ -108,8 +108,10 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
     db.Exec("CREATE TABLE IF NOT EXISTS feed(journal_seq INTEGER PRIMARY KEY, feed_seq INTEGER NOT NULL UNIQUE,"
             " prev INTEGER NOT NULL, stream TEXT NOT NULL, status TEXT NOT NULL, cancel INTEGER NOT NULL,"
             " sent_utc INTEGER NOT NULL, expires_utc INTEGER NOT NULL, summary TEXT NOT NULL, cap TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS feed_stream ON feed(stream, feed_seq);",
-            "feed projection");
+            "CREATE INDEX IF NOT EXISTS feed_stream ON feed(stream, feed_seq);"
+            "CREATE INDEX IF NOT EXISTS record_request ON record(json_extract(body, '$.request_id'))"
+            " WHERE type IN ('issue', 'update', 'cancel');",
+            "feed projection and request index");
     db.Exec("COMMIT", "commit");
   } catch (...) {
     sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -325,6 +327,15 @@ bool Journal::TryWriteMark(const std::string& name, const std::string& value) {
 std::optional<JournalRecord> Journal::Get(std::int64_t seq) const {
   sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq = ?").c_str());
   s.Bind(1, seq);
+  if (!s.Step()) return std::nullopt;
+  return RowRecord(s);
+}
+
+std::optional<JournalRecord> Journal::FindRequest(const std::string& request_id) const {
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns +
+                                  " FROM record WHERE type IN ('issue', 'update', 'cancel') AND json_extract(body, '$.request_id') = ?"
+                                  " ORDER BY seq LIMIT 1").c_str());
+  s.Bind(1, request_id);
   if (!s.Step()) return std::nullopt;
   return RowRecord(s);
 }

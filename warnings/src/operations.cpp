@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <set>
 
 #include "taifeng/base/time_utc.h"
@@ -11,10 +12,18 @@ namespace taifeng::warnings {
 
 using nlohmann::json;
 
+bool IsRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char ch : id)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-') return false;
+  return true;
+}
+
 std::string CommandToJson(const OperatorCommand& c) {
   json j = {{"action", c.action}, {"targets", c.targets}, {"all", c.all},         {"kind", c.kind},
             {"signal", c.signal}, {"extend_h", c.extend_h}, {"reason", c.reason}, {"status", c.status}};
   if (c.at_utc) j["at_utc"] = taifeng::FormatIsoUtc(*c.at_utc);
+  if (!c.request_id.empty()) j["request_id"] = c.request_id;
   return j.dump();
 }
 
@@ -70,6 +79,8 @@ OperatorCommand CommandFromJson(const std::string& text) {
   for (const auto& t : c.targets)
     if (t.empty() || t.size() > 128) throw ParseError(what, 0, "targets", "region codes or identifiers (1-128 characters)");
   if (c.reason.size() > 2000) throw ParseError(what, 0, "reason", "at most 2000 characters");
+  str("request_id", c.request_id, false);
+  if (!IsRequestId(c.request_id) && !c.request_id.empty()) throw ParseError(what, 0, "request_id", "1-64 of A-Z a-z 0-9 _ -");
   return c;
 }
 
@@ -99,7 +110,9 @@ PreparedCommand Prepare(const Desk& desk, const OperatorCommand& c, const std::s
     }
     if (c.at_utc) p.ctx.now_utc = *c.at_utc;
     p.requests = desk.FromProposal(*stored, c.targets);
-    p.action_body = json{{"proposal", stored->seq}, {"regions", c.all ? json("all") : json(c.targets)}}.dump();
+    json body = {{"proposal", stored->seq}, {"regions", c.all ? json("all") : json(c.targets)}};
+    if (!c.request_id.empty()) body["request_id"] = c.request_id;
+    p.action_body = body.dump();
     return p;
   }
   if (c.targets.empty()) throw Error(ErrorCode::kUsage, "name the region codes or message identifiers to " + c.action);
@@ -126,12 +139,15 @@ PreparedCommand Prepare(const Desk& desk, const OperatorCommand& c, const std::s
     for (auto& r : p.requests) r.assessment.reason += ": " + c.reason;
   json body = {{"targets", c.targets}, {"reason", c.reason}};
   if (!cancel) body["signal"] = c.signal, body["extend_h"] = c.extend_h;
+  if (!c.request_id.empty()) body["request_id"] = c.request_id;
   p.action_body = body.dump();
   return p;
 }
 
 std::vector<Message> Preview(const Desk& desk, const PreparedCommand& p) { return desk.Preview(p.requests, p.ctx); }
 
-std::vector<Message> Commit(Desk& desk, const PreparedCommand& p) { return desk.Commit(p.action, p.action_body, p.requests, p.ctx); }
+std::vector<Message> Commit(Desk& desk, const PreparedCommand& p, bool* repeated) {
+  return desk.Commit(p.action, p.action_body, p.requests, p.ctx, repeated);
+}
 
 }  // namespace taifeng::warnings

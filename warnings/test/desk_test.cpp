@@ -323,6 +323,33 @@ TEST_F(DeskTest, BrokenJournalRefusesEveryWrite) {
   }
 }
 
+// A command retried with the same request id (its first answer was lost) is not done twice: the
+// journal's earlier messages come back, marked repeated, and nothing is written.
+TEST_F(DeskTest, ACommandRetriedWithItsRequestIdIsDoneOnce) {
+  ProposeAndIssue(Assess({{"typhoon.white", 1}, {"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {{"typhoon.blue", 0.4}}), kT0);
+  ActionContext ctx;
+  ctx.now_utc = kT0 + 1 * kH;
+  ctx.operator_name = "duty officer";
+  ctx.status = "Exercise";
+  const std::string body = R"({"targets": ["440400"], "request_id": "retry-1"})";
+  bool repeated = true;
+  const auto first = desk_->Commit("cancel", body, desk_->CancelRequests({"440400"}, std::nullopt, ctx.now_utc), ctx, &repeated);
+  EXPECT_FALSE(repeated);
+  ASSERT_EQ(first.size(), 1u);
+  const std::int64_t last = desk_->journal().LastSeq();
+  // The retry: the same command (its requests prepared before the first commit was seen).
+  const auto again = desk_->Commit("cancel", body, desk_->CancelRequests({"440100"}, std::nullopt, ctx.now_utc), ctx, &repeated);
+  EXPECT_TRUE(repeated);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].identifier, first[0].identifier);
+  EXPECT_EQ(again[0].seq, first[0].seq);
+  EXPECT_EQ(desk_->journal().LastSeq(), last) << "nothing written";
+  const auto earlier = desk_->EarlierRequest("retry-1");
+  ASSERT_TRUE(earlier);
+  EXPECT_EQ(earlier->at(0).msg_type, "Cancel");
+  EXPECT_FALSE(desk_->EarlierRequest("never-sent"));
+}
+
 TEST_F(DeskTest, OperatorIsRequired) {
   const auto plan = Plan(desk_->rules(), Assess({{"typhoon.blue", 0.5}}, {}), desk_->StateAt(kT0), kT0);
   ProposalSource src;

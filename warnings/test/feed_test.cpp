@@ -555,6 +555,39 @@ TEST_F(FeedTest, RestartContinuesTheSequenceAndSubscribersResynchronise) {
   EXPECT_EQ(sub->state(), FeedSubscriber::State::kLive);
 }
 
+// The control endpoint's answer to a COMMIT can be lost (the CLI timed out while the service
+// committed): the CLI's retry carries the same request id and the service answers with the earlier
+// messages, marked repeated; the feed carries them once.
+TEST_F(FeedTest, ACommitRetriedWithItsRequestIdIsPublishedOnce) {
+  StartService();
+  auto control = Control(operator_);
+  IssueAll(*control);
+  auto sub = FeedSubscriber::Connect(Options(gateway_));
+  auto ev = Collect(*sub, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(ev.at(0).type, FeedEvent::Type::kSnapshot);
+  OperatorCommand c;
+  c.action = "update";
+  c.targets = {"440400"};
+  c.kind = "typhoon";
+  c.extend_h = 3;
+  c.at_utc = kT0 + 600;
+  c.request_id = "lost-answer-7";
+  const json first = json::parse(control->Request("COMMIT", CommandToJson(c)));
+  EXPECT_FALSE(first.at("repeated").get<bool>());
+  ASSERT_EQ(first.at("messages").size(), 1u);
+  const json again = json::parse(control->Request("COMMIT", CommandToJson(c)));
+  EXPECT_TRUE(again.at("repeated").get<bool>());
+  EXPECT_EQ(again.at("messages"), first.at("messages"));
+  const json preview = json::parse(control->Request("PREVIEW", CommandToJson(c)));
+  EXPECT_TRUE(preview.at("repeated").get<bool>());
+  // Everything the subscriber gets for 1.5 s: the one extension.
+  ev = Collect(*sub, [](const auto&) { return false; }, milliseconds(1500));
+  std::size_t messages = 0;
+  for (const auto& e : ev) messages += e.type == FeedEvent::Type::kMessage ? 1 : 0;
+  EXPECT_EQ(messages, 1u);
+  EXPECT_EQ(service_->stats().published, 24);  // 23 issued, 1 extension; the retry published nothing
+}
+
 TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
   StartService();
   IssueAll(*Control(operator_));

@@ -31,7 +31,8 @@ enum class ErrorCode : std::uint8_t {
   kRefused,          // an operator action that does not apply to the state in force (nothing to
                      // issue, cancelling what is not in force, a stale proposal)
   kJournalBroken,    // the warning journal fails its audit (a broken hash chain)
-  kLast = kJournalBroken,
+  kOutcomeUnknown,   // a command was sent and no answer came: it may or may not have been done
+  kLast = kOutcomeUnknown,
 };
 inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCode::kLast) + 1;
 

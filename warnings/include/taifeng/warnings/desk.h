@@ -104,8 +104,13 @@ class Desk {
   // Journals an `action` record ("issue", "update", "cancel") with `action_body` (JSON object
   // text) and the messages, in one transaction; returns the messages with their seqs. Throws
   // Error(kRefused) when a request is stale against the journal's state at that moment.
+  // When the body carries a "request_id" the journal already holds (checked inside the
+  // transaction), nothing is written: the earlier action's messages are returned and `*repeated`
+  // (when given) is set.
   std::vector<Message> Commit(const std::string& action, const std::string& action_body, const std::vector<ChangeRequest>& requests,
-                              const ActionContext& ctx);
+                              const ActionContext& ctx, bool* repeated = nullptr);
+  // The messages of the action journalled with this request id, or none.
+  std::optional<std::vector<Message>> EarlierRequest(const std::string& request_id) const;
 
   // The CAP areas of a region (cached): polygons simplified to the rule set's vertex budget.
   const std::vector<std::vector<geo::LatLon>>& Polygons(const std::string& region_code) const;

@@ -101,6 +101,9 @@ class Journal {
   // Calls `each` for every record of `type` with seq > after_seq, in order, without holding them all.
   void Scan(std::int64_t after_seq, const std::string& type, const std::function<void(const JournalRecord&)>& each) const;
   std::optional<JournalRecord> Get(std::int64_t seq) const;
+  // The operator action record (issue, update, cancel) whose body carries this request id (an
+  // idempotency key), or none. Indexed: one look-up, not a scan.
+  std::optional<JournalRecord> FindRequest(const std::string& request_id) const;
   std::int64_t LastSeq() const;
 
   // Marks: small named values outside the hash chain (the feed's published position), in the

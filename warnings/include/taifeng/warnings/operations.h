@@ -23,6 +23,9 @@ struct OperatorCommand {
   std::string reason;                  // journalled with the messages
   std::string status;                  // "" default (issue: Actual; update, cancel: the status in force), "Actual", "Exercise", "Test"
   std::optional<std::int64_t> at_utc;  // action time (default: now; a hindcast proposal's own time)
+  // Idempotency key (1-64 of A-Z a-z 0-9 _ -): a command whose request id the journal already holds
+  // is not done again; its earlier messages are the answer. "" none.
+  std::string request_id;
 };
 
 // JSON object text and back. FromJson throws ParseError naming the field that is missing or of the
@@ -45,8 +48,11 @@ struct PreparedCommand {
 PreparedCommand Prepare(const Desk& desk, const OperatorCommand& c, const std::string& operator_name, std::int64_t wall_now_utc);
 
 // The messages `p` would send (rendered and validated, not journalled), and committing them: the
-// messages with their journal records, durable on return (Desk::Commit).
+// messages with their journal records, durable on return (Desk::Commit; `*repeated` set when the
+// command's request id was journalled before and its earlier messages are returned instead).
 std::vector<Message> Preview(const Desk& desk, const PreparedCommand& p);
-std::vector<Message> Commit(Desk& desk, const PreparedCommand& p);
+std::vector<Message> Commit(Desk& desk, const PreparedCommand& p, bool* repeated = nullptr);
+// True for a valid request id: 1-64 of A-Z a-z 0-9 _ -.
+bool IsRequestId(const std::string& id);
 
 }  // namespace taifeng::warnings
