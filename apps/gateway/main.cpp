@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <optional>
 #include <ctime>
 #include <cstdio>
 #include <iostream>
@@ -34,19 +35,50 @@ struct Args {
   std::map<std::string, std::unique_ptr<ChannelSpec>> specs;  // every registered channel's options
 };
 
-int Run(Args& a) {
-  std::string publish = a.publish, sync = a.sync, server_key = a.server_key;
-  if (publish.empty() || sync.empty() || server_key.empty()) {
-    const std::filesystem::path dir =
-        !a.service.empty() ? std::filesystem::path(a.service).parent_path() : cli::JournalFile(a.journal).parent_path();
-    const auto svc = feed::RunningService(dir);
-    if (!svc)
-      throw Error(ErrorCode::kNotFound, "no running taifeng serve for " + dir.string() +
-                                            " (no live service.json there): start it, or give --publish, --sync and --server-key");
-    if (publish.empty()) publish = svc->publish;
-    if (sync.empty()) sync = svc->sync;
-    if (server_key.empty()) server_key = svc->public_key;
+// Where the service is: the endpoints given, else its service.json. `follow` is set when found
+// through service.json: the gateway then follows the service when it moves (restarted on other
+// ports, or with another key).
+struct ServiceAt {
+  std::string publish, sync, server_key;
+  std::optional<std::filesystem::path> follow;  // the directory of service.json
+};
+
+ServiceAt FindService(const Args& a) {
+  ServiceAt at{a.publish, a.sync, a.server_key, std::nullopt};
+  if (!at.publish.empty() && !at.sync.empty() && !at.server_key.empty()) return at;
+  const std::filesystem::path dir =
+      !a.service.empty() ? std::filesystem::path(a.service).parent_path() : cli::JournalFile(a.journal).parent_path();
+  const auto svc = feed::RunningService(dir);
+  if (!svc)
+    throw Error(ErrorCode::kNotFound, "no running taifeng serve for " + dir.string() +
+                                          " (no live service.json there): start it, or give --publish, --sync and --server-key");
+  if (at.publish.empty()) at.publish = svc->publish;
+  if (at.sync.empty()) at.sync = svc->sync;
+  if (at.server_key.empty()) at.server_key = svc->public_key;
+  if (a.publish.empty() && a.sync.empty() && a.server_key.empty()) at.follow = dir;
+  return at;
+}
+
+// While the feed is lost, reads service.json again (every 2 s); true when the service now runs
+// elsewhere, with `o` pointed there.
+bool ServiceMoved(const ServiceAt& at, feed::FeedClientOptions& o, std::chrono::steady_clock::time_point& next_check) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!at.follow || now < next_check) return false;
+  next_check = now + std::chrono::seconds(2);
+  std::optional<feed::ServiceFile> svc;
+  try {
+    svc = feed::RunningService(*at.follow);
+  } catch (const Error&) {
+    return false;  // a service.json being rewritten: read it again next time
   }
+  if (!svc || (svc->publish == o.publish_endpoint && svc->sync == o.sync_endpoint && svc->public_key == o.server_key)) return false;
+  o.publish_endpoint = svc->publish, o.sync_endpoint = svc->sync, o.server_key = svc->public_key;
+  return true;
+}
+
+int Run(Args& a) {
+  const ServiceAt at = FindService(a);
+  const std::string publish = at.publish, sync = at.sync, server_key = at.server_key;
   std::string key = a.key;
   if (key.empty()) {
     if (const char* env = std::getenv("TAIFENG_GATEWAY_KEY")) key = env;
@@ -83,8 +115,13 @@ int Run(Args& a) {
                      (o.resume_after ? ", resuming after seq " + std::to_string(*o.resume_after) : std::string()));
   gateway::Board board;
   FeedStatus status;
-  auto last_tick = std::chrono::steady_clock::now() - std::chrono::seconds(2);
+  auto last_tick = std::chrono::steady_clock::now() - std::chrono::seconds(2), next_check = last_tick;
   while (!g_stop.load()) {
+    if (sub->state() == feed::FeedSubscriber::State::kLost && ServiceMoved(at, o, next_check)) {
+      Log(a.channel, "the service moved: subscribing to " + o.publish_endpoint + " (sync " + o.sync_endpoint + ")");
+      channel->Configure(o);
+      sub = feed::FeedSubscriber::Connect(o);
+    }
     std::optional<feed::FeedEvent> ev;
     try {
       ev = sub->Next(std::chrono::milliseconds(200));

@@ -135,6 +135,24 @@ TEST_F(GatewayTest, DisplayShowsTheWarningsAndFeedLost) {
   EXPECT_EQ(gateway_.Wait(), 0);
 }
 
+// The service restarted on other ports (a new service.json): a gateway that found it through
+// service.json follows it, instead of showing FEED LOST for ever.
+TEST_F(GatewayTest, AGatewayFollowsTheServiceToItsNewPorts) {
+  Serve();
+  const fs::path led = root_ / "led.txt";
+  StartGateway("display", "--led-file " + led.string() + " --led-width 32 --no-ansi", "display.log");
+  IssueMangkhut();
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(led).find("珠海") != std::string::npos; }, 15000)) << gateway_.Output();
+  service_.Kill();
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(led).rfind("!! 信号中断 FEED LOST !!", 0) == 0; }, 5000)) << ReadFile(led);
+  Serve();  // new free ports, a new service.json
+  EXPECT_TRUE(WaitFor([&] { return gateway_.Output().find("the service moved") != std::string::npos; }, 10000)) << gateway_.Output();
+  EXPECT_TRUE(WaitFor([&] { const std::string t = ReadFile(led); return t.rfind("!!", 0) != 0 && t.find("珠海") != std::string::npos; }, 10000))
+      << ReadFile(led) << gateway_.Output();
+  gateway_.Signal(SIGTERM);
+  EXPECT_EQ(gateway_.Wait(), 0);
+}
+
 TEST_F(GatewayTest, SmsHandsOffExactlyOnceAcrossAGatewayKill) {
   Serve();
   const fs::path csv = root_ / "recipients.csv", outgoing = root_ / "spool" / "outgoing", sent = root_ / "spool" / "sent";
