@@ -191,7 +191,7 @@ int main() {
 
   // ---- 2. sustained publish rate; 3. late joiner ----
   auto desk = open_desk();
-  const std::vector<Message> real = desk->Messages();
+  const std::vector<Message> real = desk->FullMessages();
   PublishRate(desk.get(), real, service, o);
   LateJoiner(desk.get(), real, o);
   feed.Stop();

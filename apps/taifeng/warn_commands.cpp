@@ -340,7 +340,7 @@ void RunList(const ListArgs& a) {
     const warnings::State state = desk->StateAt(now);
     for (const auto* f : state.Active()) shown.push_back(f->message);
   } else {
-    shown = desk->Messages();
+    shown = desk->FullMessages();
   }
   if (a.desk.json) {
     json out = json::array();
@@ -362,8 +362,9 @@ void RunList(const ListArgs& a) {
 void RunShow(const ListArgs& a) {
   auto desk = OpenDesk(a.desk, nullptr, false);
   desk->RequireAudit();
-  for (const auto& m : desk->Messages()) {
-    if (m.identifier != a.id) continue;
+  for (const auto& light : desk->Messages()) {
+    if (light.identifier != a.id) continue;
+    const warnings::Message m = desk->Full(light);
     if (a.cap) {
       std::cout << m.cap_xml;
       return;

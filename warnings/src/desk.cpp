@@ -1,6 +1,8 @@
 #include "taifeng/warnings/desk.h"
 #include "taifeng/warnings/feed_summary.h"
 
+#include <malloc.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -131,17 +133,91 @@ void Desk::RequireAudit() const {
   }
 }
 
-const std::vector<Message>& Desk::Messages() const {
+namespace {
+
+// A light message (Desk::Messages): the fields the state in force and the references need, read
+// from the record's JSON by SQLite; the rest stays in the journal.
+const std::vector<std::string>& LightMessagePaths() {
+  static const std::vector<std::string> kPaths = {"$.identifier", "$.sender",   "$.sent",      "$.region_code", "$.kind",
+                                                  "$.signal",     "$.rank",     "$.change",    "$.msg_type",    "$.status",
+                                                  "$.incident",   "$.sent_utc", "$.onset_utc", "$.expires_utc"};
+  return kPaths;
+}
+Message LightMessage(std::int64_t seq, const std::vector<std::string>& v) {
+  const std::string where = "journal record " + std::to_string(seq);
+  Message m;
+  m.seq = seq;
+  m.identifier = v[0], m.sender = v[1], m.sent = v[2], m.region_code = v[3];
+  const auto kind = ParseKind(v[4]);
+  const auto change = ParseChange(v[7]);
+  if (m.identifier.empty() || !kind || !change) throw ParseError(where, 0, !kind ? "kind" : !change ? "change" : "identifier", "a warning message");
+  m.kind = *kind, m.change = *change;
+  m.signal = v[5], m.msg_type = v[8], m.status = v[9], m.incident = v[10];
+  m.rank = v[6].empty() ? 0 : std::stoi(v[6]);
+  const auto sent = ParseUtc(v[11]), onset = ParseUtc(v[12]), expires = ParseUtc(v[13]);
+  if (!sent || !onset || !expires) throw ParseError(where, 0, "sent_utc", "ISO 8601 UTC times");
+  m.sent_utc = *sent, m.onset_utc = *onset, m.expires_utc = *expires;
+  return m;
+}
+
+}  // namespace
+
+const std::deque<Message>& Desk::Messages() const {
   const std::int64_t last = journal_->LastSeq();
   if (last < messages_read_to_) {  // a shorter journal than before: read it again
     messages_.clear();
+    in_force_cache_.clear();
+    fold_ = IncidentFold();
+    folded_ = 0, folded_max_sent_ = 0;
     messages_read_to_ = 0;
   }
   if (last > messages_read_to_) {
-    for (const JournalRecord& r : journal_->ReadRange(messages_read_to_ + 1, last, "message")) messages_.push_back(MessageFromJson(r.body, r.seq));
+    // Reading a large journal churns through SQLite's JSON buffers between the small strings kept:
+    // the freed pages go back to the system every 10,000 messages (glibc), so the resident size
+    // follows what is kept.
+    std::size_t since_trim = 0;
+    journal_->ScanFields(messages_read_to_ + 1, last, "message", LightMessagePaths(), [&](std::int64_t seq, const std::vector<std::string>& v) {
+      messages_.push_back(LightMessage(seq, v));
+      if (++since_trim == 10000) ::malloc_trim(0), since_trim = 0;
+    });
+    if (last - messages_read_to_ > 1000) ::malloc_trim(0);
     messages_read_to_ = last;
   }
   return messages_;
+}
+
+Message Desk::Full(const Message& light) const {
+  if (const auto it = in_force_cache_.find(light.seq); it != in_force_cache_.end()) return it->second;
+  const auto r = journal_->Get(light.seq);
+  if (!r || r->type != "message")
+    throw Error(ErrorCode::kJournalBroken, journal_->path().string() + ": record " + std::to_string(light.seq) + " is not the message " +
+                                               light.identifier);
+  return MessageFromJson(r->body, r->seq);
+}
+
+std::vector<Message> Desk::FullMessages() const {
+  std::vector<Message> out;
+  journal_->ScanRange(1, journal_->LastSeq(), "message", [&](const JournalRecord& r) { out.push_back(MessageFromJson(r.body, r.seq)); });
+  return out;
+}
+
+State Desk::StateAt(std::int64_t now_utc) const {
+  const std::deque<Message>& messages = Messages();
+  for (; folded_ < messages.size(); ++folded_) {
+    fold_.Add(messages, folded_);
+    folded_max_sent_ = std::max(folded_max_sent_, messages[folded_].sent_utc);
+  }
+  // Now or later than every message: the fold holds the answer; an earlier time (a hindcast
+  // exercise looking back) derives it afresh.
+  State s = now_utc >= folded_max_sent_ ? fold_.At(messages, now_utc) : State::Derive(messages, now_utc);
+  std::map<std::int64_t, Message> cache;  // what is in force now: at most one message per region and kind
+  s.Complete([&](const Message& light) {
+    Message whole = Full(light);
+    cache.emplace(whole.seq, whole);
+    return whole;
+  });
+  in_force_cache_ = std::move(cache);
+  return s;
 }
 
 const std::vector<std::vector<geo::LatLon>>& Desk::Polygons(const std::string& code) const {

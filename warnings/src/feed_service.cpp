@@ -164,7 +164,9 @@ struct FeedService::Impl {
 
   std::unordered_map<std::int64_t, std::shared_ptr<const Encoded>> cache;  // shared with frames libzmq still sends
   std::deque<std::int64_t> cache_order;
-  static constexpr std::size_t kCacheSize = 8192;
+  // Recently published encodings kept for snapshots and replays (older ones are read from the
+  // journal): at most this many, about 7 kB each.
+  static constexpr std::size_t kCacheSize = 2048;
 
   mutable std::mutex stats_mutex;
   FeedServiceStats stats;

@@ -263,14 +263,34 @@ std::vector<JournalRecord> Journal::Read(std::int64_t from_seq, const std::strin
 }
 
 std::vector<JournalRecord> Journal::ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type) const {
+  std::vector<JournalRecord> out;
+  ScanRange(from_seq, to_seq, type, [&](const JournalRecord& r) { out.push_back(r); });
+  return out;
+}
+
+void Journal::ScanRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type,
+                        const std::function<void(const JournalRecord&)>& each) const {
   const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE seq >= ? AND seq <= ?" +
                           (type.empty() ? "" : " AND type = ?") + " ORDER BY seq";
   sqlite::Statement s(impl_->db, sql.c_str());
   s.Bind(1, from_seq).Bind(2, to_seq);
   if (!type.empty()) s.Bind(3, type);
-  std::vector<JournalRecord> out;
-  while (s.Step()) out.push_back(RowRecord(s));
-  return out;
+  while (s.Step()) each(RowRecord(s));
+}
+
+void Journal::ScanFields(std::int64_t from_seq, std::int64_t to_seq, const std::string& type, const std::vector<std::string>& paths,
+                         const std::function<void(std::int64_t, const std::vector<std::string>&)>& each) const {
+  std::string sql = "SELECT seq";
+  for (std::size_t i = 0; i < paths.size(); ++i) sql += ", coalesce(json_extract(body, ?" + std::to_string(i + 4) + "), '')";
+  sql += " FROM record WHERE seq >= ?1 AND seq <= ?2 AND type = ?3 ORDER BY seq";
+  sqlite::Statement s(impl_->db, sql.c_str());
+  s.Bind(1, from_seq).Bind(2, to_seq).Bind(3, type);
+  for (std::size_t i = 0; i < paths.size(); ++i) s.Bind(static_cast<int>(i + 4), paths[i]);
+  std::vector<std::string> values(paths.size());
+  while (s.Step()) {
+    for (std::size_t i = 0; i < paths.size(); ++i) values[i] = s.Text(static_cast<int>(i + 1));
+    each(s.Int(0), values);
+  }
 }
 
 void Journal::Scan(std::int64_t after_seq, const std::string& type, const std::function<void(const JournalRecord&)>& each) const {

@@ -120,38 +120,48 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
   return m;
 }
 
-State State::Derive(const std::vector<Message>& messages, std::int64_t now_utc) {
-  // Indices first, copies last: only the messages in force at the end are copied.
-  struct Open {
-    std::size_t current = 0;
-    std::int64_t raised_utc = 0;
-    std::vector<std::string> references;
-  };
-  std::map<std::pair<std::string, Kind>, Open> open;
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Message& m = messages[i];
-    if (m.sent_utc > now_utc) continue;
-    const auto key = std::make_pair(m.region_code, m.kind);
-    auto it = open.find(key);
-    if (m.change == Change::kCancel) {
-      if (it != open.end()) open.erase(it);
-      continue;
-    }
-    if (m.change == Change::kNew || it == open.end() || messages[it->second.current].incident != m.incident) {
-      open[key] = Open{i, m.sent_utc, {m.Reference()}};
-      continue;
-    }
-    Open& f = it->second;
-    if (m.rank > messages[f.current].rank) f.raised_utc = m.sent_utc;
-    f.current = i;
-    f.references.push_back(m.Reference());
+void IncidentFold::Add(const std::deque<Message>& messages, std::size_t i) {
+  const Message& m = messages[i];
+  const auto key = std::make_pair(m.region_code, m.kind);
+  auto it = open_.find(key);
+  if (m.change == Change::kCancel) {
+    if (it != open_.end()) open_.erase(it);
+    return;
   }
+  if (m.change == Change::kNew || it == open_.end() || messages[it->second.current].incident != m.incident) {
+    if (it == open_.end()) it = open_.emplace(key, Open{}).first;
+    Open& f = it->second;
+    f.current = i, f.raised_utc = m.sent_utc;
+    f.members.assign(1, i);
+    return;
+  }
+  Open& f = it->second;
+  if (m.rank > messages[f.current].rank) f.raised_utc = m.sent_utc;
+  f.current = i;
+  f.members.push_back(i);
+}
+
+State IncidentFold::At(const std::deque<Message>& messages, std::int64_t now_utc) const {
   State s;
-  for (auto& [key, f] : open) {
+  for (const auto& [key, f] : open_) {
     if (messages[f.current].expires_utc <= now_utc) continue;
-    s.in_force_.emplace(key, InForce{messages[f.current], f.raised_utc, std::move(f.references)});
+    std::vector<std::string> references;
+    references.reserve(f.members.size());
+    for (const std::size_t i : f.members) references.push_back(messages[i].Reference());
+    s.in_force_.emplace(key, InForce{messages[f.current], f.raised_utc, std::move(references)});
   }
   return s;
+}
+
+State State::Derive(const std::deque<Message>& messages, std::int64_t now_utc) {
+  IncidentFold fold;
+  for (std::size_t i = 0; i < messages.size(); ++i)
+    if (messages[i].sent_utc <= now_utc) fold.Add(messages, i);
+  return fold.At(messages, now_utc);
+}
+
+void State::Complete(const std::function<Message(const Message&)>& whole) {
+  for (auto& [key, f] : in_force_) f.message = whole(f.message);
 }
 
 const InForce* State::Find(const std::string& region_code, Kind kind) const {

@@ -350,6 +350,43 @@ TEST_F(DeskTest, ACommandRetriedWithItsRequestIdIsDoneOnce) {
   EXPECT_FALSE(desk_->EarlierRequest("never-sent"));
 }
 
+// The desk keeps light messages (its memory grows by about a kilobyte per message, not by its CAP
+// and situation), and the state in force carries whole ones.
+TEST_F(DeskTest, MessagesAreKeptLightAndTheStateWhole) {
+  const auto issued = ProposeAndIssue(Assess({{"typhoon.white", 1}, {"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {{"typhoon.blue", 0.4}}), kT0);
+  ASSERT_EQ(issued.size(), 2u);
+  ASSERT_FALSE(issued[0].cap_xml.empty());
+  for (const Message& m : desk_->Messages()) {
+    EXPECT_TRUE(m.cap_xml.empty());
+    EXPECT_TRUE(m.evidence_json.empty());
+    EXPECT_FALSE(m.identifier.empty());
+  }
+  const State state = desk_->StateAt(kT0 + 3 * kH);
+  ASSERT_EQ(state.Active().size(), 2u);
+  for (const InForce* f : state.Active()) {
+    EXPECT_FALSE(f->message.cap_xml.empty()) << f->message.identifier;
+    EXPECT_FALSE(f->message.evidence_json.empty());
+  }
+  EXPECT_EQ(desk_->Full(desk_->Messages()[0]).cap_xml, issued[0].cap_xml);
+  EXPECT_EQ(desk_->FullMessages().at(1).cap_xml, issued[1].cap_xml);
+  // The desk's kept fold of the incidents answers as a fresh derivation does, at any later time.
+  ActionContext ctx;
+  ctx.now_utc = kT0 + 2 * kH;
+  ctx.operator_name = "duty officer";
+  ctx.status = "Exercise";
+  desk_->Commit("update", "{}", desk_->UpdateRequests({"440400"}, Kind::kTyphoon, "orange", 0, ctx.now_utc), ctx);
+  desk_->Commit("cancel", "{}", desk_->CancelRequests({"440100"}, std::nullopt, ctx.now_utc + kH), ctx);
+  for (const std::int64_t now : {kT0 + 3 * kH, kT0 + 10 * kH, kT0 + 13 * kH, kT0 + 40 * kH}) {
+    const State kept = desk_->StateAt(now), fresh = State::Derive(desk_->Messages(), now);
+    ASSERT_EQ(kept.Active().size(), fresh.Active().size()) << now;
+    for (std::size_t i = 0; i < kept.Active().size(); ++i) {
+      EXPECT_EQ(kept.Active()[i]->message.identifier, fresh.Active()[i]->message.identifier);
+      EXPECT_EQ(kept.Active()[i]->references, fresh.Active()[i]->references);
+      EXPECT_EQ(kept.Active()[i]->raised_utc, fresh.Active()[i]->raised_utc);
+    }
+  }
+}
+
 TEST_F(DeskTest, OperatorIsRequired) {
   const auto plan = Plan(desk_->rules(), Assess({{"typhoon.blue", 0.5}}, {}), desk_->StateAt(kT0), kT0);
   ProposalSource src;

@@ -217,7 +217,7 @@ TEST_F(FeedTest, SnapshotThenUpdatesInJournalOrderWithCapAndSummary) {
   events = Collect(*sub, [](const auto& ev) { return ev.size() >= 23; });
   ASSERT_EQ(events.size(), 23u);
   auto desk = OpenDesk();
-  const auto messages = desk->Messages();
+  const auto messages = desk->FullMessages();
   ASSERT_EQ(messages.size(), 46u);
   for (std::size_t i = 0; i < events.size(); ++i) {
     const FeedWarning& w = events[i].warnings.at(0);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,10 +78,19 @@ class Desk {
   // restart audit everything).
   void RequireAudit() const;
 
-  // Every journalled message, in journal order. Parsed messages are kept: each call reads only
-  // the records added since the last.
-  const std::vector<Message>& Messages() const;
-  State StateAt(std::int64_t now_utc) const { return State::Derive(Messages(), now_utc); }
+  // Every journalled message, in journal order, *light*: identifier, sender, sent, region code,
+  // kind, signal, rank, change, message type, status, incident and times only (what the state in
+  // force needs); the rest (names, reason, references, evidence, situation, CAP) stays in the
+  // journal: Full reads it. Kept: each call reads only the records added since the last, and
+  // memory grows by a few hundred bytes per message, not by the whole message (tens of kB).
+  const std::deque<Message>& Messages() const;
+  // The whole message (CAP, evidence, situation) of a light one, from the journal (or the cache of
+  // those in force). Throws Error(kJournalBroken) when the journal no longer holds it.
+  Message Full(const Message& light) const;
+  // Every journalled message, whole, read from the journal (for listings; not kept).
+  std::vector<Message> FullMessages() const;
+  // The warnings in force at `now_utc`, with their whole latest messages.
+  State StateAt(std::int64_t now_utc) const;
 
   // Journals a "propose" record; returns its seq.
   std::int64_t RecordProposal(const std::vector<Proposal>& proposals, const ProposalSource& source, const std::string& operator_name,
@@ -126,8 +136,12 @@ class Desk {
   mutable std::int64_t audited_seq_ = 0;
   mutable std::string audited_hash_;
   bool feed_projected_ = false;  // BackfillFeedProjection done by this desk
-  mutable std::vector<Message> messages_;
+  mutable std::deque<Message> messages_;        // light (see Messages); a deque: no reallocation of the whole
   mutable std::int64_t messages_read_to_ = 0;  // journal seq read up to
+  mutable std::map<std::int64_t, Message> in_force_cache_;  // whole messages in force at the last StateAt, by seq
+  mutable IncidentFold fold_;           // messages_[0, folded_) folded in journal order
+  mutable std::size_t folded_ = 0;
+  mutable std::int64_t folded_max_sent_ = 0;  // the latest sent_utc folded
   mutable std::mutex polygons_mutex_;
   mutable std::map<std::string, std::vector<std::vector<geo::LatLon>>> polygons_;
 };

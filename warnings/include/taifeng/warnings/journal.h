@@ -98,6 +98,14 @@ class Journal {
   std::vector<JournalRecord> Read(std::int64_t from_seq = 1, const std::string& type = "") const;
   // Records with from_seq <= seq <= to_seq, in order; only those of `type` when it is not empty.
   std::vector<JournalRecord> ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type = "") const;
+  // For the records of `type` in [from_seq, to_seq], in order: each(seq, values) with values[i]
+  // the JSON value at paths[i] ("$.identifier") of the record's body, as text ("" when absent),
+  // extracted by SQLite (the rest of the body is never copied out).
+  void ScanFields(std::int64_t from_seq, std::int64_t to_seq, const std::string& type, const std::vector<std::string>& paths,
+                  const std::function<void(std::int64_t, const std::vector<std::string>&)>& each) const;
+  // The same one record at a time (memory: one record, whatever the range).
+  void ScanRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type,
+                 const std::function<void(const JournalRecord&)>& each) const;
   // Calls `each` for every record of `type` with seq > after_seq, in order, without holding them all.
   void Scan(std::int64_t after_seq, const std::string& type, const std::function<void(const JournalRecord&)>& each) const;
   std::optional<JournalRecord> Get(std::int64_t seq) const;

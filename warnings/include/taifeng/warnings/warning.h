@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,15 +71,38 @@ struct InForce {
   std::vector<std::string> references;  // Reference() of every message of the incident, oldest first
 };
 
+class State;
+
+// The open incidents of a message list, folded in journal order: what State::Derive computes in one
+// pass, kept so that a long-running desk adds each new message once instead of re-reading all of
+// them (State::Derive is O(messages); At is O(incidents)).
+class IncidentFold {
+ public:
+  void Add(const std::deque<Message>& messages, std::size_t i);  // messages[i], the next in journal order
+  // The state at `now_utc`. REQUIRES: every added message was sent at or before now_utc.
+  State At(const std::deque<Message>& messages, std::int64_t now_utc) const;
+
+ private:
+  struct Open {
+    std::size_t current = 0;
+    std::int64_t raised_utc = 0;
+    std::vector<std::size_t> members;  // the incident's messages; their references are built by At
+  };
+  std::map<std::pair<std::string, Kind>, Open> open_;
+};
+
 class State {
  public:
   // The warnings in force at `now_utc` from the messages (journal order) sent at or before it.
-  static State Derive(const std::vector<Message>& messages, std::int64_t now_utc);
+  static State Derive(const std::deque<Message>& messages, std::int64_t now_utc);
   const InForce* Find(const std::string& region_code, Kind kind) const;
   const InForce* FindIdentifier(const std::string& identifier) const;  // by its latest message
   std::vector<const InForce*> Active() const;  // by region code, then kind
+  // Replaces each in-force message by whole(message) (a desk derives state from light messages).
+  void Complete(const std::function<Message(const Message&)>& whole);
 
  private:
+  friend class IncidentFold;
   std::map<std::pair<std::string, Kind>, InForce> in_force_;
 };
 
