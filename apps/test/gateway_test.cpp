@@ -1,7 +1,11 @@
 // taifeng-gateway against a real `taifeng serve` on 127.0.0.1: the display's frames (terminal and
 // LED) and its "feed lost", SMS spool files exactly once across a kill -9 of the gateway, and the
 // web gateway's endpoints and its page in headless Chromium, updated live without a reload.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -213,6 +217,60 @@ TEST_F(GatewayTest, SmsHandsOffExactlyOnceAcrossAGatewayKill) {
   const std::string logs = ReadFile(root_ / "sms-1.log") + gateway_.Output();
   for (const char* phone : {"13800138000", "91234567", "13900000001"}) EXPECT_EQ(logs.find(phone), std::string::npos) << phone;
   EXPECT_NE(logs.find("recipients.csv:5: phone +86*******00xx"), std::string::npos) << logs;
+}
+
+// Event streams cannot starve the web gateway (48 open /events once filled its thread pool and every
+// other request timed out): beyond 32 the stream is refused (503) and /api/warnings still answers;
+// many ranges of one resource are refused (they once made a 64 kB file a 165 MB answer).
+TEST_F(GatewayTest, WebGatewayBoundsEventStreamsAndRanges) {
+  Serve();
+  const fs::path port_file = root_ / "web.port";
+  StartGateway("web", "--port 0 --port-file " + port_file.string(), "web.log");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(port_file); }, 10000)) << gateway_.Output();
+  const int port = std::stoi(ReadFile(port_file));
+  // 40 clients open /events and never read.
+  std::vector<int> streams;
+  for (int i = 0; i < 40; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const std::string get = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(::write(fd, get.data(), get.size()), static_cast<ssize_t>(get.size()));
+    streams.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(3, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto api = http.Get("/api/warnings");
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(api) << "no answer with 40 event streams open";
+  EXPECT_EQ(api->status, 200);
+  EXPECT_LT(ms, 1000.0);
+  const auto refused = http.Get("/events");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  const auto ranges = http.Get("/app.js", {{"Range", "bytes=0-,0-,0-,0-"}});
+  ASSERT_TRUE(ranges);
+  EXPECT_EQ(ranges->status, 416);
+  EXPECT_LT(ranges->body.size(), 1000u);
+  const auto one_range = http.Get("/app.js", {{"Range", "bytes=0-99"}});
+  ASSERT_TRUE(one_range);
+  EXPECT_EQ(one_range->status, 206);
+  for (const int fd : streams) ::close(fd);
+  // Once they leave, a stream is served again.
+  EXPECT_TRUE(WaitFor([&] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(1, 0);
+    std::string got;
+    c.Get("/events", [&](const char* data, std::size_t n) { got.append(data, n); return false; });
+    return got.find("event: update") != std::string::npos;
+  }, 20000));
+  gateway_.Signal(SIGTERM);
+  EXPECT_EQ(gateway_.Wait(), 0);
 }
 
 TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {

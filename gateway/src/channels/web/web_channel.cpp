@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <condition_variable>
@@ -75,9 +76,17 @@ class WebChannel : public Channel {
     }
     regions_json_ = json{{"regions", regions}}.dump();
     model_ = Model(Board{}, FeedStatus{});
-    server_.new_task_queue = [] { return new httplib::ThreadPool(48); };
+    server_.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
     server_.set_payload_max_length(64 * 1024);
     server_.set_read_timeout(5, 0);
+    server_.set_write_timeout(5, 0);  // a client that stops reading is dropped
+    // One range at most: many ranges of one small resource once made a 64 kB file a 165 MB answer.
+    server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Range").find(',') == std::string::npos) return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 416;
+      res.set_content("one range at most\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    });
     server_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                                  {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
                                  {"Cache-Control", "no-store"}});
@@ -106,11 +115,21 @@ class WebChannel : public Channel {
       res.set_content(it->second, "application/cap+xml; charset=utf-8");
     });
     server_.Get("/events", [this](const httplib::Request&, httplib::Response& res) {
+      // Each event stream holds a thread: at most kMaxStreams, so that the pages and the API always
+      // have threads left; beyond, a clear refusal (the page then polls /api/warnings).
+      if (streams_.fetch_add(1) >= kMaxStreams) {
+        streams_.fetch_sub(1);
+        res.status = 503;
+        res.set_header("Retry-After", "30");
+        res.set_content("too many event streams: poll /api/warnings\n", "text/plain");
+        return;
+      }
       res.set_header("X-Accel-Buffering", "no");
       auto seen = std::make_shared<std::int64_t>(-1);
       res.set_chunked_content_provider("text/event-stream", [this, seen](std::size_t, httplib::DataSink& sink) {
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait_for(lock, std::chrono::seconds(15), [&] { return stopping_ || version_ != *seen; });
+        // A keep-alive every 5 s: a client gone is noticed (and its stream slot freed) within 5 s.
+        cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_ || version_ != *seen; });
         if (stopping_) return false;
         std::string event;
         if (version_ != *seen) {
@@ -121,7 +140,7 @@ class WebChannel : public Channel {
         }
         lock.unlock();
         return sink.write(event.data(), event.size());
-      });
+      }, [this](bool) { streams_.fetch_sub(1); });
     });
     server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) res.set_content(std::to_string(res.status) + "\n", "text/plain");
@@ -243,6 +262,8 @@ class WebChannel : public Channel {
   bool stopping_ = false;
   bool last_lost_ = false;
   std::size_t last_in_force_ = 0;
+  static constexpr int kThreads = 48, kMaxStreams = 32;  // HTTP threads; event streams among them
+  std::atomic<int> streams_{0};
 };
 
 }  // namespace
