@@ -126,13 +126,29 @@
     drawRegions();
     show(m);
     window.taifengUpdates++;
-  }).then(() => {
+  }).then(connect);
+
+  // Live updates by Server-Sent Events. When the gateway refuses the stream (it serves a bounded
+  // number: 503) the page polls /api/warnings every 15 s and asks for a stream again a minute later.
+  let poll = null;
+  function connect() {
     const events = new EventSource("/events");
     events.addEventListener("update", () => refresh());
+    events.onopen = () => {
+      if (poll) clearInterval(poll);
+      poll = null;
+    };
     events.onerror = () => {
       const status = document.getElementById("status");
+      if (events.readyState === EventSource.CLOSED) {
+        events.close();
+        if (!poll) poll = setInterval(() => refresh().catch(() => {}), 15000);
+        setTimeout(connect, 60000);
+        status.textContent = "live updates busy — refreshing every 15 s";
+        return;
+      }
       status.className = "status lost";
       status.textContent = "web gateway unreachable — reconnecting";
     };
-  });
+  }
 })();
