@@ -144,6 +144,14 @@ json ErrorJson(const Error& e) {
 
 }  // namespace
 
+void CheckRequest(const std::vector<std::string>& frames, bool control) {
+  if (frames.size() != 3) throw Error(ErrorCode::kUsage, "malformed request: expected the frames [command, request id, JSON body]");
+  CheckHeader(frames[0], frames[1]);
+  const json body = ParseBody(frames[2]);
+  if (control) CommandFromJson(frames[2]);
+  else ParseFilter(body);
+}
+
 struct FeedService::Impl {
   FeedServiceSettings s;
   std::unique_ptr<Desk> desk;

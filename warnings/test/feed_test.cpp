@@ -750,3 +750,48 @@ TEST(PublishedMarkTest, SlotsSurviveATornWriteAndFailuresAreNamed) {
 
 }  // namespace
 }  // namespace taifeng::warnings
+
+namespace taifeng::warnings {
+namespace {
+
+// The feed fuzzer's kept inputs (tests/data/fuzz/feed/, from scripts/fuzz.sh), replayed: each is
+// refused with a taifeng::Error or accepted, never anything else; and the frames that once ended
+// the service are among the checks.
+TEST(CheckRequestTest, FuzzInputsAndHostileFramesOnlyGetErrors) {
+  std::vector<std::pair<std::vector<std::string>, bool>> cases = {
+      {{"\xff\xfe", "1", "{}"}, true},
+      {{"PING\nforged", "1", "{}"}, true},
+      {{"HEADS", "\x1b[2J", "{}"}, false},
+      {{"SNAPSHOT", "1", "{\"prefixes\": [\"\xff\"]}"}, false},
+      {{"COMMIT", "1", R"({"action": "issue\u0000", "all": true})"}, true},
+      {{"COMMIT", "1", R"({"action": "update", "targets": ["440400"], "extend_h": 6})"}, true},
+  };
+  const auto dir = std::filesystem::path(TAIFENG_TESTDATA_DIR) / "fuzz" / "feed";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.empty()) continue;
+    std::vector<std::string> frames(1);
+    for (std::size_t i = 1; i < bytes.size(); ++i) {
+      if (bytes[i] == 0 && frames.size() < 8) frames.emplace_back();
+      else frames.back() += bytes[i];
+    }
+    cases.emplace_back(frames, (bytes[0] & 1) != 0);
+  }
+  int refused = 0, accepted = 0;
+  for (const auto& [frames, control] : cases) {
+    try {
+      CheckRequest(frames, control);
+      ++accepted;
+    } catch (const Error&) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(accepted + refused, static_cast<int>(cases.size()));
+  EXPECT_GE(refused, 5);
+  EXPECT_GE(accepted, 1);  // the valid update
+}
+
+}  // namespace
+}  // namespace taifeng::warnings

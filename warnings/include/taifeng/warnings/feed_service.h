@@ -58,6 +58,14 @@ struct FeedServiceStats {
   std::int64_t requests = 0, refused_requests = 0, commands = 0, refused_commands = 0;
 };
 
+// The checks the service applies to one request's frames [name, request id, JSON body] before it
+// acts on them: the name (1-16 capital letters), the id (at most 64 printable ASCII characters),
+// the body (a JSON object in UTF-8 whose strings hold no control characters) and what the body
+// means (an operator command on the control endpoint, a stream filter on the sync endpoint).
+// Throws taifeng::Error (ParseError included) naming what is wrong, never anything else: the
+// libFuzzer target fuzz_feed (scripts/fuzz.sh) holds it to that.
+void CheckRequest(const std::vector<std::string>& frames, bool control);
+
 class FeedService {
  public:
   using Log = std::function<void(const std::string&)>;
