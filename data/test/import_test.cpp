@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -350,6 +353,59 @@ TEST(IbtracsTest, AgencyColumns) {
   bad.ibtracs_agency = "XYZ";
   ImportResult r;
   EXPECT_THROW(ImportFile(Format::Named("ibtracs"), Samples() / "ibtracs" / "sample_small_ibtracs.nc", bad, r), Error);
+}
+
+// One bad latitude (9999, or NaN) in a storm's 85 fixes: that fix is reported and left out, the
+// storm keeps the other 84 (it was once dropped whole, reported as 1 skipped record; a NaN
+// latitude was dropped silently). Read = kept + reported.
+TEST(IbtracsTest, ABadFixIsReportedAndLeftOutAlone) {
+  const auto copy = std::filesystem::temp_directory_path() / ("taifeng-ibtracs-" + std::to_string(::getpid()) + ".nc");
+  ImportResult clean;
+  ImportFile(Format::Named("ibtracs"), Samples() / "ibtracs" / "sample_small_ibtracs.nc", {}, clean);
+  std::size_t clean_fixes = 0;
+  for (const Storm& st : clean.storms) clean_fixes += st.fixes.size();
+  ASSERT_EQ(static_cast<std::int64_t>(clean_fixes) + static_cast<std::int64_t>(clean.skipped.size()), clean.records_read);
+  for (const float bad : {9999.0f, std::numeric_limits<float>::quiet_NaN()}) {
+    std::filesystem::copy_file(Samples() / "ibtracs" / "sample_small_ibtracs.nc", copy, std::filesystem::copy_options::overwrite_existing);
+    {  // Doksuri's 6th fix gets the bad latitude
+      const hid_t f = H5Fopen(copy.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      ASSERT_GE(f, 0);
+      const hid_t d = H5Dopen2(f, "cma_lat", H5P_DEFAULT);
+      const hid_t space = H5Dget_space(d);
+      hsize_t dims[2];
+      H5Sget_simple_extent_dims(space, dims, nullptr);
+      std::vector<float> lat(dims[0] * dims[1]);
+      ASSERT_GE(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, lat.data()), 0);
+      std::size_t target = lat.size();  // Doksuri: 85 CMA fixes, the first at 12.9N
+      for (std::size_t st = 0; st < dims[0] && target == lat.size(); ++st) {
+        std::size_t first = dims[1], count = 0;
+        for (std::size_t t = 0; t < dims[1]; ++t)
+          if (lat[st * dims[1] + t] > -9000.0f) first = std::min(first, t), ++count;
+        if (count == 85 && std::fabs(lat[st * dims[1] + first] - 12.9f) < 1e-3f) target = st * dims[1] + first + 5;
+      }
+      ASSERT_LT(target, lat.size());
+      lat[target] = bad;
+      ASSERT_GE(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, lat.data()), 0);
+      H5Sclose(space);
+      H5Dclose(d);
+      H5Fclose(f);
+    }
+    ImportResult r;
+    ImportFile(Format::Named("ibtracs"), copy, {}, r);
+    const Storm* doksuri = FindById(r, "CMA:IBTrACS-2023201N13134");
+    ASSERT_NE(doksuri, nullptr) << "the storm is kept";
+    EXPECT_EQ(doksuri->fixes.size(), 84u);
+    ASSERT_EQ(r.skipped.size(), clean.skipped.size() + 1);
+    EXPECT_NE(r.skipped.back().field.find("cma_lat/lon (time "), std::string::npos) << r.skipped.back().field;
+    std::size_t fixes = 0;
+    for (const Storm& st : r.storms) fixes += st.fixes.size();
+    EXPECT_EQ(static_cast<std::int64_t>(fixes) + static_cast<std::int64_t>(r.skipped.size()), r.records_read) << "read = kept + reported";
+    ImportOptions strict;
+    strict.strict = true;
+    ImportResult s;
+    EXPECT_THROW(ImportFile(Format::Named("ibtracs"), copy, strict, s), ParseError);
+  }
+  std::filesystem::remove(copy);
 }
 
 TEST(IbtracsTest, NotAnHdf5FileIsAParseError) {

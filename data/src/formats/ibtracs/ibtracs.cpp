@@ -2,6 +2,7 @@
 // (Knapp et al. 2010). Reads one agency's columns; a storm that agency did not track is not
 // imported (it is counted in the source's record total but is not an error).
 #include <array>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -167,7 +168,9 @@ void SetGrade(const Columns& c, const AgencyColumns& agency, std::size_t i, Fix&
   }
 }
 
-// Storm s, or nullopt when it has no fix or a bad one (reported; the storm is left out whole).
+// Storm s, or nullopt when it has no fix. A bad fix (an unreadable time, a position out of range,
+// a NaN latitude) is reported and left out alone: the storm keeps its other fixes. (Fill values,
+// below -9000, are the grid's empty cells, not records.)
 std::optional<Storm> ReadStorm(const Columns& c, const AgencyColumns& agency, std::size_t s, ParseContext& ctx) {
   Storm storm;
   storm.agency = std::string(agency.agency);
@@ -180,17 +183,18 @@ std::optional<Storm> ReadStorm(const Columns& c, const AgencyColumns& agency, st
   storm.source_file = ctx.file();
   for (std::size_t t = 0; t < c.n_times; ++t) {
     const std::size_t i = s * c.n_times + t;
-    if (!(c.lat[i] > -9000.0f)) continue;
+    if (c.lat[i] <= -9000.0f) continue;  // the grid's fill value: no record here
     ++ctx.result().records_read;
     const std::int64_t record = static_cast<std::int64_t>(s + 1);
+    const std::string at = " (time " + std::to_string(t) + ")";
     auto when = ParseUtc(c.iso_time[i]);
     if (!when) {
-      ctx.Bad(record, "iso_time", "a time YYYY-MM-DD HH:MM:SS");
-      return std::nullopt;
+      ctx.Bad(record, "iso_time" + at, "a time YYYY-MM-DD HH:MM:SS; this fix left out");
+      continue;
     }
-    if (c.lat[i] < -90.0f || c.lat[i] > 90.0f || !(c.lon[i] > -9000.0f) || c.lon[i] > 720.0f || c.lon[i] < -720.0f) {
-      ctx.Bad(record, std::string(agency.prefix) + "_lat/lon", "a position in degrees");
-      return std::nullopt;
+    if (std::isnan(c.lat[i]) || c.lat[i] < -90.0f || c.lat[i] > 90.0f || !(c.lon[i] > -9000.0f) || c.lon[i] > 720.0f || c.lon[i] < -720.0f) {
+      ctx.Bad(record, std::string(agency.prefix) + "_lat/lon" + at, "a position in degrees; this fix left out");
+      continue;
     }
     if (storm.basin.empty()) storm.basin = c.basin[i];
     Fix fix;
