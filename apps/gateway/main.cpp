@@ -1,6 +1,8 @@
 // taifeng-gateway: delivers the warning feed to one channel: a wall or street display, SMS through
 // smstools3, or a web page with an Atom feed of the CAP alerts.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -28,7 +30,7 @@ extern "C" void OnStopSignal(int) { g_stop.store(true); }
 namespace {
 
 struct Args {
-  std::string channel, service, journal, publish, sync, server_key, key, keys;
+  std::string channel, service, journal, publish, sync, server_key, key, keys, witness;
   std::vector<std::string> prefixes, region_codes;
   std::string regions_file = TAIFENG_DEFAULT_REGIONS;
   int heartbeat_timeout_ms = 3000;
@@ -76,6 +78,16 @@ bool ServiceMoved(const ServiceAt& at, feed::FeedClientOptions& o, std::chrono::
   return true;
 }
 
+// The witness file: one line per chain head the heartbeats announce ("time_utc feed journal_seq
+// hash"), appended, owner-only. `taifeng warn audit --witness FILE` compares the journal with it.
+void Witness(const std::string& file, const feed::ChainHead& head) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return;
+  const std::string line = FormatIsoUtc(WallNow()) + " " + head.feed + " " + std::to_string(head.journal_seq) + " " + head.hash + "\n";
+  if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) Log("witness", file + ": cannot append");
+  ::close(fd);
+}
+
 int Run(Args& a) {
   const ServiceAt at = FindService(a);
   const std::string publish = at.publish, sync = at.sync, server_key = at.server_key;
@@ -116,6 +128,10 @@ int Run(Args& a) {
   gateway::Board board;
   FeedStatus status;
   auto last_tick = std::chrono::steady_clock::now() - std::chrono::seconds(2), next_check = last_tick;
+  // Every gateway is a witness of the journal's chain: by default beside the service's journal.
+  const std::string witness =
+      a.witness == "none" ? "" : !a.witness.empty() ? a.witness : at.follow ? (*at.follow / ("witness-" + a.channel + ".txt")).string() : "";
+  std::optional<feed::ChainHead> witnessed;
   while (!g_stop.load()) {
     if (sub->state() == feed::FeedSubscriber::State::kLost && ServiceMoved(at, o, next_check)) {
       Log(a.channel, "the service moved: subscribing to " + o.publish_endpoint + " (sync " + o.sync_endpoint + ")");
@@ -131,6 +147,7 @@ int Run(Args& a) {
     }
     status.state = sub->state();
     status.feed_id = sub->feed_id();
+    if (const auto head = sub->head(); head && !witness.empty() && head != witnessed) Witness(witness, *head), witnessed = head;
     if (ev) {
       using T = feed::FeedEvent::Type;
       if (ev->type == T::kSnapshot || ev->type == T::kMessage) {
@@ -190,6 +207,9 @@ int Main(int argc, char** argv) {
   app.add_option("--regions", a.regions_file, "region file, GeoJSON (display, web)")->capture_default_str();
   app.add_option("--region", a.region_codes, "region codes to show (display, web; default: every region of the file)");
   app.add_option("--heartbeat-timeout-ms", a.heartbeat_timeout_ms, "silence after which the feed is shown as lost (ms)")->capture_default_str();
+  app.add_option("--witness", a.witness,
+                 "append each journal chain head the heartbeats announce to FILE, for taifeng warn audit --witness (default: "
+                 "witness-<channel>.txt beside the journal when the service was found through service.json; none: off)");
   for (const auto& entry : taifeng::gateway::ChannelRegistry()) {
     auto spec = entry.make_spec();
     spec->AddOptions(*app.add_option_group(std::string(entry.name), "--channel " + std::string(entry.name)));

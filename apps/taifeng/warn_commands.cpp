@@ -7,9 +7,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "commands.h"
@@ -388,26 +390,72 @@ void RunShow(const ListArgs& a) {
   throw Error(ErrorCode::kNotFound, a.id + ": no message with this identifier in " + desk->journal().path().string());
 }
 
-void RunAudit(const DeskArgs& a) {
+// What the gateways witnessed (their witness files: "time_utc feed journal_seq hash" per line)
+// against the journal: a record whose hash differs from what a gateway saw announced was rewritten
+// after it was published, even when the chain was recomputed. Lines of another feed epoch are not
+// comparable and are counted apart. Returns the problems, one per file at most.
+struct WitnessCheck {
+  std::int64_t compared = 0, other_epoch = 0;
+  std::vector<std::string> problems;
+};
+WitnessCheck CheckWitnesses(const warnings::Journal& journal, const std::vector<std::string>& files) {
+  WitnessCheck w;
+  const std::string feed = journal.ReadMark("feed.id");
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    if (!in) throw Error(ErrorCode::kNotFound, file + ": no such witness file");
+    std::string line;
+    for (std::int64_t n = 1; std::getline(in, line); ++n) {
+      std::istringstream fields(line);
+      std::string when, epoch, hash;
+      std::int64_t seq = 0;
+      if (!(fields >> when >> epoch >> seq >> hash) || hash.size() != 64) throw ParseError(file, n, "witness line", "time_utc feed journal_seq hash");
+      if (epoch != feed) {
+        ++w.other_epoch;
+        continue;
+      }
+      ++w.compared;
+      const auto r = journal.Get(seq);
+      if (r && r->hash == hash) continue;
+      w.problems.push_back(file + ":" + std::to_string(n) + ": at " + when + " the feed announced record " + std::to_string(seq) + " with hash " +
+                           hash.substr(0, 16) + "…, and the journal " + (r ? "holds " + r->hash.substr(0, 16) + "… there: it was rewritten" : "no longer holds it"));
+      break;
+    }
+  }
+  return w;
+}
+
+struct AuditArgs : DeskArgs {
+  std::vector<std::string> witnesses;
+};
+
+void RunAudit(const AuditArgs& a) {
   const auto journal = warnings::Journal::Open(JournalFile(a.journal), false);
   const warnings::JournalAudit audit = journal->Audit();
   const auto projection = audit.ok() ? warnings::VerifyFeedProjection(*journal) : std::nullopt;
+  const WitnessCheck witness = CheckWitnesses(*journal, a.witnesses);
+  const bool ok = audit.ok() && !projection && witness.problems.empty();
   if (a.json) {
     std::cout << json{{"journal", journal->path().string()},
                       {"records", audit.records},
-                      {"ok", audit.ok() && !projection},
+                      {"ok", ok},
                       {"first_broken", audit.first_broken ? json(*audit.first_broken) : json(nullptr)},
                       {"problem", audit.problem},
-                      {"feed_projection", projection ? json(*projection) : json("ok")}}
+                      {"feed_projection", projection ? json(*projection) : json("ok")},
+                      {"witnessed", {{"compared", witness.compared}, {"other_epoch", witness.other_epoch}, {"problems", witness.problems}}}}
                      .dump(2)
               << '\n';
-  } else if (audit.ok() && !projection) {
-    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact, feed projection matches.\n";
+  } else if (ok) {
+    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact, feed projection matches";
+    if (!a.witnesses.empty())
+      std::cout << ", " << witness.compared << " witnessed heads match" << (witness.other_epoch ? " (" + std::to_string(witness.other_epoch) + " of another feed epoch)" : "");
+    std::cout << ".\n";
   }
   if (projection) throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": " + *projection);
   if (!audit.ok())
     throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": record " + std::to_string(*audit.first_broken) + ": " +
                                                audit.problem + " (" + std::to_string(audit.records) + " records)");
+  if (!witness.problems.empty()) throw Error(ErrorCode::kJournalBroken, journal->path().string() + ": " + witness.problems.front());
 }
 
 // ---- replay ----
@@ -643,9 +691,12 @@ void RegisterWarnCommands(CLI::App& app) {
     cmd->callback([a] { RunShow(*a); });
   }
   {
-    auto a = std::make_shared<DeskArgs>();
+    auto a = std::make_shared<AuditArgs>();
     CLI::App* cmd = warn->add_subcommand("audit", "Verify the journal's hash chain; report the first broken record");
     cmd->add_option("--journal", a->journal, "journal directory (default as for the other warn commands)");
+    cmd->add_option("--witness", a->witnesses,
+                    "a gateway's witness file (taifeng-gateway --witness): every chain head it saw announced must still be in the "
+                    "journal, unchanged (a rewritten history with a recomputed chain fails here)");
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->callback([a] { RunAudit(*a); });
   }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@
 #include "process.h"
 #include "taifeng/gateway/display.h"
 #include "taifeng/warnings/feed_service.h"
+#include "taifeng/warnings/journal.h"
+#include "taifeng/warnings/feed_summary.h"
+#include "taifeng/warnings/warning.h"
 
 namespace {
 
@@ -155,6 +159,84 @@ TEST_F(GatewayTest, AGatewayFollowsTheServiceToItsNewPorts) {
       << ReadFile(led) << gateway_.Output();
   gateway_.Signal(SIGTERM);
   EXPECT_EQ(gateway_.Wait(), 0);
+}
+
+// A history rewritten with its chain recomputed passes the chain audit (it once did, and serve
+// published the forgery): the gateways' witness files, which keep every chain head the heartbeats
+// announced, catch it.
+TEST_F(GatewayTest, AWitnessCatchesAHistoryRewrittenWithItsChainRecomputed) {
+  Serve();
+  const fs::path led = root_ / "led.txt", witness = root_ / "witness-display.txt";
+  StartGateway("display", "--led-file " + led.string() + " --led-width 32 --no-ansi --witness " + witness.string(), "display.log");
+  const json messages = IssueMangkhut();
+  std::int64_t last = 0;
+  for (const auto& m : messages) last = std::max<std::int64_t>(last, m["seq"].get<std::int64_t>());
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(witness).find(" " + std::to_string(last) + " ") != std::string::npos; }, 10000))
+      << ReadFile(witness) << gateway_.Output();
+  gateway_.Signal(SIGTERM);
+  gateway_.Wait();
+  service_.Signal(SIGTERM);
+  service_.Wait();
+  const std::string audit = Cli() + " warn audit --journal " + journal_ + " --witness " + witness.string();
+  CommandResult r = Shell(audit);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("witnessed heads match"), std::string::npos) << r.out;
+  // The forger: Zhuhai's first message says red instead of what was issued, and every hash from
+  // there on is recomputed, so the chain is valid again.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(journal_) / "journal.sqlite").c_str(), &db), SQLITE_OK);
+  std::vector<taifeng::warnings::JournalRecord> records;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash FROM record ORDER BY seq", -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    taifeng::warnings::JournalRecord rec;
+    rec.seq = sqlite3_column_int64(st, 0), rec.time_utc = sqlite3_column_int64(st, 1);
+    auto text = [&](int c) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c))); };
+    rec.recorded_utc = text(2), rec.operator_name = text(3), rec.type = text(4), rec.body = text(5), rec.prev_hash = text(6), rec.hash = text(7);
+    records.push_back(rec);
+  }
+  sqlite3_finalize(st);
+  std::size_t forged = 0;
+  while (forged < records.size() && !(records[forged].type == "message" && records[forged].body.find("\"region_code\":\"440400\"") != std::string::npos))
+    ++forged;
+  ASSERT_LT(forged, records.size());
+  json body = json::parse(records[forged].body);
+  body["signal"] = "red";
+  records[forged].body = body.dump();
+  for (std::size_t i = forged; i < records.size(); ++i) {
+    if (i > 0) records[i].prev_hash = records[i - 1].hash;
+    records[i].hash = taifeng::warnings::RecordHash(records[i]);
+    sqlite3_stmt* up = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE record SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?", -1, &up, nullptr);
+    sqlite3_bind_text(up, 1, records[i].body.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(up, 2, records[i].prev_hash.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(up, 3, records[i].hash.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 4, records[i].seq);
+    ASSERT_EQ(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+  }
+  {  // … and its feed projection too, so that everything the audit can check agrees
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db, "SELECT feed_seq, prev FROM feed WHERE journal_seq = ?", -1, &q, nullptr);
+    sqlite3_bind_int64(q, 1, records[forged].seq);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    const auto row = taifeng::warnings::ProjectMessage(taifeng::warnings::MessageFromJson(records[forged].body, records[forged].seq),
+                                                        sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+    sqlite3_finalize(q);
+    sqlite3_stmt* up = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE feed SET summary = ?, cap = ? WHERE journal_seq = ?", -1, &up, nullptr);
+    sqlite3_bind_text(up, 1, row.summary.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(up, 2, row.cap.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 3, records[forged].seq);
+    ASSERT_EQ(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+  }
+  sqlite3_close(db);
+  const CommandResult chain_only = Shell(Cli() + " warn audit --journal " + journal_);
+  EXPECT_EQ(chain_only.status, 0) << "the chain alone cannot tell: " << chain_only.out;
+  r = Shell(audit);
+  EXPECT_EQ(r.status, 65) << r.out;
+  EXPECT_NE(r.out.find("it was rewritten"), std::string::npos) << r.out;
 }
 
 TEST_F(GatewayTest, SmsHandsOffExactlyOnceAcrossAGatewayKill) {

@@ -58,6 +58,7 @@ struct FeedSubscriber::Impl {
   std::map<std::string, std::int64_t> heads;
   std::int64_t latest = 0;
   std::string feed_id;
+  std::optional<ChainHead> head;  // from the latest heartbeat that carried one
   Clock::time_point last_heard = Clock::now();
   Clock::time_point next_sync_attempt = Clock::now();
   bool heard = false;
@@ -280,7 +281,13 @@ struct FeedSubscriber::Impl {
     ++stats.heartbeats;
     latest = seq;
     try {
-      CheckFeed(json::parse(body).value("feed", feed_id));
+      const json j = json::parse(body);
+      CheckFeed(j.value("feed", feed_id));
+      if (j.contains("head") && j["head"].is_object()) {
+        const json& h = j["head"];
+        ChainHead c{feed_id, h.value("journal_seq", std::int64_t{0}), h.value("hash", "")};
+        if (c.journal_seq > 0 && c.hash.size() == 64) head = std::move(c);
+      }
     } catch (const json::exception&) {
     }
     if (state == State::kLost) {
@@ -404,6 +411,7 @@ FeedSubscriber::State FeedSubscriber::state() const { return impl_->state; }
 std::int64_t FeedSubscriber::latest_seq() const { return impl_->latest; }
 std::int64_t FeedSubscriber::synced_seq() const { return impl_->base; }
 const std::string& FeedSubscriber::feed_id() const { return impl_->feed_id; }
+std::optional<ChainHead> FeedSubscriber::head() const { return impl_->head; }
 FeedClientStats FeedSubscriber::stats() const { return impl_->stats; }
 
 // ---- ControlClient ----

@@ -355,9 +355,12 @@ struct FeedService::Impl {
 
   void Heartbeat() {
     const std::string seq8 = EncodeSeq(static_cast<std::uint64_t>(published));
-    const std::string body = json{{"version", kFeedProtocolVersion}, {"feed", feed_id}, {"seq", published},
-                                  {"time_utc", taifeng::FormatIsoUtc(WallNow())}, {"interval_ms", s.heartbeat_ms}}
-                                 .dump();
+    json hb = {{"version", kFeedProtocolVersion}, {"feed", feed_id}, {"seq", published},
+               {"time_utc", taifeng::FormatIsoUtc(WallNow())}, {"interval_ms", s.heartbeat_ms}};
+    // The chain head at the latest published message: every gateway can keep it as a witness.
+    if (published > 0 && published <= static_cast<std::int64_t>(index.size()))
+      hb["head"] = {{"journal_seq", index[published - 1].journal_seq}, {"hash", index[published - 1].journal_hash}};
+    const std::string body = hb.dump();
     wire::Send(pub, {kHeartbeatTopic, seq8, body});
   }
 

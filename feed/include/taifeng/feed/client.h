@@ -55,6 +55,17 @@ struct FeedEvent {
   std::string detail;                  // kFeedLost, kFeedRestored: what happened
 };
 
+// The journal's chain head as the service's heartbeat announces it: the journal record of the
+// latest published message and its SHA-256 chain hash. A gateway that keeps them is a witness: a
+// journal rewritten afterwards (its chain recomputed) no longer holds that hash at that record
+// (`taifeng warn audit --witness`).
+struct ChainHead {
+  std::string feed;             // the feed id (epoch) it belongs to
+  std::int64_t journal_seq = 0;
+  std::string hash;             // 64 hex digits
+  bool operator==(const ChainHead&) const = default;
+};
+
 struct FeedClientStats {
   std::int64_t messages = 0, duplicates = 0, gaps = 0, replays = 0, snapshots = 0, heartbeats = 0, lost = 0;
 };
@@ -79,6 +90,8 @@ class FeedSubscriber {
   std::int64_t synced_seq() const;  // every subscribed message up to this one has been delivered (-1 before sync)
   const std::string& feed_id() const;
   FeedClientStats stats() const;
+  // The chain head of the latest heartbeat that carried one (none before).
+  std::optional<ChainHead> head() const;
 
   struct Impl;
 
