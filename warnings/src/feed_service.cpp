@@ -397,6 +397,34 @@ struct FeedService::Impl {
     wire::Send(socket, {routing, status, EchoedId(rid), text});
   }
 
+  // A REPLAY being served: every matching message in [from, covered] is sent, at most max_replay.
+  struct PendingReplay {
+    std::string routing, rid;
+    Filter f;
+    std::int64_t from, next, to, count;
+  };
+  std::deque<PendingReplay> replays;
+  static constexpr std::int64_t kReplayTurn = 256;  // messages looked at per turn
+
+  // One turn of the replays pending, round robin: at most kReplayTurn messages of the one at the
+  // front, which then answers END (done) or goes to the back.
+  void ServeReplays() {
+    if (replays.empty()) return;
+    PendingReplay p = std::move(replays.front());
+    replays.pop_front();
+    Guarded("sync", [&] {
+      const std::int64_t stop = std::min(p.to, p.next + kReplayTurn - 1);
+      for (; p.next <= stop && p.count < s.max_replay; ++p.next)
+        if (StreamMatches(index[p.next - 1].stream, p.f.prefixes)) SendMessage(sync, &p.routing, &p.rid, p.f.format, p.next, EncodedAt(p.next)), ++p.count;
+      if (p.next <= p.to && p.count < s.max_replay) {
+        replays.push_back(std::move(p));
+        return;
+      }
+      Reply(sync, p.routing, "END", p.rid,
+            {{"feed", feed_id}, {"seq", published}, {"count", p.count}, {"from", p.from}, {"to", p.next - 1}, {"more", p.next <= p.to}});
+    });
+  }
+
   // Runs one request's handler; whatever it throws past its own answer (a peer gone mid-reply, a
   // bug) is logged and the loop goes on: no request can end the service.
   template <class F>
@@ -433,20 +461,12 @@ struct FeedService::Impl {
         }
         Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", count}, {"heads", HeadsJson(f)}});
       } else if (command == "REPLAY") {
+        // Served in turns (ServeReplays), one pending replay per connection: a flood of replays
+        // is queued, not answered at once, and never holds up an operator's command.
+        for (const PendingReplay& p : replays)
+          if (p.routing == routing) throw Error(ErrorCode::kRefused, "one REPLAY at a time per connection: wait for the END of the last");
         const std::int64_t from = std::max<std::int64_t>(1, SeqArg(args, "from", 1));
-        const std::int64_t to = std::min(SeqArg(args, "to", published), published);
-        // Every matching message in [from, covered] is sent; at most max_replay of them.
-        std::int64_t count = 0, covered = from - 1;
-        for (std::int64_t seq = from; seq <= to; ++seq) {
-          if (StreamMatches(index[seq - 1].stream, f.prefixes)) {
-            if (count == s.max_replay) break;
-            SendMessage(sync, &routing, &rid, f.format, seq, EncodedAt(seq));
-            ++count;
-          }
-          covered = seq;
-        }
-        Reply(sync, routing, "END", rid,
-              {{"feed", feed_id}, {"seq", published}, {"count", count}, {"from", from}, {"to", covered}, {"more", covered < to}});
+        replays.push_back({routing, rid, f, from, from, std::min(SeqArg(args, "to", published), published), 0});
       } else if (command == "HEADS") {
         Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", 0}, {"heads", HeadsJson(f)}});
       } else {
@@ -646,7 +666,7 @@ void FeedService::Run() {
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::min(next_poll, next_heartbeat) - Clock::now());
     zmq::pollitem_t items[] = {{x.control.handle(), 0, ZMQ_POLLIN, 0}, {x.sync.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
+      zmq::poll(items, 2, x.replays.empty() ? std::max(wait, std::chrono::milliseconds(0)) : std::chrono::milliseconds(0));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
@@ -662,6 +682,7 @@ void FeedService::Run() {
       if (!req) break;
       x.Guarded("sync", [&] { x.HandleSync(*req); });
     }
+    x.ServeReplays();  // one turn; commands are looked at again before the next
   }
   x.IndexAndPublish();
   x.Heartbeat();

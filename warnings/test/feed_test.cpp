@@ -19,6 +19,7 @@
 
 #include "taifeng/base/error.h"
 #include "published_mark.h"
+#include "taifeng/warnings/feed_summary.h"
 #include "fault_env.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/feed/client.h"
@@ -586,6 +587,64 @@ TEST_F(FeedTest, ACommitRetriedWithItsRequestIdIsPublishedOnce) {
   for (const auto& e : ev) messages += e.type == FeedEvent::Type::kMessage ? 1 : 0;
   EXPECT_EQ(messages, 1u);
   EXPECT_EQ(service_->stats().published, 24);  // 23 issued, 1 extension; the retry published nothing
+}
+
+// Twenty connections ask to REPLAY 10,000 messages each and never read: replays are served in
+// turns, so an operator's PING still answers at once (twenty replays answered whole once held the
+// loop for seconds), and a reader's replay still gets every message and its END.
+TEST_F(FeedTest, AReplayFloodDoesNotStarveOperators) {
+  StartService();
+  auto control = Control(operator_);
+  IssueAll(*control);
+  {  // 20,000 more messages, as copies of the real ones
+    auto desk = OpenDesk();
+    const std::vector<Message> real = desk->FullMessages();
+    desk->journal().Append([&](Journal::Writer& w) {
+      for (int i = 0; i < 20000; ++i) {
+        Message m = real[static_cast<std::size_t>(i) % real.size()];
+        m.identifier += "-copy" + std::to_string(i);
+        m.seq = w.next_seq();
+        w.Add(kT0, "test", "message", MessageToJson(m));
+        const auto [feed_seq, prev] = w.NextFeedPosition(StreamOf(m));
+        w.AddFeedRow(ProjectMessage(m, feed_seq, prev));
+      }
+    });
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (service_->stats().latest_seq < 20023 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(50));
+  ASSERT_EQ(service_->stats().latest_seq, 20023);
+  zmq::context_t ctx;
+  std::vector<zmq::socket_t> flood;
+  for (int i = 0; i < 20; ++i) {
+    zmq::socket_t d(ctx, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, 0);
+    d.set(zmq::sockopt::rcvhwm, 10);  // and never reads
+    d.set(zmq::sockopt::curve_serverkey, server_.public_key);
+    d.set(zmq::sockopt::curve_publickey, gateway_.public_key);
+    d.set(zmq::sockopt::curve_secretkey, gateway_.secret_key);
+    d.connect(settings_.sync_endpoint);
+    for (const std::string& part : {std::string("REPLAY"), std::to_string(i), std::string(R"({"from": 1, "format": "full"})")})
+      d.send(zmq::buffer(part), part[0] == '{' ? zmq::send_flags::none : zmq::send_flags::sndmore);
+    flood.push_back(std::move(d));
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  double worst_ms = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    control->Request("PING", "{}");
+    worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  EXPECT_LT(worst_ms, 250.0) << "an operator waited behind the replays";
+  // A gateway that reads gets its whole replay (the client asks again while "more").
+  auto sub = FeedSubscriber::Connect([&] {
+    auto o = Options(gateway_);
+    o.resume_after = 19000;
+    return o;
+  }());
+  auto ev = Collect(*sub, [](const auto& e) { return e.size() >= 1023; }, milliseconds(30000));
+  std::size_t messages = 0;
+  for (const auto& e : ev) messages += e.type == FeedEvent::Type::kMessage ? 1 : 0;
+  EXPECT_EQ(messages, 1023u);
 }
 
 TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
