@@ -385,6 +385,13 @@ std::optional<FeedEvent> FeedSubscriber::Next(std::chrono::milliseconds timeout)
     }
     const auto silence = std::chrono::duration_cast<std::chrono::milliseconds>(now - x.last_heard).count();
     if (x.state != State::kLost && silence > x.o.heartbeat_timeout_ms) {
+      // The caller may have been busy (a long SMS spool) while heartbeats queued up: read what
+      // arrived before calling the feed lost.
+      zmq::pollitem_t queued{x.sub.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&queued, 1, std::chrono::milliseconds(0)) > 0 && (queued.revents & ZMQ_POLLIN)) {
+        x.ReceiveLive(false);
+        continue;
+      }
       x.state = State::kLost;
       ++x.stats.lost;
       FeedEvent e;

@@ -647,6 +647,27 @@ TEST_F(FeedTest, AReplayFloodDoesNotStarveOperators) {
   EXPECT_EQ(messages, 1023u);
 }
 
+// A gateway busy for several heartbeat intervals (a long SMS spool) does not report the feed lost
+// when the heartbeats were there all along, queued (it once showed "feed lost" after 14 s).
+TEST_F(FeedTest, ABusyGatewayDoesNotCallTheFeedLost) {
+  StartService();
+  IssueAll(*Control(operator_));
+  auto o = Options(gateway_);
+  o.heartbeat_timeout_ms = 600;  // the service beats every 200 ms
+  auto sub = FeedSubscriber::Connect(o);
+  auto ev = Collect(*sub, [](const auto& e) { return !e.empty(); });
+  ASSERT_EQ(ev.at(0).type, FeedEvent::Type::kSnapshot);
+  std::this_thread::sleep_for(milliseconds(2500));  // busy: Next is not called
+  ev = Collect(*sub, [](const auto&) { return false; }, milliseconds(800));
+  for (const auto& e : ev) EXPECT_NE(e.type, FeedEvent::Type::kFeedLost) << e.detail;
+  EXPECT_EQ(sub->stats().lost, 0);
+  // A service really gone is still noticed.
+  StopService();
+  ev = Collect(*sub, [](const auto& e) { return !e.empty() && e.back().type == FeedEvent::Type::kFeedLost; }, milliseconds(3000));
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().type, FeedEvent::Type::kFeedLost);
+}
+
 TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
   StartService();
   IssueAll(*Control(operator_));
