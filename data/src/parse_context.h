@@ -22,6 +22,13 @@ class ParseContext {
     result_.skipped.push_back({file_, line, std::string(field), std::string(expected)});
   }
 
+  // A bad header line (not a data record: it is reported, and the records under it are reported
+  // one by one as they are read).
+  void BadHeader(std::int64_t line, std::string_view field, std::string_view expected) const {
+    Bad(line, field, expected);
+    ++result_.skipped_headers;
+  }
+
   // A header that declared `declared` records for a block that kept `kept`: an error in strict
   // mode, a warning (storm kept) in lenient mode. Nothing when they agree.
   void CheckDeclaredCount(std::int64_t header_line, std::int64_t declared, std::size_t kept) const {

@@ -90,6 +90,11 @@ struct ImportResult {
   std::vector<SkippedRecord> warnings;  // records kept, but doubtful (e.g. a header count mismatch)
   std::vector<SourceInfo> sources;
   std::int64_t records_read = 0;  // data records read (not headers), including skipped ones
+  // Records folded into a fix an earlier record of the same time gave (ATCF: one line per
+  // wind-radius threshold). Every format keeps:
+  //   records_read = fixes kept + (skipped - skipped_headers) + records_merged.
+  std::int64_t records_merged = 0;
+  std::int64_t skipped_headers = 0;  // entries of `skipped` that are header lines, not data records
 };
 
 // Parses a text buffer of the given format. `file_name` is used in errors and Storm::source_file.

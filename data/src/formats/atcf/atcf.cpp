@@ -185,6 +185,8 @@ void ParseAtcf(std::string_view text, ParseContext& ctx) {
       fix.source_line = number;
       MarkSynoptic(fix);
       fixes.push_back(fix);
+    } else {
+      ++ctx.result().records_merged;
     }
     if (x->threshold_index >= 0) fixes.back().radii_km[static_cast<std::size_t>(x->threshold_index)] = x->radii;
   }

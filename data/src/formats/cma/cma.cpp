@@ -49,7 +49,7 @@ void CloseBlock(Block& block, int file_year, ParseContext& ctx) {
   block.open = false;
   Storm& s = block.storm;
   if (s.fixes.empty() && block.declared_count != 0) {
-    ctx.Bad(block.header_line, "COUNT", "track records after the header (found none)");
+    ctx.BadHeader(block.header_line, "COUNT", "track records after the header (found none)");
     return;
   }
   ctx.CheckDeclaredCount(block.header_line, block.declared_count, s.fixes.size());
@@ -65,7 +65,7 @@ bool ParseHeader(std::string_view line, std::int64_t number, std::vector<std::st
                  Block& block, ParseContext& ctx) {
   text::SplitWhitespace(line, tok);
   if (tok.size() < 8) {
-    ctx.Bad(number, "header", "66666 INTL COUNT SERIAL CN END INTERVAL [NAME] DATE (at least 8 fields)");
+    ctx.BadHeader(number, "header", "66666 INTL COUNT SERIAL CN END INTERVAL [NAME] DATE (at least 8 fields)");
     return false;
   }
   auto intl = text::ParseDigits(tok[1], 4);
@@ -73,15 +73,15 @@ bool ParseHeader(std::string_view line, std::int64_t number, std::vector<std::st
   auto serial = text::ParseDigits(tok[3]);
   auto end = text::ParseDigits(tok[5], 1);
   auto date = text::ParseDigits(tok.back(), 8);
-  if (!intl) return ctx.Bad(number, "INTL", "a 4-digit international number"), false;
-  if (!count || *count > 10000) return ctx.Bad(number, "COUNT", "a record count 0-10000"), false;
-  if (!serial || *serial > 9999) return ctx.Bad(number, "SERIAL", "a serial number 0-9999"), false;
+  if (!intl) return ctx.BadHeader(number, "INTL", "a 4-digit international number"), false;
+  if (!count || *count > 10000) return ctx.BadHeader(number, "COUNT", "a record count 0-10000"), false;
+  if (!serial || *serial > 9999) return ctx.BadHeader(number, "SERIAL", "a serial number 0-9999"), false;
   for (char c : tok[4]) {
-    if (!(c >= '0' && c <= '9') && c != ',') return ctx.Bad(number, "CN", "digits, or two numbers joined by a comma"), false;
+    if (!(c >= '0' && c <= '9') && c != ',') return ctx.BadHeader(number, "CN", "digits, or two numbers joined by a comma"), false;
   }
-  if (!end) return ctx.Bad(number, "END", "a one-digit end flag"), false;
-  if (!text::ParseDigits(tok[6])) return ctx.Bad(number, "INTERVAL", "hours between records"), false;
-  if (!date) return ctx.Bad(number, "DATE", "the compilation date YYYYMMDD"), false;
+  if (!end) return ctx.BadHeader(number, "END", "a one-digit end flag"), false;
+  if (!text::ParseDigits(tok[6])) return ctx.BadHeader(number, "INTERVAL", "hours between records"), false;
+  if (!date) return ctx.BadHeader(number, "DATE", "the compilation date YYYYMMDD"), false;
 
   block = Block{};
   block.open = true;

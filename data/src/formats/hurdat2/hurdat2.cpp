@@ -38,12 +38,12 @@ std::optional<std::pair<Storm, std::int64_t>> ParseHeader(const std::vector<std:
   auto year = id.size() == 8 ? text::ParseDigits(id.substr(4, 4), 4) : std::nullopt;
   if (!year || !text::ParseDigits(id.substr(2, 2), 2) || !std::isupper(static_cast<unsigned char>(id[0])) ||
       !std::isupper(static_cast<unsigned char>(id[1]))) {
-    ctx.Bad(number, "ID", "a storm id BBNNYYYY such as AL011851");
+    ctx.BadHeader(number, "ID", "a storm id BBNNYYYY such as AL011851");
     return std::nullopt;
   }
   auto count = text::ParseDigits(f[2]);
   if (!count || *count > 10000) {
-    ctx.Bad(number, "COUNT", "a record count 0-10000");
+    ctx.BadHeader(number, "COUNT", "a record count 0-10000");
     return std::nullopt;
   }
   Storm storm;
