@@ -14,8 +14,6 @@
 namespace taifeng::data {
 namespace {
 
-using taifeng::Error;
-using taifeng::ErrorCode;
 using taifeng::ParseError;
 
 struct DatasetCloser {
