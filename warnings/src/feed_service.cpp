@@ -397,6 +397,29 @@ struct FeedService::Impl {
     wire::Send(socket, {routing, status, EchoedId(rid), text});
   }
 
+  // The journal audited while the service runs, a slice per heartbeat, round and round: a record
+  // altered under a running service is noticed within a pass (256 records a second), and from then
+  // on every command is refused (the feed keeps publishing what comes, and says nothing new).
+  static constexpr std::int64_t kAuditTurn = 256;
+  std::int64_t audit_cursor = 1;
+  std::string journal_problem;  // why the journal fails its audit ("" while it passes)
+  void AuditTurn() {
+    if (!journal_problem.empty()) return;
+    const Journal& j = desk->journal();
+    const std::int64_t last = j.LastSeq();
+    if (last == 0) return;
+    if (audit_cursor > last) audit_cursor = 1;
+    const std::int64_t to = std::min(last, audit_cursor + kAuditTurn - 1);
+    const JournalAudit a = j.AuditRange(audit_cursor, to);
+    if (a.ok()) {
+      audit_cursor = to + 1;
+      return;
+    }
+    journal_problem = "record " + std::to_string(*a.first_broken) + ": " + a.problem;
+    Say("THE JOURNAL FAILS ITS AUDIT while serving: " + j.path().string() + ": " + journal_problem +
+        ". Every command is refused from now on; restore the journal and restart the service");
+  }
+
   // A REPLAY being served: every matching message in [from, covered] is sent, at most max_replay.
   struct PendingReplay {
     std::string routing, rid;
@@ -538,6 +561,9 @@ struct FeedService::Impl {
       if (command == "PING") {
         reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
       } else if (command == "PREVIEW" || command == "COMMIT") {
+        if (!journal_problem.empty())
+          throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": " + journal_problem +
+                                                     "; the journal fails its audit: no command is taken");
         ParseBody(req.Str(3));  // clean text before the command is read
         reply = OperatorCommandReply(CommandFromJson(req.Str(3)), command == "COMMIT", name);
       } else {
@@ -659,6 +685,7 @@ void FeedService::Run() {
     }
     if (now >= next_heartbeat) {
       x.Heartbeat();
+      x.AuditTurn();
       x.WriteMark(false);
       x.desk->journal().Checkpoint();  // between commands, not inside one
       next_heartbeat = now + std::chrono::milliseconds(x.s.heartbeat_ms);

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <limits>
+
 #include <ctime>
 #include <cstring>
 
@@ -378,8 +380,28 @@ JournalAudit Journal::AuditAfter(std::int64_t after_seq, const std::string& afte
       return a;
     }
   }
-  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? ORDER BY seq").c_str());
-  s.Bind(1, after_seq);
+  return AuditRun(after_seq, after_hash, std::numeric_limits<std::int64_t>::max());
+}
+
+JournalAudit Journal::AuditRange(std::int64_t from_seq, std::int64_t to_seq) const {
+  std::string prev = kGenesis;
+  if (from_seq > 1) {
+    const auto r = Get(from_seq - 1);
+    if (!r) {
+      JournalAudit a;
+      a.first_broken = from_seq - 1;
+      a.problem = "record missing (the journal was truncated)";
+      return a;
+    }
+    prev = r->hash;
+  }
+  return AuditRun(from_seq - 1, prev, to_seq);
+}
+
+JournalAudit Journal::AuditRun(std::int64_t after_seq, const std::string& after_hash, std::int64_t to_seq) const {
+  JournalAudit a;
+  sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? AND seq <= ? ORDER BY seq").c_str());
+  s.Bind(1, after_seq).Bind(2, to_seq);
   std::string prev = after_hash;
   std::int64_t expected = after_seq + 1;
   a.records = after_seq;

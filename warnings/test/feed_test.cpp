@@ -668,6 +668,30 @@ TEST_F(FeedTest, ABusyGatewayDoesNotCallTheFeedLost) {
   EXPECT_EQ(ev.back().type, FeedEvent::Type::kFeedLost);
 }
 
+// A record altered under a running service (it once went unnoticed until a restart, and list and
+// show printed the forgery): the service's rolling audit notices it, says so loudly, and refuses
+// every command from then on.
+TEST_F(FeedTest, TamperingWhileServingIsNoticedAndCommandsRefused) {
+  StartService();
+  auto control = Control(operator_);
+  IssueAll(*control);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(JournalPath().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE record SET operator = 'mallory' WHERE seq = 3", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Log().find("FAILS ITS AUDIT") == std::string::npos && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_NE(Log().find("record 3"), std::string::npos) << Log();
+  try {
+    control->Request("COMMIT", CommandToJson(CancelAll()));
+    ADD_FAILURE() << "a command was taken on a tampered journal";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kJournalBroken) << e.what();
+  }
+}
+
 TEST_F(FeedTest, ATruncatedJournalIsRefusedAtStart) {
   StartService();
   IssueAll(*Control(operator_));

@@ -148,12 +148,16 @@ class Journal {
   // recomputes the chain after it: O(records after seq). For a reader that audited the whole
   // journal once and follows its growth.
   JournalAudit AuditAfter(std::int64_t seq, const std::string& hash) const;
+  // Records from_seq..to_seq only (each one's hash, and its link to the one before): a service
+  // audits its journal this way, a slice at a time, while it runs.
+  JournalAudit AuditRange(std::int64_t from_seq, std::int64_t to_seq) const;
 
   const std::filesystem::path& path() const { return path_; }
 
   struct Impl;
 
  private:
+  JournalAudit AuditRun(std::int64_t after_seq, const std::string& after_hash, std::int64_t to_seq) const;
   Journal(std::unique_ptr<Impl> impl, std::filesystem::path path);
   std::unique_ptr<Impl> impl_;
   std::filesystem::path path_;
