@@ -251,8 +251,8 @@ struct FeedService::Impl {
     auto& clock = status_clock[r.status];
     clock = std::max(clock, r.sent_utc);
   }
-  void Publish(std::int64_t seq, const FeedRow& r) {
-    auto enc = Encode(FeedRow(r));
+  void Publish(std::int64_t seq, FeedRow&& r) {
+    auto enc = Encode(std::move(r));
     for (FeedFormat f : {FeedFormat::kJson, FeedFormat::kCap, FeedFormat::kFull}) SendMessage(pub, nullptr, nullptr, f, seq, enc);
     Remember(seq, std::move(enc));
     published = seq;
@@ -276,7 +276,7 @@ struct FeedService::Impl {
       const auto last = static_cast<std::int64_t>(index.size());
       if (last > published && published != std::numeric_limits<std::int64_t>::max()) {
         WriteExternalMark(last);
-        for (std::int64_t seq = std::max(first_new, published + 1); seq <= last; ++seq) Publish(seq, chunk[static_cast<std::size_t>(seq - first_new)]);
+        for (std::int64_t seq = std::max(first_new, published + 1); seq <= last; ++seq) Publish(seq, std::move(chunk[static_cast<std::size_t>(seq - first_new)]));
       }
       chunk.clear();
     };

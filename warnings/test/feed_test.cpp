@@ -825,7 +825,7 @@ TEST(PublishedMarkTest, SlotsSurviveATornWriteAndFailuresAreNamed) {
   {  // a crash tore the slot of seq 12 (the second): seq 10 is still known
     std::fstream io(path, std::ios::in | std::ios::out | std::ios::binary);
     io.seekp(256 + 10);
-    io.write("XXXX", 4);
+    io.write("####", 4);  // a torn slot: bytes that are not the mark
   }
   {
     PublishedMarkFile f(path);
