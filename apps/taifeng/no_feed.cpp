@@ -1,5 +1,5 @@
 // A build without the warning feed (TAIFENG_WITH_FEED=OFF): the CLI issues to the journal only.
-// `serve` and `keys` remain as commands that say why they cannot run, and a service found running
+// `serve` remains as a command that says why it cannot run (`keys` makes signing keys only), and a service found running
 // on the journal (started by a build with the feed) is refused rather than written around.
 #include <string>
 
@@ -30,7 +30,7 @@ std::unique_ptr<ServiceLink> ServiceLink::Find(const DeskArgs& d) {
                                      JournalFile(d.journal).string() + " and takes commands only through the feed, and " + kNoFeed);
 }
 
-void RegisterKeysCommands(CLI::App& app) { AddUnavailable(app, "keys", "CURVE keys for the warning feed"); }
+std::string WriteCurveKeys(const std::filesystem::path&, const std::string&, const std::string&) { return ""; }
 void RegisterServeCommand(CLI::App& app) { AddUnavailable(app, "serve", "the warning feed service"); }
 
 }  // namespace taifeng::cli

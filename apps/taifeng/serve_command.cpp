@@ -38,6 +38,21 @@ std::map<std::string, std::string> KeysIn(const std::filesystem::path& dir) {
   return feed::ReadKeyDirectory(dir);
 }
 
+// The service signs every record it writes with KEYS/service.sign_secret and trusts records signed
+// by itself or an admitted operator (KEYS/operators/*.sign).
+void SignAsService(warnings::Journal& journal, const std::filesystem::path& keys) {
+  const auto secret = keys / "service.sign_secret";
+  std::error_code ec;
+  if (!std::filesystem::exists(secret, ec))
+    throw Error(ErrorCode::kNotFound, secret.string() + ": the service has no signing key for its journal. Create it with: taifeng keys generate "
+                                                        "service --signing-only --dir " + keys.string());
+  auto key = std::make_shared<const warnings::SigningKey>(warnings::SigningKey::Read(secret));
+  warnings::TrustedSigners trust = warnings::ReadTrustedSigners(TrustedKeyFiles(keys));
+  trust[key->public_hex()] = key->name();
+  journal.SetTrust(std::move(trust));
+  journal.SetSigner(std::move(key));
+}
+
 void RunServe(ServeArgs a, const CLI::App& cmd) {
   warnings::ServiceConfig cfg;
   if (!a.config.empty()) cfg = warnings::LoadServiceConfig(a.config);
@@ -78,6 +93,7 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   if (const auto running = feed::RunningService(journal_file.parent_path()))
     throw Error(ErrorCode::kRefused, "a service (pid " + std::to_string(running->pid) + ") already serves " + journal_file.string());
   auto desk = OpenDesk(d);
+  SignAsService(desk->journal(), keys);
   const std::size_t operators = s.operator_keys.size(), gateways = s.gateway_keys.size();
   auto service = warnings::FeedService::Start(std::move(s), std::move(desk), Log);
   const auto& ep = service->endpoints();
@@ -112,7 +128,7 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--config", a->config, "service configuration (TOML: [service] and [warnings]; see the README)");
   cmd->add_option("--journal", a->journal, "journal directory (default: $TAIFENG_JOURNAL, else $XDG_STATE_HOME/taifeng, else "
                                            "~/.local/state/taifeng)");
-  cmd->add_option("--keys", a->keys, "key directory: service.key_secret, operators/*.key, gateways/*.key (default: $TAIFENG_KEYS, else "
+  cmd->add_option("--keys", a->keys, "key directory: service.key_secret, service.sign_secret, operators/*.key and *.sign, gateways/*.key (default: $TAIFENG_KEYS, else "
                                      "~/.config/taifeng/keys)");
   cmd->add_option("--publish", a->publish, "PUB endpoint (default tcp://127.0.0.1:7410; port * picks a free one)");
   cmd->add_option("--sync", a->sync, "snapshot and replay endpoint (default tcp://127.0.0.1:7411)");

@@ -48,4 +48,15 @@ std::unique_ptr<ServiceLink> ServiceLink::Find(const DeskArgs& d) {
   return std::make_unique<ControlLink>(*service, OperatorCertificate(d), d.timeout_s * 1000);
 }
 
+std::string WriteCurveKeys(const std::filesystem::path& dir, const std::string& name, const std::string& role) {
+  const feed::Certificate c = feed::GenerateCertificate(name);
+  feed::WriteCertificate(dir, c);
+  if (!role.empty()) {
+    feed::Certificate public_only = c;
+    public_only.secret_key.clear();
+    feed::WriteCertificate(dir / (role + "s"), public_only);
+  }
+  return c.public_key;
+}
+
 }  // namespace taifeng::cli

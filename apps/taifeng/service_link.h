@@ -5,6 +5,7 @@
 // Thread safety: one link per command; not shared.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -25,5 +26,10 @@ class ServiceLink {
   // the service's Error on a refusal, Error(kIo) when no answer comes in time.
   virtual std::string Request(const std::string& verb, const std::string& body_json) = 0;
 };
+
+// The CURVE pair of a feed identity: writes DIR/NAME.key and DIR/NAME.key_secret (0600) and, with
+// a role ("operator", "gateway"), DIR/<role>s/NAME.key; returns the public key (Z85). A build
+// without the feed writes nothing and returns "".
+std::string WriteCurveKeys(const std::filesystem::path& dir, const std::string& name, const std::string& role);
 
 }  // namespace taifeng::cli

@@ -161,6 +161,7 @@ void RunPropose(const ProposeArgs& a) {
   HazardEngine engine(a);
   auto desk = OpenDesk(a.desk, engine.regions());
   desk->RequireAudit();
+  SignAsOperator(*desk, a.desk);
   const HazardRun run = engine.Run(a, desk->rules().Criteria());
   const bool hindcast = !a.at.empty();
   const std::int64_t now = hindcast ? run.hazard.now_utc : WallNow();
@@ -277,6 +278,7 @@ void RunCommand(const DeskArgs& d, warnings::OperatorCommand c, bool yes) {
   if (const auto link = ServiceLink::Find(d)) return RunThroughService(*link, d, c, yes);
   auto desk = OpenDesk(d);
   desk->RequireAudit();
+  SignAsOperator(*desk, d);
   if (const auto earlier = desk->EarlierRequest(c.request_id)) return ReportRepeated(*earlier, c.request_id, d.json);
   const warnings::PreparedCommand p = warnings::Prepare(*desk, c, OperatorName(d.operator_name), WallNow());
   if (!Confirm(warnings::Preview(*desk, p), yes, d.json)) {
@@ -431,6 +433,7 @@ struct AuditArgs : DeskArgs {
 
 void RunAudit(const AuditArgs& a) {
   const auto journal = warnings::Journal::Open(JournalFile(a.journal), false);
+  ApplySigningKeys(*journal, a, false);
   const warnings::JournalAudit audit = journal->Audit();
   const auto projection = audit.ok() ? warnings::VerifyFeedProjection(*journal) : std::nullopt;
   const WitnessCheck witness = CheckWitnesses(*journal, a.witnesses);
@@ -441,12 +444,17 @@ void RunAudit(const AuditArgs& a) {
                       {"ok", ok},
                       {"first_broken", audit.first_broken ? json(*audit.first_broken) : json(nullptr)},
                       {"problem", audit.problem},
+                      {"signed_records", audit.signed_records},
+                      {"signatures_trusted", audit.signatures_trusted},
                       {"feed_projection", projection ? json(*projection) : json("ok")},
                       {"witnessed", {{"compared", witness.compared}, {"other_epoch", witness.other_epoch}, {"problems", witness.problems}}}}
                      .dump(2)
               << '\n';
   } else if (ok) {
-    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact, feed projection matches";
+    std::cout << journal->path().string() << ": " << audit.records << " records, hash chain intact, " << audit.signed_records
+              << (audit.signatures_trusted ? " signed by trusted keys" : " signed (signatures NOT checked against trusted keys: no --trust, "
+                                                                         "and no service.sign or operators/*.sign in the key directory)")
+              << ", feed projection matches";
     if (!a.witnesses.empty())
       std::cout << ", " << witness.compared << " witnessed heads match" << (witness.other_epoch ? " (" + std::to_string(witness.other_epoch) + " of another feed epoch)" : "");
     std::cout << ".\n";
@@ -557,6 +565,7 @@ void RunReplay(ReplayArgs a) {
   HazardEngine engine(a);
   auto desk = OpenDesk(a.desk, engine.regions());
   desk->RequireAudit();
+  SignAsOperator(*desk, a.desk);
   if (!desk->Messages().empty())
     throw Error(ErrorCode::kRefused, desk->journal().path().string() + " already holds warnings: replay into an empty journal (--journal DIR)");
   const std::string op = a.desk.operator_name.empty() ? "replay" : a.desk.operator_name;

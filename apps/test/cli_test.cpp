@@ -726,6 +726,43 @@ TEST_F(CliTest, WarnIssueRetriedWithItsRequestIdIssuesOnce) {
   EXPECT_EQ(Shell(env + Cli() + " warn issue --all --yes --operator duty --request-id 'bad id!'").status, 64);
 }
 
+// Without a service, the CLI signs what it writes with the operator's key; an auditor who trusts
+// the admitted operators (KEYS/operators/*.sign) refuses records signed by anyone else.
+TEST_F(CliTest, WarnRecordsAreSignedByTheOperatorAndAnUnadmittedSignerIsRefused) {
+  const std::string journal = (*dir_ / "journal-signed").string(), keys = (*dir_ / "keys-signed").string();
+  fs::remove_all(journal);
+  fs::remove_all(keys);
+  ASSERT_EQ(Shell(Cli() + " keys generate duty --role operator --dir " + keys).status, 0);
+  ASSERT_EQ(Shell(Cli() + " keys generate intruder --dir " + keys).status, 0);  // not admitted
+  const std::string env = "TAIFENG_JOURNAL=" + journal + " TAIFENG_KEYS=" + keys + " ";
+  ASSERT_EQ(Shell(env + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false).status, 0);
+  CommandResult r = Shell(env + Cli() + " warn issue 440400 --exercise --yes --operator duty --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Shell(env + Cli() + " warn audit --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  json a = json::parse(r.out);
+  EXPECT_TRUE(a["signatures_trusted"].get<bool>());
+  EXPECT_GE(a["records"].get<int>(), 2);
+  EXPECT_EQ(a["signed_records"], a["records"]);
+  // The intruder can write the file but is not admitted: the journal fails its audit from there.
+  const std::int64_t before = a["records"].get<std::int64_t>();
+  ASSERT_EQ(Shell(env + Cli() + " warn cancel 440400 --exercise --at 2018-09-15T13:00Z --yes --operator intruder", false).status, 0);
+  r = Shell(env + Cli() + " warn audit --json", false);
+  EXPECT_EQ(r.status, 65) << r.out;
+  a = json::parse(r.out.substr(0, r.out.rfind('}') + 1));
+  EXPECT_EQ(a["first_broken"].get<std::int64_t>(), before + 1);
+  EXPECT_NE(a["problem"].get<std::string>().find("untrusted key"), std::string::npos) << r.out;
+  EXPECT_EQ(Shell(env + Cli() + " warn list").status, 65);
+  // Without keys the CLI still writes, unsigned, and says so.
+  const std::string bare = "TAIFENG_JOURNAL=" + journal + "-bare TAIFENG_KEYS=" + keys + "-none ";
+  ASSERT_EQ(Shell(bare + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
+                  "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false).status, 0);
+  r = Shell(bare + Cli() + " warn issue 440400 --exercise --yes --operator duty");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("written unsigned"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
   const std::string journal = (*dir_ / "journal-replay").string();
   CommandResult r = Shell(Cli() + " warn replay --archive " + *archive_ + " --track " + Samples() +
@@ -758,17 +795,21 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
 }
 
 #if !TAIFENG_WITH_FEED
-// A build without the feed: serve and keys say why they cannot run, and a service started by a
+// A build without the feed: serve says why it cannot run, and a service started by a
 // build with the feed is never written around (the CLI refuses the journal it owns).
-TEST_F(CliTest, WithoutTheFeedServeAndKeysExplainAndAServiceJournalIsRefused) {
+TEST_F(CliTest, WithoutTheFeedServeExplainsKeysSignAndAServiceJournalIsRefused) {
   const CommandResult libs = Shell("ldd " + Cli());
   ASSERT_NE(libs.out.find("libc.so"), std::string::npos) << libs.out;
   EXPECT_EQ(libs.out.find("libzmq"), std::string::npos) << libs.out;
-  for (const char* cmd : {" serve", " keys generate duty"}) {
-    const CommandResult r = Shell(Cli() + cmd);
-    EXPECT_EQ(r.status, 64) << cmd;
-    EXPECT_NE(r.out.find("built without the warning feed"), std::string::npos) << r.out;
-  }
+  const CommandResult serve = Shell(Cli() + " serve");
+  EXPECT_EQ(serve.status, 64);
+  EXPECT_NE(serve.out.find("built without the warning feed"), std::string::npos) << serve.out;
+  // keys makes the signing pair only (the journal's records are signed in every build).
+  const fs::path keys = *dir_ / "no-feed-keys";
+  ASSERT_EQ(Shell(Cli() + " keys generate duty --role operator --dir " + keys.string()).status, 0);
+  EXPECT_TRUE(fs::exists(keys / "duty.sign_secret"));
+  EXPECT_TRUE(fs::exists(keys / "operators/duty.sign"));
+  EXPECT_FALSE(fs::exists(keys / "duty.key_secret"));
   const fs::path journal = *dir_ / "no-feed-journal";
   fs::create_directories(journal);
   // A process named like the service stands for one started by a build with the feed.

@@ -231,10 +231,24 @@ TEST_F(GatewayTest, AWitnessCatchesAHistoryRewrittenWithItsChainRecomputed) {
     ASSERT_EQ(sqlite3_step(up), SQLITE_DONE);
     sqlite3_finalize(up);
   }
+  // The service signed every record: the forger, without its secret key, is caught by the
+  // signatures alone, and by list and show, which refuse the journal.
+  const CommandResult signed_audit = Shell(Cli() + " warn audit --journal " + journal_);
+  EXPECT_EQ(signed_audit.status, 65) << signed_audit.out;
+  EXPECT_NE(signed_audit.out.find("signature does not match"), std::string::npos) << signed_audit.out;
+  EXPECT_EQ(Shell(Cli() + " warn list --journal " + journal_).status, 65);
+  // Signatures stripped: an auditor who trusts the service's key (KEYS/service.sign) still refuses.
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE record SET signer = '', signature = ''", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-  const CommandResult chain_only = Shell(Cli() + " warn audit --journal " + journal_);
+  r = Shell(env_ + Cli() + " warn audit --journal " + journal_);
+  EXPECT_EQ(r.status, 65) << r.out;
+  EXPECT_NE(r.out.find("not signed"), std::string::npos) << r.out;
+  // An auditor without the keys sees a valid unsigned chain, and the gateways' witness catches it.
+  const std::string keyless = "TAIFENG_KEYS=" + (root_ / "no-keys").string() + " ";
+  const CommandResult chain_only = Shell(keyless + Cli() + " warn audit --journal " + journal_);
   EXPECT_EQ(chain_only.status, 0) << "the chain alone cannot tell: " << chain_only.out;
-  r = Shell(audit);
+  EXPECT_NE(chain_only.out.find("NOT checked against trusted keys"), std::string::npos) << chain_only.out;
+  r = Shell(keyless + audit);
   EXPECT_EQ(r.status, 65) << r.out;
   EXPECT_NE(r.out.find("it was rewritten"), std::string::npos) << r.out;
 }

@@ -18,6 +18,8 @@
 #include "process.h"
 #include <zmq.hpp>
 
+#include "taifeng/warnings/journal.h"
+#include "taifeng/warnings/signing.h"
 #include "taifeng/feed/client.h"
 #include "taifeng/warnings/feed_service.h"
 
@@ -189,6 +191,22 @@ TEST_F(ServeTest, OperatorsIssueThroughTheServiceAndAPythonGatewayReceivesEveryt
   EXPECT_EQ(alerts, typhoon_ids);       // every typhoon alert, by identifier
   service.Signal(SIGTERM);
   EXPECT_EQ(service.Wait(), 0);
+  // Every record is signed by a trusted key: the proposal by duty (the CLI wrote it), the
+  // commands and messages by the service.
+  const CommandResult audit = Shell(env_ + Cli() + " warn audit --json", false);
+  ASSERT_EQ(audit.status, 0) << audit.out;
+  const json a = json::parse(audit.out);
+  EXPECT_TRUE(a["signatures_trusted"].get<bool>());
+  EXPECT_EQ(a["signed_records"], a["records"]);
+  const std::string service_key = taifeng::warnings::SigningKey::Read(fs::path(keys_) / "service.sign_secret").public_hex();
+  const std::string duty_key = taifeng::warnings::SigningKey::Read(fs::path(keys_) / "duty.sign_secret").public_hex();
+  for (const auto& rec : taifeng::warnings::Journal::Open(fs::path(journal_) / "journal.sqlite", false)->Read())
+    EXPECT_EQ(rec.signer, rec.type == "propose" ? duty_key : service_key) << rec.seq << " " << rec.type;
+  // Without its signing key the service does not start.
+  fs::rename(fs::path(keys_) / "service.sign_secret", root_ / "moved.sign_secret");
+  Child unsigned_service = Serve();
+  EXPECT_EQ(unsigned_service.Wait(), 66) << unsigned_service.Output();
+  EXPECT_NE(unsigned_service.Output().find("no signing key"), std::string::npos) << unsigned_service.Output();
 }
 
 TEST_F(ServeTest, Kill9AndRestartLosesNothingAndRenumbersNothing) {

@@ -18,6 +18,8 @@ namespace sqlite = detail::sqlite;
 struct Journal::Impl {
   sqlite::Db db;
   Env* env = &Env::Default();  // writes and the clock of recorded_utc
+  std::shared_ptr<const SigningKey> signer;
+  TrustedSigners trust;
 };
 
 namespace {
@@ -42,10 +44,33 @@ JournalRecord RowRecord(const sqlite::Statement& s) {
   r.body = s.Text(5);
   r.prev_hash = s.Text(6);
   r.hash = s.Text(7);
+  r.signer = s.Text(8);
+  r.signature = s.Text(9);
   return r;
 }
 
-constexpr const char* kColumns = "seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash";
+constexpr const char* kColumns = "seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash, signer, signature";
+
+// Journals written before records were signed get the two columns, empty.
+void AddSignatureColumns(const sqlite::Db& db) {
+  sqlite::Statement s(db, "SELECT count(*) FROM pragma_table_info('record') WHERE name = 'signature'");
+  s.Step();
+  if (s.Int(0) == 0)
+    db.Exec("ALTER TABLE record ADD COLUMN signer TEXT NOT NULL DEFAULT '';"
+            "ALTER TABLE record ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
+            "signature columns");
+}
+
+// Why record r fails its signature check ("" when it passes).
+std::string SignatureProblem(const JournalRecord& r, const TrustedSigners& trust, bool after_signed) {
+  if (r.signature.empty()) {
+    if (!trust.empty()) return "not signed (a trusted signature is required)";
+    return after_signed ? "not signed, after signed records (signatures stripped?)" : "";
+  }
+  if (!VerifyHashSignature(r.signer, r.hash, r.signature)) return "signature does not match the record";
+  if (!trust.empty() && trust.count(r.signer) == 0) return "signed by an untrusted key " + r.signer.substr(0, 16) + "…";
+  return "";
+}
 
 }  // namespace
 
@@ -114,6 +139,7 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
             "CREATE INDEX IF NOT EXISTS record_request ON record(json_extract(body, '$.request_id'))"
             " WHERE type IN ('issue', 'update', 'cancel');",
             "feed projection and request index");
+    AddSignatureColumns(db);
     db.Exec("COMMIT", "commit");
   } catch (...) {
     sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -132,10 +158,10 @@ void Journal::Writer::Add(std::int64_t time_utc, const std::string& operator_nam
   r.body = body;
   r.prev_hash = prev_;
   r.hash = RecordHash(r);
-  sqlite::Statement ins(journal_.impl_->db, "INSERT INTO record(seq, time_utc, recorded_utc, operator, type, body, prev_hash, hash) "
-                                            "VALUES(?,?,?,?,?,?,?,?)");
+  if (const auto& key = journal_.impl_->signer) r.signer = key->public_hex(), r.signature = key->SignHash(r.hash);
+  sqlite::Statement ins(journal_.impl_->db, (std::string("INSERT INTO record(") + kColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?)").c_str());
   ins.Bind(1, r.seq).Bind(2, r.time_utc).Bind(3, r.recorded_utc).Bind(4, r.operator_name).Bind(5, r.type).Bind(6, r.body);
-  ins.Bind(7, r.prev_hash).Bind(8, r.hash);
+  ins.Bind(7, r.prev_hash).Bind(8, r.hash).Bind(9, r.signer).Bind(10, r.signature);
   ins.Step();
   prev_ = r.hash;
   ++next_seq_;
@@ -368,6 +394,10 @@ std::int64_t Journal::LastSeq() const {
   return s.Int(0);
 }
 
+void Journal::SetSigner(std::shared_ptr<const SigningKey> key) { impl_->signer = std::move(key); }
+void Journal::SetTrust(TrustedSigners trusted) { impl_->trust = std::move(trusted); }
+bool Journal::trusted() const { return !impl_->trust.empty(); }
+
 JournalAudit Journal::Audit() const { return AuditAfter(0, kGenesis); }
 
 JournalAudit Journal::AuditAfter(std::int64_t after_seq, const std::string& after_hash) const {
@@ -400,6 +430,10 @@ JournalAudit Journal::AuditRange(std::int64_t from_seq, std::int64_t to_seq) con
 
 JournalAudit Journal::AuditRun(std::int64_t after_seq, const std::string& after_hash, std::int64_t to_seq) const {
   JournalAudit a;
+  a.signatures_trusted = !impl_->trust.empty();
+  bool after_signed = false;
+  if (after_seq > 0)
+    if (const auto before = Get(after_seq)) after_signed = !before->signature.empty();
   sqlite::Statement s(impl_->db, (std::string("SELECT ") + kColumns + " FROM record WHERE seq > ? AND seq <= ? ORDER BY seq").c_str());
   s.Bind(1, after_seq).Bind(2, to_seq);
   std::string prev = after_hash;
@@ -418,7 +452,11 @@ JournalAudit Journal::AuditRun(std::int64_t after_seq, const std::string& after_
     } else if (RecordHash(r) != r.hash) {
       a.first_broken = r.seq;
       a.problem = "content altered: its hash does not match its fields";
+    } else if (std::string why = SignatureProblem(r, impl_->trust, after_signed); !why.empty()) {
+      a.first_broken = r.seq;
+      a.problem = std::move(why);
     }
+    if (!r.signature.empty()) ++a.signed_records, after_signed = true;
     prev = r.hash;
     ++expected;
   }

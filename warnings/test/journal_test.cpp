@@ -2,11 +2,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -14,6 +18,7 @@
 #include "fault_env.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/journal.h"
+#include "taifeng/warnings/signing.h"
 
 namespace taifeng::warnings {
 namespace {
@@ -120,6 +125,138 @@ TEST_F(JournalTest, TamperingIsFoundAtTheFirstBrokenRecord) {
   }
   Sql("UPDATE record SET operator = 'someone else' WHERE seq = 1");
   EXPECT_EQ(*Journal::Open(path_)->Audit().first_broken, 1);
+}
+
+// Rewrites record `from` onwards as a forger without the secret key would: `edit` changes each
+// record, and every hash and link from there on is recomputed, so the chain is valid again.
+void Rewrite(Journal& j, std::int64_t from, const std::function<void(JournalRecord&)>& edit, const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string prev = j.Get(from - 1) ? j.Get(from - 1)->hash : std::string(64, '0');
+  for (JournalRecord r : j.Read(from)) {
+    edit(r);
+    r.prev_hash = prev;
+    r.hash = RecordHash(r);
+    prev = r.hash;
+    sqlite3_stmt* up = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE record SET body = ?, prev_hash = ?, hash = ?, signer = ?, signature = ? WHERE seq = ?", -1, &up, nullptr);
+    int i = 1;
+    for (const std::string* v : {&r.body, &r.prev_hash, &r.hash, &r.signer, &r.signature})
+      sqlite3_bind_text(up, i++, v->c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 6, r.seq);
+    EXPECT_EQ(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+  }
+  sqlite3_close(db);
+}
+
+// A hash chain has no key: a forger who recomputes it passes a chain-only audit. Signed records
+// do not: the forgery, stripped signatures and a forger's own key are each caught.
+TEST_F(JournalTest, SignaturesCatchAHistoryRewrittenWithItsChainRecomputed) {
+  const auto service = std::make_shared<const SigningKey>(SigningKey::Generate("service"));
+  const TrustedSigners trust = {{service->public_hex(), "service"}};
+  auto j = Journal::Open(path_);
+  j->SetSigner(service);
+  for (int a = 1; a <= 4; ++a) AppendAction(*j, a, 2);  // 12 records
+  for (const auto& r : j->Read()) {
+    EXPECT_EQ(r.signer, service->public_hex());
+    EXPECT_TRUE(VerifyHashSignature(r.signer, r.hash, r.signature)) << r.seq;
+    EXPECT_FALSE(VerifyHashSignature(r.signer, RecordHash(*j->Get(1)), r.signature) && r.seq != 1);
+  }
+  j->SetTrust(trust);
+  JournalAudit a = j->Audit();
+  EXPECT_TRUE(a.ok()) << a.problem;
+  EXPECT_EQ(a.signed_records, 12);
+  EXPECT_TRUE(a.signatures_trusted);
+
+  const auto forge = [](JournalRecord& r) {
+    if (r.seq == 6) r.body = "{\"action\":2,\"k\":0,\"signal\":\"red\"}";
+  };
+  Rewrite(*j, 6, forge, path_);
+  const auto audit_of = [&](bool trusted) {
+    auto fresh = Journal::Open(path_, false);
+    if (trusted) fresh->SetTrust(trust);
+    return fresh->Audit();
+  };
+  a = audit_of(false);  // even without trusted keys: the signature no longer fits
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(*a.first_broken, 6);
+  EXPECT_NE(a.problem.find("signature does not match"), std::string::npos) << a.problem;
+
+  // Signatures stripped from the forged part: refused after signed records, with or without trust.
+  Rewrite(*j, 6, [&](JournalRecord& r) { forge(r), r.signer.clear(), r.signature.clear(); }, path_);
+  a = audit_of(false);
+  EXPECT_EQ(a.first_broken.value_or(0), 6);
+  EXPECT_NE(a.problem.find("signatures stripped"), std::string::npos) << a.problem;
+  // Stripped from all: only trust tells.
+  Rewrite(*j, 1, [&](JournalRecord& r) { forge(r), r.signer.clear(), r.signature.clear(); }, path_);
+  EXPECT_TRUE(audit_of(false).ok());
+  a = audit_of(true);
+  EXPECT_EQ(a.first_broken.value_or(0), 1);
+  EXPECT_NE(a.problem.find("not signed"), std::string::npos) << a.problem;
+  // Re-signed with the forger's own key: only trust tells.
+  const SigningKey forger = SigningKey::Generate("service");
+  Rewrite(*j, 1, [&](JournalRecord& r) { forge(r), r.signer = forger.public_hex(), r.signature = forger.SignHash(RecordHash(r)); }, path_);
+  // (the signature must be over the final hash: sign again now that the links are recomputed)
+  Rewrite(*j, 1, [&](JournalRecord& r) { r.signature = forger.SignHash(r.hash); }, path_);
+  EXPECT_TRUE(audit_of(false).ok()) << audit_of(false).problem;
+  a = audit_of(true);
+  EXPECT_EQ(a.first_broken.value_or(0), 1);
+  EXPECT_NE(a.problem.find("untrusted key"), std::string::npos) << a.problem;
+}
+
+// Keys are files never readable by others (whatever the umask), never overwritten, and a secret
+// file that others can read, or whose seed does not give its public key, is refused.
+TEST_F(JournalTest, SigningKeyFilesArePrivateAndCheckedWhenRead) {
+  const mode_t old = ::umask(0);
+  const SigningKey k = SigningKey::Generate("duty");
+  const auto keys = dir_ / "keys";
+  k.Write(keys, true);
+  k.Write(keys / "operators", false);
+  ::umask(old);
+  struct stat st {};
+  ASSERT_EQ(::stat(keys.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((keys / "duty.sign_secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(keys / "operators/duty.sign_secret"));
+  const SigningKey back = SigningKey::Read(keys / "duty.sign_secret");
+  EXPECT_EQ(back.public_hex(), k.public_hex());
+  EXPECT_EQ(back.SignHash(std::string(64, 'a')), k.SignHash(std::string(64, 'a')));  // Ed25519 is deterministic
+  EXPECT_TRUE(VerifyHashSignature(k.public_hex(), std::string(64, 'a'), back.SignHash(std::string(64, 'a'))));
+  EXPECT_FALSE(VerifyHashSignature(k.public_hex(), std::string(64, 'b'), back.SignHash(std::string(64, 'a'))));
+  EXPECT_FALSE(VerifyHashSignature("zz", std::string(64, 'a'), "not hex"));
+  const TrustedSigners trust = ReadTrustedSigners({keys / "operators", dir_ / "absent"});
+  ASSERT_EQ(trust.size(), 1u);
+  EXPECT_EQ(trust.begin()->second, "duty");
+  try {
+    k.Write(keys, true);
+    ADD_FAILURE() << "overwrote a key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+  }
+  std::filesystem::create_symlink(dir_ / "elsewhere", keys / "planted.sign");
+  EXPECT_THROW(SigningKey::Generate("planted").Write(keys, false), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "elsewhere"));
+  // A seed that does not give the recorded public key.
+  std::string text;
+  {
+    std::ifstream in(keys / "duty.sign_secret");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = text.find("ed25519-seed = \"") + 16;
+  text[at] = text[at] == '0' ? '1' : '0';
+  const auto bad = dir_ / "bad.sign_secret";
+  { std::ofstream(bad) << text; }
+  std::filesystem::permissions(bad, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_THROW(SigningKey::Read(bad), ParseError);
+  std::filesystem::permissions(keys / "duty.sign_secret", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  try {
+    SigningKey::Read(keys / "duty.sign_secret");
+    ADD_FAILURE() << "read a secret key others can read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+  }
 }
 
 TEST_F(JournalTest, NotAJournalIsRefused) {

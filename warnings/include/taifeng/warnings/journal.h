@@ -6,8 +6,13 @@
 // crash (kill -9) at any point before that leaves none of the transaction's records.
 // Tamper evidence: each record carries SHA-256(seq, time, operator, type, body, previous hash) and
 // the previous record's hash; Audit recomputes the chain and reports the first broken record.
-// (Removing records from the end leaves a valid shorter chain; anchoring the head elsewhere, e.g.
-// in the feed's published sequence numbers, is what detects that.)
+// Evidence: a journal given a signer (SetSigner) signs each record's hash with Ed25519; a journal
+// given trusted keys (SetTrust) fails its audit on any record not signed by one of them, so a
+// record edited or forged and the chain recomputed is caught without the writer's secret key.
+// Without trusted keys, Audit still checks each signature against the key named in the record
+// and refuses an unsigned record after a signed one (signatures stripped).
+// (Removing records from the end leaves a valid shorter chain; the feed's published mark and the
+// chain head every gateway witnesses are what detect that.)
 // Thread safety: a Journal is one SQLite connection: use it from one thread at a time. Several
 // processes may open the same file; writers serialise on SQLite's lock (busy timeout 10 s).
 #pragma once
@@ -21,6 +26,7 @@
 #include <vector>
 
 #include "taifeng/base/env.h"
+#include "taifeng/warnings/signing.h"
 
 namespace taifeng::warnings {
 
@@ -32,6 +38,8 @@ struct JournalRecord {
   std::string type;               // "propose", "issue", "update", "cancel", "message", …
   std::string body;               // JSON
   std::string prev_hash, hash;    // 64 hex digits each
+  std::string signer;             // the signing key's public key (64 hex digits), "" when unsigned
+  std::string signature;          // Ed25519 signature of the hash (128 hex digits), "" when unsigned
 };
 
 // The feed's projection of one "message" record, written in the same transaction as the record
@@ -51,6 +59,8 @@ struct FeedRow {
 
 struct JournalAudit {
   std::int64_t records = 0;
+  std::int64_t signed_records = 0;            // of the records audited in this run
+  bool signatures_trusted = false;            // each signer was checked against trusted keys
   std::optional<std::int64_t> first_broken;  // seq of the first record that fails
   std::string problem;                       // what fails there
   bool ok() const { return !first_broken; }
@@ -151,6 +161,13 @@ class Journal {
   // Records from_seq..to_seq only (each one's hash, and its link to the one before): a service
   // audits its journal this way, a slice at a time, while it runs.
   JournalAudit AuditRange(std::int64_t from_seq, std::int64_t to_seq) const;
+
+  // Records added from now on are signed with `key` (none: unsigned).
+  void SetSigner(std::shared_ptr<const SigningKey> key);
+  // From now on every audit requires each record to be signed by one of `trusted` (empty: the
+  // signatures present are checked against their own keys only).
+  void SetTrust(TrustedSigners trusted);
+  bool trusted() const;
 
   const std::filesystem::path& path() const { return path_; }
 
