@@ -5,7 +5,11 @@
 //     subscribing gateways: median and 99th percentile (target p99 <= 5 ms);
 //  2. the sustained publish rate: a backlog of 50,000 messages journalled in one transaction and
 //     published, as received by one gateway (target >= 50,000 messages/s);
-//  3. a late joiner: the time from connecting to holding the snapshot of 1,000 warnings in force.
+//  3. a late joiner: the time from connecting to holding the snapshot of 1,000 warnings in force;
+//  4. an operator's command round trip while 20 gateways (20 keys) flood the sync endpoint with
+//     REPLAYs of the whole journal, each asking again as soon as an answer ends (target p99 <= 50 ms):
+//     a. the 20 flooders in one thread (gateways elsewhere on the network); b. in 20 threads with 20
+//     ZeroMQ contexts (attackers on this machine's own cores).
 // Messages of 2 and 3 are copies of the real messages of 1 under new identifiers and region codes
 // (the feed does not read them beyond their JSON), so that 1,000 streams exist.
 // Run: build/bin/taifeng-bench-feed
@@ -21,6 +25,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "feed_setup.h"
 #include "taifeng/warnings/feed_summary.h"
@@ -124,6 +131,95 @@ void LateJoiner(Desk* desk, const std::vector<Message>& real, const FeedClientOp
   }
 }
 
+// The flooding gateways: each a DEALER with its own gateway key, asking REPLAY from 1 in the full
+// format, reading the answer to its END and asking again. All in one thread with one ZeroMQ I/O
+// thread, as 20 gateways elsewhere on the network would load this machine (`threads` > 1 splits
+// them over that many threads, each with its own context: attackers on this machine's cores).
+void Flood(const std::string& endpoint, const std::string& server_key, const std::vector<Certificate>& keys, const std::atomic<bool>& stop,
+           std::atomic<std::int64_t>& messages, std::atomic<std::int64_t>& refused) {
+  zmq::context_t ctx;
+  std::vector<zmq::socket_t> dealers;
+  auto ask = [](zmq::socket_t& d, int n) {
+    const std::string rid = std::to_string(n);
+    d.send(zmq::str_buffer("REPLAY"), zmq::send_flags::sndmore);
+    d.send(zmq::buffer(rid), zmq::send_flags::sndmore);
+    d.send(zmq::str_buffer(R"({"from": 1, "format": "full"})"), zmq::send_flags::none);
+  };
+  for (const Certificate& key : keys) {
+    zmq::socket_t d(ctx, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, 0);
+    d.set(zmq::sockopt::curve_serverkey, server_key);
+    d.set(zmq::sockopt::curve_publickey, key.public_key);
+    d.set(zmq::sockopt::curve_secretkey, key.secret_key);
+    d.connect(endpoint);
+    ask(d, 0);
+    dealers.push_back(std::move(d));
+  }
+  std::vector<zmq::pollitem_t> items;
+  for (auto& d : dealers) items.push_back({d.handle(), 0, ZMQ_POLLIN, 0});
+  int n = 0;
+  while (!stop) {
+    zmq::poll(items.data(), items.size(), milliseconds(100));
+    for (std::size_t i = 0; i < dealers.size(); ++i) {
+      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> parts;
+      while (zmq::recv_multipart(dealers[i], std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+        const std::string status = parts.empty() ? "" : parts[0].to_string();
+        parts.clear();
+        if (status == "W") ++messages;
+        if (status == "ERR") ++refused;
+        if (status == "END" || status == "ERR") ask(dealers[i], ++n);
+      }
+    }
+  }
+}
+
+// 4. An operator's commands while 20 gateways flood REPLAY.
+void CommandsUnderReplayFlood(BenchFeed& feed, FeedService* service, int threads, int first) {
+  constexpr int kCommands = 200;
+  const auto ep = feed.endpoints();
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> messages{0}, refused{0};
+  std::vector<std::thread> flooders;
+  for (int t = 0; t < threads; ++t) {
+    std::vector<Certificate> keys;
+    for (std::size_t k = static_cast<std::size_t>(t); k < feed.flooders.size(); k += static_cast<std::size_t>(threads)) keys.push_back(feed.flooders[k]);
+    flooders.emplace_back([&, keys] { Flood(ep.sync, feed.settings.server.public_key, keys, stop, messages, refused); });
+  }
+  auto control = ControlClient::Connect(ep.control, feed.settings.server.public_key, feed.op);
+  {  // before the flood: the first command after messages journalled by another writer catches up with them
+    const auto t0 = Clock::now();
+    control->Request("COMMIT", CommandToJson(feed.Extension(first)));
+    std::printf("   (first command, before the flood: %.1f ms: the desk audits and folds what other writers journalled)\n",
+                1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  std::this_thread::sleep_for(milliseconds(1000));
+  std::vector<double> ms;
+  int failed = 0;
+  const std::int64_t before = messages;
+  const auto t_start = Clock::now();
+  for (int i = 1; i <= kCommands; ++i) {
+    const auto t0 = Clock::now();
+    try {
+      control->Request("COMMIT", CommandToJson(feed.Extension(first + i)));
+    } catch (const std::exception& e) {
+      if (++failed == 1) std::printf("   (a command failed: %s)\n", e.what());
+    }
+    ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - t_start).count();
+  const std::int64_t flooded = messages - before;
+  stop = true;
+  for (auto& t : flooders) t.join();
+  std::printf("4%s. Operator commands (one-message updates: journalled, fsynced, published) while %zu gateways (%d flooding thread%s) flood\n"
+              "   REPLAY of the whole journal (%lld messages, full format), asking again at each END: median %.2f ms, p99 %.2f ms, max %.2f ms\n"
+              "   over %d commands, %d failed; meanwhile %.0f replayed messages/s reached the flooders (%lld refused); target p99 <= 50 ms\n\n",
+              threads == 1 ? "a" : "b", feed.flooders.size(), threads, threads == 1 ? "" : "s", static_cast<long long>(service->stats().latest_seq),
+              Quantile(ms, 0.5), Quantile(ms, 0.99),
+              Quantile(ms, 1.0), kCommands, failed, static_cast<double>(flooded) / secs, static_cast<long long>(refused.load()));
+}
+
 }  // namespace
 
 int main() {
@@ -193,6 +289,10 @@ int main() {
   auto desk = open_desk();
   const std::vector<Message> real = desk->FullMessages();
   PublishRate(desk.get(), real, service, o);
+  // (4 before 3: the late joiner's warnings are dated a day later, and commands dated before the
+  // latest message are hindcasts, which derive the state afresh.)
+  CommandsUnderReplayFlood(feed, service, 1, 200);
+  CommandsUnderReplayFlood(feed, service, static_cast<int>(feed.flooders.size()), 400);
   LateJoiner(desk.get(), real, o);
   feed.Stop();
   std::filesystem::remove_all(dir);

@@ -44,7 +44,7 @@ inline std::vector<std::string> IssueTyphoonBlueEverywhere(Desk& desk, const Rul
 
 // A feed service in a thread of this process (every endpoint CURVE on a free 127.0.0.1 port) on a
 // real journal in `dir`, with typhoon blue in force in the 23 bundled regions; an operator key
-// `op` and a gateway key `gw`. Stopped and joined when destroyed.
+// `op`, a gateway key `gw` and 20 gateway keys `flooders`. Stopped and joined when destroyed.
 class BenchFeed {
  public:
   BenchFeed(const std::filesystem::path& dir, const std::string& gateway_name)
@@ -58,6 +58,10 @@ class BenchFeed {
     op = GenerateCertificate("duty"), gw = GenerateCertificate(gateway_name);
     settings.operator_keys = {{op.public_key, "duty"}};
     settings.gateway_keys = {{gw.public_key, gateway_name}};
+    for (int i = 0; i < 20; ++i) {
+      flooders.push_back(GenerateCertificate("flood-" + std::to_string(i)));
+      settings.gateway_keys[flooders.back().public_key] = flooders.back().name;
+    }
     settings.poll_ms = 20;
     service_ = FeedService::Start(settings, OpenDesk(), nullptr);
     thread_ = std::thread([this] { service_->Run(); });
@@ -86,6 +90,7 @@ class BenchFeed {
 
   FeedServiceSettings settings;
   Certificate op, gw;
+  std::vector<Certificate> flooders;  // 20 more gateway keys, for the replay flood
 
  private:
   std::filesystem::path dir_;

@@ -47,9 +47,10 @@ std::string ApplySigningKeys(warnings::Journal& journal, const DeskArgs& a, bool
   journal.SetTrust(std::move(trust));
   if (!sign) return "";
   std::filesystem::path secret;
-  const char* env_key = std::getenv("TAIFENG_OPERATOR_KEY");
-  if (!a.key.empty() || (env_key && *env_key)) {
-    secret = !a.key.empty() ? a.key : env_key;
+  std::string key_file = a.key;  // the operator's CURVE secret: its signing secret is beside it
+  if (const char* e = std::getenv("TAIFENG_OPERATOR_KEY"); key_file.empty() && e != nullptr && *e != '\0') key_file = e;
+  if (!key_file.empty()) {
+    secret = key_file;
     secret.replace_extension(".sign_secret");
   } else if (keys) {
     secret = *keys / (OperatorName(a.operator_name) + ".sign_secret");

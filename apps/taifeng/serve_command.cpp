@@ -72,6 +72,7 @@ void RunServe(ServeArgs a, const CLI::App& cmd) {
   s.heartbeat_ms = cmd.count("--heartbeat-ms") ? a.heartbeat_ms : cfg.heartbeat_ms.value_or(a.heartbeat_ms);
   s.publish_hwm = cmd.count("--publish-hwm") ? a.publish_hwm : cfg.publish_hwm.value_or(a.publish_hwm);
   s.max_replay = cfg.max_replay.value_or(a.max_replay);
+  s.max_replays_per_key = cfg.replays_per_key.value_or(s.max_replays_per_key);
   s.new_epoch = a.new_epoch;
 
   const std::filesystem::path keys = KeyDirectory(a.keys);

@@ -132,7 +132,16 @@ struct FeedSubscriber::Impl {
         if (w) a.items.push_back(std::move(*w));
         continue;
       }
-      if (status == "ERR") throw ErrorFromReply(m->Str(2));
+      if (status == "ERR") {
+        Error e = ErrorFromReply(m->Str(2));
+        // The service's quota of replays per key is full: like no answer, tried again later
+        // (Repair falls back to a snapshot; a resuming client asks again at the next heartbeat).
+        if (e.code() == ErrorCode::kRefused && std::string(e.what()).find("busy:") != std::string::npos) {
+          ++stats.busy;
+          return std::nullopt;
+        }
+        throw e;
+      }
       if (status != "END") continue;
       try {
         a.end = json::parse(m->Str(2));

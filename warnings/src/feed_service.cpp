@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <atomic>
 #include <deque>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -152,10 +154,21 @@ void CheckRequest(const std::vector<std::string>& frames, bool control) {
   else ParseFilter(body);
 }
 
+// Two threads: the main loop (Run) publishes, heartbeats, audits and serves the sync endpoint with
+// its own journal connection (`reader`); the control thread (ControlLoop) takes the operators'
+// commands with the desk, so that no replay or snapshot traffic stands between an operator and the
+// journal. After a commit the control thread wakes the main loop (inproc PAIR `wake_*`), which
+// publishes at once (between two replay turns) and answers with the published seq.
 struct FeedService::Impl {
   FeedServiceSettings s;
-  std::unique_ptr<Desk> desk;
+  std::unique_ptr<Desk> desk;      // the control thread's (the main thread's until Run)
+  std::unique_ptr<Journal> reader;  // the main loop's connection to the same journal
+  Journal& journal() { return *reader; }
+  const Journal& journal() const { return *reader; }
   Log log;
+  mutable std::mutex log_mutex;
+  zmq::socket_t wake_main, wake_control;  // inproc PAIR: "publish" -> the published seq
+  std::atomic<bool> main_done{false};      // the main loop answers no more wakes
   zmq::context_t ctx;
   std::unique_ptr<ZapHandler> zap;
   zmq::socket_t pub, sync, control;
@@ -181,7 +194,13 @@ struct FeedService::Impl {
 
   // One log line: whatever a peer sent is quoted printably (no forged lines, no escape sequences).
   void Say(const std::string& m) const {
+    std::lock_guard<std::mutex> lock(log_mutex);
     if (log) log(Printable(m, 4096));
+  }
+
+  std::int64_t LatestSeq() const {
+    std::lock_guard<std::mutex> lock(stats_mutex);
+    return stats.latest_seq;
   }
 
   void Remember(std::int64_t seq, std::shared_ptr<const Encoded> e) {
@@ -202,7 +221,7 @@ struct FeedService::Impl {
   std::shared_ptr<const Encoded> EncodedAt(std::int64_t seq) {
     if (const auto it = cache.find(seq); it != cache.end()) return it->second;
     const std::int64_t last = std::min<std::int64_t>(seq + 255, static_cast<std::int64_t>(index.size()));
-    for (FeedRow& r : desk->journal().ReadFeed(seq, last)) {
+    for (FeedRow& r : journal().ReadFeed(seq, last)) {
       const std::int64_t feed_seq = r.feed_seq;
       if (!cache.count(feed_seq)) Remember(feed_seq, Encode(std::move(r)));
     }
@@ -235,7 +254,7 @@ struct FeedService::Impl {
   void IndexRow(const FeedRow& r) {
     const std::int64_t seq = static_cast<std::int64_t>(index.size()) + 1;
     if (r.feed_seq != seq)
-      throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": feed row " + std::to_string(r.feed_seq) +
+      throw Error(ErrorCode::kJournalBroken, journal().path().string() + ": feed row " + std::to_string(r.feed_seq) +
                                                  " where " + std::to_string(seq) + " was expected");
     Entry e;
     e.journal_seq = r.journal_seq;
@@ -262,10 +281,10 @@ struct FeedService::Impl {
   }
 
   void IndexAndPublish() {
-    const std::int64_t last_journal_seq = desk->journal().LastSeq();
+    const std::int64_t last_journal_seq = journal().LastSeq();
     if (last_journal_seq <= indexed_journal_seq) return;
     // Messages journalled by a writer that does not project (an older taifeng) are projected here.
-    if (const std::int64_t n = BackfillFeedProjection(desk->journal(), indexed_journal_seq))
+    if (const std::int64_t n = BackfillFeedProjection(journal(), indexed_journal_seq))
       Say("projected " + std::to_string(n) + " messages journalled without their feed projection");
     // In chunks: index the rows, record the chunk's last seq outside the journal (fsynced), then
     // publish them. So whatever went out is known at the next start even if the journal loses it.
@@ -280,7 +299,7 @@ struct FeedService::Impl {
       }
       chunk.clear();
     };
-    desk->journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
+    journal().ScanFeed(static_cast<std::int64_t>(index.size()), [&](const FeedRow& r) {
       chunk.push_back(r);
       if (chunk.size() == kPublishChunk) publish_chunk();
     });
@@ -327,7 +346,7 @@ struct FeedService::Impl {
   // their numbers: refused, unless the operator starts a new feed epoch (a new feed id: gateways
   // drop what they hold and resynchronise from a snapshot).
   void CheckPublishedMarks() {
-    Journal& journal = desk->journal();
+    Journal& journal = this->journal();
     std::optional<Mark> inner;
     if (const std::string text = journal.ReadMark("feed.published"); !text.empty()) inner = ParseMark(text, journal.path().string());
     std::optional<Mark> outer = ReadExternalMark();
@@ -372,8 +391,8 @@ struct FeedService::Impl {
     const json mark = {{"seq", published},
                        {"journal_seq", published ? index[published - 1].journal_seq : 0},
                        {"hash", published ? index[published - 1].journal_hash : std::string()}};
-    if (wait) desk->journal().WriteMark("feed.published", mark.dump());
-    else if (!desk->journal().TryWriteMark("feed.published", mark.dump())) return;
+    if (wait) journal().WriteMark("feed.published", mark.dump());
+    else if (!journal().TryWriteMark("feed.published", mark.dump())) return;
     mark_written = published;
   }
 
@@ -402,10 +421,15 @@ struct FeedService::Impl {
   // on every command is refused (the feed keeps publishing what comes, and says nothing new).
   static constexpr std::int64_t kAuditTurn = 256;
   std::int64_t audit_cursor = 1;
-  std::string journal_problem;  // why the journal fails its audit ("" while it passes)
+  std::string journal_problem;  // why the journal fails its audit ("" while it passes); under problem_mutex
+  mutable std::mutex problem_mutex;
+  std::string JournalProblem() const {
+    std::lock_guard<std::mutex> lock(problem_mutex);
+    return journal_problem;
+  }
   void AuditTurn() {
-    if (!journal_problem.empty()) return;
-    const Journal& j = desk->journal();
+    if (!JournalProblem().empty()) return;
+    const Journal& j = journal();
     const std::int64_t last = j.LastSeq();
     if (last == 0) return;
     if (audit_cursor > last) audit_cursor = 1;
@@ -415,19 +439,24 @@ struct FeedService::Impl {
       audit_cursor = to + 1;
       return;
     }
-    journal_problem = "record " + std::to_string(*a.first_broken) + ": " + a.problem;
-    Say("THE JOURNAL FAILS ITS AUDIT while serving: " + j.path().string() + ": " + journal_problem +
+    const std::string problem = "record " + std::to_string(*a.first_broken) + ": " + a.problem;
+    {
+      std::lock_guard<std::mutex> lock(problem_mutex);
+      journal_problem = problem;
+    }
+    Say("THE JOURNAL FAILS ITS AUDIT while serving: " + j.path().string() + ": " + problem +
         ". Every command is refused from now on; restore the journal and restart the service");
   }
 
   // A REPLAY being served: every matching message in [from, covered] is sent, at most max_replay.
   struct PendingReplay {
-    std::string routing, rid;
+    std::string routing, rid, key;  // key: the peer's User-Id ("gateway:web")
     Filter f;
     std::int64_t from, next, to, count;
   };
   std::deque<PendingReplay> replays;
   static constexpr std::int64_t kReplayTurn = 256;  // messages looked at per turn
+  static constexpr std::chrono::milliseconds kReplayTurnTime{2};  // … or this long, whichever ends first
 
   // One turn of the replays pending, round robin: at most kReplayTurn messages of the one at the
   // front, which then answers END (done) or goes to the back.
@@ -437,8 +466,14 @@ struct FeedService::Impl {
     replays.pop_front();
     Guarded("sync", [&] {
       const std::int64_t stop = std::min(p.to, p.next + kReplayTurn - 1);
-      for (; p.next <= stop && p.count < s.max_replay; ++p.next)
+      const auto until = Clock::now() + kReplayTurnTime;
+      for (; p.next <= stop && p.count < s.max_replay; ++p.next) {
         if (StreamMatches(index[p.next - 1].stream, p.f.prefixes)) SendMessage(sync, &p.routing, &p.rid, p.f.format, p.next, EncodedAt(p.next)), ++p.count;
+        if (p.next % 16 == 0 && Clock::now() > until) {  // a turn is short in time too
+          ++p.next;
+          break;
+        }
+      }
       if (p.next <= p.to && p.count < s.max_replay) {
         replays.push_back(std::move(p));
         return;
@@ -457,6 +492,14 @@ struct FeedService::Impl {
     } catch (const std::exception& e) {
       Say(std::string(endpoint) + ": a request was dropped: " + e.what());
     }
+  }
+
+  // The User-Id the ZAP handler set ("operator:duty", "gateway:web"; "" when none): it travels
+  // with the peer's own frames (not the routing id).
+  static std::string UserIdOf(const wire::Multipart& req) {
+    for (std::size_t i = 1; i < req.frames.size(); ++i)
+      if (const char* user = zmq_msg_gets(req.frames[i].handle(), "User-Id"); user && *user) return user;
+    return "";
   }
 
   void HandleSync(const wire::Multipart& req) {
@@ -486,10 +529,18 @@ struct FeedService::Impl {
       } else if (command == "REPLAY") {
         // Served in turns (ServeReplays), one pending replay per connection: a flood of replays
         // is queued, not answered at once, and never holds up an operator's command.
-        for (const PendingReplay& p : replays)
+        // … and at most max_replays_per_key pending per key, however many connections it opens.
+        const std::string key = UserIdOf(req);
+        int of_key = 0;
+        for (const PendingReplay& p : replays) {
           if (p.routing == routing) throw Error(ErrorCode::kRefused, "one REPLAY at a time per connection: wait for the END of the last");
+          of_key += p.key == key ? 1 : 0;
+        }
+        if (of_key >= s.max_replays_per_key)
+          throw Error(ErrorCode::kRefused, "busy: " + std::to_string(of_key) + " REPLAYs of key " + key +
+                                               " are being served (at most " + std::to_string(s.max_replays_per_key) + "); ask again after an END");
         const std::int64_t from = std::max<std::int64_t>(1, SeqArg(args, "from", 1));
-        replays.push_back({routing, rid, f, from, from, std::min(SeqArg(args, "to", published), published), 0});
+        replays.push_back({routing, rid, key, f, from, from, std::min(SeqArg(args, "to", published), published), 0});
       } else if (command == "HEADS") {
         Reply(sync, routing, "END", rid, {{"feed", feed_id}, {"seq", published}, {"count", 0}, {"heads", HeadsJson(f)}});
       } else {
@@ -501,6 +552,52 @@ struct FeedService::Impl {
         ++stats.refused_requests;
       }
       Reply(sync, routing, "ERR", rid, ErrorJson(e));
+    }
+  }
+
+  // Control thread: asks the main loop to publish what was just journalled and waits for it (one
+  // replay turn at most). Returns the published seq; once the main loop has stopped, the latest
+  // seq (the rest goes out as the loop ends, or at the next start: it is journalled).
+  std::int64_t AwaitPublished() {
+    wire::Send(wake_control, {"publish"});
+    while (!main_done.load()) {
+      zmq::pollitem_t item[] = {{wake_control.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(item, 1, std::chrono::milliseconds(100));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        throw;
+      }
+      if (!(item[0].revents & ZMQ_POLLIN)) continue;
+      if (auto m = wire::Recv(wake_control, false)) return std::stoll(m->Str(0));
+    }
+    return LatestSeq();
+  }
+
+  // Main loop: publishes for each wake the control thread sent and answers each.
+  void AnswerWakes() {
+    int wakes = 0;
+    while (wire::Recv(wake_main, false)) ++wakes;
+    if (wakes == 0) return;
+    IndexAndPublish();
+    for (int i = 0; i < wakes; ++i) wire::Send(wake_main, {std::to_string(published)});
+  }
+
+  // The control thread: the operators' commands, until `stop`.
+  void ControlLoop(const std::atomic<bool>& stop) {
+    while (!stop.load()) {
+      zmq::pollitem_t item[] = {{control.handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(item, 1, std::chrono::milliseconds(50));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        throw;
+      }
+      for (int i = 0; i < 64 && (item[0].revents & ZMQ_POLLIN); ++i) {
+        auto req = wire::Recv(control, false);
+        if (!req) break;
+        Guarded("control", [&] { HandleControl(*req); });
+      }
     }
   }
 
@@ -518,9 +615,9 @@ struct FeedService::Impl {
       ms = commit ? Commit(*desk, p, &repeated) : Preview(*desk, p);
     }
     if (commit) {
-      IndexAndPublish();
+      const std::int64_t up_to = AwaitPublished();
       Say("control: " + name + " " + c.action + (repeated ? " (request " + c.request_id + ", done before: nothing new)" : "") + ": " +
-          std::to_string(ms.size()) + " messages journalled and published (feed seq up to " + std::to_string(published) + ")");
+          std::to_string(ms.size()) + " messages journalled and published (feed seq up to " + std::to_string(up_to) + ")");
     }
     json out = json::array();
     for (const auto& m : ms) {
@@ -530,20 +627,12 @@ struct FeedService::Impl {
     }
     std::lock_guard<std::mutex> lock(stats_mutex);
     ++stats.commands;
-    return {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", published}, {"repeated", repeated}};
+    return {{"messages", out}, {"journal", desk->journal().path().string()}, {"seq", stats.latest_seq}, {"repeated", repeated}};
   }
 
   void HandleControl(wire::Multipart& req) {
     const std::string routing = req.Str(0), command = req.Str(1), rid = req.Str(2).substr(0, 64);
-    std::string user;
-    // The User-Id the ZAP handler set travels with the peer's own frames (not the routing id).
-    for (std::size_t i = 1; i < req.frames.size() && user.empty(); ++i) {
-      try {
-        user = req.frames[i].gets("User-Id");
-      } catch (const zmq::error_t&) {
-        user.clear();
-      }
-    }
+    const std::string user = UserIdOf(req);
     const std::size_t colon = user.find(':');
     const std::string role = user.substr(0, colon), name = colon == std::string::npos ? "" : user.substr(colon + 1);
     try {
@@ -559,10 +648,10 @@ struct FeedService::Impl {
       CheckHeader(command, req.Str(2));
       json reply;
       if (command == "PING") {
-        reply = {{"operator", name}, {"feed", feed_id}, {"seq", published}, {"journal", desk->journal().path().string()}};
+        reply = {{"operator", name}, {"feed", feed_id}, {"seq", LatestSeq()}, {"journal", desk->journal().path().string()}};
       } else if (command == "PREVIEW" || command == "COMMIT") {
-        if (!journal_problem.empty())
-          throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": " + journal_problem +
+        if (const std::string problem = JournalProblem(); !problem.empty())
+          throw Error(ErrorCode::kJournalBroken, desk->journal().path().string() + ": " + problem +
                                                      "; the journal fails its audit: no command is taken");
         ParseBody(req.Str(3));  // clean text before the command is read
         reply = OperatorCommandReply(CommandFromJson(req.Str(3)), command == "COMMIT", name);
@@ -590,6 +679,8 @@ FeedService::~FeedService() {
   impl_->pub.close();
   impl_->sync.close();
   impl_->control.close();
+  impl_->wake_main.close();
+  impl_->wake_control.close();
   impl_->zap.reset();
 }
 
@@ -601,7 +692,9 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   impl->log = std::move(log);
   Impl& x = *impl;
   x.desk->RequireAudit();
-  Journal& journal = x.desk->journal();
+  x.desk->journal().SetAutoCheckpoint(false);  // the main loop checkpoints between commands
+  x.reader = x.desk->journal().OpenAnother();
+  Journal& journal = x.journal();
   journal.SetAutoCheckpoint(false);
   x.outside = std::make_unique<PublishedMarkFile>(journal.path().string() + ".published");
   x.feed_id = journal.ReadMark("feed.id");
@@ -623,9 +716,13 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   std::map<std::string, Peer> allowed;
   for (const auto& [key, name] : x.s.gateway_keys) allowed[key] = {name, "gateway"};
   for (const auto& [key, name] : x.s.operator_keys) allowed[key] = {name, "operator"};
+  // Two I/O threads: the operators' control connections have the second to themselves, so their
+  // commands never queue behind the encryption of replays and publications (ZMQ_AFFINITY).
+  x.ctx.set(zmq::ctxopt::io_threads, 2);
   x.zap = std::make_unique<ZapHandler>(x.ctx, std::move(allowed), x.log);
   auto server_socket = [&](zmq::socket_type type, const std::string& endpoint, const char* what) {
     zmq::socket_t sock(x.ctx, type);
+    sock.set(zmq::sockopt::affinity, std::uint64_t{endpoint == x.s.control_endpoint && what == std::string("control") ? 2u : 1u});
     sock.set(zmq::sockopt::linger, 0);
     sock.set(zmq::sockopt::curve_server, 1);
     sock.set(zmq::sockopt::curve_secretkey, x.s.server.secret_key);
@@ -648,6 +745,11 @@ std::unique_ptr<FeedService> FeedService::Start(FeedServiceSettings settings, st
   x.pub = server_socket(zmq::socket_type::pub, x.s.publish_endpoint, "publish");
   x.sync = server_socket(zmq::socket_type::router, x.s.sync_endpoint, "sync");
   x.control = server_socket(zmq::socket_type::router, x.s.control_endpoint, "control");
+  x.wake_main = zmq::socket_t(x.ctx, zmq::socket_type::pair);
+  x.wake_control = zmq::socket_t(x.ctx, zmq::socket_type::pair);
+  const std::string wake = "inproc://taifeng-wake-" + RandomId();
+  x.wake_main.bind(wake);
+  x.wake_control.connect(wake);
   x.bound = {x.pub.get(zmq::sockopt::last_endpoint), x.sync.get(zmq::sockopt::last_endpoint), x.control.get(zmq::sockopt::last_endpoint)};
   return std::unique_ptr<FeedService>(new FeedService(std::move(impl)));
 }
@@ -675,6 +777,7 @@ void FeedService::Run() {
           std::to_string(backlog_from + 1) + "-" + std::to_string(x.published) + ")");
   }
   x.WriteMark();
+  std::thread control([&x, this] { x.ControlLoop(stop_); });
   auto next_heartbeat = Clock::now();
   auto next_poll = Clock::now() + std::chrono::milliseconds(x.s.poll_ms);
   while (!stop_.load()) {
@@ -687,30 +790,29 @@ void FeedService::Run() {
       x.Heartbeat();
       x.AuditTurn();
       x.WriteMark(false);
-      x.desk->journal().Checkpoint();  // between commands, not inside one
+      x.journal().Checkpoint();  // PASSIVE: never holds up a command
       next_heartbeat = now + std::chrono::milliseconds(x.s.heartbeat_ms);
     }
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::min(next_poll, next_heartbeat) - Clock::now());
-    zmq::pollitem_t items[] = {{x.control.handle(), 0, ZMQ_POLLIN, 0}, {x.sync.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{x.wake_main.handle(), 0, ZMQ_POLLIN, 0}, {x.sync.handle(), 0, ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 2, x.replays.empty() ? std::max(wait, std::chrono::milliseconds(0)) : std::chrono::milliseconds(0));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
     }
-    // Commands first: an operator's issue goes out before snapshot traffic is served.
-    for (int i = 0; i < 64 && (items[0].revents & ZMQ_POLLIN); ++i) {
-      auto req = wire::Recv(x.control, false);
-      if (!req) break;
-      x.Guarded("control", [&] { x.HandleControl(*req); });
-    }
+    // An operator's commit goes out before sync traffic is served.
+    x.Guarded("publish", [&] { x.AnswerWakes(); });
     for (int i = 0; i < 64 && (items[1].revents & ZMQ_POLLIN); ++i) {
       auto req = wire::Recv(x.sync, false);
       if (!req) break;
       x.Guarded("sync", [&] { x.HandleSync(*req); });
+      x.Guarded("publish", [&] { x.AnswerWakes(); });
     }
-    x.ServeReplays();  // one turn; commands are looked at again before the next
+    x.ServeReplays();  // one turn; a commit waiting to go out is published before the next
   }
+  x.main_done.store(true);
+  control.join();
   x.IndexAndPublish();
   x.Heartbeat();
   x.WriteMark();

@@ -148,6 +148,12 @@ std::unique_ptr<Journal> Journal::Open(const std::filesystem::path& path, bool c
   return std::unique_ptr<Journal>(new Journal(std::move(impl), path));
 }
 
+std::unique_ptr<Journal> Journal::OpenAnother() const {
+  auto other = Open(path_, false, *impl_->env);
+  other->impl_->trust = impl_->trust;
+  return other;
+}
+
 void Journal::Writer::Add(std::int64_t time_utc, const std::string& operator_name, const std::string& type, const std::string& body) {
   JournalRecord r;
   r.seq = next_seq_;

@@ -31,7 +31,7 @@ ServiceConfig LoadServiceConfig(const std::filesystem::path& path) {
   const std::filesystem::path base = path.parent_path();
   ServiceConfig c;
   const std::map<std::string, std::set<std::string>> known = {
-      {"service", {"journal", "publish", "sync", "control", "keys", "heartbeat_ms", "publish_hwm", "max_replay"}},
+      {"service", {"journal", "publish", "sync", "control", "keys", "heartbeat_ms", "publish_hwm", "max_replay", "replays_per_key"}},
       {"warnings", {"rules", "regions", "cap_schema"}}};
   for (const auto& [section, node] : root) {
     const std::string name(section.str());
@@ -40,11 +40,12 @@ ServiceConfig LoadServiceConfig(const std::filesystem::path& path) {
     for (const auto& [key_node, value] : *node.as_table()) {
       const std::string key(key_node.str()), field = name + "." + key;
       if (!k->second.count(key)) throw ParseError(file, Line(value), field, "one of the documented keys");
-      if (key == "heartbeat_ms" || key == "publish_hwm" || key == "max_replay") {
+      if (key == "heartbeat_ms" || key == "publish_hwm" || key == "max_replay" || key == "replays_per_key") {
         const auto v = value.value<std::int64_t>();
         const std::int64_t lo = key == "heartbeat_ms" ? 100 : 1, hi = key == "heartbeat_ms" ? 60000 : 10'000'000;
         if (!v || *v < lo || *v > hi) throw ParseError(file, Line(value), field, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-        (key == "heartbeat_ms" ? c.heartbeat_ms : key == "publish_hwm" ? c.publish_hwm : c.max_replay) = static_cast<int>(*v);
+        (key == "heartbeat_ms" ? c.heartbeat_ms : key == "publish_hwm" ? c.publish_hwm : key == "max_replay" ? c.max_replay : c.replays_per_key) =
+            static_cast<int>(*v);
         continue;
       }
       const auto v = value.value<std::string>();

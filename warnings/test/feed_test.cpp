@@ -593,6 +593,7 @@ TEST_F(FeedTest, ACommitRetriedWithItsRequestIdIsPublishedOnce) {
 // turns, so an operator's PING still answers at once (twenty replays answered whole once held the
 // loop for seconds), and a reader's replay still gets every message and its END.
 TEST_F(FeedTest, AReplayFloodDoesNotStarveOperators) {
+  settings_.max_replays_per_key = 16;  // of the 20 connections of one key, 4 are told "busy"
   StartService();
   auto control = Control(operator_);
   IssueAll(*control);
@@ -635,6 +636,21 @@ TEST_F(FeedTest, AReplayFloodDoesNotStarveOperators) {
     worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   EXPECT_LT(worst_ms, 250.0) << "an operator waited behind the replays";
+  // The per-key quota: whatever its number of connections, one key has at most 16 replays served.
+  int busy = 0, served = 0;
+  for (auto& d : flood) {
+    d.set(zmq::sockopt::rcvtimeo, 2000);
+    zmq::message_t first;
+    if (!d.recv(first)) continue;
+    if (first.to_string() == "W") ++served;
+    if (first.to_string() == "ERR") {
+      zmq::message_t rid, body;
+      (void)d.recv(rid), (void)d.recv(body);
+      busy += body.to_string().find("busy:") != std::string::npos ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(busy, 4);
+  EXPECT_EQ(served, 16);
   // A gateway that reads gets its whole replay (the client asks again while "more").
   auto sub = FeedSubscriber::Connect([&] {
     auto o = Options(gateway_);

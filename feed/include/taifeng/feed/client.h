@@ -68,6 +68,7 @@ struct ChainHead {
 
 struct FeedClientStats {
   std::int64_t messages = 0, duplicates = 0, gaps = 0, replays = 0, snapshots = 0, heartbeats = 0, lost = 0;
+  std::int64_t busy = 0;  // REPLAYs the service answered "busy" (its per-key quota full): tried again later
 };
 
 class FeedSubscriber {

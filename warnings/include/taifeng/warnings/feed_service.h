@@ -46,6 +46,7 @@ struct FeedServiceSettings {
   int send_buffer_bytes = 0;       // kernel send buffer per connection (0: the system's default)
   int max_request_bytes = 65536;   // larger requests are refused (the connection is dropped)
   int max_replay = 10000;          // messages per REPLAY answer ("more" tells the client to ask again)
+  int max_replays_per_key = 4;     // REPLAYs served at once per key (more are refused "busy"), whatever its connections
   // When the journal no longer holds what the feed published (a damaged or restored journal): false
   // refuses to start (Error kJournalBroken); true starts a new feed epoch (a new feed id, so that
   // gateways drop what they hold and resynchronise instead of taking new messages for old ones).
@@ -106,12 +107,12 @@ class FeedService {
 // file's folder. LoadServiceConfig refuses unknown keys and bad values with ParseError naming the
 // line and key.
 //   [service]  journal (dir), publish, sync, control (endpoints), keys (dir: service.key_secret,
-//              operators/*.key, gateways/*.key), heartbeat_ms, publish_hwm, max_replay
+//              operators/*.key, gateways/*.key), heartbeat_ms, publish_hwm, max_replay, replays_per_key
 //   [warnings] rules, regions, cap_schema
 struct ServiceConfig {
   std::filesystem::path journal_dir, keys_dir, rules, regions, cap_schema;  // "" = the command's default
   std::optional<std::string> publish, sync, control;
-  std::optional<int> heartbeat_ms, publish_hwm, max_replay;
+  std::optional<int> heartbeat_ms, publish_hwm, max_replay, replays_per_key;
 };
 ServiceConfig LoadServiceConfig(const std::filesystem::path& file);
 

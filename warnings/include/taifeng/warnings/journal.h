@@ -74,6 +74,9 @@ class Journal {
   // journal's files goes through `env` (tests inject EIO and ENOSPC there; it must outlive the
   // journal): a failed commit throws Error(kIo) naming the file and writes nothing.
   static std::unique_ptr<Journal> Open(const std::filesystem::path& path, bool create = true, Env& env = Env::Default());
+  // Another connection to the same file, with the same Env and trusted keys (not the signer), for
+  // another thread.
+  std::unique_ptr<Journal> OpenAnother() const;
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
