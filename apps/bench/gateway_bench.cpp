@@ -7,9 +7,15 @@
 //     control endpoint of a service in this process) to the Server-Sent Event at a page's
 //     connection to the real taifeng-gateway --channel web process, and to the page's
 //     /api/warnings answer that follows it (what a browser does on the event).
+//  3. The web gateway under load: 1,000 open event streams (target: /api/warnings p99 <= 100 ms),
+//     an update's way to all of them, and 50 slow senders.
 // Run: build/bin/taifeng-bench-gateway   (TAIFENG_BENCH_DIR=DIR to put the spool elsewhere)
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +107,86 @@ void SmsBench(const fs::path& dir) {
   std::printf("   median %.2f s (target <= 10 s)\n\n", Quantile(seconds, 0.5));
 }
 
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+  return fd;
+}
+
+// /api/warnings answered `n` times on one kept-alive connection: the latencies (ms).
+std::vector<double> ApiLatencies(int port, int n) {
+  httplib::Client api("127.0.0.1", port);
+  api.set_keep_alive(true);
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = Clock::now();
+    const auto r = api.Get("/api/warnings");
+    if (!r || r->status != 200) std::abort();
+    ms.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return ms;
+}
+
+// 3. 1,000 open pages (event streams, read by one thread) and 50 slow senders against the web
+// gateway: /api/warnings latency, and an update's way to all 1,000 pages.
+void WebUnderLoad(int port, BenchFeed& feed, ControlClient& control) {
+  constexpr int kPages = 1000, kSlow = 50;
+  std::vector<int> fds;
+  const std::string get = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  for (int i = 0; i < kPages; ++i) {
+    fds.push_back(Connect(port));
+    if (::write(fds.back(), get.data(), get.size()) != static_cast<ssize_t>(get.size())) std::abort();
+  }
+  std::atomic<std::int64_t> updates{0};
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {  // every page reads its stream and counts the update events
+    std::vector<pollfd> polls;
+    for (const int fd : fds) polls.push_back({fd, POLLIN, 0});
+    char buf[8192];
+    while (!stop) {
+      if (::poll(polls.data(), polls.size(), 100) <= 0) continue;
+      for (auto& p : polls) {
+        if (!(p.revents & POLLIN)) continue;
+        const ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
+        for (ssize_t i = 0; i + 12 < n; ++i) updates += std::memcmp(buf + i, "event: update", 13) == 0 ? 1 : 0;
+      }
+    }
+  });
+  const auto t_open = Clock::now();
+  while (updates < kPages && Clock::now() - t_open < std::chrono::seconds(20)) std::this_thread::sleep_for(milliseconds(5));
+  std::printf("3. The web gateway under load: %d event streams open (%lld first events in %.0f ms)\n", kPages,
+              static_cast<long long>(updates.load()), 1e3 * std::chrono::duration<double>(Clock::now() - t_open).count());
+  const std::vector<double> api = ApiLatencies(port, 200);
+  std::printf("   /api/warnings with %d streams open, 200 requests: median %.2f ms, p99 %.2f ms, max %.2f ms (target p99 <= 100 ms)\n",
+              kPages, Quantile(api, 0.5), Quantile(api, 0.99), Quantile(api, 1.0));
+  std::vector<double> fan_out;
+  for (int i = 0; i < 5; ++i) {
+    const std::int64_t before = updates;
+    const auto t0 = Clock::now();
+    control.Request("COMMIT", CommandToJson(feed.Extension(500 + i)));
+    while (updates < before + kPages && Clock::now() - t0 < std::chrono::seconds(20)) std::this_thread::sleep_for(milliseconds(1));
+    fan_out.push_back(1e3 * std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  std::printf("   an operator's command to its event at all %d pages: median %.1f ms, max %.1f ms over 5 commands\n", kPages,
+              Quantile(fan_out, 0.5), Quantile(fan_out, 1.0));
+  std::vector<int> slow;
+  for (int i = 0; i < kSlow; ++i) {
+    slow.push_back(Connect(port));
+    if (::write(slow.back(), "GET / HTTP/1.1\r\nHost: x\r\n", 26) != 26) std::abort();
+  }
+  const std::vector<double> with_slow = ApiLatencies(port, 200);
+  std::printf("   ... and %d slow senders (a request begun, never finished; cut after 5 s): median %.2f ms, p99 %.2f ms, max %.2f ms\n\n",
+              kSlow, Quantile(with_slow, 0.5), Quantile(with_slow, 0.99), Quantile(with_slow, 1.0));
+  stop = true;
+  reader.join();
+  for (const int fd : fds) ::close(fd);
+  for (const int fd : slow) ::close(fd);
+}
+
 void WebBench(const fs::path& dir) {
   BenchFeed feed(dir, "web");
   const FeedServiceSettings& s = feed.settings;
@@ -179,6 +266,8 @@ void WebBench(const fs::path& dir) {
               Quantile(to_event_ms, 0.99), *std::max_element(to_event_ms.begin(), to_event_ms.end()));
   std::printf("   command -> page holds it (/api/warnings):  median %.1f ms, p99 %.1f ms, max %.1f ms\n", Quantile(to_page_ms, 0.5),
               Quantile(to_page_ms, 0.99), *std::max_element(to_page_ms.begin(), to_page_ms.end()));
+  std::printf("\n");
+  WebUnderLoad(port, feed, *control);
   stop = true;
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);

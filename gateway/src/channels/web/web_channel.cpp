@@ -1,24 +1,23 @@
 // The web channel: a live page, an Atom feed of the CAP alerts in force, each CAP message, and
-// the warnings as JSON, served by cpp-httplib. The feed loop (main.cpp) updates a shared model;
-// each Server-Sent Events stream waits on it and tells its page to fetch /api/warnings again.
-#include <httplib.h>
-
+// the warnings as JSON, served by one event loop (http_loop.h). The feed loop (main.cpp) updates
+// a shared model and broadcasts an event on every change; each page's Server-Sent Events stream
+// tells it to fetch /api/warnings again.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <thread>
+#include <regex>
 
 #include "taifeng/gateway/channel.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/geo/outline.h"
+#include "http_loop.h"
 #include "web_assets.h"
 
 namespace taifeng::gateway {
@@ -32,6 +31,7 @@ struct WebOptions {
   int port = 8080;  // 0: any free port (written to port_file)
   std::string port_file;
   bool analogs = true;
+  int max_streams = 2000;
   std::shared_ptr<const geo::RegionSet> geo;
   std::vector<DisplayRegion> regions;
 };
@@ -76,84 +76,10 @@ class WebChannel : public Channel {
     }
     regions_json_ = json{{"regions", regions}}.dump();
     model_ = Model(Board{}, FeedStatus{});
-    server_.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
-    server_.set_payload_max_length(64 * 1024);
-    server_.set_read_timeout(5, 0);
-    server_.set_write_timeout(5, 0);  // a client that stops reading is dropped
-    // One range at most: many ranges of one small resource once made a 64 kB file a 165 MB answer.
-    server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value("Range").find(',') == std::string::npos) return httplib::Server::HandlerResponse::Unhandled;
-      res.status = 416;
-      res.set_content("one range at most\n", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    server_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                                 {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
-                                 {"Cache-Control", "no-store"}});
-    server_.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kIndexHtml, "text/html; charset=utf-8"); });
-    server_.Get("/app.js", [](const httplib::Request&, httplib::Response& res) { res.set_content(kAppJs, "text/javascript; charset=utf-8"); });
-    server_.Get("/app.css", [](const httplib::Request&, httplib::Response& res) { res.set_content(kAppCss, "text/css; charset=utf-8"); });
-    server_.Get("/api/regions", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(regions_json_, "application/json");
-    });
-    server_.Get("/api/warnings", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      res.set_content(model_.dump(), "application/json");
-    });
-    server_.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      res.set_content(Atom(req), "application/atom+xml; charset=utf-8");
-    });
-    server_.Get(R"(/alerts/([A-Za-z0-9._-]{1,128})\.xml)", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      const auto it = caps_.find(req.matches[1].str());
-      if (it == caps_.end()) {
-        res.status = 404;
-        res.set_content("no alert in force with this identifier\n", "text/plain");
-        return;
-      }
-      res.set_content(it->second, "application/cap+xml; charset=utf-8");
-    });
-    server_.Get("/events", [this](const httplib::Request&, httplib::Response& res) {
-      // Each event stream holds a thread: at most kMaxStreams, so that the pages and the API always
-      // have threads left; beyond, a clear refusal (the page then polls /api/warnings).
-      if (streams_.fetch_add(1) >= kMaxStreams) {
-        streams_.fetch_sub(1);
-        res.status = 503;
-        res.set_header("Retry-After", "30");
-        res.set_content("too many event streams: poll /api/warnings\n", "text/plain");
-        return;
-      }
-      res.set_header("X-Accel-Buffering", "no");
-      auto seen = std::make_shared<std::int64_t>(-1);
-      res.set_chunked_content_provider("text/event-stream", [this, seen](std::size_t, httplib::DataSink& sink) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        // A keep-alive every 5 s: a client gone is noticed (and its stream slot freed) within 5 s.
-        cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_ || version_ != *seen; });
-        if (stopping_) return false;
-        std::string event;
-        if (version_ != *seen) {
-          *seen = version_;
-          event = "event: update\ndata: " + json{{"version", version_}, {"seq", model_["seq"]}, {"feed", model_["feed"]}}.dump() + "\n\n";
-        } else {
-          event = ": keep-alive\n\n";
-        }
-        lock.unlock();
-        return sink.write(event.data(), event.size());
-      }, [this](bool) { streams_.fetch_sub(1); });
-    });
-    server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (res.body.empty()) res.set_content(std::to_string(res.status) + "\n", "text/plain");
-    });
-    int port = o_.port;
-    if (port == 0) {
-      port = server_.bind_to_any_port(o_.host);
-    } else if (!server_.bind_to_port(o_.host, port)) {
-      port = -1;
-    }
-    if (port <= 0) throw Error(ErrorCode::kIo, "web: cannot listen on " + o_.host + ":" + std::to_string(o_.port));
-    port_ = port;
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    model_text_ = model_.dump();
+    Routes();
+    port_ = server_.Listen(o_.host, o_.port);
+    server_.Start();
     if (!o_.port_file.empty()) {
       std::ofstream(o_.port_file + ".tmp") << port_ << "\n";
       std::filesystem::rename(o_.port_file + ".tmp", o_.port_file);
@@ -175,19 +101,54 @@ class WebChannel : public Channel {
     const auto in_force = board.InForce(WallNow()).size();
     if (lost != last_lost_ || in_force != last_in_force_) Publish(board, status);
   }
-  void Stop() override {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) {
-      server_.stop();
-      thread_.join();
-    }
-  }
+  void Stop() override { server_.Stop(); }
 
  private:
+  static web::HttpResponse Content(std::string body, std::string type) {
+    web::HttpResponse r;
+    r.body = std::move(body), r.content_type = std::move(type);
+    return r;
+  }
+
+  void Routes() {
+    server_.DefaultHeaders({{"X-Content-Type-Options", "nosniff"},
+                            {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
+                            {"Cache-Control", "no-store"}});
+    server_.Route("/", [](const web::HttpRequest&) { return Content(kIndexHtml, "text/html; charset=utf-8"); });
+    server_.Route("/app.js", [](const web::HttpRequest&) { return Content(kAppJs, "text/javascript; charset=utf-8"); });
+    server_.Route("/app.css", [](const web::HttpRequest&) { return Content(kAppCss, "text/css; charset=utf-8"); });
+    server_.Route("/api/regions", [this](const web::HttpRequest&) { return Content(regions_json_, "application/json"); });
+    server_.Route("/api/warnings", [this](const web::HttpRequest&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return Content(model_text_, "application/json");
+    });
+    server_.Route("/alerts.atom", [this](const web::HttpRequest& req) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return Content(Atom(req), "application/atom+xml; charset=utf-8");
+    });
+    server_.Route("/alerts/*", [this](const web::HttpRequest& req) {
+      static const std::regex kAlert(R"(/alerts/([A-Za-z0-9._-]{1,128})\.xml)");
+      std::smatch m;
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto it = std::regex_match(req.path, m, kAlert) ? caps_.find(m[1].str()) : caps_.end();
+      if (it == caps_.end()) {
+        web::HttpResponse r = Content("no alert in force with this identifier\n", "text/plain");
+        r.status = 404;
+        return r;
+      }
+      return Content(it->second, "application/cap+xml; charset=utf-8");
+    });
+    // Every page's stream gets the current version at once, then one event per change.
+    server_.Stream("/events", [this] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return UpdateEvent();
+    });
+  }
+
+  std::string UpdateEvent() const {
+    return "event: update\ndata: " + json{{"version", version_}, {"seq", model_["seq"]}, {"feed", model_["feed"]}}.dump() + "\n\n";
+  }
+
   json Model(const Board& board, const FeedStatus& status) {
     const std::int64_t now = WallNow();
     json warnings = json::array();
@@ -219,18 +180,22 @@ class WebChannel : public Channel {
   }
 
   void Publish(const Board& board, const FeedStatus& status) {
+    std::string event;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       model_ = Model(board, status);
+      model_text_ = model_.dump();
       ++version_;
+      event = UpdateEvent();
     }
-    cv_.notify_all();
+    server_.Broadcast(std::move(event));
   }
 
   // An Atom 1.0 feed (RFC 4287) of the CAP alerts in force, one entry per alert linking its CAP
   // message, as public alert aggregators read them.
-  std::string Atom(const httplib::Request& req) const {
-    const std::string base = "http://" + (req.has_header("Host") ? req.get_header_value("Host") : o_.host + ":" + std::to_string(port_));
+  std::string Atom(const web::HttpRequest& req) const {
+    const std::string host = req.Header("host");
+    const std::string base = "http://" + (!host.empty() ? host : o_.host + ":" + std::to_string(port_));
     std::string updated = model_["now_utc"].get<std::string>();
     for (const auto& w : model_["warnings"]) updated = std::max(updated, w["sent_utc"].get<std::string>());
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
@@ -249,21 +214,24 @@ class WebChannel : public Channel {
     return x + "</feed>\n";
   }
 
+  static web::HttpLimits Limits(const WebOptions& o) {
+    web::HttpLimits l;
+    l.max_streams = static_cast<std::size_t>(o.max_streams);
+    l.max_connections = std::max<std::size_t>(4096, l.max_streams + 1024);
+    return l;
+  }
+
   WebOptions o_;
   std::string regions_json_;
-  httplib::Server server_;
-  std::thread thread_;
   int port_ = 0;
-  std::mutex mutex_;
-  std::condition_variable cv_;
+  std::mutex mutex_;  // the model, between the feed loop and the server loop
   json model_;
+  std::string model_text_;  // model_ as sent: made once per change, not per request
   std::map<std::string, std::string> caps_;
   std::int64_t version_ = 0;
-  bool stopping_ = false;
   bool last_lost_ = false;
   std::size_t last_in_force_ = 0;
-  static constexpr int kThreads = 48, kMaxStreams = 32;  // HTTP threads; event streams among them
-  std::atomic<int> streams_{0};
+  web::HttpLoop server_{Limits(o_)};  // last: stopped and destroyed first
 };
 
 }  // namespace
@@ -277,6 +245,9 @@ class WebSpec : public ChannelSpec {
     g.add_option("--host", o_.host, "address to listen on")->capture_default_str();
     g.add_option("--port", o_.port, "port (0: any free port)")->capture_default_str();
     g.add_option("--port-file", o_.port_file, "write the bound port here once listening");
+    g.add_option("--max-streams", o_.max_streams, "event streams (open pages) served at once; beyond, 503 and the page polls")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     g.add_flag("--no-analogs", no_analogs_, "do not draw the analog storms");
   }
   std::unique_ptr<Channel> Make(const ChannelContext& c) override {
