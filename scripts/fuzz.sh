@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes every text parser, and the feed service's request frames (feed), with libFuzzer (clang,
-# ASan+UBSan) for SECONDS each (default 60), starting from the bundled samples (and, for the feed,
-# a few valid requests). Crashes are written to tests/data/fuzz/<format>/ (they fail data_test, or
-# for the feed warnings_test, until fixed), and a handful of small inputs are kept there too (the
-# smallest of the corpus the fuzzer grew) as regression cases.
+# Fuzzes every text parser, the feed service's request frames (feed) and the web gateway's request
+# heads (http) with libFuzzer (clang, ASan+UBSan) for SECONDS each (default 60), starting from the
+# bundled samples (and, for feed and http, a few valid requests). Crashes are written to
+# tests/data/fuzz/<format>/ (they fail data_test, warnings_test for feed, gateway_test for http,
+# until fixed), and a handful of small inputs are kept there too (the smallest of the corpus the
+# fuzzer grew) as regression cases.
 #   Usage: scripts/fuzz.sh [SECONDS [FORMAT...]]     e.g. scripts/fuzz.sh 600 feed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
-FORMATS=${*:-cma atcf jma hurdat2 csv feed}
+FORMATS=${*:-cma atcf jma hurdat2 csv feed http}
 missing=()
 for p in clang libclang-rt-14-dev libhdf5-dev libproj-dev nlohmann-json3-dev libcli11-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,6 +36,10 @@ seed() {  # format -> seed files
       printf '\x00REPLAY\x002\x00{"from":1,"to":50,"prefixes":["typhoon.44"],"format":"json"}' > build-fuzz/feed-seed-2
       printf '\x01PREVIEW\x003\x00{"action":"issue","all":true,"status":"Exercise","at_utc":"2018-09-16T00:00:00Z"}' > build-fuzz/feed-seed-3
       echo build-fuzz/feed-seed-1 build-fuzz/feed-seed-2 build-fuzz/feed-seed-3 ;;
+    http)  # a request head (and its Range)
+      printf 'GET /app.js?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nRange: bytes=0-99\r\nConnection: keep-alive\r\n\r\n' > build-fuzz/http-seed-1
+      printf 'HEAD /events HTTP/1.0\r\nRange: bytes=-5\r\n\r\n' > build-fuzz/http-seed-2
+      echo build-fuzz/http-seed-1 build-fuzz/http-seed-2 ;;
   esac
 }
 

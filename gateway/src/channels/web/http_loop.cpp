@@ -63,19 +63,16 @@ HttpResponse Refusal(int status, const std::string& why) {
   return r;
 }
 
-struct Parsed {
-  HttpRequest request;
-  bool keep_alive = true;
-  std::optional<HttpResponse> refusal;  // set: answer this and close
-};
+using Parsed = RequestHead;
 
 Parsed Refused(Parsed& p, int status, const std::string& why) {
   p.refusal = Refusal(status, why);
   return p;
 }
 
-// The request line and header lines (without the blank line that ends them).
-Parsed Parse(std::string_view head, const HttpLimits& limits) {
+}  // namespace
+
+RequestHead ParseRequestHead(std::string_view head, const HttpLimits& limits) {
   Parsed p;
   std::vector<std::string_view> lines;
   for (std::size_t at = 0; at <= head.size();) {
@@ -120,6 +117,8 @@ Parsed Parse(std::string_view head, const HttpLimits& limits) {
   return p;
 }
 
+namespace {
+
 // One "bytes=a-b" range of a body of `size` bytes: [begin, end), or nothing (no or an ignored
 // Range header), or {size, size} for one that cannot be satisfied.
 std::optional<std::pair<std::size_t, std::size_t>> OneRange(const std::string& range, std::size_t size) {
@@ -150,6 +149,26 @@ struct Conn {
 };
 
 }  // namespace
+
+void ApplyRange(const HttpRequest& req, HttpResponse& r) {
+  const std::string range = req.Header("range");
+  if (range.empty() || r.status != 200) return;
+  const std::size_t size = r.body.size();
+  if (range.find(',') != std::string::npos) {
+    r = Refusal(416, "one range at most");
+    return;
+  }
+  const auto one = OneRange(range, size);
+  if (!one) return;
+  if (one->first == size) {
+    r = Refusal(416, "range not satisfiable");
+    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return;
+  }
+  r.status = 206;
+  r.headers.emplace_back("Content-Range", "bytes " + std::to_string(one->first) + "-" + std::to_string(one->second - 1) + "/" + std::to_string(size));
+  r.body = r.body.substr(one->first, one->second - one->first);
+}
 
 std::string HttpRequest::Header(std::string_view name) const {
   for (const auto& [n, v] : headers)
@@ -249,26 +268,6 @@ struct HttpLoop::Impl {
     return Refusal(404, "not found");
   }
 
-  // A 200 answer to a Range request: one range (206), several (416), or the whole when ignored.
-  static void ApplyRange(const HttpRequest& req, HttpResponse& r) {
-    const std::string range = req.Header("range");
-    if (range.empty() || r.status != 200) return;
-    const std::size_t size = r.body.size();
-    if (range.find(',') != std::string::npos) {
-      r = Refusal(416, "one range at most");
-      return;
-    }
-    const auto one = OneRange(range, size);
-    if (!one) return;
-    if (one->first == size) {
-      r = Refusal(416, "range not satisfiable");
-      r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
-      return;
-    }
-    r.status = 206;
-    r.headers.emplace_back("Content-Range", "bytes " + std::to_string(one->first) + "-" + std::to_string(one->second - 1) + "/" + std::to_string(size));
-    r.body = r.body.substr(one->first, one->second - one->first);
-  }
 
   void OpenStream(Conn& c, bool head) {
     std::size_t streams = 0;
@@ -311,7 +310,7 @@ struct HttpLoop::Impl {
         Bad();
         break;
       }
-      Parsed p = Parse(std::string_view(c.in).substr(0, end), limits);
+      Parsed p = ParseRequestHead(std::string_view(c.in).substr(0, end), limits);
       c.in.erase(0, end + skip);
       c.request_start = Clock::now();
       {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,23 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+struct HttpLimits;
+
+// One request's head (the request line and header lines, without the blank line that ends them),
+// read: the request and whether its connection may stay open, or the refusal to send before
+// closing (400, 405, 413, 431, 501, 505). Never throws (the libFuzzer target fuzz_http holds it to
+// that).
+struct RequestHead {
+  HttpRequest request;
+  bool keep_alive = true;
+  std::optional<HttpResponse> refusal;
+};
+RequestHead ParseRequestHead(std::string_view head, const HttpLimits& limits);
+
+// A 200 answer to `req`'s Range header: one "bytes=" range served (206 with Content-Range),
+// several or an unsatisfiable one refused (416), anything else ignored (the whole answer).
+void ApplyRange(const HttpRequest& req, HttpResponse& r);
 
 struct HttpLimits {
   std::size_t max_connections = 4096;  // more are closed at once (the process's file limit is raised to fit)
