@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== Keys (CURVE): the service, an operator (duty) and one per gateway, in $DEMO/keys"
+echo "== Keys (CURVE for the feed, Ed25519 for the journal): the service, an operator (duty) and one per gateway, in $DEMO/keys"
 "$BIN/taifeng" keys generate service >/dev/null
 "$BIN/taifeng" keys generate duty --role operator >/dev/null
 for g in display web; do "$BIN/taifeng" keys generate "$g" --role gateway >/dev/null; done
@@ -66,6 +66,7 @@ awk 'BEGIN{RS="\n\n"} {n=gsub(/ WHITE /,"&")+2*gsub(/ BLUE /,"&")+3*gsub(/ YELLO
 echo
 echo "Feed: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["publish"], "(service key", d["public_key"] + ")")' "$DEMO/journal/service.json" 2>/dev/null || true)"
 echo "Journal: $DEMO/journal (taifeng warn list --journal $DEMO/journal; taifeng warn audit --journal $DEMO/journal)"
+echo "Audit: $("$BIN/taifeng" warn audit 2>&1)"
 echo "Web page: $URL"
 if [ -t 0 ]; then
   read -r -p "Press Enter to stop the service and the gateways… " _ || true
