@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_fixture.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/warnings/cap.h"
 
@@ -625,11 +626,14 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   r = Shell(issue + " --all --exercise < /dev/null");
   EXPECT_EQ(r.status, 64) << r.out;
   EXPECT_NE(r.out.find("About to issue"), std::string::npos);  // it showed what would go out
-  EXPECT_EQ(Shell(issue + " 999999 --exercise --yes").status, 69);
+  EXPECT_EQ(Shell(issue + " 999999 --exercise --yes").status, 66);
+  r = Shell(issue + " Zhuhia --exercise --yes");  // a typo: the closest region is suggested
+  EXPECT_EQ(r.status, 66) << r.out;
+  EXPECT_NE(r.out.find("did you mean 珠海市 Zhuhai (440400)?"), std::string::npos) << r.out;
   EXPECT_EQ(Shell(issue + " --exercise --yes").status, 64);  // neither --all nor regions
 
-  // The one click, for two regions.
-  r = Shell(issue + " 440400 810000 --exercise --yes --json", false);
+  // The one click, for two regions (by their Chinese and English names).
+  r = Shell(issue + " 珠海 'hong kong' --exercise --yes --json", false);
   ASSERT_EQ(r.status, 0) << r.out;
   j = json::parse(r.out);
   ASSERT_GE(j["issued"].size(), 2u);
@@ -664,6 +668,17 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   EXPECT_EQ(j["issued"][0]["change"], "upgrade");
   EXPECT_EQ(j["issued"][0]["status"], "Exercise");
   EXPECT_EQ(j["issued"][0]["references"].size(), 1u);
+  // --extend moves the expiry H hours past the current one, never earlier.
+  const std::int64_t red_expires = *taifeng::ParseUtc(j["issued"][0]["expires_utc"].get<std::string>());
+  r = Shell(Cli() + " warn update 810000 --kind typhoon --extend 6 --yes --json --at 2018-09-15T13:30Z" + desk, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["issued"][0]["change"], "extend");
+  EXPECT_EQ(*taifeng::ParseUtc(j["issued"][0]["expires_utc"].get<std::string>()), red_expires + 6 * 3600);
+  // A signal without --kind where the region has two kinds in force is refused.
+  r = Shell(Cli() + " warn update 440400 --signal orange --yes --at 2018-09-15T13:30Z" + desk);
+  EXPECT_EQ(r.status, 64) << r.out;
+  EXPECT_NE(r.out.find("has typhoon and flood warnings in force: give --kind"), std::string::npos) << r.out;
   r = Shell(Cli() + " warn cancel " + zhuhai_id + " --yes --json --at 2018-09-15T14:00Z" + desk, false);
   ASSERT_EQ(r.status, 0) << r.out;
   j = json::parse(r.out);

@@ -213,23 +213,26 @@ TEST(SmsPlanTest, Ucs2Boundaries) {
 TEST(SmsComposeTest, FitsOneMessageInEachLanguage) {
   const Bulletin b = ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5, "Update", "Exercise", kT0, 10, 36.4));
   const std::string zh = ComposeSms(b, "zh"), en = ComposeSms(b, "en");
-  EXPECT_EQ(zh, "【演习】珠海市台风红色预警信号，16日09:00至16日18:00生效（北京时间）。MANGKHUT距36公里，风速38米/秒。");
+  // It takes effect an hour after it was sent: the message says when (not a window in the future).
+  EXPECT_EQ(zh, "【演习】珠海市台风红色预警信号，预计16日09:00起生效，至16日18:00（北京时间）。MANGKHUT距36公里，风速38米/秒。");
   EXPECT_EQ(PlanSms(zh).alphabet, SmsAlphabet::kUcs2);
   EXPECT_EQ(PlanSms(zh).segments, 1);
-  EXPECT_EQ(en, "EXERCISE: Typhoon Red Signal for Zhuhai, in force 16 Sep 09:00 to 16 Sep 18:00 UTC+8. MANGKHUT 36 km away, wind 38 m/s.");
+  EXPECT_EQ(en, "EXERCISE: Typhoon Red Signal for Zhuhai, expected from 16 Sep 09:00 until 16 Sep 18:00 UTC+8. MANGKHUT 36 km away, wind 38 m/s.");
   EXPECT_EQ(PlanSms(en).alphabet, SmsAlphabet::kGsm7);
   EXPECT_EQ(PlanSms(en).segments, 1);
   // A long region name: the storm part is dropped first to stay in one message.
+  // (in force from when it was sent)
   Bulletin longer = ParseBulletin(Summary(9, "810000", "香港特别行政区", "Hong Kong", "flood", "yellow", 2));
-  EXPECT_EQ(ComposeSms(longer, "zh"), "【演习】香港特别行政区洪涝风险黄色预警信号，16日09:00至16日20:00生效（北京时间）。MANGKHUT距36公里，风速38米/秒。")
+  longer.onset_utc = longer.sent_utc;
+  EXPECT_EQ(ComposeSms(longer, "zh"), "【演习】香港特别行政区洪涝风险黄色预警信号，16日08:00至16日20:00生效（北京时间）。MANGKHUT距36公里，风速38米/秒。")
       << "exactly 70 characters: one message";
   EXPECT_EQ(PlanSms(ComposeSms(longer, "zh")).units, 70);
   longer.headline_zh = "香港特别行政区洪涝风险黄色预警信号（内涝及山洪）";
   const std::string zh2 = ComposeSms(longer, "zh");
   EXPECT_EQ(PlanSms(zh2).segments, 1) << zh2;
-  EXPECT_EQ(zh2, "【演习】香港特别行政区洪涝风险黄色预警信号（内涝及山洪），16日09:00至16日20:00生效（北京时间）。");
+  EXPECT_EQ(zh2, "【演习】香港特别行政区洪涝风险黄色预警信号（内涝及山洪），16日08:00至16日20:00生效（北京时间）。");
   const Bulletin actual = ParseBulletin(Summary(9, "810000", "香港特别行政区", "Hong Kong", "flood", "yellow", 2, "Alert", "Actual"));
-  EXPECT_EQ(ComposeSms(actual, "zh"), "香港特别行政区洪涝风险黄色预警信号，16日09:00至16日20:00生效（北京时间）。MANGKHUT距36公里，风速38米/秒。")
+  EXPECT_EQ(ComposeSms(actual, "zh"), "香港特别行政区洪涝风险黄色预警信号，预计16日09:00起生效，至16日20:00（北京时间）。MANGKHUT距36公里，风速38米/秒。")
       << "an Actual message carries no exercise tag, and then the storm fits";
   const Bulletin cancel = ParseBulletin(Summary(10, "440400", "珠海市", "Zhuhai", "typhoon", "red", 0, "Cancel", "Test"));
   EXPECT_EQ(ComposeSms(cancel, "en").rfind("TEST: ", 0), 0u);
@@ -502,7 +505,7 @@ TEST_F(SmsOutboxTest, RecordKeyAndSpoolFilesArePrivateAndTheKeyIsApart) {
 
 TEST_F(SmsOutboxTest, LongTextIsSegmentedBySmstools) {
   Bulletin b = ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5));
-  b.headline_zh = Repeat("台风", 40);  // 80 characters: no shortening fits one message
+  b.headline_zh = Repeat("台风", 36);  // 72 characters: no shortening fits one message
   auto outbox = SmsOutbox::Open(options_);
   const HandOffResult r = outbox->HandOff(b, {pointers_[0]});
   EXPECT_EQ(r.plans.at("zh").segments, 2);

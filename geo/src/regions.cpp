@@ -1,6 +1,7 @@
 #include "taifeng/geo/regions.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <memory>
 #include <numbers>
@@ -156,6 +157,66 @@ std::optional<std::size_t> RegionSet::Find(const std::string& code) const {
   for (std::size_t i = 0; i < regions_.size(); ++i)
     if (regions_[i].code == code) return i;
   return std::nullopt;
+}
+
+namespace {
+
+// Unicode code points of UTF-8 text (invalid bytes kept as themselves), lower-cased for ASCII.
+std::vector<char32_t> CodePoints(const std::string& s) {
+  std::vector<char32_t> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    char32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n && i + static_cast<std::size_t>(k) < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+    i += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+std::size_t EditDistance(const std::vector<char32_t>& a, const std::vector<char32_t>& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The names a region answers to: code, name, name without its administrative suffix, English name.
+std::vector<std::vector<char32_t>> NamesOf(const Region& r) {
+  std::vector<std::vector<char32_t>> names = {CodePoints(r.code), CodePoints(r.name), CodePoints(r.name_en)};
+  for (const std::string suffix : {"特别行政区", "市", "县", "区"})
+    if (r.name.size() > suffix.size() && r.name.compare(r.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      names.push_back(CodePoints(r.name.substr(0, r.name.size() - suffix.size())));
+      break;
+    }
+  return names;
+}
+
+}  // namespace
+
+std::size_t RegionSet::Resolve(const std::string& text) const {
+  if (const auto i = Find(text)) return *i;
+  const std::vector<char32_t> wanted = CodePoints(text);
+  std::size_t best = regions_.size(), best_distance = std::numeric_limits<std::size_t>::max();
+  for (std::size_t i = 0; i < regions_.size(); ++i)
+    for (const auto& name : NamesOf(regions_[i])) {
+      if (name.empty()) continue;
+      if (name == wanted) return i;
+      if (const std::size_t d = EditDistance(name, wanted); d < best_distance) best_distance = d, best = i;
+    }
+  std::string hint;
+  if (best < regions_.size())
+    hint = ": did you mean " + regions_[best].name + " " + regions_[best].name_en + " (" + regions_[best].code + ")?";
+  throw Error(ErrorCode::kNotFound, "no region \"" + text + "\" (by code, name or English name)" + hint);
 }
 
 void RegionSet::ComputeCoast(const RegionSet& land, double probe_km, double min_coast_km) {

@@ -110,6 +110,30 @@ class SouthChinaTest : public ::testing::Test {
   }
 };
 
+// An operator names a region by code, Chinese name (with or without 市 / 特别行政区) or English
+// name in any case; a typo is answered with the closest region.
+TEST_F(SouthChinaTest, RegionsAreFoundByCodeOrNameAndATypoGetsASuggestion) {
+  const auto code = [](const std::string& text) { return Set().region(Set().Resolve(text)).code; };
+  EXPECT_EQ(code("440400"), "440400");
+  EXPECT_EQ(code("珠海市"), "440400");
+  EXPECT_EQ(code("珠海"), "440400");
+  EXPECT_EQ(code("zhuhai"), "440400");
+  EXPECT_EQ(code("HONG KONG"), "810000");
+  EXPECT_EQ(code("香港"), "810000");
+  EXPECT_EQ(code("Macau"), "820000");
+  for (const auto& [typo, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"Zhuhia", "珠海市 Zhuhai (440400)"}, {"shenzen", "深圳市 Shenzhen (440300)"}, {"440401", "(440400)"}, {"珠每", "珠海市"}}) {
+    try {
+      Set().Resolve(typo);
+      ADD_FAILURE() << typo << " was taken";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+      EXPECT_NE(std::string(e.what()).find("did you mean"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << typo << ": " << e.what();
+    }
+  }
+}
+
 TEST_F(SouthChinaTest, HasTheTwentyThreeRegionsWithEnglishNamesLevelsAndParents) {
   ASSERT_EQ(Set().size(), 23u);
   EXPECT_EQ(ByName("Guangzhou").code, "440100");

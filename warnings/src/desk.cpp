@@ -310,7 +310,8 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
 }
 
 std::vector<ChangeRequest> Desk::FromProposal(const StoredProposal& sp, const std::vector<std::string>& regions) const {
-  std::set<std::string> wanted(regions.begin(), regions.end());
+  std::set<std::string> wanted;
+  for (const std::string& r : regions) wanted.insert(regions_->region(regions_->Resolve(r)).code);  // a code, a name, or refused
   for (const std::string& code : wanted) {
     const bool known = std::any_of(sp.proposals.begin(), sp.proposals.end(), [&](const Proposal& p) { return p.assessment.region_code == code; });
     if (!known) throw Error(ErrorCode::kRefused, "region " + code + " is not in the proposal (record " + std::to_string(sp.seq) + ")");
@@ -343,24 +344,32 @@ std::vector<ChangeRequest> Desk::FromProposal(const StoredProposal& sp, const st
 }
 
 namespace {
+// The warnings in force that `targets` name: message identifiers, or regions by code or name (all
+// their kinds, or `kind`). With `one_kind`, a region with several kinds in force and no `kind` is
+// refused (a signal belongs to one kind).
 std::vector<const InForce*> Targets(const State& state, const geo::RegionSet& regions, const std::vector<std::string>& targets,
-                                    std::optional<Kind> kind) {
-  if (targets.empty()) throw Error(ErrorCode::kUsage, "name at least one region code or message identifier");
+                                    std::optional<Kind> kind, bool one_kind = false) {
+  if (targets.empty()) throw Error(ErrorCode::kUsage, "name at least one region or message identifier");
   std::vector<const InForce*> out;
   for (const std::string& t : targets) {
     if (const InForce* f = state.FindIdentifier(t)) {
       out.push_back(f);
       continue;
     }
-    if (!regions.Find(t)) throw Error(ErrorCode::kRefused, t + ": no region with this code and no message in force with this identifier");
-    bool any = false;
+    if (t.rfind("TF-", 0) == 0) throw Error(ErrorCode::kRefused, t + ": no message in force with this identifier");
+    const std::string code = regions.region(regions.Resolve(t)).code;
+    std::vector<const InForce*> found;
+    std::string kinds;
     for (Kind k : kKinds) {
       if (kind && *kind != k) continue;
-      if (const InForce* f = state.Find(t, k)) out.push_back(f), any = true;
+      if (const InForce* f = state.Find(code, k)) found.push_back(f), kinds += (kinds.empty() ? "" : " and ") + std::string(KindName(k));
     }
-    if (!any)
-      throw Error(ErrorCode::kRefused, "region " + t + ": no " + (kind ? std::string(KindName(*kind)) + " " : std::string()) +
+    if (found.empty())
+      throw Error(ErrorCode::kRefused, "region " + code + ": no " + (kind ? std::string(KindName(*kind)) + " " : std::string()) +
                                            "warning in force: nothing to change");
+    if (one_kind && found.size() > 1)
+      throw Error(ErrorCode::kUsage, "region " + code + " has " + kinds + " warnings in force: give --kind (a signal belongs to one kind)");
+    out.insert(out.end(), found.begin(), found.end());
   }
   return out;
 }
@@ -397,14 +406,15 @@ std::vector<ChangeRequest> Desk::UpdateRequests(const std::vector<std::string>& 
   if (signal.empty() && extend_h <= 0) throw Error(ErrorCode::kUsage, "warn update: give --signal and/or --extend");
   const State state = StateAt(now_utc);
   std::vector<ChangeRequest> out;
-  for (const InForce* f : Targets(state, *regions_, targets, kind)) {
+  for (const InForce* f : Targets(state, *regions_, targets, kind, !signal.empty())) {
     const Message& m = f->message;
     const SignalRule* to = rules_->Find(m.kind, signal.empty() ? m.signal : signal);
     if (!to) throw Error(ErrorCode::kRefused, "no " + std::string(KindName(m.kind)) + " signal \"" + signal + "\" in the rules");
     ChangeRequest r = FromInForce(*f, to->rank > m.rank ? Change::kUpgrade : to->rank < m.rank ? Change::kDowngrade : Change::kExtend);
     r.assessment.signal = to;
     r.assessment.reason = "set by the operator" + (signal.empty() ? std::string() : " to " + signal);
-    if (extend_h > 0) r.expires_h = extend_h;
+    // H hours past the current expiry (or past now, if it has passed): never earlier.
+    if (extend_h > 0) r.expires_utc = std::max(m.expires_utc, now_utc) + static_cast<std::int64_t>(extend_h) * 3600;
     out.push_back(std::move(r));
   }
   return out;
@@ -468,13 +478,14 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
       m.incident = f->message.incident;
       m.references = f->references;
     }
-    const int expires_h = r.expires_h > 0 ? r.expires_h : rule->expires_h;
     m.onset_utc = std::max(ctx.now_utc, a.onset_utc.value_or(ctx.now_utc));
     if (r.change == Change::kCancel) {
       m.onset_utc = ctx.now_utc;
       m.expires_utc = ctx.now_utc + 3600;
+    } else if (r.expires_utc > m.onset_utc) {
+      m.expires_utc = r.expires_utc;  // the operator's extension
     } else {
-      m.expires_utc = m.onset_utc + static_cast<std::int64_t>(expires_h) * 3600;  // valid expires_h past the onset
+      m.expires_utc = m.onset_utc + static_cast<std::int64_t>(rule->expires_h) * 3600;  // valid expires_h past the onset
     }
     const CapAlert alert = BuildCapAlert(m, *rules_, Polygons(m.region_code), ctx.note);
     if (const auto problems = CheckCapRules(alert); !problems.empty())

@@ -287,10 +287,13 @@ TEST_F(DeskTest, EveryKindOfMessageValidates) {
     ctx.now_utc = kT0 + 2 * kH;
     ctx.operator_name = "duty";
     ctx.status = status;
+    std::int64_t was = 0;  // the expiry in force: --extend 6 moves it 6 h later, never earlier
+    if (const InForce* f = desk_->StateAt(ctx.now_utc).Find("440100", Kind::kTyphoon)) was = f->message.expires_utc;
+    ASSERT_GT(was, ctx.now_utc);
     auto upd = desk_->Commit("update", "{}", desk_->UpdateRequests({"440100"}, Kind::kTyphoon, "yellow", 6, ctx.now_utc), ctx);
     ASSERT_EQ(upd.size(), 1u);
     EXPECT_EQ(upd[0].change, Change::kDowngrade);
-    EXPECT_EQ(upd[0].expires_utc, ctx.now_utc + 6 * kH);
+    EXPECT_EQ(upd[0].expires_utc, was + 6 * kH);
     auto cancels = desk_->Commit("cancel", "{}", desk_->CancelRequests({"440400", "440100"}, std::nullopt, ctx.now_utc), ctx);
     EXPECT_EQ(cancels.size(), 5u);
     for (const auto* list : {&alerts, &updates, &upd, &cancels})

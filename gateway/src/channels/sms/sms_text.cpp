@@ -130,8 +130,12 @@ std::string ComposeSms(const Bulletin& b, std::string_view language) {
     when_short = zh ? "。" : ".";
   } else {
     const std::string onset = LocalTime(b.onset_utc, b.sent, zh), expires = LocalTime(b.expires_utc, b.sent, zh);
-    when = zh ? "，" + onset + "至" + expires + "生效（" + (OffsetName(b.sent) == "UTC+8" ? std::string("北京时间") : OffsetName(b.sent)) + "）。"
-              : ", in force " + onset + " to " + expires + " " + OffsetName(b.sent) + ".";
+    const std::string zone = OffsetName(b.sent) == "UTC+8" ? std::string("北京时间") : OffsetName(b.sent);
+    if (b.onset_utc > b.sent_utc + 600)  // takes effect later: say when, not a window in the future
+      when = zh ? "，预计" + onset + "起生效，至" + expires + "（" + zone + "）。"
+                : ", expected from " + onset + " until " + expires + " " + OffsetName(b.sent) + ".";
+    else
+      when = zh ? "，" + onset + "至" + expires + "生效（" + zone + "）。" : ", in force " + onset + " to " + expires + " " + OffsetName(b.sent) + ".";
     when_short = zh ? "，至" + expires + "。" : ", until " + expires + " " + OffsetName(b.sent) + ".";
   }
   std::string storm;

@@ -110,6 +110,11 @@ class RegionSet {
   // Index of the region with this code, or nullopt.
   std::optional<std::size_t> Find(const std::string& code) const;
 
+  // Index of the region `text` names: its code, its name (珠海市, or without the suffix 市, 县, 区,
+  // 特别行政区: 珠海) or its English name in any case (Zhuhai, zhuhai). Throws Error(kNotFound)
+  // naming the closest region by edit distance ("did you mean 珠海市 Zhuhai (440400)?").
+  std::size_t Resolve(const std::string& text) const;
+
   // Geodesic distance from the point to region i's boundary, km; 0 inside. The nearest boundary
   // point is found in the point's local tangent plane, then measured on the ellipsoid (exact for
   // the nearest vertex, within metres on an edge). Precondition: i < size().

@@ -56,7 +56,7 @@ struct ChangeRequest {
   Assessment assessment;           // region, kind, the new signal (nullptr for a cancel), evidence
   Change change = Change::kNew;
   std::string expected_signal;     // what must be in force now ("" none); else the request is stale
-  int expires_h = 0;               // 0: the signal's own expires_h
+  std::int64_t expires_utc = 0;    // > 0: this expiry (an operator's --extend); 0: the signal's own expires_h past the onset
   std::string storm, storm_name;
   std::string situation_json;      // the storm's situation (situation.h) for the message; "" unknown
 };
