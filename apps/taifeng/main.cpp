@@ -18,6 +18,7 @@ int Main(int argc, char** argv) {
   taifeng::cli::RegisterReplayCommand(app);
   taifeng::cli::RegisterHazardCommands(app);
   taifeng::cli::RegisterWarnCommands(app);
+  taifeng::cli::RegisterWarnStabilityCommand(app);
   taifeng::cli::RegisterKeysCommands(app);
   taifeng::cli::RegisterServeCommand(app);
   return taifeng::cli::RunCli("taifeng", app, argc, argv);

@@ -803,6 +803,17 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
     EXPECT_GE(f["signals"]["typhoon.yellow"]["lead_h"].get<double>(), 12);
   }
   EXPECT_EQ(Shell(Cli() + " warn audit --journal " + journal).status, 0);
+  // No flip-flops (the bundled policy: hold, hysteresis, extension while it stands): nothing
+  // cancelled or lapsed comes back within 24 h, and reversals are at most 2 % of the changes. The
+  // rules of before (hold 3 h, extension 3 h before expiry, no hysteresis) gave 10 cancels and 39
+  // lapses re-issued within 24 h on the 6-hourly replay.
+  r = Shell(Cli() + " warn stability --json --journal " + journal, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json st = json::parse(r.out);
+  EXPECT_EQ(st["total"]["cancel_reissue_24h"], 0) << st["total"];
+  EXPECT_EQ(st["total"]["lapse_reissue_24h"], 0) << st["total"];
+  EXPECT_LE(st["reversal_percent"].get<double>(), 2.0) << st["total"];
+  EXPECT_GT(st["total"]["changes"].get<int>(), 20);
   // A replay never mixes with an existing journal.
   EXPECT_EQ(Shell(Cli() + " warn replay --archive " + *archive_ + " --track " + Samples() +
                   "/atcf/bwp262018.dat --agency CMA --journal " + journal).status,

@@ -207,6 +207,7 @@ void LoadLifecycle(const toml::node& n, const std::string& file, LifecycleSettin
   Reader r(*n.as_table(), file, "lifecycle");
   r.Int("hold_h", l.hold_h, 0, 72, "hours in [0, 72]");
   r.Int("extend_before_h", l.extend_before_h, 0, 48, "hours in [0, 48]");
+  r.Double("lower_below", l.lower_below, 0.0, 1.0, "a fraction in [0, 1]");
   r.Int("proposal_valid_h", l.proposal_valid_h, 1, 24, "hours in [1, 24]");
   r.RefuseUnknown();
 }
@@ -227,6 +228,8 @@ void LoadKinds(const toml::node& n, const std::string& file, KindTexts (&texts)[
     r.Template("cancel_description_en", t.cancel_description.en);
     r.Template("cancel_instruction_zh", t.cancel_instruction.zh);
     r.Template("cancel_instruction_en", t.cancel_instruction.en);
+    r.Int("lead_h", t.lead_h, 0, 240, "hours in [0, 240] (0: no limit)");
+    r.Int("hold_h", t.hold_h, 0, 72, "hours in [0, 72]");
     r.RefuseUnknown();
   }
 }
@@ -387,6 +390,7 @@ std::vector<Assessment> Evaluate(const RuleSet& rules, const core::Hazard& hazar
         }
         e["fires"] = fires;
         evidence.push_back(std::move(e));
+        a.probabilities[s.name] = p;
         // The lowest signal's figures stand when none fires; a higher firing one replaces them.
         if (fires || !a.signal) {
           if (fires || a.reason.empty()) a.probability = p, a.onset_utc = onset, a.reason = reason;

@@ -1,5 +1,8 @@
 #include "taifeng/warnings/warning.h"
 
+#include <cmath>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -181,9 +184,75 @@ std::vector<const InForce*> State::Active() const {
   return out;
 }
 
+namespace {
+
+// A new warning of a kind with a lead window is proposed only when it is expected within it.
+std::optional<std::string> BeyondLead(const RuleSet& rules, const Assessment& a, const std::optional<std::int64_t>& rain_onset,
+                                      std::int64_t now_utc) {
+  const int lead_h = rules.texts(a.kind).lead_h;
+  const std::optional<std::int64_t> onset = a.kind == Kind::kFlood ? rain_onset : a.onset_utc;
+  if (lead_h <= 0 || !onset || *onset - now_utc <= static_cast<std::int64_t>(lead_h) * 3600) return std::nullopt;
+  return "not yet: expected from " + taifeng::FormatIsoUtc(*onset) + ", beyond the " + std::to_string(lead_h) + " h lead of a new " +
+         std::string(KindName(a.kind)) + " warning";
+}
+
+// The same level stands: extended when its message expires soon, else kept.
+void Stand(Proposal& p, const InForce& f, const LifecycleSettings& life, std::int64_t now_utc) {
+  if (f.message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
+    p.action = Action::kExtend;
+    p.note = "expires " + taifeng::FormatIsoUtc(f.message.expires_utc);
+  } else {
+    p.action = Action::kKeep;
+    p.note = "in force until " + taifeng::FormatIsoUtc(f.message.expires_utc);
+  }
+}
+
+// Lowering a signal in force: held for hold_h after it was raised, and held up (hysteresis) while
+// its own criterion's probability stays at or above lower_below of what raises it.
+void Lower(Proposal& p, const RuleSet& rules, const InForce& f, std::int64_t now_utc) {
+  const LifecycleSettings& life = rules.lifecycle();
+  const Assessment& a = p.assessment;
+  const int hold_h = rules.texts(a.kind).hold_h >= 0 ? rules.texts(a.kind).hold_h : life.hold_h;
+  const std::int64_t hold_until = f.raised_utc + static_cast<std::int64_t>(hold_h) * 3600;
+  const SignalRule* current = rules.Find(a.kind, f.message.signal);
+  if (now_utc < hold_until) {
+    const std::string note = "held until " + taifeng::FormatIsoUtc(hold_until) + " (raised " + taifeng::FormatIsoUtc(f.raised_utc) +
+                             ", hold " + std::to_string(hold_h) + " h); rules give " + (a.signal ? a.signal->name : std::string("none"));
+    p.to_signal = f.message.signal;
+    p.action = Action::kHold;
+    p.note = note;
+    if (current && f.message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
+      p.assessment.signal = current;  // held, and expiring before the hold ends: extended, never left to lapse
+      Stand(p, f, life, now_utc);
+      p.note += "; " + note;
+    }
+    return;
+  }
+  const auto it = current ? a.probabilities.find(current->name) : a.probabilities.end();
+  if (current && a.kind != Kind::kFlood && it != a.probabilities.end() && life.lower_below < 1.0 &&
+      it->second >= life.lower_below * current->probability) {
+    const std::string gives = a.signal ? a.signal->name : std::string("none");
+    p.assessment.signal = current;  // it stands as it is
+    p.assessment.probability = it->second;
+    p.to_signal = current->name;
+    Stand(p, f, life, now_utc);
+    p.note += "; held up: P = " + std::to_string(std::lround(100 * it->second)) + "% >= " +
+              std::to_string(std::lround(100 * life.lower_below * current->probability)) + "% (lowered below " +
+              std::to_string(std::lround(100 * life.lower_below)) + "% of the " + std::to_string(std::lround(100 * current->probability)) +
+              "% that raises it); rules give " + gives;
+    return;
+  }
+  p.action = a.signal ? Action::kDowngrade : Action::kCancel;
+}
+
+}  // namespace
+
 std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
                            std::int64_t now_utc) {
   const LifecycleSettings& life = rules.lifecycle();
+  std::map<std::string, std::optional<std::int64_t>> rain_onset;  // region -> its first forecast rainstorm onset
+  for (const Assessment& a : assessments)
+    if (a.kind == Kind::kRainstorm) rain_onset[a.region_code] = a.onset_utc;
   std::vector<Proposal> out;
   for (const Assessment& a : assessments) {
     Proposal p;
@@ -194,27 +263,14 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
     p.from_signal = f ? f->message.signal : "";
     p.to_signal = a.signal ? a.signal->name : "";
     if (new_rank > now_rank) {
-      p.action = f ? Action::kUpgrade : Action::kIssue;
+      const auto beyond = f ? std::nullopt : BeyondLead(rules, a, rain_onset[a.region_code], now_utc);
+      p.action = beyond ? Action::kNone : f ? Action::kUpgrade : Action::kIssue;
+      if (beyond) p.note = *beyond, p.to_signal.clear();
     } else if (new_rank == now_rank) {
-      if (!f) {
-        p.action = Action::kNone;
-      } else if (f->message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
-        p.action = Action::kExtend;
-        p.note = "expires " + taifeng::FormatIsoUtc(f->message.expires_utc);
-      } else {
-        p.action = Action::kKeep;
-        p.note = "in force until " + taifeng::FormatIsoUtc(f->message.expires_utc);
-      }
+      if (!f) p.action = Action::kNone;
+      else Stand(p, *f, life, now_utc);
     } else if (f) {  // lower: new_rank < now_rank, so a warning is in force
-      const std::int64_t hold_until = f->raised_utc + static_cast<std::int64_t>(life.hold_h) * 3600;
-      if (now_utc < hold_until) {
-        p.action = Action::kHold;
-        p.to_signal = f->message.signal;
-        p.note = "held until " + taifeng::FormatIsoUtc(hold_until) + " (raised " + taifeng::FormatIsoUtc(f->raised_utc) + ", hold " +
-                 std::to_string(life.hold_h) + " h); rules give " + (a.signal ? a.signal->name : std::string("none"));
-      } else {
-        p.action = a.signal ? Action::kDowngrade : Action::kCancel;
-      }
+      Lower(p, rules, *f, now_utc);
     }
     out.push_back(std::move(p));
   }

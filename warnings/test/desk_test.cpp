@@ -1,12 +1,17 @@
 // The lifecycle on a real journal: issue, upgrade, hold, downgrade, extend, cancel, expire, stale
 // proposals and refusals; every kind of message validated against the OASIS CAP 1.2 schema.
 #include <gtest/gtest.h>
+
+#include <iterator>
+
+#include <fstream>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/desk.h"
+#include "taifeng/warnings/stability.h"
 #include "taifeng/warnings/feed_summary.h"
 #include "test_util.h"
 
@@ -26,19 +31,24 @@ class DeskTest : public ::testing::Test {
     desk_ = Open();
   }
   void TearDown() override { std::filesystem::remove_all(path_.parent_path()); }
-  std::unique_ptr<Desk> Open() {
-    return std::make_unique<Desk>(Journal::Open(path_), test::DefaultRules(), test::DefaultRegions(), test::Schema());
+  std::unique_ptr<Desk> Open() { return std::make_unique<Desk>(Journal::Open(path_), rules_, test::DefaultRegions(), test::Schema()); }
+  // The lifecycle tests run on the classic policy (hold 3 h, extension 3 h before expiry, no
+  // hysteresis): the bundled one is tested in HysteresisAndLeadWindows… and by the replays.
+  void UseClassicRules() {
+    rules_ = test::ClassicRules(path_.parent_path() / "rules");
+    desk_ = Open();
   }
+  std::shared_ptr<const RuleSet> rules_ = test::DefaultRules();
 
   // Assessments for Zhuhai (440400) and Guangzhou (440100) with these probabilities.
   std::vector<Assessment> Assess(const std::map<std::string, double>& zhuhai, const std::map<std::string, double>& guangzhou,
                                  int zhuhai_flood = 0) {
     core::Hazard h;
-    h.regions.push_back(test::RegionWith(*test::DefaultRules(), "440400", zhuhai, zhuhai_flood));
-    h.regions.push_back(test::RegionWith(*test::DefaultRules(), "440100", guangzhou));
+    h.regions.push_back(test::RegionWith(*rules_, "440400", zhuhai, zhuhai_flood));
+    h.regions.push_back(test::RegionWith(*rules_, "440100", guangzhou));
     h.regions[0].name = "珠海市", h.regions[0].name_en = "Zhuhai";
     h.regions[1].name = "广州市", h.regions[1].name_en = "Guangzhou";
-    return Evaluate(*test::DefaultRules(), h);
+    return Evaluate(*rules_, h);
   }
 
   // propose + issue everything the proposal changes, as `warn propose` then `warn issue --all`.
@@ -91,6 +101,7 @@ class DeskTest : public ::testing::Test {
 };
 
 TEST_F(DeskTest, IssueUpgradeHoldDowngradeExtendCancel) {
+  UseClassicRules();
   // t0: Zhuhai yellow, Guangzhou blue.
   auto issued = ProposeAndIssue(Assess({{"typhoon.white", 1}, {"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {{"typhoon.blue", 0.4}}), kT0);
   ASSERT_EQ(issued.size(), 2u);
@@ -271,11 +282,92 @@ TEST_F(DeskTest, StaleProposalIsRefused) {
   EXPECT_THROW(desk_->FromProposal(stored, {"810000"}), Error);
 }
 
+// The anti-flip-flop policy (rules file): hysteresis (a signal stands while its own criterion's
+// probability stays at or above lower_below of what raises it, and is extended meanwhile), and a
+// lead window for new rainstorm and flood-risk warnings.
+TEST_F(DeskTest, HysteresisAndLeadWindowsKeepSignalsFromFlipFlopping) {
+  const auto rules = test::RulesWithPolicy(path_.parent_path(), "hold_h = 3\nextend_before_h = 3\nlower_below = 0.5",
+                                           {{"rainstorm", "lead_h = 12"}, {"flood", "lead_h = 24"}});
+  const SignalRule* orange = rules->Find(Kind::kTyphoon, "orange");
+  ASSERT_TRUE(orange);
+  desk_ = std::make_unique<Desk>(Journal::Open(path_), rules, test::DefaultRegions(), test::Schema());
+  const auto assess = [&](const std::map<std::string, double>& zhuhai, int flood = 0, std::int64_t rain_onset = 0) {
+    core::Hazard h;
+    h.regions.push_back(test::RegionWith(*rules, "440400", zhuhai, flood));
+    if (rain_onset)
+      for (std::size_t i = 0; i < rules->Criteria().size(); ++i)
+        if (h.regions[0].criteria[i].probability > 0) h.regions[0].criteria[i].onset_utc = rain_onset;
+    return Evaluate(*rules, h);
+  };
+  ProposeAndIssue(assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.9}}), kT0);
+  // 12 h on, orange no longer fires, but its probability is still over half of what raised it:
+  // it stands (and is extended when it expires soon), never lowered to flip back up at the next forecast.
+  const double held_p = 0.6 * orange->probability;
+  auto plan = Plan(*rules, assess({{"typhoon.yellow", 1}, {"typhoon.orange", held_p}}), desk_->StateAt(kT0 + 12 * kH), kT0 + 12 * kH);
+  const Proposal& held = For(plan, "440400", Kind::kTyphoon);
+  EXPECT_TRUE(held.action == Action::kKeep || held.action == Action::kExtend) << ActionName(held.action);
+  EXPECT_EQ(held.to_signal, "orange");
+  EXPECT_NE(held.note.find("held up"), std::string::npos) << held.note;
+  // Below half: lowered.
+  plan = Plan(*rules, assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.4 * orange->probability}}), desk_->StateAt(kT0 + 12 * kH), kT0 + 12 * kH);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kDowngrade);
+  // A rainstorm expected 20 h ahead is not warned yet (lead 12 h); 6 h ahead it is.
+  const auto far = assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.9}, {"rainstorm.yellow", 0.9}}, 2, kT0 + 20 * kH);
+  plan = Plan(*rules, far, desk_->StateAt(kT0), kT0);
+  EXPECT_EQ(For(plan, "440400", Kind::kRainstorm).action, Action::kNone);
+  EXPECT_NE(For(plan, "440400", Kind::kRainstorm).note.find("beyond the 12 h lead"), std::string::npos);
+  EXPECT_EQ(For(plan, "440400", Kind::kFlood).action, Action::kIssue) << "20 h is within the flood lead of 24 h";
+  const auto farther = assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.9}, {"rainstorm.yellow", 0.9}}, 2, kT0 + 30 * kH);
+  plan = Plan(*rules, farther, desk_->StateAt(kT0), kT0);
+  EXPECT_EQ(For(plan, "440400", Kind::kFlood).action, Action::kNone);
+  const auto near = assess({{"typhoon.yellow", 1}, {"typhoon.orange", 0.9}, {"rainstorm.yellow", 0.9}}, 2, kT0 + 6 * kH);
+  plan = Plan(*rules, near, desk_->StateAt(kT0), kT0);
+  EXPECT_EQ(For(plan, "440400", Kind::kRainstorm).action, Action::kIssue);
+  // A bad value is refused with its line.
+  EXPECT_THROW(test::RulesWithPolicy(path_.parent_path(), "lower_below = 1.5"), ParseError);
+}
+
+// Stability counts each flip-flop once, per region and kind, within its window only.
+TEST(StabilityTest, CountsCancelAndLapseReissuesAndReversals) {
+  std::deque<Message> ms;
+  const auto add = [&](const std::string& region, Kind kind, const std::string& type, Change change, const std::string& signal,
+                       std::int64_t sent_h, std::int64_t expires_h) {
+    Message m;
+    m.seq = static_cast<std::int64_t>(ms.size()) + 1;
+    m.region_code = region, m.kind = kind, m.msg_type = type, m.change = change, m.signal = signal;
+    m.sent_utc = kT0 + sent_h * kH, m.expires_utc = kT0 + expires_h * kH;
+    ms.push_back(m);
+  };
+  add("440400", Kind::kTyphoon, "Alert", Change::kNew, "blue", 0, 12);
+  add("440400", Kind::kTyphoon, "Update", Change::kUpgrade, "yellow", 6, 18);
+  add("440400", Kind::kTyphoon, "Update", Change::kDowngrade, "blue", 12, 24);
+  add("440400", Kind::kTyphoon, "Update", Change::kUpgrade, "yellow", 18, 30);    // a reversal (6 h)
+  add("440400", Kind::kTyphoon, "Cancel", Change::kCancel, "yellow", 24, 25);
+  add("440400", Kind::kTyphoon, "Alert", Change::kNew, "blue", 40, 52);           // cancel -> alert in 16 h
+  add("440400", Kind::kFlood, "Alert", Change::kNew, "blue", 0, 12);
+  add("440400", Kind::kFlood, "Alert", Change::kNew, "blue", 30, 42);             // lapsed at 12 h, back 18 h later
+  add("440400", Kind::kFlood, "Update", Change::kExtend, "blue", 36, 54);
+  add("440400", Kind::kFlood, "Alert", Change::kNew, "blue", 100, 112);           // lapsed 46 h before: not counted
+  add("440100", Kind::kTyphoon, "Alert", Change::kNew, "blue", 0, 12);
+  add("440100", Kind::kTyphoon, "Update", Change::kDowngrade, "white", 6, 18);
+  add("440100", Kind::kTyphoon, "Update", Change::kUpgrade, "blue", 40, 52);      // 34 h later: not a reversal
+  const StabilityReport r = Stability(ms);
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(r.total.messages, 13);
+  EXPECT_EQ(r.total.cancel_reissue, 1);
+  EXPECT_EQ(r.total.lapse_reissue, 1);
+  EXPECT_EQ(r.total.reversals, 1);
+  EXPECT_EQ(r.total.extends, 1);
+  EXPECT_EQ(r.total.changes, 12);
+  EXPECT_EQ(r.rows[0].region_code, "440100");
+  EXPECT_EQ(r.rows[0].levels, 2);
+}
+
 TEST_F(DeskTest, EveryKindOfMessageValidates) {
   for (const char* status : {"Actual", "Exercise", "Test"}) {
     SCOPED_TRACE(status);
     std::filesystem::remove_all(path_.parent_path());
-    desk_ = Open();
+    UseClassicRules();
     // Alerts of every kind, then updates, then cancels.
     auto alerts = ProposeAndIssue(Assess({{"typhoon.blue", 1}, {"rainstorm.yellow", 0.5}}, {{"typhoon.red", 1}, {"rainstorm.red", 1}}, 2),
                                   kT0, status);

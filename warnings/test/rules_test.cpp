@@ -36,7 +36,13 @@ TEST(RulesTest, BundledRulesLoad) {
   EXPECT_FALSE(rules->Find(Kind::kRainstorm, "blue")->enabled);
   EXPECT_EQ(rules->Find(Kind::kRainstorm, "red")->criterion.rain_mm, 100);
   EXPECT_EQ(rules->cap().utc_offset, "+08:00");
-  EXPECT_EQ(rules->lifecycle().hold_h, 3);
+  EXPECT_EQ(rules->lifecycle().hold_h, 12);
+  EXPECT_EQ(rules->lifecycle().extend_before_h, 7);
+  EXPECT_DOUBLE_EQ(rules->lifecycle().lower_below, 0.5);
+  EXPECT_EQ(rules->texts(Kind::kFlood).hold_h, 24);
+  EXPECT_EQ(rules->texts(Kind::kFlood).lead_h, 24);
+  EXPECT_EQ(rules->texts(Kind::kRainstorm).lead_h, 12);
+  EXPECT_EQ(rules->texts(Kind::kTyphoon).lead_h, 0);
 }
 
 struct Case {

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +21,32 @@ inline std::filesystem::path SourceDir() { return TAIFENG_SOURCE_DIR; }
 inline std::shared_ptr<const RuleSet> DefaultRules() {
   static auto r = RuleSet::Load(SourceDir() / "config/warnings.toml");
   return r;
+}
+// The bundled rules with their policy replaced: `lifecycle` is the [lifecycle] table's body, and
+// `kinds` maps a kind ("flood") to lines for its [kind.NAME] table; the bundled hold_h,
+// extend_before_h, lower_below and lead_h lines are dropped first. Written beside `dir`'s files.
+inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::path& dir, const std::string& lifecycle,
+                                                      const std::map<std::string, std::string>& kinds = {}) {
+  std::ifstream in(SourceDir() / "config/warnings.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    bool policy = false;
+    for (const char* key : {"hold_h =", "extend_before_h =", "lower_below =", "lead_h ="}) policy |= line.rfind(key, 0) == 0;
+    if (policy) continue;
+    out += line + "\n";
+    if (line == "[lifecycle]") out += lifecycle + "\n";
+    for (const auto& [kind, extra] : kinds)
+      if (line == "[kind." + kind + "]") out += extra + "\n";
+  }
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "rules-with-policy.toml";
+  std::ofstream(file) << out;
+  return RuleSet::Load(file);
+}
+// The rules of the lifecycle tests: hold 3 h, extension 3 h before expiry, no hysteresis or lead windows.
+inline std::shared_ptr<const RuleSet> ClassicRules(const std::filesystem::path& dir) {
+  return RulesWithPolicy(dir, "hold_h = 3\nextend_before_h = 3\nlower_below = 1");
 }
 inline std::shared_ptr<const geo::RegionSet> DefaultRegions() {
   static auto r = geo::RegionSet::Load(SourceDir() / "data/samples/regions/south_china_23.geojson", geo::RegionSet::Administrative());

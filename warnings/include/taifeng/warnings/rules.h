@@ -61,6 +61,13 @@ struct SignalRule {
 struct KindTexts {
   Texts event;  // CAP event: "台风" / "Typhoon"
   Texts cancel_headline, cancel_description, cancel_instruction;  // templates, as SignalRule's
+  // A new warning of this kind is proposed only when it is expected within this many hours: its
+  // criterion's onset, or for flood risk the region's first forecast rainstorm onset. 0: no limit.
+  int lead_h = 0;
+  // A signal of this kind is not lowered or cancelled by a proposal until this long after it was
+  // raised; -1: the lifecycle's hold_h. (Flood risk has no probability for hysteresis: a longer hold
+  // keeps it from lapsing and coming back.)
+  int hold_h = -1;
 };
 
 struct CapSettings {
@@ -74,6 +81,10 @@ struct CapSettings {
 struct LifecycleSettings {
   int hold_h = 3;            // a proposal never lowers or cancels a signal raised less than this ago
   int extend_before_h = 3;   // a standing signal whose message expires within this is extended
+  // Hysteresis: a signal in force is lowered only when the probability of its own criterion falls
+  // below this fraction of the probability that raises it (1: lowered as soon as it no longer
+  // fires). While it is held up this way it stands, and is extended like a standing signal.
+  double lower_below = 1.0;
   int proposal_valid_h = 1;  // `warn issue` refuses a live proposal older than this (wall clock)
 };
 
@@ -110,6 +121,7 @@ struct Assessment {
   const SignalRule* signal = nullptr;  // highest enabled signal whose rule fires; nullptr: none
   double probability = 0;              // of `signal`'s criterion (of the lowest signal when none)
   std::optional<std::int64_t> onset_utc;  // weighted median time the criterion is first met
+  std::map<std::string, double> probabilities;  // every enabled signal of the kind: its criterion's probability
   std::string reason;  // e.g. "P(wind >= F8 or gust >= F10 within 24 h) = 64% >= 30%"
   std::string evidence_json;  // every signal of the kind: probability, needed, criterion, values
 };
