@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "taifeng/data/units.h"
 #include "desk_args.h"
 #include "hazard_engine.h"
 #include "live.h"
@@ -109,10 +110,13 @@ std::string ForecastDescription(const HazardRun& run, const std::string& archive
   return std::to_string(run.hazard.members) + "-member analog ensemble from " + archive + "; " + run.consensus;
 }
 
-// The whole observed track so far (not only the matching window), for the gateways' maps.
+// The whole observed track so far (not only the matching window), for the gateways' maps. Its
+// winds are 10-minute means, as the situation's (the agency's own period converted: data/units.h).
 std::string SituationOf(const HazardRun& run) {
   std::vector<core::TrackPoint> observed;
-  for (const data::Fix& f : run.storm.fixes) observed.push_back({f.time_utc, f.lat_deg, f.lon_deg, f.wind_ms, f.pressure_hpa});
+  for (const data::Fix& f : run.storm.fixes)
+    observed.push_back({f.time_utc, f.lat_deg, f.lon_deg, data::ConvertAveraging(f.wind_ms, run.storm.wind_averaging, data::WindAveraging::kTenMinute),
+                        f.pressure_hpa});
   return feed::SituationToJson(warnings::MakeSituation(run.storm.id, run.storm.name, observed, run.forecast, 240));
 }
 
@@ -481,7 +485,7 @@ struct ReplayArgs : HazardArgs {
 void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& issued) {
   const core::TrackPoint& now = run.forecast.now;
   std::cout << Iso(now.time_utc) << "  " << run.storm.name << " " << feed::FormatPosition(now.lat_deg, now.lon_deg) << "  "
-            << FormatFloat(now.wind_ms, 0) << " m/s  " << FormatFloat(now.pressure_hpa, 0) << " hPa";
+            << FormatFloat(now.wind_ms, 0) << " m/s (10-min)  " << FormatFloat(now.pressure_hpa, 0) << " hPa";
   if (const core::ForecastPoint* f = run.forecast.At(24))
     std::cout << "  | +24 h: " << feed::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s, cone "
               << FormatFloat(f->cone_km, 0) << " km";

@@ -752,7 +752,13 @@ TEST_F(CliTest, WarnRecordsAreSignedByTheOperatorAndAnUnadmittedSignerIsRefused)
   const std::string env = "TAIFENG_JOURNAL=" + journal + " TAIFENG_KEYS=" + keys + " ";
   ASSERT_EQ(Shell(env + Cli() + " warn propose --archive " + *archive_ + " --track " + Samples() +
                   "/atcf/bwp262018.dat --agency CMA --at 2018-09-15T12:00Z --operator duty --json", false).status, 0);
-  CommandResult r = Shell(env + Cli() + " warn issue 440400 --exercise --yes --operator duty --json", false);
+  // The situation the gateways show has 10-minute winds, as its forecast does: JTWC's 95 kt
+  // (1-minute, 48.9 m/s) at 2018-09-15 12 UTC becomes 45.5 m/s (x 0.93, data/units.h).
+  CommandResult r = Shell("sqlite3 " + journal + "/journal.sqlite \"SELECT json_extract(body, '$.situation.observed[#-1].wind_ms')"
+                          " FROM record WHERE type = 'propose'\"", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NEAR(std::stod(r.out), 45.5, 0.2) << r.out;
+  r = Shell(env + Cli() + " warn issue 440400 --exercise --yes --operator duty --json", false);
   ASSERT_EQ(r.status, 0) << r.out;
   r = Shell(env + Cli() + " warn audit --json", false);
   ASSERT_EQ(r.status, 0) << r.out;

@@ -89,7 +89,7 @@ std::string RenderTerminal(const Board& board, const std::vector<DisplayRow>& ro
   } else if (s && !s->empty()) {
     const feed::SituationPoint& p = s->now();
     out.push_back(FitColumns("Storm " + s->storm_name + " at " + HourMinute(p.time_utc) + ": " + feed::FormatPosition(p.lat_deg, p.lon_deg) + ", " +
-                                 Number(p.wind_ms, "%.0f") + " m/s, " + Number(p.pressure_hpa, "%.0f") + " hPa",
+                                 Number(p.wind_ms, "%.0f") + " m/s 10-min mean, " + Number(p.pressure_hpa, "%.0f") + " hPa",
                              columns));
   } else {
     out.push_back(FitColumns("No storm on the feed", columns));

@@ -75,7 +75,7 @@
     el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 6, class: "now" }, layers.track);
     const pos = Math.abs(now.lat).toFixed(1) + (now.lat >= 0 ? "N " : "S ") + Math.abs(now.lon).toFixed(1) + (now.lon >= 0 ? "E" : "W");
     storm.textContent = s.storm_name + " at " + now.t + ": " + pos + ", " + (now.wind_ms == null ? "?" : Math.round(now.wind_ms)) +
-      " m/s, " + (now.pressure_hpa == null ? "?" : Math.round(now.pressure_hpa)) + " hPa · forecast " + s.method + ", " +
+      " m/s (10-min mean), " + (now.pressure_hpa == null ? "?" : Math.round(now.pressure_hpa)) + " hPa · forecast " + s.method + ", " +
       s.forecast.length + " points to +" + (s.forecast.length ? s.forecast[s.forecast.length - 1].lead_h : 0) + " h";
   }
   function show(model) {
