@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "taifeng/core/cliper.h"
+#include "taifeng/data/forecast.h"
+#include "taifeng/data/units.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 
@@ -25,7 +27,50 @@ void AddHazardOptions(CLI::App* cmd, HazardArgs& a) {
   cmd->add_option("--agency", a.agencies, "only analogs from these agencies");
   cmd->add_option("--set", a.set, "option=value (matching, forecast, and inland_mean_factor, spacing_deg, "
                                   "rain_percentile, holland2008, environmental_pressure_hpa, w_rain, scale_rain)");
+  cmd->add_option("--forecast", a.forecast,
+                  "the official forecast as the spine: an ATCF a-deck (--forecast-tech) or a CSV track with future times; the analogs "
+                  "are re-centred on it (their spread kept) and the cone is its known error. 'best-track' (hindcasts, --at): the "
+                  "observed future track, the perfect-track experiment, marked so in every output");
+  cmd->add_option("--forecast-tech", a.forecast_techs, "a-deck techs, in priority order")->capture_default_str();
 }
+
+namespace {
+
+// The official track from --forecast, starting at the live storm's now (winds as 10-minute means).
+core::OfficialTrack OfficialFrom(const HazardArgs& a, const core::TrackPoint& now) {
+  core::OfficialTrack official;
+  official.points.push_back(now);
+  std::vector<data::Fix> future;
+  data::WindAveraging averaging = data::WindAveraging::kTenMinute;
+  if (a.forecast == "best-track") {
+    if (a.at.empty()) throw Error(ErrorCode::kUsage, "--forecast best-track uses the observed future: a hindcast only (give --at)");
+    LiveInput whole = a;
+    whole.at.clear();
+    const data::Storm storm = LoadLive(whole);
+    for (const data::Fix& f : storm.fixes)
+      if (f.time_utc > now.time_utc) future.push_back(f);
+    averaging = storm.wind_averaging;
+    official.source = "the observed track (perfect-track experiment, hindcast only)";
+    official.perfect = true;
+  } else {
+    const data::ForecastTrack fc =
+        data::ReadForecast(a.forecast, now.time_utc, a.forecast_techs, static_cast<data::WindAveraging>(a.wind_minutes));
+    if (!fc.fixes.empty() && fc.fixes.front().time_utc <= now.time_utc)
+      throw Error(ErrorCode::kInvalidArgument, a.forecast + ": the forecast starts at " + taifeng::FormatIsoUtc(fc.fixes.front().time_utc) +
+                                                   ", not after the live track's last fix (" + taifeng::FormatIsoUtc(now.time_utc) + ")");
+    future = fc.fixes;
+    averaging = fc.wind_averaging;
+    official.source = "the " + fc.tech + " forecast" + (fc.issued_utc ? " of " + taifeng::FormatIsoUtc(fc.issued_utc) : std::string()) +
+                      " (" + std::filesystem::path(a.forecast).filename().string() + ")";
+  }
+  for (const data::Fix& f : future)
+    official.points.push_back({f.time_utc, f.lat_deg, f.lon_deg, data::ConvertAveraging(f.wind_ms, averaging, data::WindAveraging::kTenMinute),
+                               f.pressure_hpa});
+  if (official.points.size() < 2) throw Error(ErrorCode::kNotFound, "--forecast " + a.forecast + ": no forecast point after now");
+  return official;
+}
+
+}  // namespace
 
 HazardEngine::HazardEngine(const HazardArgs& a) {
   if (a.step_h < 1 || a.step_h > 6) throw Error(ErrorCode::kUsage, "--step: expected 1-6 hours");
@@ -113,6 +158,11 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   run.rain_terms = std::move(h->rain_terms);
   run.forecast = std::move(h->analog);
   run.consensus = std::move(h->method);
+  if (!a.forecast.empty()) {  // the official forecast as the spine
+    const core::OfficialTrack official = OfficialFrom(a, observed.back());
+    run.forecast = core::OnOfficialTrack(run.forecast, official, {}, land_.get());
+    run.consensus += "; re-centred on " + official.source;
+  }
   core::HazardInputs in;
   in.index = index_.get();
   in.match = &run.match;

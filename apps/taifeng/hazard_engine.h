@@ -28,10 +28,12 @@ struct HazardArgs : LiveInput {
   int rain_hours = 24;
   int top = 20, window_h = 24, step_h = 1;
   bool json = false, geojson = false;
+  std::string forecast;  // --forecast: an official forecast file (a-deck, CSV) or "best-track"; "" none
+  std::vector<std::string> forecast_techs = {"OFCL", "JTWC"};
 };
 
 // Adds --archive (required), the live-track options, --rain, --rain-hours, --regions, --land,
-// --flood-config, --top, --window, --step, --agency and --set to `cmd`.
+// --flood-config, --top, --window, --step, --agency, --set, --forecast and --forecast-tech to `cmd`.
 void AddHazardOptions(CLI::App* cmd, HazardArgs& a);
 
 struct HazardRun {

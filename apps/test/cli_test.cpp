@@ -499,6 +499,40 @@ namespace {
 
 // taifeng archive add-rain / model-rain on the real CHM_PRE grids, and taifeng hazard for
 // Mangkhut 2018 from 2018-09-15 12 UTC as a table, JSON and GeoJSON.
+// The official forecast as the spine of the hazard: a CSV forecast track, or in a hindcast the
+// observed future (the perfect-track experiment), named in the output; refused when it is not a
+// forecast from now, or (perfect track) without --at.
+TEST_F(CliTest, HazardFollowsTheOfficialForecastTrack) {
+  const std::string hazard = Cli() + " hazard --archive " + *archive_ + " --track " + Samples() + "/atcf/bwp262018.dat --agency CMA";
+  CommandResult r = Shell(hazard + " --at 2018-09-15T12:00Z --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json own = json::parse(r.out);
+  r = Shell(hazard + " --at 2018-09-15T12:00Z --forecast best-track --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json perfect = json::parse(r.out);
+  EXPECT_NE(perfect["forecast_method"].get<std::string>().find("perfect-track experiment"), std::string::npos) << perfect["forecast_method"];
+  // Mangkhut passed within 40 km of Zhuhai: on its real track force-10 gusts there within 24 h are
+  // more certain than on the analogs' own consensus.
+  const auto p10 = [](const json& j) {
+    for (const auto& x : j["regions"])
+      if (x["code"] == "440400") return x["gust_probability"]["force_10"]["24h"].get<double>();
+    return -1.0;
+  };
+  EXPECT_GT(p10(perfect), p10(own));
+  EXPECT_EQ(Shell(hazard + " --forecast best-track").status, 64) << "the observed future only in a hindcast";
+  // A CSV forecast (absolute times, 10-minute winds) from the live track's last fix on.
+  const fs::path csv = *dir_ / "official.csv";
+  std::ofstream(csv) << "time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa\n2018-09-16T00:00:00Z,20.6,116.0,50,940\n"
+                        "2018-09-16T12:00:00Z,21.9,113.3,45,955\n2018-09-17T00:00:00Z,22.6,110.4,25,985\n";
+  r = Shell(hazard + " --at 2018-09-15T12:00Z --forecast " + csv.string() + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(json::parse(r.out)["forecast_method"].get<std::string>().find("official.csv"), std::string::npos);
+  std::ofstream(csv) << "time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa\n2018-09-15T06:00:00Z,18.6,119.6,50,940\n";
+  r = Shell(hazard + " --at 2018-09-15T12:00Z --forecast " + csv.string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("not after the live track's last fix"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, AddRainModelRainAndHazard) {
   const std::string copy = (*dir_ / "rain.h5").string();
   fs::copy_file(*archive_, copy);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "taifeng/core/landfall.h"
+#include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
 
@@ -260,6 +261,82 @@ void BlendPositions(Forecast& analog, const Forecast& other, double a) {
   for (ForecastPoint& p : analog.points) {
     if (const ForecastPoint* q = other.At(p.lead_h)) MoveTowards(p, *q, a);
   }
+}
+
+double OfficialCone::At(int lead_h) const {
+  if (km.empty()) return 0;
+  if (km.size() == 1 || lead_h <= km.front().first) return km.front().second;
+  std::size_t i = 1;
+  while (i + 1 < km.size() && km[i].first < lead_h) ++i;
+  const auto& [l0, k0] = km[i - 1];
+  const auto& [l1, k1] = km[i];
+  return std::max(0.0, k0 + (k1 - k0) * static_cast<double>(lead_h - l0) / static_cast<double>(l1 - l0));
+}
+
+namespace {
+
+// Linear in time between the two points around t (lat, lon, wind, pressure); NaN stays NaN.
+TrackPoint Interpolate(const std::vector<TrackPoint>& track, std::int64_t t) {
+  std::size_t i = 1;
+  while (i + 1 < track.size() && track[i].time_utc < t) ++i;
+  const TrackPoint &a = track[i - 1], &b = track[i];
+  const double w = b.time_utc == a.time_utc ? 0.0 : static_cast<double>(t - a.time_utc) / static_cast<double>(b.time_utc - a.time_utc);
+  const auto mix = [&](double x, double y) { return x + (y - x) * w; };
+  return {t, mix(a.lat_deg, b.lat_deg), mix(a.lon_deg, b.lon_deg), mix(a.wind_ms, b.wind_ms), mix(a.pressure_hpa, b.pressure_hpa)};
+}
+
+void CheckOfficial(const Forecast& analog, const OfficialTrack& official) {
+  const auto& pts = official.points;
+  for (std::size_t i = 1; i < pts.size(); ++i)
+    if (pts[i].time_utc <= pts[i - 1].time_utc)
+      throw Error(ErrorCode::kInvalidArgument, official.source + ": point " + std::to_string(i + 1) + " is not after the one before");
+  if (pts.size() < 2 || pts.front().time_utc != analog.now.time_utc)
+    throw Error(ErrorCode::kInvalidArgument, official.source + ": the official track must start at the forecast's time (" +
+                                                 taifeng::FormatIsoUtc(analog.now.time_utc) + ") and go beyond it");
+}
+
+}  // namespace
+
+Forecast OnOfficialTrack(const Forecast& analog, const OfficialTrack& official, const OfficialCone& cone, const geo::RegionSet* land) {
+  CheckOfficial(analog, official);
+  const std::int64_t end = official.points.back().time_utc;
+  Forecast f = analog;
+  f.method = analog.method + " on " + official.source;
+  // The consensus track (now, then the analog's points) and its displacement onto the official one.
+  std::vector<TrackPoint> consensus = {analog.now};
+  for (const ForecastPoint& p : analog.points) consensus.push_back({p.time_utc, p.lat_deg, p.lon_deg, p.wind_ms, p.pressure_hpa});
+  const auto displacement = [&](std::int64_t t) {
+    const TrackPoint o = Interpolate(official.points, t), c = Interpolate(consensus, t);
+    return std::make_pair(o.lat_deg - c.lat_deg, o.lon_deg - c.lon_deg);
+  };
+  f.points.clear();
+  for (const ForecastPoint& p : analog.points) {
+    if (p.time_utc > end) break;
+    const TrackPoint o = Interpolate(official.points, p.time_utc);
+    ForecastPoint q = p;
+    q.lat_deg = o.lat_deg, q.lon_deg = o.lon_deg;
+    q.cone_km = cone.At(p.lead_h);
+    if (std::isfinite(o.wind_ms)) q.wind_ms = o.wind_ms;
+    if (std::isfinite(o.pressure_hpa)) q.pressure_hpa = o.pressure_hpa;
+    f.points.push_back(q);
+  }
+  for (Member& m : f.members) {
+    std::vector<TrackPoint> moved;
+    for (const TrackPoint& t : m.track) {
+      if (t.time_utc > end) break;
+      const auto [dlat, dlon] = displacement(t.time_utc);
+      TrackPoint u = t;
+      u.lat_deg = std::clamp(t.lat_deg + dlat, -89.9, 89.9);
+      u.lon_deg = t.lon_deg + dlon;
+      if (u.lon_deg >= 180) u.lon_deg -= 360;
+      if (u.lon_deg < -180) u.lon_deg += 360;
+      moved.push_back(u);
+    }
+    m.track = std::move(moved);
+  }
+  f.landfall = {};
+  if (land) MembersLandfall(f.now, *land, f);
+  return f;
 }
 
 }  // namespace taifeng::core

@@ -75,6 +75,54 @@ ForecastOptions Plain() {
   return o;
 }
 
+// The official track as the spine: positions become the official ones, every member moves by the
+// same displacement (its spread kept), the cone is the official error (HKO 2015-2023: 74 km at
+// 24 h), winds come from the official track where it has them, and nothing goes past its end.
+TEST(OfficialTrack, RecentresTheEnsembleAndKeepsItsSpread) {
+  const std::int64_t t0 = 1536969600;
+  Forecast analog;
+  analog.method = "analog";
+  analog.now = {t0, 19.0, 118.0, 45, 950};
+  for (int lead = 6; lead <= 72; lead += 6)
+    analog.points.push_back({lead, t0 + lead * 3600LL, 19.0 + 0.1 * lead / 6, 118.0 - 0.5 * lead / 6, 300, 40, 955, 2});
+  for (const double offset : {-0.5, 0.5}) {
+    Member m;
+    m.weight = 0.5;
+    m.track.push_back(analog.now);
+    for (const auto& p : analog.points) m.track.push_back({p.time_utc, p.lat_deg + offset, p.lon_deg, 40, 955});
+    analog.members.push_back(m);
+  }
+  OfficialTrack official;
+  official.source = "a test forecast";
+  official.points = {analog.now, {t0 + 24 * 3600, 21.4, 116.0, 38, std::nan("")}, {t0 + 48 * 3600, 23.8, 114.0, 25, 985}};
+  const Forecast f = OnOfficialTrack(analog, official);
+  EXPECT_EQ(f.method, "analog on a test forecast");
+  ASSERT_EQ(f.points.size(), 8u);  // to +48 h only
+  const ForecastPoint* p24 = f.At(24);
+  ASSERT_TRUE(p24);
+  EXPECT_DOUBLE_EQ(p24->lat_deg, 21.4);
+  EXPECT_DOUBLE_EQ(p24->lon_deg, 116.0);
+  EXPECT_DOUBLE_EQ(p24->cone_km, 74.0);
+  EXPECT_DOUBLE_EQ(p24->wind_ms, 38.0);
+  EXPECT_DOUBLE_EQ(p24->pressure_hpa, 955.0) << "no official pressure: the ensemble's";
+  EXPECT_NEAR(f.At(12)->lat_deg, 19.0 + 2.4 / 2, 1e-9) << "interpolated in time";
+  EXPECT_NEAR(f.At(36)->cone_km, 101.0, 1e-9);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const Member& m = f.members[k];
+    ASSERT_EQ(m.track.size(), 9u);  // lead 0 to +48 h
+    EXPECT_NEAR(m.track[4].lat_deg, 21.4 + (k == 0 ? -0.5 : 0.5), 1e-9) << "the spread about the official track is kept";
+    EXPECT_NEAR(m.track[4].lon_deg, 116.0, 1e-9);
+  }
+  EXPECT_NEAR(OfficialCone{}.At(120), 195.0 + 48 * (195.0 - 128.0) / 24, 1e-9) << "extrapolated beyond 72 h";
+  // An official track that does not start at the forecast's time, or goes back in time, is refused.
+  OfficialTrack late = official;
+  late.points.front().time_utc += 3600;
+  EXPECT_THROW(OnOfficialTrack(analog, late), Error);
+  OfficialTrack back = official;
+  std::swap(back.points[1], back.points[2]);
+  EXPECT_THROW(OnOfficialTrack(analog, back), Error);
+}
+
 TEST(AnalogForecast, ReplaysEachAnalogsMotionFromTheLivePosition) {
   ForecastOptions o = Plain();
   const TrackPoint now = Point(Utc(2020, 9, 1, 0), 20.0, 120.0, 40, 970);

@@ -112,6 +112,32 @@ double WeightedQuantile(std::vector<std::pair<double, double>> value_weight, dou
 // (on the sphere); the cone and intensity stay the analog ensemble's.
 void BlendPositions(Forecast& analog, const Forecast& other, double weight);
 
+// An official forecast track (or, in a hindcast, the observed future track: the perfect-track
+// experiment) as the spine of the analog ensemble.
+struct OfficialTrack {
+  std::string source;              // named in every output, e.g. "the observed track (perfect-track experiment)"
+  bool perfect = false;            // the observed future: hindcasts only, never for an Actual warning
+  std::vector<TrackPoint> points;  // in time order, the first at the forecast's now; winds 10-minute (NaN unknown)
+};
+
+// The official track's error by lead (km), for the cone: linear between the given leads,
+// extrapolated beyond the last two. The defaults are HKO's mean errors of 2015-2023: 74, 128 and
+// 195 km at 24, 48 and 72 h.
+struct OfficialCone {
+  std::vector<std::pair<int, double>> km = {{0, 0.0}, {24, 74.0}, {48, 128.0}, {72, 195.0}};
+  double At(int lead_h) const;
+};
+
+// The analog forecast moved onto the official track: at each lead its position becomes the
+// official one (interpolated linearly in time), each member is moved by the same displacement (so
+// the members' spread about it is kept), the cone is the official track's error, and the wind and
+// pressure are the official track's where it gives them. Leads beyond the official track end.
+// Landfall is worked out again from the moved members when `land` is given. Throws
+// Error(kInvalidArgument) when the official track does not start at the forecast's now or does not
+// go beyond it, or its times are out of order.
+Forecast OnOfficialTrack(const Forecast& analog, const OfficialTrack& official, const OfficialCone& cone = {},
+                         const geo::RegionSet* land = nullptr);
+
 }  // namespace taifeng::core
 
 namespace taifeng::core {
