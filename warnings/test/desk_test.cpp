@@ -380,7 +380,8 @@ TEST_F(DeskTest, EveryKindOfMessageValidates) {
     ctx.operator_name = "duty";
     ctx.status = status;
     std::int64_t was = 0;  // the expiry in force: --extend 6 moves it 6 h later, never earlier
-    if (const InForce* f = desk_->StateAt(ctx.now_utc).Find("440100", Kind::kTyphoon)) was = f->message.expires_utc;
+    const State before = desk_->StateAt(ctx.now_utc);
+    if (const InForce* f = before.Find("440100", Kind::kTyphoon)) was = f->message.expires_utc;
     ASSERT_GT(was, ctx.now_utc);
     auto upd = desk_->Commit("update", "{}", desk_->UpdateRequests({"440100"}, Kind::kTyphoon, "yellow", 6, ctx.now_utc), ctx);
     ASSERT_EQ(upd.size(), 1u);
