@@ -316,14 +316,16 @@ struct FeedSubscriber::Impl {
     json body_json = FilterJson();
     auto a = Request("HEADS", body_json);
     if (!a || base < 0) return;
+    // What arrived while asking is applied first. Only heads up to this heartbeat's seq count: the
+    // SUB socket delivered everything up to it before the heartbeat, while a later message may
+    // still be on its way (the answer comes on another connection, and can overtake it).
+    DrainHeld();
     bool behind = false;
     const json server_heads = a->end.value("heads", json::object());
     for (const auto& [stream, h] : server_heads.items())
-      if (h.get<std::int64_t>() > KnownOf(stream)) behind = true;
-    const std::int64_t s = a->end.value("seq", base);
-    DrainHeld();
-    if (behind) Repair(s);
-    else base = std::max(base, s);
+      if (h.get<std::int64_t>() <= seq && h.get<std::int64_t>() > KnownOf(stream)) behind = true;
+    if (behind) Repair(a->end.value("seq", seq));
+    else base = std::max(base, seq);
   }
 
   // Reads what the SUB socket holds; while a request is under way warnings are held.
