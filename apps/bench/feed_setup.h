@@ -26,12 +26,15 @@ inline std::vector<std::string> IssueTyphoonBlueEverywhere(Desk& desk, const Rul
   for (std::size_t i = 0; i < regions.size(); ++i) {
     core::RegionHazard r;
     r.code = regions.region(i).code, r.name = regions.region(i).name, r.name_en = regions.region(i).name_en;
-    for (const SignalRule& s : rules.signals()) {
-      if (!s.enabled || s.kind == Kind::kFlood) continue;
-      core::RegionHazard::CriterionResult c;
-      if (s.kind == Kind::kTyphoon && s.name == "blue") c.probability = 0.9, c.onset_utc = kT0 + 7200, c.wind_ms = 20, c.gust_ms = 30;
-      r.criteria.push_back(c);
-    }
+    const Jurisdiction* mine = rules.For(r.code);
+    for (const auto& j : rules.jurisdictions())
+      for (const SignalRule& s : j->signals()) {
+        if (!s.enabled || s.kind == Kind::kFlood) continue;
+        core::RegionHazard::CriterionResult c;
+        // Guangdong's blue, or the second signal of another jurisdiction's typhoon ladder.
+        if (j.get() == mine && s.kind == Kind::kTyphoon && s.rank == 2) c.probability = 0.9, c.onset_utc = kT0 + 7200, c.wind_ms = 20, c.gust_ms = 30;
+        r.criteria.push_back(c);
+      }
     h.regions.push_back(r);
     codes.push_back(r.code);
   }

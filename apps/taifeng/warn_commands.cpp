@@ -546,13 +546,15 @@ void PrintLeadTimes(const std::vector<Focus>& focus, const warnings::RuleSet& ru
                "approach (negative: after it):\n";
   std::vector<std::string> header = {"region", "name", "closest_utc", "closest_km"};
   std::vector<std::string> keys;
-  for (const warnings::SignalRule& r : rules.signals()) {
-    if (!r.enabled) continue;
-    const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
-    if (std::none_of(focus.begin(), focus.end(), [&](const Focus& f) { return f.first.count(key) > 0; })) continue;
-    keys.push_back(key);
-    header.push_back(key + "_lead_h");
-  }
+  for (const auto& j : rules.jurisdictions())
+    for (const warnings::SignalRule& r : j->signals()) {
+      if (!r.enabled) continue;
+      const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      if (std::none_of(focus.begin(), focus.end(), [&](const Focus& f) { return f.first.count(key) > 0; })) continue;
+      keys.push_back(key);
+      header.push_back(key + "_lead_h");
+    }
   std::vector<std::vector<std::string>> rows;
   for (const auto& f : focus) {
     std::vector<std::string> row = {f.code, f.name, Short(f.closest_utc), FormatFloat(f.closest_km, 0)};
@@ -617,8 +619,8 @@ void RunReplay(ReplayArgs a) {
     for (auto& f : focus)
       if (m.region_code == f.code && m.change != warnings::Change::kCancel) {
         // A signal is "reached" when it or a higher one of its kind is issued.
-        for (const warnings::SignalRule& r : desk->rules().signals()) {
-          if (r.kind != m.kind || r.rank > m.rank) continue;
+        for (const warnings::SignalRule& r : desk->rules().Of(m.region_code).signals()) {
+          if (r.kind != m.kind || r.rank > m.rank || (r.rank == m.rank && r.name != m.signal)) continue;
           const std::string key = std::string(warnings::KindName(r.kind)) + "." + r.name;
           if (!f.first.count(key)) f.first[key] = m.sent_utc;
         }

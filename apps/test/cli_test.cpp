@@ -651,7 +651,9 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   // Mangkhut at 19.2N 118.2E, 36 h before landfall: the Pearl River mouth gets yellow or higher,
   // the far west (Zhanjiang) less than Zhuhai.
   EXPECT_TRUE(proposed["440400"] == "yellow" || proposed["440400"] == "orange") << proposed["440400"];
-  EXPECT_TRUE(proposed["810000"] == "yellow" || proposed["810000"] == "orange") << proposed["810000"];
+  // Hong Kong and Macau in their own systems (HKO's No. 3 and No. 8 NE came at 13:20 and 17:10 UTC).
+  EXPECT_TRUE(proposed["810000"] == "3" || proposed["810000"] == "8ne") << proposed["810000"];
+  EXPECT_TRUE(proposed["820000"] == "1" || proposed["820000"] == "3" || proposed["820000"] == "8ne") << proposed["820000"];
   EXPECT_NE(proposed["440800"], "orange");
 
   // Refusals: a hindcast issued as Actual, no confirmation on a non-terminal, an unknown region.
@@ -693,7 +695,10 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   EXPECT_EQ(Shell(Cli() + " warn show NO-SUCH-ID --journal " + journal).status, 66);
 
   // Operator update (no hold) and cancel; the status follows what is in force.
-  r = Shell(Cli() + " warn update 810000 --kind typhoon --signal red --reason 'eye wall nearing' --yes --json --at 2018-09-15T13:00Z" + desk,
+  r = Shell(Cli() + " warn update 810000 --kind typhoon --signal red --yes --at 2018-09-15T13:00Z" + desk);
+  EXPECT_EQ(r.status, 69) << r.out;  // Guangdong's red is not of Hong Kong's system
+  EXPECT_NE(r.out.find("in hong_kong's rules (1, 3, 8ne, 8se, 8sw, 8nw, 9, 10)"), std::string::npos) << r.out;
+  r = Shell(Cli() + " warn update 810000 --kind typhoon --signal 9 --reason 'eye wall nearing' --yes --json --at 2018-09-15T13:00Z" + desk,
             false);
   ASSERT_EQ(r.status, 0) << r.out;
   j = json::parse(r.out);
@@ -834,9 +839,22 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
   // Observed closest approach: the track passed within 40 km of Zhuhai around 2018-09-16 08 UTC.
   EXPECT_EQ(focus["440400"]["closest_approach_utc"], "2018-09-16T08:00:00Z");
   EXPECT_LT(focus["440400"]["closest_km"].get<double>(), 40);
-  // Every PRD city had at least a blue signal a day ahead, and yellow or higher 12 h ahead.
+  // Every PRD city had at least a blue signal a day ahead, and yellow or higher 12 h ahead; Hong
+  // Kong and Macau their own No. 3 12 h ahead and No. 8 (whatever its quadrant) 6 h ahead (HKO's own
+  // leads to this closest approach: No. 3 16.7 h, No. 8 NE 12.8 h).
   for (const auto& [code, f] : focus) {
     SCOPED_TRACE(code);
+    if (code == "810000" || code == "820000") {
+      ASSERT_TRUE(f["signals"].contains("typhoon.3")) << f;
+      EXPECT_GE(f["signals"]["typhoon.3"]["lead_h"].get<double>(), 12);
+      double eight = -1e9;
+      for (const char* q : {"typhoon.8ne", "typhoon.8se", "typhoon.8sw", "typhoon.8nw"})
+        if (f["signals"].contains(q)) eight = std::max(eight, f["signals"][q]["lead_h"].get<double>());
+      EXPECT_GE(eight, 6) << f;
+      EXPECT_LE(eight, 36) << f;
+      EXPECT_FALSE(f["signals"].contains("typhoon.blue")) << "a warning in the wrong system";
+      continue;
+    }
     ASSERT_TRUE(f["signals"].contains("typhoon.blue"));
     EXPECT_GE(f["signals"]["typhoon.blue"]["lead_h"].get<double>(), 20);
     ASSERT_TRUE(f["signals"].contains("typhoon.yellow"));

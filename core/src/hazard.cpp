@@ -18,13 +18,19 @@ struct PreparedRegion {
   double cap[3] = {};
   double cap_km = 0;  // every point within this arc of cap
   Exposure exposure = Exposure::kOffLand;
+  std::vector<double> site_xyz;     // the region's reference sites: unit vectors, 3 per site
+  std::vector<double> site_factor;  // their Site::mean_factor
+  std::size_t site_first = 0;       // index of its first site in MemberFields::site_wind10
 };
 
 // What one member does to every region: per step, the region's maximum 10-minute wind and its
-// areal-mean rain (mm in the step).
+// areal-mean rain (mm in the step), the centre's distance and bearing to the region's middle, and
+// the 10-minute wind at each reference site.
 struct MemberFields {
   std::vector<float> wind10;  // [region][step]
   std::vector<float> rain;    // [region][step]
+  std::vector<float> centre_km, bearing_deg;  // [region][step]: from the centre to the region's middle
+  std::vector<float> site_wind10;             // [site][step], sites of all regions in order
   std::vector<std::uint8_t> observed;  // [region]: some rain came from an observed grid
   std::size_t steps = 0;
 };
@@ -65,6 +71,14 @@ struct ObservedSource {
   std::vector<TrackPoint> hourly;  // the analog's real track, hourly
 };
 
+// Bearing (degrees from north) from a prepared centre to a point, in the centre's tangent plane.
+double BearingDeg(const PreparedCentre& c, const double unit[3]) {
+  const double e = c.ex[0] * unit[0] + c.ex[1] * unit[1] + c.ex[2] * unit[2];
+  const double n = c.nx[0] * unit[0] + c.nx[1] * unit[1] + c.nx[2] * unit[2];
+  const double b = std::atan2(e, n) * 180.0 / std::numbers::pi;
+  return b < 0 ? b + 360.0 : b;
+}
+
 MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& regions, const HazardOptions& o,
                        std::int64_t now_utc, std::size_t steps, const ObservedSource* observed) {
   MemberFields f;
@@ -72,6 +86,10 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
   const std::size_t n_regions = regions.size();
   f.wind10.assign(n_regions * steps, 0.0f);
   f.rain.assign(n_regions * steps, 0.0f);
+  f.centre_km.assign(n_regions * steps, 1e9f);
+  f.bearing_deg.assign(n_regions * steps, 0.0f);
+  const std::size_t n_sites = regions.empty() ? 0 : regions.back().site_first + regions.back().site_factor.size();
+  f.site_wind10.assign(n_sites * steps, 0.0f);
   f.observed.assign(n_regions, 0);
   const std::int64_t step_s = static_cast<std::int64_t>(o.step_h) * 3600;
   const std::vector<TrackPoint> track = Interpolate(member.track, step_s);
@@ -103,10 +121,14 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
       const std::size_t n = reg.points.size();
       float& wind = f.wind10[r * steps + step];
       float& rain = f.rain[r * steps + step];
+      f.centre_km[r * steps + step] = static_cast<float>(ArcKm(centre, reg.cap));
+      f.bearing_deg[r * steps + step] = static_cast<float>(BearingDeg(pc, reg.cap));
       if (gap <= o.wind_cutoff_km && pc.valid) {
         double best = 0;
         for (std::size_t i = 0; i < n; ++i) best = std::max(best, WindAt(pc, &reg.xyz[3 * i]));
         wind = static_cast<float>(best);
+        for (std::size_t i = 0; i < reg.site_factor.size(); ++i)
+          f.site_wind10[(reg.site_first + i) * steps + step] = static_cast<float>(reg.site_factor[i] * WindAt(pc, &reg.site_xyz[3 * i]));
       }
       const bool rain_near = gap <= o.rain_cutoff_km;
       if (!rain_near && !observed) continue;
@@ -200,6 +222,15 @@ class HazardRun {
       for (int d = 0; d < 3; ++d) p.cap[d] = c[d] / norm;
       for (std::size_t i = 0; i < p.points.size(); ++i) p.cap_km = std::max(p.cap_km, ArcKm(p.cap, &p.xyz[3 * i]));
       p.exposure = set_.region(r).coastal ? Exposure::kOffSea : Exposure::kOffLand;
+      p.site_first = r == 0 ? 0 : regions_[r - 1].site_first + regions_[r - 1].site_factor.size();
+      const auto sites = o_.sites.find(set_.region(r).code);
+      if (sites == o_.sites.end()) continue;
+      for (const Site& site : sites->second) {
+        double u[3];
+        UnitVector(site.lat_deg, site.lon_deg, u);
+        p.site_xyz.insert(p.site_xyz.end(), u, u + 3);
+        p.site_factor.push_back(site.mean_factor);
+      }
     }
   }
 
@@ -260,6 +291,7 @@ class HazardRun {
     Antecedent(r, th, out);
     FloodRisk(r, th, out);
     for (const Criterion& c : o_.criteria) out.criteria.push_back(Exceedance(r, c));
+    Sites(r, out);
     return out;
   }
 
@@ -355,32 +387,57 @@ class HazardRun {
     out.flood_reason = reason;
   }
 
-  // Exceedance criteria (warning rules): either wind, gust or windowed rain, within the lead.
+  // Whether a 10-minute wind (and its gust) meets a criterion's wind or gust condition.
+  static bool WindMeets(const Criterion& c, double w10, double gust) {
+    const double s = data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, c.averaging);
+    return (c.wind_force > 0 && BeaufortForce(s) >= c.wind_force) || (c.wind_kmh > 0 && s * 3.6 >= c.wind_kmh) ||
+           (c.gust_force > 0 && BeaufortForce(gust) >= c.gust_force) || (c.gust_kmh > 0 && gust * 3.6 >= c.gust_kmh);
+  }
+
+  // Whether member m meets c's wind condition at step s over the region's reference sites: at least
+  // sites_share of them. The strongest site's wind is returned through `w10`.
+  bool SitesMeet(std::size_t r, std::size_t m, std::size_t s, const Criterion& c, double gust_factor, double& w10) const {
+    const PreparedRegion& p = regions_[r];
+    const std::size_t n = p.site_factor.size();
+    std::size_t meeting = 0;
+    w10 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double w = fields_[m].site_wind10[(p.site_first + i) * steps_ + s];
+      w10 = std::max(w10, w);
+      if (WindMeets(c, w, w * gust_factor)) ++meeting;
+    }
+    return static_cast<double>(meeting) >= c.sites_share * static_cast<double>(n) - 1e-9;
+  }
+
+  // Exceedance criteria (warning rules): wind, gust, windowed rain or the centre's distance, within
+  // the lead; the wind's direction at the first step met.
   RegionHazard::CriterionResult Exceedance(std::size_t r, const Criterion& c) const {
     const double gust_factor = GustFactorOf(r), surface = Surface(r);
+    const bool at_sites = c.sites_share > 0 && !regions_[r].site_factor.empty();
     RegionHazard::CriterionResult res;
     const std::size_t last = std::min(steps_, static_cast<std::size_t>(std::max(0, c.within_h / o_.step_h)) + 1);
     const std::size_t n_rain = static_cast<std::size_t>(std::max(1, c.rain_window_h / o_.step_h));
     std::vector<std::pair<double, double>> vw;
-    double met = 0;
+    double met = 0, dir_x = 0, dir_y = 0;
     for (std::size_t m = 0; m < m_; ++m) {
-      const float* wind10 = &fields_[m].wind10[r * steps_];
-      const float* rain = &fields_[m].rain[r * steps_];
+      const MemberFields& f = fields_[m];
       double rain_sum = 0;
       for (std::size_t s = 0; s < last; ++s) {
-        const double w10 = surface * wind10[s];
-        const double sustained = data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, o_.sustained);
-        const double gust = w10 * gust_factor;
-        rain_sum += rain[s];
-        if (s >= n_rain) rain_sum -= rain[s - n_rain];
-        const bool hit = (c.wind_force > 0 && BeaufortForce(sustained) >= c.wind_force) ||
-                         (c.gust_force > 0 && BeaufortForce(gust) >= c.gust_force) || (c.rain_mm > 0 && rain_sum >= c.rain_mm);
+        double w10 = surface * f.wind10[r * steps_ + s];
+        bool wind_hit = false;
+        if (at_sites) wind_hit = SitesMeet(r, m, s, c, gust_factor, w10);
+        else wind_hit = WindMeets(c, w10, w10 * gust_factor);
+        rain_sum += f.rain[r * steps_ + s];
+        if (s >= n_rain) rain_sum -= f.rain[r * steps_ + s - n_rain];
+        const bool hit = wind_hit || (c.rain_mm > 0 && rain_sum >= c.rain_mm) || (c.centre_km > 0 && f.centre_km[r * steps_ + s] <= c.centre_km);
         if (!hit) continue;
         met += weights_[m];
         vw.emplace_back(static_cast<double>(s), weights_[m]);
-        res.wind_ms += weights_[m] * sustained;
-        res.gust_ms += weights_[m] * gust;
+        res.wind_ms += weights_[m] * data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, c.averaging);
+        res.gust_ms += weights_[m] * w10 * gust_factor;
         res.rain_mm += weights_[m] * rain_sum;
+        const double from = (f.bearing_deg[r * steps_ + s] + 90.0 - o_.inflow_deg) * std::numbers::pi / 180.0;
+        dir_x += weights_[m] * std::sin(from), dir_y += weights_[m] * std::cos(from);
         break;
       }
     }
@@ -388,8 +445,29 @@ class HazardRun {
     if (met > 0) {
       res.onset_utc = now_ + static_cast<std::int64_t>(WeightedQuantile(vw, 0.5) * o_.step_h * 3600);
       res.wind_ms /= met, res.gust_ms /= met, res.rain_mm /= met;
+      if (std::hypot(dir_x, dir_y) > 1e-9 * met) {
+        double d = std::atan2(dir_x, dir_y) * 180.0 / std::numbers::pi;
+        res.direction_from_deg = d < 0 ? d + 360.0 : d;
+      }
     }
     return res;
+  }
+
+  // The forecast's maximum 10-minute mean and gust at each reference site of the region.
+  void Sites(std::size_t r, RegionHazard& out) const {
+    const auto it = o_.sites.find(set_.region(r).code);
+    if (it == o_.sites.end()) return;
+    const PreparedRegion& p = regions_[r];
+    const double gust_factor = GustFactorOf(r);
+    for (std::size_t i = 0; i < it->second.size(); ++i) {
+      std::vector<double> wind(m_), gust(m_);
+      for (std::size_t m = 0; m < m_; ++m) {
+        const float* w = &fields_[m].site_wind10[(p.site_first + i) * steps_];
+        wind[m] = *std::max_element(w, w + steps_);
+        gust[m] = wind[m] * gust_factor;
+      }
+      out.sites.push_back({it->second[i].name, it->second[i].name_zh, Summarise(wind, weights_, 0.9), Summarise(gust, weights_, 0.9)});
+    }
   }
 
   const Forecast& forecast_;

@@ -224,8 +224,17 @@ TEST_F(HazardArchiveTest, MangkhutCoastNearLandfallIsWindierThanInland) {
 TEST_F(HazardArchiveTest, CriteriaAgreeWithTheForceProbabilitiesAtWindowEdges) {
   const Hindcast hc = MangkhutForecast(20);
   HazardOptions o;
-  o.criteria = {{8, 0, 0, 0, 24}, {0, 10, 0, 0, 24}, {8, 10, 0, 0, 24}, {10, 0, 0, 0, 12}, {6, 0, 0, 0, 6},
-                {0, 0, 6, 50, 12}, {0, 0, 6, 0.001, 120}};
+  const auto wind = [](int w, int g, int within) {
+    Criterion c;
+    c.wind_force = w, c.gust_force = g, c.within_h = within;
+    return c;
+  };
+  const auto rain = [](int window, double mm, int within) {
+    Criterion c;
+    c.rain_window_h = window, c.rain_mm = mm, c.within_h = within;
+    return c;
+  };
+  o.criteria = {wind(8, 0, 24), wind(0, 10, 24), wind(8, 10, 24), wind(10, 0, 12), wind(6, 0, 6), rain(6, 50, 12), rain(6, 0.001, 120)};
   const Hazard h = ComputeHazard(hc.analog, Regions(), o);
   for (const auto& r : h.regions) {
     SCOPED_TRACE(r.name_en);

@@ -40,9 +40,17 @@ std::string Compact(std::int64_t utc) {
   return buf;
 }
 
+// "1, 3, 8ne, 8se, …": a jurisdiction's signal names of a kind.
+std::string SignalNames(const Jurisdiction& j, Kind kind) {
+  std::string out;
+  for (const SignalRule& s : j.signals())
+    if (s.kind == kind && s.enabled) out += (out.empty() ? "" : ", ") + s.name;
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
-CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector<std::vector<geo::LatLon>>& polygons,
+CapAlert BuildCapAlert(const Message& m, const Jurisdiction& rules, const std::vector<std::vector<geo::LatLon>>& polygons,
                        const std::string& note) {
   const CapSettings& cap = rules.cap();
   const SignalRule* rule = rules.Find(m.kind, m.signal);
@@ -62,6 +70,9 @@ CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector
       {"threshold_en", DescribeCriterion(*rule)},
       {"onset", LocalText(m.onset_utc, cap.utc_offset)},
       {"expires", LocalText(m.expires_utc, cap.utc_offset)},
+      {"time_label", rules.time_label().zh},
+      {"time_label_en", rules.time_label().en},
+      {"storm_number", m.storm_number.empty() ? "" : m.storm_number},
   };
   CapAlert a;
   a.identifier = m.identifier;
@@ -77,7 +88,7 @@ CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector
   for (int lang = 0; lang < 2; ++lang) {
     const bool zh = lang == 0;
     CapInfo i;
-    i.language = zh ? "zh-CN" : "en";
+    i.language = zh ? rules.language_zh() : "en";
     i.categories = {"Met"};
     i.event = zh ? kt.event.zh : kt.event.en;
     i.response_types = {cancel ? "AllClear" : rule->response_type};
@@ -85,6 +96,7 @@ CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector
     i.severity = cancel ? "Minor" : rule->severity;
     i.certainty = cancel ? "Observed" : rule->certainty;
     i.event_codes = {{"taifeng:signal", std::string(KindName(m.kind)) + "." + m.signal}};
+    if (!rule->event_code.empty()) i.event_codes.push_back({rules.cap().event_code_name, rule->event_code});
     i.effective = m.sent;
     i.onset = CapTime(m.onset_utc, cap.utc_offset);
     i.expires = CapTime(m.expires_utc, cap.utc_offset);
@@ -225,7 +237,7 @@ const std::vector<std::vector<geo::LatLon>>& Desk::Polygons(const std::string& c
   auto it = polygons_.find(code);
   if (it != polygons_.end()) return it->second;
   std::vector<std::vector<geo::LatLon>> p;
-  if (const auto i = regions_->Find(code)) p = CapPolygons(*regions_, *i, rules_->cap().max_polygon_vertices);
+  if (const auto i = regions_->Find(code)) p = CapPolygons(*regions_, *i, rules_->Of(code).cap().max_polygon_vertices);
   return polygons_.emplace(code, std::move(p)).first->second;
 }
 
@@ -292,7 +304,8 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
       p.from_signal = x.at("from").get<std::string>();
       p.to_signal = x.at("to").get<std::string>();
       const std::string signal = x.at("signal").get<std::string>();
-      a.signal = signal.empty() ? nullptr : rules_->Find(a.kind, signal);
+      a.jurisdiction = rules_->For(a.region_code);
+      a.signal = signal.empty() || !a.jurisdiction ? nullptr : a.jurisdiction->Find(a.kind, signal);
       if (!signal.empty() && !a.signal)
         throw Error(ErrorCode::kRefused, "the proposal in record " + std::to_string(r.seq) + " names signal " + signal +
                                              " that the current rules do not have: run warn propose again");
@@ -408,9 +421,14 @@ std::vector<ChangeRequest> Desk::UpdateRequests(const std::vector<std::string>& 
   std::vector<ChangeRequest> out;
   for (const InForce* f : Targets(state, *regions_, targets, kind, !signal.empty())) {
     const Message& m = f->message;
-    const SignalRule* to = rules_->Find(m.kind, signal.empty() ? m.signal : signal);
-    if (!to) throw Error(ErrorCode::kRefused, "no " + std::string(KindName(m.kind)) + " signal \"" + signal + "\" in the rules");
-    ChangeRequest r = FromInForce(*f, to->rank > m.rank ? Change::kUpgrade : to->rank < m.rank ? Change::kDowngrade : Change::kExtend);
+    const Jurisdiction& j = rules_->Of(m.region_code);
+    const SignalRule* to = j.Find(m.kind, signal.empty() ? m.signal : signal);
+    if (!to) throw Error(ErrorCode::kRefused, "no " + std::string(KindName(m.kind)) + " signal \"" + signal + "\" in " + j.id() + "'s rules (" + SignalNames(j, m.kind) + ")");
+    ChangeRequest r = FromInForce(*f, to->rank > m.rank     ? Change::kUpgrade
+                                      : to->rank < m.rank   ? Change::kDowngrade
+                                      : to->name != m.signal ? Change::kReplace
+                                                             : Change::kExtend);
+    r.assessment.jurisdiction = &j;
     r.assessment.signal = to;
     r.assessment.reason = "set by the operator" + (signal.empty() ? std::string() : " to " + signal);
     // H hours past the current expiry (or past now, if it has passed): never earlier.
@@ -425,7 +443,6 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
   if (ctx.operator_name.empty()) throw Error(ErrorCode::kUsage, "an operator name is required");
   if (ctx.status != "Actual" && ctx.status != "Exercise" && ctx.status != "Test")
     throw Error(ErrorCode::kInvalidArgument, "status: Actual, Exercise or Test");
-  const CapSettings& cap = rules_->cap();
   std::vector<Message> out;
   std::set<std::pair<std::string, Kind>> seen;
   std::int64_t seq = first_seq;
@@ -442,6 +459,8 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
                                            (in_force.empty() ? "nothing" : in_force) + " in force, the request assumed " +
                                            (r.expected_signal.empty() ? "nothing" : r.expected_signal) + "; propose again");
     if (r.change != Change::kNew && !f) throw Error(ErrorCode::kRefused, "region " + a.region_code + ": nothing in force to change");
+    const Jurisdiction& j = rules_->Of(a.region_code);
+    const CapSettings& cap = j.cap();
     Message m;
     m.seq = seq;
     m.sender = cap.sender;
@@ -466,8 +485,12 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     m.sent_utc = ctx.now_utc;
     m.sent = CapTime(ctx.now_utc, cap.utc_offset);
     m.identifier = "TF-" + Compact(ctx.now_utc) + "-" + a.region_code + "-" + std::string(KindName(a.kind)) + "-" + std::to_string(seq);
-    const SignalRule* rule = r.change == Change::kCancel ? rules_->Find(f->message.kind, f->message.signal) : a.signal;
+    const SignalRule* rule = r.change == Change::kCancel ? j.Find(f->message.kind, f->message.signal) : a.signal;
     if (!rule) throw Error(ErrorCode::kRefused, "region " + a.region_code + ": no signal to issue");
+    if (r.change != Change::kCancel && j.Find(rule->kind, rule->name) != rule)
+      throw Error(ErrorCode::kRefused, "region " + a.region_code + ": signal " + rule->name + " is not of " + j.id() + "'s warning system");
+    m.jurisdiction = j.id(), m.language_zh = j.language_zh(), m.time_label = j.time_label();
+    m.label = rule->label, m.short_label = rule->short_label, m.event_code = rule->event_code;
     m.signal = rule->name;
     m.rank = r.change == Change::kCancel ? 0 : rule->rank;
     if (r.change == Change::kNew) {
@@ -487,7 +510,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     } else {
       m.expires_utc = m.onset_utc + static_cast<std::int64_t>(rule->expires_h) * 3600;  // valid expires_h past the onset
     }
-    const CapAlert alert = BuildCapAlert(m, *rules_, Polygons(m.region_code), ctx.note);
+    const CapAlert alert = BuildCapAlert(m, j, Polygons(m.region_code), ctx.note);
     if (const auto problems = CheckCapRules(alert); !problems.empty())
       throw Error(ErrorCode::kInternal, m.identifier + ": composed CAP breaks a rule: " + problems.front());
     m.cap_xml = WriteCap(alert);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "taifeng/warnings/operations.h"
 
 #include <nlohmann/json.hpp>
@@ -103,7 +104,8 @@ PreparedCommand Prepare(const Desk& desk, const OperatorCommand& c, const std::s
     } else {
       p.ctx.now_utc = wall_now_utc;
       const std::int64_t age = wall_now_utc - stored->recorded_utc;
-      const int valid_h = desk.rules().lifecycle().proposal_valid_h;
+      int valid_h = 24;  // the strictest jurisdiction's validity
+      for (const auto& j : desk.rules().jurisdictions()) valid_h = std::min(valid_h, j->lifecycle().proposal_valid_h);
       if (age > static_cast<std::int64_t>(valid_h) * 3600)
         throw Error(ErrorCode::kRefused, "the proposal (record " + std::to_string(stored->seq) + ") is " + std::to_string(age / 60) +
                                              " minutes old (valid " + std::to_string(valid_h) + " h): run taifeng warn propose again");

@@ -20,8 +20,8 @@ using detail::RequireUtc;
 using nlohmann::json;
 
 namespace {
-constexpr std::string_view kChangeNames[] = {"new", "upgrade", "downgrade", "extend", "cancel"};
-constexpr std::string_view kActionNames[] = {"none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel"};
+constexpr std::string_view kChangeNames[] = {"new", "upgrade", "downgrade", "extend", "cancel", "replace"};
+constexpr std::string_view kActionNames[] = {"none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel", "replace"};
 }  // namespace
 
 std::string_view ChangeName(Change c) { return kChangeNames[static_cast<std::size_t>(c)]; }
@@ -68,11 +68,16 @@ std::string MessageToJson(const Message& m) {
             {"operator", m.operator_name},
             {"storm", m.storm},
             {"storm_name", m.storm_name},
+            {"storm_number", m.storm_number},
             {"probability", m.probability},
             {"reason", m.reason},
             {"evidence", m.evidence_json.empty() ? json(nullptr) : json::parse(m.evidence_json)},
             {"cap", m.cap_xml}};
   if (!m.situation_json.empty()) j["situation"] = json::parse(m.situation_json);
+  if (!m.jurisdiction.empty())
+    j["presentation"] = {{"jurisdiction", m.jurisdiction},     {"language_zh", m.language_zh},     {"time_label_zh", m.time_label.zh},
+                         {"time_label_en", m.time_label.en},   {"label_zh", m.label.zh},           {"label_en", m.label.en},
+                         {"short_label_zh", m.short_label.zh}, {"short_label_en", m.short_label.en}, {"event_code", m.event_code}};
   if (std::isfinite(m.storm_distance_km)) j["storm_distance_km"] = std::round(m.storm_distance_km * 10) / 10;
   return j.dump();
 }
@@ -101,7 +106,7 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
   m.signal = str("signal");
   m.rank = j.value("rank", 0);
   const auto change = ParseChange(str("change"));
-  if (!change) throw ParseError(where, 0, "change", "new, upgrade, downgrade, extend or cancel");
+  if (!change) throw ParseError(where, 0, "change", "new, upgrade, downgrade, extend, cancel or replace");
   m.change = *change;
   m.msg_type = str("msg_type");
   m.status = str("status");
@@ -114,12 +119,22 @@ Message MessageFromJson(const std::string& text, std::int64_t seq) {
   m.operator_name = str("operator");
   m.storm = str("storm");
   m.storm_name = str("storm_name");
+  if (j.contains("storm_number") && j["storm_number"].is_string()) m.storm_number = j["storm_number"].get<std::string>();
   m.probability = j.value("probability", 0.0);
   m.reason = str("reason");
   if (j.contains("evidence") && !j["evidence"].is_null()) m.evidence_json = j["evidence"].dump();
   m.cap_xml = str("cap");
   if (j.contains("situation") && j["situation"].is_object()) m.situation_json = j["situation"].dump();
   if (j.contains("storm_distance_km") && j["storm_distance_km"].is_number()) m.storm_distance_km = j["storm_distance_km"].get<double>();
+  if (j.contains("presentation") && j["presentation"].is_object()) {
+    const json& p = j["presentation"];
+    auto pstr = [&](const char* k) { return RequireString(p, k, where + " presentation"); };
+    m.jurisdiction = pstr("jurisdiction"), m.language_zh = pstr("language_zh");
+    m.time_label = {pstr("time_label_zh"), pstr("time_label_en")};
+    m.label = {pstr("label_zh"), pstr("label_en")};
+    m.short_label = {pstr("short_label_zh"), pstr("short_label_en")};
+    m.event_code = pstr("event_code");
+  }
   return m;
 }
 
@@ -187,7 +202,7 @@ std::vector<const InForce*> State::Active() const {
 namespace {
 
 // A new warning of a kind with a lead window is proposed only when it is expected within it.
-std::optional<std::string> BeyondLead(const RuleSet& rules, const Assessment& a, const std::optional<std::int64_t>& rain_onset,
+std::optional<std::string> BeyondLead(const Jurisdiction& rules, const Assessment& a, const std::optional<std::int64_t>& rain_onset,
                                       std::int64_t now_utc) {
   const int lead_h = rules.texts(a.kind).lead_h;
   const std::optional<std::int64_t> onset = a.kind == Kind::kFlood ? rain_onset : a.onset_utc;
@@ -209,7 +224,7 @@ void Stand(Proposal& p, const InForce& f, const LifecycleSettings& life, std::in
 
 // Lowering a signal in force: held for hold_h after it was raised, and held up (hysteresis) while
 // its own criterion's probability stays at or above lower_below of what raises it.
-void Lower(Proposal& p, const RuleSet& rules, const InForce& f, std::int64_t now_utc) {
+void Lower(Proposal& p, const Jurisdiction& rules, const InForce& f, std::int64_t now_utc) {
   const LifecycleSettings& life = rules.lifecycle();
   const Assessment& a = p.assessment;
   const int hold_h = rules.texts(a.kind).hold_h >= 0 ? rules.texts(a.kind).hold_h : life.hold_h;
@@ -249,7 +264,6 @@ void Lower(Proposal& p, const RuleSet& rules, const InForce& f, std::int64_t now
 
 std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
                            std::int64_t now_utc) {
-  const LifecycleSettings& life = rules.lifecycle();
   std::map<std::string, std::optional<std::int64_t>> rain_onset;  // region -> its first forecast rainstorm onset
   for (const Assessment& a : assessments)
     if (a.kind == Kind::kRainstorm) rain_onset[a.region_code] = a.onset_utc;
@@ -257,20 +271,24 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
   for (const Assessment& a : assessments) {
     Proposal p;
     p.assessment = a;
+    const Jurisdiction& j = a.jurisdiction ? *a.jurisdiction : rules.Of(a.region_code);
+    p.assessment.jurisdiction = &j;
+    const LifecycleSettings& life = j.lifecycle();
     const InForce* f = state.Find(a.region_code, a.kind);
     const int now_rank = f ? f->message.rank : 0;
     const int new_rank = a.signal ? a.signal->rank : 0;
     p.from_signal = f ? f->message.signal : "";
     p.to_signal = a.signal ? a.signal->name : "";
     if (new_rank > now_rank) {
-      const auto beyond = f ? std::nullopt : BeyondLead(rules, a, rain_onset[a.region_code], now_utc);
+      const auto beyond = f ? std::nullopt : BeyondLead(j, a, rain_onset[a.region_code], now_utc);
       p.action = beyond ? Action::kNone : f ? Action::kUpgrade : Action::kIssue;
       if (beyond) p.note = *beyond, p.to_signal.clear();
     } else if (new_rank == now_rank) {
       if (!f) p.action = Action::kNone;
+      else if (a.signal && a.signal->name != f->message.signal) p.action = Action::kReplace;  // 8 NE -> 8 SE
       else Stand(p, *f, life, now_utc);
     } else if (f) {  // lower: new_rank < now_rank, so a warning is in force
-      Lower(p, rules, *f, now_utc);
+      Lower(p, j, *f, now_utc);
     }
     out.push_back(std::move(p));
   }

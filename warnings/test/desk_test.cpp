@@ -288,7 +288,7 @@ TEST_F(DeskTest, StaleProposalIsRefused) {
 TEST_F(DeskTest, HysteresisAndLeadWindowsKeepSignalsFromFlipFlopping) {
   const auto rules = test::RulesWithPolicy(path_.parent_path(), "hold_h = 3\nextend_before_h = 3\nlower_below = 0.5",
                                            {{"rainstorm", "lead_h = 12"}, {"flood", "lead_h = 24"}});
-  const SignalRule* orange = rules->Find(Kind::kTyphoon, "orange");
+  const SignalRule* orange = rules->Of("440100").Find(Kind::kTyphoon, "orange");
   ASSERT_TRUE(orange);
   desk_ = std::make_unique<Desk>(Journal::Open(path_), rules, test::DefaultRegions(), test::Schema());
   const auto assess = [&](const std::map<std::string, double>& zhuhai, int flood = 0, std::int64_t rain_onset = 0) {

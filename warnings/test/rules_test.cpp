@@ -21,7 +21,11 @@ std::string SignalOf(const std::vector<Assessment>& as, const std::string& code,
 }
 
 TEST(RulesTest, BundledRulesLoad) {
-  const auto rules = DefaultRules();
+  const auto all = DefaultRules();
+  ASSERT_EQ(all->jurisdictions().size(), 3u);
+  const Jurisdiction* rules = all->For("440300");  // Shenzhen is Guangdong's
+  ASSERT_NE(rules, nullptr);
+  EXPECT_EQ(rules->id(), "guangdong");
   EXPECT_EQ(rules->signals().size(), 13u);
   EXPECT_EQ(rules->Criteria().size(), 8u);  // 5 typhoon + 3 enabled rainstorm
   const SignalRule* y = rules->Find(Kind::kTyphoon, "yellow");
@@ -138,7 +142,7 @@ TEST(RulesTest, BadFilesAreRefusedWithLineAndKey) {
   ExpectParseError("[[signal]\n", 1, "TOML");
   EXPECT_THROW(RuleSet::Load("/nonexistent/rules.toml"), Error);
   const auto ok = WriteTemp("ok", kMinimal);
-  EXPECT_EQ(RuleSet::Load(ok)->signals().size(), 1u);
+  EXPECT_EQ(test::Only(*RuleSet::Load(ok)).signals().size(), 1u);
   std::filesystem::remove(ok);
 }
 

@@ -22,15 +22,20 @@ inline std::shared_ptr<const RuleSet> DefaultRules() {
   static auto r = RuleSet::Load(SourceDir() / "config/warnings.toml");
   return r;
 }
-// The bundled rules with their policy replaced: `lifecycle` is the [lifecycle] table's body, and
-// `kinds` maps a kind ("flood") to lines for its [kind.NAME] table; the bundled hold_h,
-// extend_before_h, lower_below and lead_h lines are dropped first. Written beside `dir`'s files.
+// Guangdong's bundled rules as the one jurisdiction of every region, their policy replaced:
+// `lifecycle` is the [lifecycle] table's body, and `kinds` maps a kind ("flood") to lines for its
+// [kind.NAME] table; the bundled hold_h, extend_before_h, lower_below and lead_h lines and the
+// [jurisdiction] table are dropped first. Written beside `dir`'s files.
 inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::path& dir, const std::string& lifecycle,
                                                       const std::map<std::string, std::string>& kinds = {}) {
-  std::ifstream in(SourceDir() / "config/warnings.toml");
+  std::ifstream in(SourceDir() / "config/jurisdictions/guangdong.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), out;
   std::istringstream lines(text);
+  bool in_jurisdiction = false;
   for (std::string line; std::getline(lines, line);) {
+    if (line == "[jurisdiction]") in_jurisdiction = true;
+    if (in_jurisdiction && line.empty()) in_jurisdiction = false;
+    if (in_jurisdiction) continue;
     bool policy = false;
     for (const char* key : {"hold_h =", "extend_before_h =", "lower_below =", "lead_h ="}) policy |= line.rfind(key, 0) == 0;
     if (policy) continue;
@@ -57,21 +62,29 @@ inline std::shared_ptr<const CapSchema> Schema() {
   return s;
 }
 
-// A region's hazard whose criteria take the probabilities given by "kind.signal" (others 0).
+// The first (in a single-file rule set, the only) jurisdiction.
+inline const Jurisdiction& Only(const RuleSet& rules) { return *rules.jurisdictions().front(); }
+
+// A region's hazard whose criteria take the probabilities given by "kind.signal" (others 0), for
+// the signals of the region's jurisdiction; `wind_from_deg` is where the wind comes from.
 inline core::RegionHazard RegionWith(const RuleSet& rules, const std::string& code, const std::map<std::string, double>& p,
-                                     int flood_level = 0) {
+                                     int flood_level = 0, double wind_from_deg = 45) {
   core::RegionHazard r;
   r.code = code;
   r.name = "区" + code;
   r.name_en = "Region " + code;
   r.flood_level = flood_level;
-  for (const SignalRule& s : rules.signals()) {
-    if (!s.enabled || s.kind == Kind::kFlood) continue;
-    core::RegionHazard::CriterionResult c;
-    const auto it = p.find(std::string(KindName(s.kind)) + "." + s.name);
-    c.probability = it == p.end() ? 0.0 : it->second;
-    if (c.probability > 0) c.onset_utc = 1536969600 + 3600 * 2, c.wind_ms = 20, c.gust_ms = 30;
-    r.criteria.push_back(c);
+  const Jurisdiction* mine = rules.For(code);
+  for (const auto& j : rules.jurisdictions()) {
+    for (const SignalRule& s : j->signals()) {
+      if (!s.enabled || s.kind == Kind::kFlood) continue;
+      core::RegionHazard::CriterionResult c;
+      const std::string base = s.quadrant.empty() ? s.name : s.name.substr(0, s.name.size() - 2);
+      const auto it = p.find(std::string(KindName(s.kind)) + "." + base);
+      c.probability = it == p.end() || j.get() != mine ? 0.0 : it->second;
+      if (c.probability > 0) c.onset_utc = 1536969600 + 3600 * 2, c.wind_ms = 20, c.gust_ms = 30, c.direction_from_deg = wind_from_deg;
+      r.criteria.push_back(c);
+    }
   }
   return r;
 }

@@ -62,14 +62,30 @@ struct FloodConfig {
 };
 
 // An exceedance criterion (asked by warning rules, warnings/rules.h): a member meets it at the
-// first step when its sustained wind reaches `wind_force` or its gust reaches `gust_force`
-// (Beaufort; 0: not used), or when the rain over the last `rain_window_h` hours reaches `rain_mm`
-// (0: not used). Only steps within `within_h` hours of now count.
+// first step when any of its conditions holds: the sustained wind (a mean over `averaging`)
+// reaches Beaufort `wind_force` or `wind_kmh` km/h; the 3-second gust reaches `gust_force` or
+// `gust_kmh`; the rain over the last `rain_window_h` hours reaches `rain_mm`; the storm centre is
+// within `centre_km` of the region (0 for any of them: not used). Wind and gust are the region's
+// maximum over its sample points, or, when `sites_share` > 0 and the region has reference sites
+// (HazardOptions::sites), met when at least that share of the sites reach them ("generally", as the
+// Hong Kong Observatory reads its reference anemometers). Only steps within `within_h` hours of
+// now count.
 struct Criterion {
   int wind_force = 0, gust_force = 0;
+  double wind_kmh = 0, gust_kmh = 0;
+  data::WindAveraging averaging = data::WindAveraging::kTwoMinute;
   int rain_window_h = 0;
   double rain_mm = 0;
+  double centre_km = 0;
+  double sites_share = 0;
   int within_h = 24;
+};
+
+// A reference site of a region (an anemometer of the agency's network), where wind is also read.
+struct Site {
+  std::string name, name_zh;
+  double lat_deg = 0, lon_deg = 0;
+  double mean_factor = 1.0;  // the site's 10-minute mean relative to the marine profile (exposure)
 };
 
 struct HazardOptions {
@@ -85,6 +101,8 @@ struct HazardOptions {
   std::vector<int> rain_windows_h = {1, 3, 6, 12, 24};
   double rain_percentile = 0.9;
   std::vector<Criterion> criteria;  // RegionHazard::criteria answers each, in order
+  std::map<std::string, std::vector<Site>> sites;  // by region code: its reference sites (may be empty)
+  double inflow_deg = 20;  // surface inflow angle, for wind directions (RegionHazard::CriterionResult)
 };
 
 struct Stat {
@@ -111,8 +129,17 @@ struct RegionHazard {
     double probability = 0;                   // member weight meeting it within its within_h, [0, 1]
     std::optional<std::int64_t> onset_utc;    // weighted median first time, over the members meeting it
     double wind_ms = 0, gust_ms = 0, rain_mm = 0;  // weighted mean over those members of the value reached
+    // The direction the wind comes from at the region (degrees from north) at the members' first
+    // step meeting it: their weighted circular mean. The cyclonic flow of the northern hemisphere
+    // turned by HazardOptions::inflow_deg towards the centre: bearing(centre -> region) + 90 - inflow.
+    std::optional<double> direction_from_deg;
   };
   std::vector<CriterionResult> criteria;  // per HazardOptions::criteria
+  struct SiteHazard {
+    std::string name, name_zh;
+    Stat wind_ms, gust_ms;  // maximum over the forecast: 10-minute mean (mean_factor applied) and 3-second gust
+  };
+  std::vector<SiteHazard> sites;  // per HazardOptions::sites of this region
 };
 
 struct Hazard {

@@ -147,7 +147,7 @@ class Desk {
 };
 
 // Builds a message's CAP alert (zh-CN and en info blocks) from the rule set.
-CapAlert BuildCapAlert(const Message& m, const RuleSet& rules, const std::vector<std::vector<geo::LatLon>>& polygons,
+CapAlert BuildCapAlert(const Message& m, const Jurisdiction& rules, const std::vector<std::vector<geo::LatLon>>& polygons,
                        const std::string& note);
 
 }  // namespace taifeng::warnings

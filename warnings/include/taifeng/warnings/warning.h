@@ -26,8 +26,9 @@
 
 namespace taifeng::warnings {
 
-enum class Change : std::uint8_t { kNew, kUpgrade, kDowngrade, kExtend, kCancel };
-std::string_view ChangeName(Change c);  // "new", "upgrade", "downgrade", "extend", "cancel"
+// kReplace: another signal of the same rank (Hong Kong's No. 8 NE replaced by No. 8 SE).
+enum class Change : std::uint8_t { kNew, kUpgrade, kDowngrade, kExtend, kCancel, kReplace };
+std::string_view ChangeName(Change c);  // "new", "upgrade", "downgrade", "extend", "cancel", "replace"
 std::optional<Change> ParseChange(std::string_view name);
 
 struct Message {
@@ -47,12 +48,20 @@ struct Message {
   std::int64_t sent_utc = 0, onset_utc = 0, expires_utc = 0;
   std::string operator_name;
   std::string storm, storm_name;  // archive id and name of the storm behind it
+  std::string storm_number;       // the storm's number ("1822", CMA's), "" when unknown
   double probability = 0;
   std::string reason;
   std::string evidence_json;      // the assessment's evidence, the forecast and proposal it came from
   std::string situation_json;     // the storm's situation (situation.h) when composed; "" when unknown
   double storm_distance_km = std::numeric_limits<double>::quiet_NaN();  // storm centre to the region, 0 inside; NaN unknown
   std::string cap_xml;
+  // How its jurisdiction presents it (gateways speak each jurisdiction's system): the
+  // jurisdiction's id, the Chinese info block's language, the label of its local time, the
+  // signal's labels (whole and short, "8 NE") and the agency's event code. Messages journalled
+  // before jurisdictions have Guangdong's values.
+  std::string jurisdiction, language_zh = "zh-CN";
+  Texts time_label = {"北京时间", "Beijing time"}, label, short_label;
+  std::string event_code;
 
   std::string Reference() const { return sender + "," + identifier + "," + sent; }
 };
@@ -106,8 +115,8 @@ class State {
   std::map<std::pair<std::string, Kind>, InForce> in_force_;
 };
 
-enum class Action : std::uint8_t { kNone, kKeep, kHold, kIssue, kUpgrade, kDowngrade, kExtend, kCancel };
-std::string_view ActionName(Action a);  // "none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel"
+enum class Action : std::uint8_t { kNone, kKeep, kHold, kIssue, kUpgrade, kDowngrade, kExtend, kCancel, kReplace };
+std::string_view ActionName(Action a);  // "none", "keep", "hold", "issue", "upgrade", "downgrade", "extend", "cancel", "replace"
 std::optional<Action> ParseAction(std::string_view name);
 
 struct Proposal {
