@@ -51,6 +51,15 @@ Bulletin ParseBulletin(const feed::FeedWarning& w) {
   b.probability = j.value("probability", 0.0);
   if (j.contains("storm_distance_km") && j["storm_distance_km"].is_number()) b.storm_distance_km = j["storm_distance_km"].get<double>();
   if (j.contains("situation") && j["situation"].is_object()) b.situation_json = j["situation"].dump();
+  if (j.contains("presentation") && j["presentation"].is_object()) {
+    const json& p = j["presentation"];
+    const std::string pwhere = where + " presentation";
+    b.jurisdiction = RequireString(p, "jurisdiction", pwhere), b.language_zh = RequireString(p, "language_zh", pwhere);
+    b.time_label_zh = RequireString(p, "time_label_zh", pwhere), b.time_label_en = RequireString(p, "time_label_en", pwhere);
+    b.label_zh = RequireString(p, "label_zh", pwhere), b.label_en = RequireString(p, "label_en", pwhere);
+    b.short_label_zh = RequireString(p, "short_label_zh", pwhere), b.short_label_en = RequireString(p, "short_label_en", pwhere);
+    b.event_code = RequireString(p, "event_code", pwhere), b.storm_number = RequireString(p, "storm_number", pwhere);
+  }
   b.json = w.json;
   b.cap = w.cap;
   return b;

@@ -79,6 +79,22 @@ feed::FeedWarning Summary(std::int64_t seq, const std::string& region, const std
             {"references", json::array()},
             {"storm_distance_km", distance_km},
             {"situation", json::parse(SituationText(21.2, 114.3, 38))}};
+  if (region == "810000") {  // Hong Kong's own system, as the desk journals it (config/jurisdictions/hong_kong.toml)
+    j["region_name"] = "香港";
+    j["headline_zh"] = signal == "8ne" ? "八號東北烈風或暴風信號現正生效" : "三號強風信號現正生效";
+    j["headline_en"] = signal == "8ne" ? "The No. 8 Northeast Gale or Storm Signal is in force" : "The Strong Wind Signal No. 3 is in force";
+    j["sender"] = "hk.taifeng.local";
+    j["presentation"] = {{"jurisdiction", "hong_kong"},
+                         {"language_zh", "zh-HK"},
+                         {"time_label_zh", "香港時間"},
+                         {"time_label_en", "HKT"},
+                         {"label_zh", signal == "8ne" ? "八號東北烈風或暴風信號" : "三號強風信號"},
+                         {"label_en", signal == "8ne" ? "No. 8 Northeast Gale or Storm Signal" : "Strong Wind Signal No. 3"},
+                         {"short_label_zh", signal == "8ne" ? "8 NE" : "3"},
+                         {"short_label_en", signal == "8ne" ? "8 NE" : "3"},
+                         {"event_code", signal == "8ne" ? "TC8NE" : "TC3"},
+                         {"storm_number", "1822"}};
+  }
   feed::FeedWarning w;
   w.seq = seq;
   w.stream = kind + "." + region;
@@ -102,7 +118,7 @@ TEST(BoardTest, SnapshotMessagesCancelsAndExerciseClock) {
   feed::FeedEvent snap;
   snap.type = feed::FeedEvent::Type::kSnapshot;
   snap.seq = 7;
-  snap.warnings = {Summary(3, "440400", "珠海市", "Zhuhai", "typhoon", "yellow", 3), Summary(5, "810000", "香港特别行政区", "Hong Kong", "flood", "yellow", 2)};
+  snap.warnings = {Summary(3, "440400", "珠海市", "Zhuhai", "typhoon", "yellow", 3), Summary(5, "440600", "佛山市", "Foshan", "flood", "yellow", 2)};
   ASSERT_EQ(board.Apply(snap).size(), 2u);
   EXPECT_EQ(board.seq(), 7);
   ASSERT_EQ(board.InForce(kT0 + 3600).size(), 2u);
@@ -118,10 +134,10 @@ TEST(BoardTest, SnapshotMessagesCancelsAndExerciseClock) {
   // Exercise warnings expire by the exercise's own clock (its latest sent), not the wall clock:
   // Hong Kong's (sent kT0, 12 h) is still in force at kT0 + 2 h whatever the wall clock says...
   EXPECT_EQ(board.ClockFor("Exercise", 2'000'000'000), kT0 + 7200);
-  ASSERT_NE(board.Find("810000", "flood", 2'000'000'000), nullptr);
+  ASSERT_NE(board.Find("440600", "flood", 2'000'000'000), nullptr);
   // ...and gone once the exercise's time passes its expiry.
   board.Apply(Message(Summary(10, "440300", "深圳市", "Shenzhen", "typhoon", "yellow", 3, "Alert", "Exercise", kT0 + 13 * 3600)));
-  EXPECT_EQ(board.Find("810000", "flood", 2'000'000'000), nullptr);
+  EXPECT_EQ(board.Find("440600", "flood", 2'000'000'000), nullptr);
   // Actual warnings follow the wall clock.
   board.Apply(Message(Summary(11, "440100", "广州市", "Guangzhou", "typhoon", "yellow", 3, "Alert", "Actual", kT0)));
   EXPECT_NE(board.Find("440100", "typhoon", kT0 + 3600), nullptr);
@@ -214,26 +230,31 @@ TEST(SmsComposeTest, FitsOneMessageInEachLanguage) {
   const Bulletin b = ParseBulletin(Summary(8, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5, "Update", "Exercise", kT0, 10, 36.4));
   const std::string zh = ComposeSms(b, "zh"), en = ComposeSms(b, "en");
   // It takes effect an hour after it was sent: the message says when (not a window in the future).
-  EXPECT_EQ(zh, "【演习】珠海市台风红色预警信号，预计16日09:00起生效，至16日18:00（北京时间）。MANGKHUT距36公里，风速38米/秒。");
+  // (the storm's part does not fit the exercise tag's message: it is dropped first)
+  EXPECT_EQ(zh, "【演习】珠海市台风红色预警信号，预计16日09:00起生效，至16日18:00（北京时间）。");
   EXPECT_EQ(PlanSms(zh).alphabet, SmsAlphabet::kUcs2);
   EXPECT_EQ(PlanSms(zh).segments, 1);
-  EXPECT_EQ(en, "EXERCISE: Typhoon Red Signal for Zhuhai, expected from 16 Sep 09:00 until 16 Sep 18:00 UTC+8. MANGKHUT 36 km away, wind 38 m/s.");
+  EXPECT_EQ(en, "EXERCISE: Typhoon Red Signal for Zhuhai, expected from 16 Sep 09:00 until 16 Sep 18:00 UTC+8. MANGKHUT 36 km away, wind 38 m/s (10-min mean).");
   EXPECT_EQ(PlanSms(en).alphabet, SmsAlphabet::kGsm7);
   EXPECT_EQ(PlanSms(en).segments, 1);
-  // A long region name: the storm part is dropped first to stay in one message.
+  // A long headline: the storm part is dropped first to stay in one message.
   // (in force from when it was sent)
-  Bulletin longer = ParseBulletin(Summary(9, "810000", "香港特别行政区", "Hong Kong", "flood", "yellow", 2));
+  Bulletin longer = ParseBulletin(Summary(9, "441900", "东莞市", "Dongguan", "flood", "yellow", 2));
   longer.onset_utc = longer.sent_utc;
-  EXPECT_EQ(ComposeSms(longer, "zh"), "【演习】香港特别行政区洪涝风险黄色预警信号，16日08:00至16日20:00生效（北京时间）。MANGKHUT距36公里，风速38米/秒。")
-      << "exactly 70 characters: one message";
-  EXPECT_EQ(PlanSms(ComposeSms(longer, "zh")).units, 70);
-  longer.headline_zh = "香港特别行政区洪涝风险黄色预警信号（内涝及山洪）";
+  longer.headline_zh = "东莞市洪涝风险黄色预警信号（内涝、山洪及中小河流洪水）";
   const std::string zh2 = ComposeSms(longer, "zh");
   EXPECT_EQ(PlanSms(zh2).segments, 1) << zh2;
-  EXPECT_EQ(zh2, "【演习】香港特别行政区洪涝风险黄色预警信号（内涝及山洪），16日08:00至16日20:00生效（北京时间）。");
-  const Bulletin actual = ParseBulletin(Summary(9, "810000", "香港特别行政区", "Hong Kong", "flood", "yellow", 2, "Alert", "Actual"));
-  EXPECT_EQ(ComposeSms(actual, "zh"), "香港特别行政区洪涝风险黄色预警信号，预计16日09:00起生效，至16日20:00（北京时间）。MANGKHUT距36公里，风速38米/秒。")
-      << "an Actual message carries no exercise tag, and then the storm fits";
+  EXPECT_EQ(zh2, "【演习】东莞市洪涝风险黄色预警信号（内涝、山洪及中小河流洪水），16日08:00至16日20:00生效（北京时间）。");
+  const Bulletin actual = ParseBulletin(Summary(9, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5, "Alert", "Actual", kT0, 10));
+  EXPECT_EQ(ComposeSms(actual, "zh"), "珠海市台风红色预警信号，预计16日09:00起生效，至16日18:00（北京时间）。MANGKHUT距36公里，10分钟平均风速38米/秒。")
+      << "an Actual message carries no exercise tag, and then the storm fits (exactly 70 characters)";
+  EXPECT_EQ(PlanSms(ComposeSms(actual, "zh")).segments, 1);
+  // Hong Kong's message in its own system, Traditional characters and Hong Kong Time.
+  const Bulletin hk = ParseBulletin(Summary(11, "810000", "香港", "Hong Kong", "typhoon", "8ne", 3, "Alert", "Actual"));
+  EXPECT_EQ(ComposeSms(hk, "zh"), "八號東北烈風或暴風信號現正生效，預計16日09:00起生效，至16日20:00（香港時間）。");
+  EXPECT_EQ(ComposeSms(hk, "en"),
+            "The No. 8 Northeast Gale or Storm Signal is in force, expected from 16 Sep 09:00 until 16 Sep 20:00 HKT. MANGKHUT (1822) 36 km away, "
+            "wind 38 m/s (10-min mean).");
   const Bulletin cancel = ParseBulletin(Summary(10, "440400", "珠海市", "Zhuhai", "typhoon", "red", 0, "Cancel", "Test"));
   EXPECT_EQ(ComposeSms(cancel, "en").rfind("TEST: ", 0), 0u);
 }
@@ -508,8 +529,8 @@ TEST_F(SmsOutboxTest, LongTextIsSegmentedBySmstools) {
   b.headline_zh = Repeat("台风", 36);  // 72 characters: no shortening fits one message
   auto outbox = SmsOutbox::Open(options_);
   const HandOffResult r = outbox->HandOff(b, {pointers_[0]});
-  EXPECT_EQ(r.plans.at("zh").segments, 2);
-  EXPECT_EQ(r.segments, 2);
+  EXPECT_EQ(r.plans.at("zh").segments, 3);
+  EXPECT_EQ(r.segments, 3);
   const std::string text = Read(Files().at(0));
   EXPECT_NE(text.find("Autosplit: 3\n"), std::string::npos) << "concatenated with a UDH";
 }
@@ -530,7 +551,7 @@ TEST(DisplayTest, LedAndTerminalFrames) {
   Board board;
   board.Apply(Message(Summary(3, "440400", "珠海市", "Zhuhai", "typhoon", "red", 5)));
   board.Apply(Message(Summary(4, "440400", "珠海市", "Zhuhai", "flood", "yellow", 2)));
-  board.Apply(Message(Summary(5, "810000", "香港特别行政区", "Hong Kong", "typhoon", "yellow", 3, "Alert", "Exercise", kT0, 12, 89)));
+  board.Apply(Message(Summary(5, "810000", "香港特别行政区", "Hong Kong", "typhoon", "8ne", 3, "Alert", "Exercise", kT0, 12, 89)));
   const std::vector<DisplayRegion> regions = {{"440100", "广州市", "Guangzhou"}, {"810000", "香港特别行政区", "Hong Kong"}, {"440400", "珠海市", "Zhuhai"}};
   const auto rows = BuildDisplayRows(board, regions, kT0);
   ASSERT_EQ(rows.size(), 3u);
@@ -547,8 +568,9 @@ TEST(DisplayTest, LedAndTerminalFrames) {
   for (const auto& l : lines) EXPECT_EQ(DisplayWidth(l), 24) << "[" << l << "]";
   EXPECT_EQ(lines[0], FitColumns("MANGKHUT 21.2N 114.3E 38m/s", 24));
   EXPECT_EQ(lines[1], FitColumns("珠海 台风红 洪涝黄 36km", 24));
-  EXPECT_EQ(lines[2], FitColumns("香港 台风黄 89km", 24));
+  EXPECT_EQ(lines[2], FitColumns("香港 8 NE 89km", 24)) << "Hong Kong's own signal";
   EXPECT_EQ(RenderLed(board, rows, st, 40, "en").find("Zhuhai TC RED FLOOD YELLOW 36km"), 41u);
+  EXPECT_NE(RenderLed(board, rows, st, 40, "en").find("Hong Kong TC 8 NE 89km"), std::string::npos);
 
   const std::string term = RenderTerminal(board, rows, st, 80, 24, false);
   EXPECT_NE(term.find("EXERCISE"), std::string::npos);
@@ -561,6 +583,8 @@ TEST(DisplayTest, LedAndTerminalFrames) {
   EXPECT_LE(n, 24);
   const std::string zhuhai = term.substr(term.find("珠海市 Zhuhai"), 80);
   EXPECT_NE(zhuhai.find("RED     YELLOW  MANGKHUT   21.2N 114.3E"), std::string::npos) << zhuhai;
+  ASSERT_NE(term.find("香港特别行政区"), std::string::npos) << term;
+  EXPECT_NE(term.substr(term.find("香港特别行政区"), 60).find("8 NE"), std::string::npos) << term;
   EXPECT_NE(RenderTerminal(board, rows, st, 80, 24, true).find("\x1b[41;97m"), std::string::npos) << "red signal in red";
 
   st.feed_lost = true;

@@ -42,6 +42,11 @@ std::string FeedSummaryJson(const Message& m, std::int64_t seq, std::int64_t pre
             {"references", m.references},
             {"storm_distance_km", std::isfinite(m.storm_distance_km) ? json(std::round(m.storm_distance_km * 10) / 10) : json(nullptr)},
             {"situation", m.situation_json.empty() ? json(nullptr) : json::parse(m.situation_json)}};
+  if (!m.jurisdiction.empty())  // how its jurisdiction presents it (messages journalled before jurisdictions have none)
+    j["presentation"] = {{"jurisdiction", m.jurisdiction},     {"language_zh", m.language_zh},       {"time_label_zh", m.time_label.zh},
+                         {"time_label_en", m.time_label.en},   {"label_zh", m.label.zh},             {"label_en", m.label.en},
+                         {"short_label_zh", m.short_label.zh}, {"short_label_en", m.short_label.en}, {"event_code", m.event_code},
+                         {"storm_number", m.storm_number}};
   return j.dump();
 }
 

@@ -295,10 +295,10 @@ void LoadWindKeys(Reader& r, const std::string& file, const toml::node& item, co
 struct QuadrantName {
   const char *code, *name, *en, *zh_hant, *zh_hans;
 };
-constexpr QuadrantName kQuadrants[] = {{"NE", "ne", "northeast", "東北", "东北"},
-                                       {"SE", "se", "southeast", "東南", "东南"},
-                                       {"SW", "sw", "southwest", "西南", "西南"},
-                                       {"NW", "nw", "northwest", "西北", "西北"}};
+constexpr QuadrantName kQuadrants[] = {{"NE", "ne", "Northeast", "東北", "东北"},
+                                       {"SE", "se", "Southeast", "東南", "东南"},
+                                       {"SW", "sw", "Southwest", "西南", "西南"},
+                                       {"NW", "nw", "Northwest", "西北", "西北"}};
 
 // A signal with quadrants becomes four rules of one rank, its texts filled per quadrant.
 std::vector<SignalRule> ExpandQuadrants(const SignalRule& s, bool traditional) {

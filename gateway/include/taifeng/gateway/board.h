@@ -30,6 +30,12 @@ struct Bulletin {
   double storm_distance_km = std::numeric_limits<double>::quiet_NaN();
   std::string situation_json;  // "" when the message has none
   std::string json, cap;       // as received (cap: "" unless the format carries it)
+  // How the message's jurisdiction presents it (feed.h "presentation"; Guangdong's when absent):
+  // the Chinese language tag, the local time label, the signal's labels (short: a display's
+  // column, "8 NE"), the agency's code and the storm's number.
+  std::string jurisdiction, language_zh = "zh-CN", time_label_zh = "北京时间", time_label_en = "Beijing time";
+  std::string label_zh, label_en, short_label_zh, short_label_en, event_code, storm_number;
+  bool traditional() const { return language_zh != "zh-CN" && language_zh != "zh-SG"; }
 };
 
 // Throws ParseError naming the message's seq and the field when the summary is not what feed.h

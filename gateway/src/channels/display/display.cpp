@@ -14,7 +14,15 @@ namespace {
 const std::map<std::string, std::pair<const char*, const char*>> kSignalStyle = {
     // name -> ANSI (background; foreground), Chinese colour
     {"white", {"\x1b[47;30m", "白"}},          {"blue", {"\x1b[44;97m", "蓝"}}, {"yellow", {"\x1b[43;30m", "黄"}},
-    {"orange", {"\x1b[48;5;208;30m", "橙"}}, {"red", {"\x1b[41;97m", "红"}},  {"black", {"\x1b[40;97;1m", "黑"}}};
+    {"orange", {"\x1b[48;5;208;30m", "橙"}}, {"red", {"\x1b[41;97m", "红"}},  {"black", {"\x1b[40;97;1m", "黑"}},
+    {"amber", {"\x1b[43;30m", "黄"}}};
+
+// A jurisdiction's own short label ("8 NE", "黃雨") when its rules give one.
+const std::string* ShortLabel(const Bulletin* b, bool zh) {
+  const std::string& s = zh ? b->short_label_zh : b->short_label_en;
+  const std::string& l = zh ? b->label_zh : b->label_en;
+  return !s.empty() && s != l ? &s : nullptr;
+}
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -25,6 +33,7 @@ std::string KindZh(const std::string& kind) { return kind == "typhoon" ? "台风
 
 std::string SignalCell(const Bulletin* b, bool zh) {
   if (!b) return "-";
+  if (const std::string* s = ShortLabel(b, zh)) return *s;
   if (!zh) return Upper(b->signal);
   const auto it = kSignalStyle.find(b->signal);
   return KindZh(b->kind) + (it == kSignalStyle.end() ? b->signal : std::string(it->second.second));
@@ -160,6 +169,7 @@ std::string RenderLed(const Board& board, const std::vector<DisplayRow>& rows, c
       if (zh && name.size() > suffix.size() && name.ends_with(suffix)) name = name.substr(0, name.size() - suffix.size());
     auto cell = [&](const Bulletin* b) {
       if (zh || !b) return SignalCell(b, zh);
+      if (const std::string* s = ShortLabel(b, false)) return std::string(b->kind == "typhoon" ? "TC " : "") + *s;
       return std::string(b->kind == "typhoon" ? "TC " : b->kind == "flood" ? "FLOOD " : "RAIN ") + Upper(b->signal);
     };
     std::string line = name;

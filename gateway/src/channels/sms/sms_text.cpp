@@ -113,49 +113,78 @@ SmsPlan PlanSms(std::string_view utf8) {
   return plan;
 }
 
+namespace {
+
+// The Chinese words of an SMS, in Simplified (zh-CN) and Traditional (zh-HK, zh-MO) characters.
+struct ZhWords {
+  const char *exercise, *test, *upgraded, *downgraded, *extended, *replaced, *expected_from, *takes_effect_until, *in_force, *away, *wind;
+};
+constexpr ZhWords kHans = {"【演习】", "【测试】", "（升级）", "（降级）", "（延长）", "（更改）", "预计", "起生效，至", "生效",
+                           "距%ld公里", "，10分钟平均风速%.0f米/秒"};
+constexpr ZhWords kHant = {"【演習】", "【測試】", "（升級）", "（降級）", "（延長）", "（更改）", "預計", "起生效，至", "生效",
+                           "距%ld公里", "，10分鐘平均風速%.0f米/秒"};
+
+// " UTC+8" in English, or the jurisdiction's label ("HKT") when the message carries one.
+std::string ZoneEn(const Bulletin& b) { return b.jurisdiction.empty() ? OffsetName(b.sent) : b.time_label_en; }
+std::string ZoneZh(const Bulletin& b) {
+  if (!b.jurisdiction.empty()) return b.time_label_zh;
+  return OffsetName(b.sent) == "UTC+8" ? std::string("北京时间") : OffsetName(b.sent);
+}
+
+// "… 36 km away, wind 38 m/s (10-min mean)." from the message's situation; "" without one.
+std::string StormPart(const Bulletin& b, bool zh, const ZhWords& w) {
+  if (!std::isfinite(b.storm_distance_km) || b.storm_name.empty()) return "";
+  double wind = std::nan("");
+  if (!b.situation_json.empty()) {
+    try {
+      const feed::Situation s = feed::SituationFromJson(b.situation_json, "message " + b.identifier);
+      if (!s.empty()) wind = s.now().wind_ms;  // the situation's winds are 10-minute means (feed.h)
+    } catch (const Error&) {
+    }
+  }
+  const long km = std::lround(b.storm_distance_km);
+  char buf[200];
+  const std::string name = b.storm_name + (b.storm_number.empty() ? "" : " (" + b.storm_number + ")");
+  if (zh) {
+    std::string f = std::string("%s") + w.away + (std::isfinite(wind) ? w.wind : "") + "。";
+    std::snprintf(buf, sizeof buf, f.c_str(), name.c_str(), km, wind);
+  } else {
+    std::snprintf(buf, sizeof buf, std::isfinite(wind) ? " %s %ld km away, wind %.0f m/s (10-min mean)." : " %s %ld km away.", name.c_str(), km,
+                  wind);
+  }
+  return buf;
+}
+
+}  // namespace
+
 std::string ComposeSms(const Bulletin& b, std::string_view language) {
   const bool zh = language == "zh";
+  const ZhWords& w = b.traditional() ? kHant : kHans;
   const bool cancel = b.msg_type == "Cancel";
   std::string tag;
-  if (b.status == "Exercise") tag = zh ? "【演习】" : "EXERCISE: ";
-  if (b.status == "Test") tag = zh ? "【测试】" : "TEST: ";
+  if (b.status == "Exercise") tag = zh ? w.exercise : "EXERCISE: ";
+  if (b.status == "Test") tag = zh ? w.test : "TEST: ";
   const std::string headline = zh ? b.headline_zh : b.headline_en;
   std::string change;
-  if (b.change == "upgrade") change = zh ? "（升级）" : " (upgraded)";
-  if (b.change == "downgrade") change = zh ? "（降级）" : " (downgraded)";
-  if (b.change == "extend") change = zh ? "（延长）" : " (extended)";
+  if (b.change == "upgrade") change = zh ? w.upgraded : " (upgraded)";
+  if (b.change == "downgrade") change = zh ? w.downgraded : " (downgraded)";
+  if (b.change == "extend") change = zh ? w.extended : " (extended)";
+  if (b.change == "replace") change = zh ? w.replaced : " (replaced)";
   std::string when, when_short;
   if (cancel) {
-    when = zh ? "，" + LocalTime(b.sent_utc, b.sent, true) + "。" : ", " + LocalTime(b.sent_utc, b.sent, false) + " " + OffsetName(b.sent) + ".";
+    when = zh ? "，" + LocalTime(b.sent_utc, b.sent, true) + "。" : ", " + LocalTime(b.sent_utc, b.sent, false) + " " + ZoneEn(b) + ".";
     when_short = zh ? "。" : ".";
   } else {
     const std::string onset = LocalTime(b.onset_utc, b.sent, zh), expires = LocalTime(b.expires_utc, b.sent, zh);
-    const std::string zone = OffsetName(b.sent) == "UTC+8" ? std::string("北京时间") : OffsetName(b.sent);
+    const std::string zone = ZoneZh(b);
     if (b.onset_utc > b.sent_utc + 600)  // takes effect later: say when, not a window in the future
-      when = zh ? "，预计" + onset + "起生效，至" + expires + "（" + zone + "）。"
-                : ", expected from " + onset + " until " + expires + " " + OffsetName(b.sent) + ".";
+      when = zh ? "，" + std::string(w.expected_from) + onset + w.takes_effect_until + expires + "（" + zone + "）。"
+                : ", expected from " + onset + " until " + expires + " " + ZoneEn(b) + ".";
     else
-      when = zh ? "，" + onset + "至" + expires + "生效（" + zone + "）。" : ", in force " + onset + " to " + expires + " " + OffsetName(b.sent) + ".";
-    when_short = zh ? "，至" + expires + "。" : ", until " + expires + " " + OffsetName(b.sent) + ".";
+      when = zh ? "，" + onset + "至" + expires + w.in_force + "（" + zone + "）。" : ", in force " + onset + " to " + expires + " " + ZoneEn(b) + ".";
+    when_short = zh ? "，至" + expires + "。" : ", until " + expires + " " + ZoneEn(b) + ".";
   }
-  std::string storm;
-  if (!cancel && std::isfinite(b.storm_distance_km) && !b.storm_name.empty()) {
-    char buf[160];
-    double wind = std::nan("");
-    if (!b.situation_json.empty()) {
-      try {
-        const feed::Situation s = feed::SituationFromJson(b.situation_json, "message " + b.identifier);
-        if (!s.empty()) wind = s.now().wind_ms;
-      } catch (const Error&) {
-      }
-    }
-    const long km = std::lround(b.storm_distance_km);
-    if (zh)
-      std::snprintf(buf, sizeof buf, std::isfinite(wind) ? "%s距%ld公里，风速%.0f米/秒。" : "%s距%ld公里。", b.storm_name.c_str(), km, wind);
-    else
-      std::snprintf(buf, sizeof buf, std::isfinite(wind) ? " %s %ld km away, wind %.0f m/s." : " %s %ld km away.", b.storm_name.c_str(), km, wind);
-    storm = buf;
-  }
+  const std::string storm = cancel ? "" : StormPart(b, zh, w);
   // Most complete first; each next drops what matters least.
   const std::vector<std::string> candidates = {tag + headline + change + when + storm, tag + headline + change + when,
                                                tag + headline + change + when_short, tag + headline + when_short};

@@ -67,7 +67,7 @@ struct SignalRule {
   // Templates: {region} {region_en} {signal} {signal_en} {storm} {storm_name} {storm_number}
   // {probability} {within_h} {threshold} {threshold_en} {onset} {expires} {time_label}
   // {time_label_en} (times local, utc_offset); in a signal with quadrants also {quadrant} ("NE"),
-  // {quadrant_en} ("northeast") and {quadrant_zh} ("東北"), filled when the file is read.
+  // {quadrant_en} ("Northeast") and {quadrant_zh} ("東北"), filled when the file is read.
   Texts headline, description, instruction;
 };
 

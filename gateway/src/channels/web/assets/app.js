@@ -101,13 +101,16 @@
       li.className = "s-" + w.signal;
       li.dataset.identifier = w.identifier;
       li.dataset.region = w.region;
-      const add = (cls, text, tag) => { const e = document.createElement(tag || "div"); e.className = cls; e.textContent = text; li.appendChild(e); };
-      add("hl", w.headline_zh);
-      add("hl", w.headline_en);
-      add("meta", w.msg_type + " (" + w.change + ") · sent " + w.sent_utc + " · until " + w.expires_utc +
+      const add = (cls, text, lang) => { const e = document.createElement("div"); e.className = cls; e.textContent = text; if (lang) e.lang = lang; li.appendChild(e); return e; };
+      // Each jurisdiction's own language and local time (Hong Kong: zh-HK, HKT; Guangdong: zh-CN, 北京时间).
+      const p = w.presentation || { language_zh: "zh-CN", time_label_en: "Beijing time", short_label_en: "" };
+      add("hl", w.headline_zh, p.language_zh);
+      add("hl", w.headline_en, "en");
+      add("meta", w.msg_type + " (" + w.change + ") · sent " + localTime(w.sent_utc, w.sent) + " " + p.time_label_en + " · until " +
+        localTime(w.expires_utc, w.sent) + " " + p.time_label_en +
         (w.storm_distance_km == null ? "" : " · storm " + Math.round(w.storm_distance_km) + " km") + " · " + w.status);
-      if (w.description_zh) add("desc", w.description_zh);
-      if (w.description_en) add("desc", w.description_en);
+      if (w.description_zh) add("desc", w.description_zh, p.language_zh);
+      if (w.description_en) add("desc", w.description_en, "en");
       const a = document.createElement("a");
       a.href = w.cap_url; a.textContent = "CAP " + w.identifier; a.className = "meta";
       li.appendChild(a);
@@ -116,6 +119,13 @@
     document.getElementById("count").textContent = "(" + model.warnings.length + ")";
     drawStorm(model.situation);
     window.taifengSeq = model.seq;
+  }
+  // "2018-09-16 08:00": a UTC time in the offset of the message's CAP `sent` ("…+08:00").
+  function localTime(utc, sent) {
+    const m = /([+-])(\d\d):(\d\d)$/.exec(sent || "");
+    const offset = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+    const t = new Date(Date.parse(utc) + offset * 60000).toISOString();
+    return t.slice(0, 10) + " " + t.slice(11, 16);
   }
   function refresh() {
     return fetch("/api/warnings", { cache: "no-store" }).then(r => r.json()).then(m => { show(m); window.taifengUpdates++; });
