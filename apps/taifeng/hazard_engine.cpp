@@ -91,7 +91,8 @@ HazardEngine::HazardEngine(const HazardArgs& a) {
   cliper_ = core::StoredCliper(a.archive, *archive_, &no_cliper_);
 }
 
-HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria) const {
+HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria,
+                            const std::map<std::string, std::vector<core::Site>>& sites) const {
   HazardRun run;
   run.storm = LoadLive(a);
   core::MatchOptions mo;
@@ -101,6 +102,7 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   core::HazardOptions& ho = run.options;
   ho.step_h = a.step_h;
   ho.criteria = criteria;
+  ho.sites = sites;
   core::RainMatchOptions ro;
   for (const std::string& x : a.set) {
     // Hazard options first; the rest are matching and forecast options.

@@ -53,9 +53,10 @@ class HazardEngine {
   // Loads the archive, index, analogs' observed rain, land, regions and flood thresholds.
   explicit HazardEngine(const HazardArgs& a);
   // Matches, forecasts and computes the hazard for the live storm in `a` (a.at cuts it);
-  // `criteria` are added to the hazard options (warning rules). Throws Error(kNotFound) when no
-  // analog is found.
-  HazardRun Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria) const;
+  // `criteria` and `sites` are added to the hazard options (warning rules: RuleSet::Criteria and
+  // Sites). Throws Error(kNotFound) when no analog is found.
+  HazardRun Run(const HazardArgs& a, const std::vector<core::Criterion>& criteria,
+                const std::map<std::string, std::vector<core::Site>>& sites = {}) const;
   const std::shared_ptr<const geo::RegionSet>& regions() const { return regions_; }
   const data::Archive& archive() const { return *archive_; }
 

@@ -166,7 +166,7 @@ void RunPropose(const ProposeArgs& a) {
   auto desk = OpenDesk(a.desk, engine.regions());
   desk->RequireAudit();
   SignAsOperator(*desk, a.desk);
-  const HazardRun run = engine.Run(a, desk->rules().Criteria());
+  const HazardRun run = engine.Run(a, desk->rules().Criteria(), desk->rules().Sites());
   const bool hindcast = !a.at.empty();
   const std::int64_t now = hindcast ? run.hazard.now_utc : WallNow();
   const auto plan = ProposeFromRun(*desk, run, now);
@@ -593,7 +593,7 @@ void RunReplay(ReplayArgs a) {
     a.at = Iso(t);
     HazardRun run;
     try {
-      run = engine.Run(a, desk->rules().Criteria());
+      run = engine.Run(a, desk->rules().Criteria(), desk->rules().Sites());
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kNotFound) continue;  // no analog at this time
       throw;
