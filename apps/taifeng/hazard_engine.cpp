@@ -1,3 +1,4 @@
+#include <strings.h>
 #include "hazard_engine.h"
 
 #include <cmath>
@@ -95,6 +96,13 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
                             const std::map<std::string, std::vector<core::Site>>& sites) const {
   HazardRun run;
   run.storm = LoadLive(a);
+  if (run.storm.intl_number.empty() && !run.storm.name.empty())  // a JTWC b-deck: the number from the archive's other agencies (CMA)
+    for (std::size_t i = 0; i < archive_->storm_count(); ++i)
+      if (archive_->season[i] == run.storm.season && !archive_->intl_number[i].empty() &&
+          strcasecmp(archive_->name[i].c_str(), run.storm.name.c_str()) == 0) {
+        run.storm.intl_number = archive_->intl_number[i];
+        break;
+      }
   core::MatchOptions mo;
   core::ForecastOptions fo;
   mo.window_h = a.window_h;

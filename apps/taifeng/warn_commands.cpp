@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "warn_replay.h"
 #include "taifeng/data/units.h"
 #include "desk_args.h"
 #include "hazard_engine.h"
@@ -177,6 +178,7 @@ void RunPropose(const ProposeArgs& a) {
   src.hindcast = hindcast;
   src.forecast = ForecastDescription(run, a.archive);
   src.situation_json = SituationOf(run);
+  src.storm_number = run.storm.intl_number;
   const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
   const std::size_t changes = static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); }));
   if (a.desk.json) {
@@ -472,15 +474,6 @@ void RunAudit(const AuditArgs& a) {
 
 // ---- replay ----
 
-struct ReplayArgs : HazardArgs {
-  DeskArgs desk;
-  std::string from, to;
-  int every_h = 6;
-  double pace_s = 0;  // > 0: wait this long between forecasts and print each as it is made (demonstrations)
-  std::vector<std::string> focus = {"440100", "440300", "440400", "440600", "440700", "441200",
-                                    "441300", "441900", "442000", "810000", "820000"};
-};
-
 // One forecast of a paced replay: where the storm is, where the forecast takes it, what was issued.
 void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& issued) {
   const core::TrackPoint& now = run.forecast.now;
@@ -567,6 +560,44 @@ void PrintLeadTimes(const std::vector<Focus>& focus, const warnings::RuleSet& ru
   PrintTable(header, rows);
 }
 
+}  // namespace
+
+std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngine& engine, warnings::Desk& desk, std::int64_t t0,
+                                                 std::int64_t t1, const std::string& op, Progress* progress) {
+  std::vector<warnings::Message> all;
+  std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
+  for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
+    if (progress) progress->Update("replay " + Iso(t), done++, steps);
+    a.at = Iso(t);
+    HazardRun run;
+    try {
+      run = engine.Run(a, desk.rules().Criteria(), desk.rules().Sites());
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kNotFound) continue;  // no analog at this time
+      throw;
+    }
+    const std::int64_t now = run.hazard.now_utc;
+    const auto plan = ProposeFromRun(desk, run, now);
+    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run)};
+    src.storm_number = run.storm.intl_number;
+    const std::int64_t seq = desk.RecordProposal(plan, src, op, now);
+    std::vector<warnings::Message> issued;
+    if (std::any_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) {
+      warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};
+      const auto stored = desk.LatestProposal();
+      issued = desk.Commit("issue", json{{"proposal", seq}, {"regions", "all"}, {"replay", true}}.dump(), desk.FromProposal(*stored, {}), ctx);
+      all.insert(all.end(), issued.begin(), issued.end());
+    }
+    if (a.pace_s > 0 && !a.desk.json) {
+      PrintPacedStep(run, issued);
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(a.pace_s * 1000)));
+    }
+  }
+  return all;
+}
+
+namespace {
+
 void RunReplay(ReplayArgs a) {
   HazardEngine engine(a);
   auto desk = OpenDesk(a.desk, engine.regions());
@@ -585,35 +616,8 @@ void RunReplay(ReplayArgs a) {
   if (!a.to.empty()) t1 = std::min(t1, ParseTime(a.to, "--to"));
   if (t1 < t0) throw Error(ErrorCode::kUsage, "--from/--to leave nothing to replay");
   std::vector<Focus> focus = FocusRegions(a.focus, storm, *engine.regions());
-  std::vector<warnings::Message> all;
   Progress progress(!a.desk.json && a.pace_s <= 0);
-  std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
-  for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
-    progress.Update("replay " + Iso(t), done++, steps);
-    a.at = Iso(t);
-    HazardRun run;
-    try {
-      run = engine.Run(a, desk->rules().Criteria(), desk->rules().Sites());
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::kNotFound) continue;  // no analog at this time
-      throw;
-    }
-    const std::int64_t now = run.hazard.now_utc;
-    const auto plan = ProposeFromRun(*desk, run, now);
-    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run)};
-    const std::int64_t seq = desk->RecordProposal(plan, src, op, now);
-    std::vector<warnings::Message> issued;
-    if (std::any_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) {
-      warnings::ActionContext ctx{now, op, "Exercise", "Exercise: replay of " + run.storm.id + " " + run.storm.name};
-      const auto stored = desk->LatestProposal();
-      issued = desk->Commit("issue", json{{"proposal", seq}, {"regions", "all"}, {"replay", true}}.dump(), desk->FromProposal(*stored, {}), ctx);
-      all.insert(all.end(), issued.begin(), issued.end());
-    }
-    if (a.pace_s > 0 && !a.desk.json) {
-      PrintPacedStep(run, issued);
-      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(a.pace_s * 1000)));
-    }
-  }
+  const std::vector<warnings::Message> all = ReplayThroughDesk(a, engine, *desk, t0, t1, op, &progress);
   progress.Done();
   for (const auto& m : all)
     for (auto& f : focus)

@@ -72,8 +72,12 @@ CapAlert BuildCapAlert(const Message& m, const Jurisdiction& rules, const std::v
       {"expires", LocalText(m.expires_utc, cap.utc_offset)},
       {"time_label", rules.time_label().zh},
       {"time_label_en", rules.time_label().en},
-      {"storm_number", m.storm_number.empty() ? "" : m.storm_number},
+      {"storm_number", m.storm_number},
   };
+  // The storm's name with its number where known: "MANGKHUT（1822）", "MANGKHUT (1822)".
+  const std::string name = m.storm_name.empty() ? m.storm : m.storm_name;
+  const std::string name_zh = m.storm_number.empty() ? name : name + "（" + m.storm_number + "）";
+  const std::string name_en = m.storm_number.empty() ? name : name + " (" + m.storm_number + ")";
   CapAlert a;
   a.identifier = m.identifier;
   a.sender = m.sender;
@@ -104,6 +108,7 @@ CapAlert BuildCapAlert(const Message& m, const Jurisdiction& rules, const std::v
     const Texts& head = cancel ? kt.cancel_headline : rule->headline;
     const Texts& desc = cancel ? kt.cancel_description : rule->description;
     const Texts& inst = cancel ? kt.cancel_instruction : rule->instruction;
+    v["storm_name"] = zh ? name_zh : name_en;
     i.headline = FillTemplate(zh ? head.zh : head.en, v);
     i.description = FillTemplate(zh ? desc.zh : desc.en, v);
     i.instruction = FillTemplate(zh ? inst.zh : inst.en, v);
@@ -263,6 +268,7 @@ std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const 
   }
   const json body = {{"storm", source.storm},
                      {"storm_name", source.storm_name},
+                     {"storm_number", source.storm_number},
                      {"now_utc", taifeng::FormatIsoUtc(source.now_utc)},
                      {"hindcast", source.hindcast},
                      {"forecast", source.forecast},
@@ -286,6 +292,7 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
     const json j = json::parse(r.body);
     sp.source.storm = j.at("storm").get<std::string>();
     sp.source.storm_name = j.at("storm_name").get<std::string>();
+    sp.source.storm_number = j.value("storm_number", std::string());
     sp.source.now_utc = taifeng::ParseUtc(j.at("now_utc").get<std::string>()).value_or(0);
     sp.source.hindcast = j.at("hindcast").get<bool>();
     sp.source.forecast = j.at("forecast").get<std::string>();
@@ -337,14 +344,17 @@ std::vector<ChangeRequest> Desk::FromProposal(const StoredProposal& sp, const st
     ChangeRequest r;
     r.assessment = p.assessment;
     r.expected_signal = p.from_signal;
-    r.storm = sp.source.storm, r.storm_name = sp.source.storm_name;
+    r.storm = sp.source.storm, r.storm_name = sp.source.storm_name, r.storm_number = sp.source.storm_number;
     r.situation_json = sp.source.situation_json;
     switch (p.action) {
       case Action::kIssue: r.change = Change::kNew; break;
       case Action::kUpgrade: r.change = Change::kUpgrade; break;
       case Action::kDowngrade: r.change = Change::kDowngrade; break;
       case Action::kExtend: r.change = Change::kExtend; break;
-      default: r.change = Change::kCancel; break;
+      case Action::kReplace: r.change = Change::kReplace; break;
+      case Action::kCancel: r.change = Change::kCancel; break;
+      default: throw Error(ErrorCode::kInternal, "proposal for " + p.assessment.region_code + ": action " + std::string(ActionName(p.action)) +
+                                                     " changes nothing");
     }
     changed.insert(p.assessment.region_code);
     out.push_back(std::move(r));
@@ -469,7 +479,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     m.change = r.change;
     m.status = ctx.status;
     m.operator_name = ctx.operator_name;
-    m.storm = r.storm, m.storm_name = r.storm_name;
+    m.storm = r.storm, m.storm_name = r.storm_name, m.storm_number = r.storm_number;
     m.probability = a.probability;
     m.reason = a.reason;
     m.evidence_json = a.evidence_json;

@@ -9,11 +9,11 @@ namespace {
 
 // The flip-flops of one region and kind's messages, in order.
 void Count(const std::vector<const Message*>& ms, std::int64_t window_s, StabilityRow& row) {
-  std::set<std::string> levels;
+  std::set<int> levels;  // ranks: 8 NE and 8 SE are one level
   for (std::size_t i = 0; i < ms.size(); ++i) {
     const Message& m = *ms[i];
     ++row.messages;
-    if (m.msg_type != "Cancel") levels.insert(m.signal);
+    if (m.msg_type != "Cancel") levels.insert(m.rank);
     if (m.change == Change::kExtend) ++row.extends;
     else ++row.changes;
     if (i == 0) continue;

@@ -335,6 +335,7 @@ TEST(StabilityTest, CountsCancelAndLapseReissuesAndReversals) {
     Message m;
     m.seq = static_cast<std::int64_t>(ms.size()) + 1;
     m.region_code = region, m.kind = kind, m.msg_type = type, m.change = change, m.signal = signal;
+    m.rank = type == "Cancel" ? 0 : signal == "white" ? 1 : signal == "blue" ? 2 : 3;
     m.sent_utc = kT0 + sent_h * kH, m.expires_utc = kT0 + expires_h * kH;
     ms.push_back(m);
   };
@@ -361,6 +362,18 @@ TEST(StabilityTest, CountsCancelAndLapseReissuesAndReversals) {
   EXPECT_EQ(r.total.changes, 12);
   EXPECT_EQ(r.rows[0].region_code, "440100");
   EXPECT_EQ(r.rows[0].levels, 2);
+  // Levels are ranks: No. 8 NE replaced by No. 8 SE is one level, and a replace is a change.
+  std::deque<Message> hk;
+  for (const char* s : {"8ne", "8se"}) {
+    Message m;
+    m.region_code = "810000", m.kind = Kind::kTyphoon, m.signal = s, m.rank = 3;
+    m.msg_type = hk.empty() ? "Alert" : "Update", m.change = hk.empty() ? Change::kNew : Change::kReplace;
+    m.sent_utc = kT0 + static_cast<std::int64_t>(hk.size()) * kH, m.expires_utc = kT0 + 12 * kH;
+    hk.push_back(m);
+  }
+  const StabilityReport q = Stability(hk);
+  EXPECT_EQ(q.rows[0].levels, 1);
+  EXPECT_EQ(q.rows[0].changes, 2);
 }
 
 TEST_F(DeskTest, EveryKindOfMessageValidates) {

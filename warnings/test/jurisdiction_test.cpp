@@ -283,6 +283,25 @@ TEST(JurisdictionTest, ASameRankChangeOfQuadrantIsAReplace) {
   EXPECT_EQ(plan[0].action, Action::kReplace);
   EXPECT_EQ(plan[0].from_signal, "8ne");
   EXPECT_EQ(plan[0].to_signal, "8se");
+  // Through the desk: an Update that replaces 8 NE by 8 SE in the same incident (once a Cancel).
+  const fs::path dir = fs::temp_directory_path() / ("taifeng_jreplace_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Desk desk(Journal::Open(dir), rules, DefaultRegions(), test::Schema());
+  const ActionContext ctx{kNow - 3600, "duty", "Exercise", "test"};
+  core::Hazard first;
+  first.regions.push_back(RegionWith(*rules, "810000", {{"typhoon.1", 1.0}, {"typhoon.3", 0.9}, {"typhoon.8", 0.6}}, 0, 45));
+  const auto p1 = Plan(*rules, Evaluate(*rules, first), desk.StateAt(kNow - 3600), kNow - 3600);
+  desk.RecordProposal(p1, {"T", "TEST", kNow - 3600, true, "test", ""}, "duty", kNow - 3600);
+  desk.Commit("issue", "{}", desk.FromProposal(*desk.LatestProposal(), {}), ctx);
+  const auto p2 = Plan(*rules, Evaluate(*rules, h), desk.StateAt(kNow), kNow);
+  desk.RecordProposal(p2, {"T", "TEST", kNow, true, "test", ""}, "duty", kNow);
+  const auto issued = desk.Commit("issue", "{}", desk.FromProposal(*desk.LatestProposal(), {}), {kNow, "duty", "Exercise", "test"});
+  ASSERT_EQ(issued.size(), 1u);
+  EXPECT_EQ(issued[0].change, Change::kReplace);
+  EXPECT_EQ(issued[0].msg_type, "Update");
+  EXPECT_EQ(issued[0].signal, "8se");
+  EXPECT_EQ(issued[0].references.size(), 1u);
+  fs::remove_all(dir);
 }
 
 // ---- bad jurisdiction files ----

@@ -41,6 +41,7 @@ struct ProposalSource {
   bool hindcast = false;           // made with --at: may only be issued as an exercise
   std::string forecast;            // forecast description (method, members, archive)
   std::string situation_json;      // the storm's situation (situation.h); "" unknown
+  std::string storm_number;        // the storm's number ("1822": CMA's, from the best track), "" unknown
 };
 
 struct StoredProposal {
@@ -57,7 +58,7 @@ struct ChangeRequest {
   Change change = Change::kNew;
   std::string expected_signal;     // what must be in force now ("" none); else the request is stale
   std::int64_t expires_utc = 0;    // > 0: this expiry (an operator's --extend); 0: the signal's own expires_h past the onset
-  std::string storm, storm_name;
+  std::string storm, storm_name, storm_number;
   std::string situation_json;      // the storm's situation (situation.h) for the message; "" unknown
 };
 
