@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "commands.h"
+#include "taifeng/data/forecast.h"
+#include "taifeng/data/units.h"
 #include "live.h"
 #include "output.h"
 #include "svg_map.h"
@@ -35,11 +37,34 @@ constexpr const char* kMethods[] = {"analog", "cliper", "persistence"};
 
 struct ReplayArgs : LiveInput {
   std::string archive, from, to, step = "6h", out, land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
-  std::vector<std::string> agencies, set;
+  std::string forecast;  // --forecast: an a-deck or CSV of official forecasts, or "best-track" (the perfect track)
+  std::vector<std::string> agencies, set, forecast_techs = {"OFCL", "JTWC"};
   double speed = 3600;
   bool fast = false, json = false, no_maps = false;
   int window_h = 24, top = 20;
 };
+
+// The official track at pts[e]: the observed future ("best-track", the perfect-track experiment) or
+// the forecast of --forecast issued at that time (nullopt when none was).
+std::optional<core::OfficialTrack> OfficialAt(const ReplayArgs& a, const std::vector<core::TrackPoint>& pts, std::size_t e) {
+  core::OfficialTrack o;
+  o.points.push_back(pts[e]);
+  if (a.forecast == "best-track") {
+    o.source = "the observed track (perfect-track experiment, hindcast only)";
+    o.perfect = true;
+    o.points.insert(o.points.end(), pts.begin() + static_cast<std::ptrdiff_t>(e + 1), pts.end());
+  } else {
+    const data::ForecastTrack fc = data::ReadForecast(a.forecast, pts[e].time_utc, a.forecast_techs, static_cast<data::WindAveraging>(a.wind_minutes));
+    if (fc.fixes.empty() || fc.issued_utc != pts[e].time_utc) return std::nullopt;
+    o.source = "the " + fc.tech + " forecast of " + taifeng::FormatIsoUtc(fc.issued_utc);
+    for (const data::Fix& f : fc.fixes)
+      if (f.time_utc > pts[e].time_utc)
+        o.points.push_back({f.time_utc, f.lat_deg, f.lon_deg, data::ConvertAveraging(f.wind_ms, fc.wind_averaging, data::WindAveraging::kTenMinute),
+                            f.pressure_hpa});
+  }
+  if (o.points.size() < 2) return std::nullopt;
+  return o;
+}
 
 struct Step {
   std::size_t point = 0;  // index of "now" in the resampled track
@@ -307,6 +332,11 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
   for (std::size_t i = 0; i < excluded.size(); ++i) r += (i ? ", " : "") + excluded[i];
   r += ") and without anything after the forecast time. Analogs: top " + std::to_string(mo.top_k) + ", window " +
        std::to_string(mo.window_h) + " h. " + cliper_note + "\n\n";
+  if (!c.a.forecast.empty())
+    r += "**Spine: " + std::string(c.a.forecast == "best-track" ? "the observed future track (the perfect-track experiment: its track errors are "
+                                                                  "zero by construction)"
+                                                                : "the official forecasts of " + c.a.forecast) +
+         ".** The analog forecast is moved onto it at each step (its spread kept); CLIPER and persistence are Taifeng's own.\n\n";
   r += "Errors are great-circle distances from the best-track position at the verifying time; the means below are "
        "over the forecasts where all three methods have a position and the storm was observed.\n\n";
   if (c.actual_landfall) {
@@ -589,7 +619,11 @@ void RunReplay(const ReplayArgs& a) {
               << taifeng::FormatIsoUtc(pts[when.front()].time_utc) << ", "
               << (a.fast ? std::string("as fast as possible") : "at " + FormatFloat(a.speed, 0) + "x real time")
               << "\n";
-    std::cout << "  " << cliper_note << "\n\n";
+    std::cout << "  " << cliper_note << "\n";
+    if (!a.forecast.empty())
+      std::cout << "  Spine: " << (a.forecast == "best-track" ? "the observed future track (PERFECT-TRACK EXPERIMENT)" : "the official forecasts of " + a.forecast)
+                << "\n";
+    std::cout << "\n";
   }
   std::vector<Step> steps;
   const auto wall_start = std::chrono::steady_clock::now();
@@ -608,6 +642,14 @@ void RunReplay(const ReplayArgs& a) {
     core::MatchFilter f = filter;
     f.before_utc = now;
     auto h = core::ForecastFrom(*index, observed, cliper ? &*cliper : nullptr, mo, fo, f, land.get());
+    if (h && !a.forecast.empty()) {  // the official forecast (or the observed future) as the spine
+      if (const auto official = OfficialAt(a, pts, e)) {
+        h->analog = core::OnOfficialTrack(h->analog, *official, {}, land.get());
+        h->method = "analogs on " + official->source;
+      } else {
+        h->method += "; no official forecast issued at this time";
+      }
+    }
     compute_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!h) {
       if (!a.json) std::cout << taifeng::FormatIsoUtc(now) << "  no analog found; skipped\n";
@@ -636,6 +678,7 @@ void RunReplay(const ReplayArgs& a) {
   if (a.json) {
     json j = ReplayJson(storm, pts, steps, summary, c, land.get(), excluded, step_h);
     j["out"] = out.string(), j["compute_s"] = compute_s, j["wall_s"] = wall_s;
+    j["forecast_spine"] = a.forecast.empty() ? json(nullptr) : json(a.forecast == "best-track" ? "perfect track (observed future)" : a.forecast);
     std::cout << j.dump(2) << '\n';
     return;
   }
@@ -673,6 +716,10 @@ void RegisterReplayCommand(CLI::App& app) {
   cmd->add_option("--land", a->land, "land polygons for landfall and maps ('none' to skip)")->capture_default_str();
   cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
   cmd->add_option("--set", a->set, "set a matching or forecast option, NAME=NUMBER");
+  cmd->add_option("--forecast", a->forecast,
+                  "the official forecast as the spine at each step: an ATCF a-deck (--forecast-tech; the cycle issued at the step's "
+                  "time) or a CSV track; 'best-track': the observed future (the perfect-track experiment), named in every output");
+  cmd->add_option("--forecast-tech", a->forecast_techs, "a-deck techs, in priority order")->capture_default_str();
   cmd->add_flag("--no-maps", a->no_maps, "do not draw the maps");
   cmd->add_flag("--json", a->json, "print a JSON summary instead of the step lines");
   cmd->callback([a] { RunReplay(*a); });

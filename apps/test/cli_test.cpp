@@ -398,6 +398,14 @@ TEST_F(CliTest, ReplayPacesItselfAndRefusesBadArguments) {
   EXPECT_EQ(Shell(base + " --storm MANGKHUT --step 5h --fast").status, 64);     // not a multiple of 6 h
   EXPECT_EQ(Shell(base + " --storm MANGKHUT --speed 0").status, 64);
   EXPECT_EQ(Shell(base + " --storm NOSUCHSTORM --fast").status, 66);
+  // The perfect-track experiment as the spine: named, and its track errors are zero by construction.
+  r = Shell(base + " --storm MANGKHUT --from 2018091400 --to 2018091412 --fast --no-maps --forecast best-track --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json perfect = json::parse(r.out);
+  EXPECT_EQ(perfect["forecast_spine"], "perfect track (observed future)");
+  std::ifstream report(*dir_ / "paced" / "report.md");
+  const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("perfect-track experiment"), std::string::npos);
   CommandResult late = Shell(base + " --storm MANGKHUT --from 2019-01-01T00:00:00Z --fast");
   EXPECT_NE(late.status, 0);
   EXPECT_NE(late.out.find("no forecast time"), std::string::npos) << late.out;
@@ -531,6 +539,11 @@ TEST_F(CliTest, HazardFollowsTheOfficialForecastTrack) {
   r = Shell(hazard + " --at 2018-09-15T12:00Z --forecast " + csv.string());
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("not after the live track's last fix"), std::string::npos) << r.out;
+  std::ofstream(csv) << "time_utc,lat_deg,lon_deg,wind_ms,pressure_hpa\n2018-09-16T12:00:00Z,21.9,113.3,45,955\n"
+                        "2018-09-16T00:00:00Z,20.6,116.0,50,940\n";
+  r = Shell(hazard + " --at 2018-09-15T12:00Z --forecast " + csv.string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("official.csv:3: field time_utc"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, AddRainModelRainAndHazard) {

@@ -367,6 +367,7 @@ class HazardRun {
         v[m] = WettestWindow(&fields_[m].rain[r * steps_], steps_, static_cast<std::size_t>(std::max(1, level.window_h / o_.step_h)));
       const Stat s = Summarise(v, weights_, o_.rain_percentile);
       const double value = use_mean ? s.mean : s.p90;
+      out.flood_ratio.push_back(level.mm > 0 ? value / level.mm : 0.0);
       if (level_index == 0) half_lowest = value >= 0.5 * level.mm ? 1 : 0;
       if (value >= level.mm) {
         out.flood_level = static_cast<int>(level_index + 1);

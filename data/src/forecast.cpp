@@ -107,6 +107,9 @@ ForecastTrack ReadForecast(const std::filesystem::path& path, std::optional<std:
     track.tech = "CSV";
     track.wind_averaging = csv_wind_averaging;
     track.fixes = std::move(r.storms[0].fixes);
+    for (std::size_t i = 1; i < track.fixes.size(); ++i)
+      if (track.fixes[i].time_utc <= track.fixes[i - 1].time_utc)
+        throw ParseError(name, track.fixes[i].source_line, "time_utc", "forecast times in increasing order");
     return track;
   }
   std::error_code ec;

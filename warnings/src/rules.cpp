@@ -638,7 +638,9 @@ RuleCheck Check(const SignalRule& s, const core::RegionHazard& r, std::size_t in
   nlohmann::json& e = k.evidence;
   if (s.kind == Kind::kFlood) {
     k.fires = r.flood_level >= s.flood_level;
-    k.p = k.fires ? 1.0 : 0.0;
+    // Not reached: how near, the forecast over the level's threshold (for hysteresis).
+    const std::size_t level = static_cast<std::size_t>(s.flood_level - 1);
+    k.p = k.fires ? 1.0 : level < r.flood_ratio.size() ? std::min(r.flood_ratio[level], 1.0) : 0.0;
     e["flood_level"] = r.flood_level;
     e["needed_level"] = s.flood_level;
     k.reason = "flood risk level " + std::to_string(r.flood_level) + (k.fires ? " >= " : " < ") + std::to_string(s.flood_level) +

@@ -244,16 +244,17 @@ void Lower(Proposal& p, const Jurisdiction& rules, const InForce& f, std::int64_
     return;
   }
   const auto it = current ? a.probabilities.find(current->name) : a.probabilities.end();
-  if (current && a.kind != Kind::kFlood && it != a.probabilities.end() && life.lower_below < 1.0 &&
-      it->second >= life.lower_below * current->probability) {
+  // A flood-risk level's figure is its forecast over its threshold (1 reaches it).
+  const double raises = current && a.kind == Kind::kFlood ? 1.0 : current ? current->probability : 1.0;
+  if (current && it != a.probabilities.end() && life.lower_below < 1.0 && it->second >= life.lower_below * raises) {
     const std::string gives = a.signal ? a.signal->name : std::string("none");
     p.assessment.signal = current;  // it stands as it is
     p.assessment.probability = it->second;
     p.to_signal = current->name;
     Stand(p, f, life, now_utc);
     p.note += "; held up: P = " + std::to_string(std::lround(100 * it->second)) + "% >= " +
-              std::to_string(std::lround(100 * life.lower_below * current->probability)) + "% (lowered below " +
-              std::to_string(std::lround(100 * life.lower_below)) + "% of the " + std::to_string(std::lround(100 * current->probability)) +
+              std::to_string(std::lround(100 * life.lower_below * raises)) + "% (lowered below " +
+              std::to_string(std::lround(100 * life.lower_below)) + "% of the " + std::to_string(std::lround(100 * raises)) +
               "% that raises it); rules give " + gives;
     return;
   }

@@ -125,6 +125,7 @@ struct RegionHazard {
   int flood_level = 0;             // 0 none, 1.. the FloodThresholds level
   std::string flood_name;          // "" or the level's name
   std::string flood_reason;        // e.g. "p90 58 mm in 6 h >= 50 mm; antecedent 120 mm >= 100 mm: raised"
+  std::vector<double> flood_ratio; // per FloodThresholds level: the statistic over its threshold (1: just reached)
   struct CriterionResult {
     double probability = 0;                   // member weight meeting it within its within_h, [0, 1]
     std::optional<std::int64_t> onset_utc;    // weighted median first time, over the members meeting it

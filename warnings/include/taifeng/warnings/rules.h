@@ -78,8 +78,7 @@ struct KindTexts {
   // criterion's onset, or for flood risk the region's first forecast rainstorm onset. 0: no limit.
   int lead_h = 0;
   // A signal of this kind is not lowered or cancelled by a proposal until this long after it was
-  // raised; -1: the lifecycle's hold_h. (Flood risk has no probability for hysteresis: a longer hold
-  // keeps it from lapsing and coming back.)
+  // raised; -1: the lifecycle's hold_h.
   int hold_h = -1;
 };
 
@@ -97,7 +96,9 @@ struct LifecycleSettings {
   int extend_before_h = 3;   // a standing signal whose message expires within this is extended
   // Hysteresis: a signal in force is lowered only when the probability of its own criterion falls
   // below this fraction of the probability that raises it (1: lowered as soon as it no longer
-  // fires). While it is held up this way it stands, and is extended like a standing signal.
+  // fires); a flood-risk level, when its forecast rain falls below this fraction of the level's
+  // threshold (RegionHazard::flood_ratio). While it is held up this way it stands, and is
+  // extended like a standing signal.
   double lower_below = 1.0;
   int proposal_valid_h = 1;  // `warn issue` refuses a live proposal older than this (wall clock)
 };

@@ -1,0 +1,95 @@
+#include "taifeng/data/hko.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "taifeng/base/error.h"
+#include "taifeng/base/time_utc.h"
+
+namespace taifeng::data {
+namespace {
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ParseTimeWithOffset(std::string_view text) {
+  if (text.size() < 16) return std::nullopt;
+  int sign = 0, offset_min = 0;
+  std::string_view local = text;
+  if (text.back() == 'Z') {
+    local = text.substr(0, text.size() - 1);
+  } else if (text.size() >= 22 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') && text[text.size() - 3] == ':') {
+    const std::string_view o = text.substr(text.size() - 6);
+    if (!std::isdigit(static_cast<unsigned char>(o[1])) || !std::isdigit(static_cast<unsigned char>(o[2])) ||
+        !std::isdigit(static_cast<unsigned char>(o[4])) || !std::isdigit(static_cast<unsigned char>(o[5])))
+      return std::nullopt;
+    sign = o[0] == '-' ? -1 : 1;
+    offset_min = ((o[1] - '0') * 10 + (o[2] - '0')) * 60 + (o[4] - '0') * 10 + (o[5] - '0');
+    local = text.substr(0, text.size() - 6);
+  } else {
+    return std::nullopt;
+  }
+  const auto t = ParseUtc(std::string(local) + "Z");
+  if (!t) return std::nullopt;
+  return *t - static_cast<std::int64_t>(sign) * offset_min * 60;
+}
+
+std::vector<HkoSignal> ReadHkoSignals(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO signals file");
+  const std::string file = path.filename().string();
+  std::vector<HkoSignal> out;
+  std::string line;
+  std::int64_t n = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++n;
+    if (n > 100000) throw ParseError(file, n, "file", "at most 100,000 lines");
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::vector<std::string> c = SplitCsv(line);
+    if (!header) {
+      if (c.size() != 5 || c[0] != "season" || c[1] != "storm_name" || c[2] != "signal" || c[3] != "start_hkt" || c[4] != "end_hkt")
+        throw ParseError(file, n, "header", "season,storm_name,signal,start_hkt,end_hkt");
+      header = true;
+      continue;
+    }
+    if (c.size() != 5) throw ParseError(file, n, "line", "5 comma-separated fields");
+    HkoSignal s;
+    try {
+      std::size_t used = 0;
+      s.season = std::stoi(c[0], &used);
+      if (used != c[0].size() || s.season < 1884 || s.season > 2100) throw std::invalid_argument("season");
+    } catch (const std::exception&) {
+      throw ParseError(file, n, "season", "a year");
+    }
+    s.storm_name = c[1];
+    std::transform(s.storm_name.begin(), s.storm_name.end(), s.storm_name.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    if (s.storm_name.empty() || s.storm_name.size() > 40) throw ParseError(file, n, "storm_name", "a storm name");
+    s.signal = c[2];
+    static const std::vector<std::string> kSignals = {"8NE", "8SE", "8SW", "8NW", "9", "10"};
+    if (std::find(kSignals.begin(), kSignals.end(), s.signal) == kSignals.end())
+      throw ParseError(file, n, "signal", "8NE, 8SE, 8SW, 8NW, 9 or 10");
+    s.number = s.signal[0] == '8' ? 8 : std::stoi(s.signal);
+    const auto start = ParseTimeWithOffset(c[3]), end = ParseTimeWithOffset(c[4]);
+    if (!start) throw ParseError(file, n, "start_hkt", "an ISO 8601 time with its offset (2001-07-05T19:30+08:00)");
+    if (!end || *end < *start) throw ParseError(file, n, "end_hkt", "an ISO 8601 time with its offset, not before start_hkt");
+    s.start_utc = *start, s.end_utc = *end;
+    out.push_back(std::move(s));
+  }
+  if (!header) throw ParseError(file, n, "header", "season,storm_name,signal,start_hkt,end_hkt");
+  return out;
+}
+
+}  // namespace taifeng::data
