@@ -891,6 +891,35 @@ TEST_F(CliTest, WarnReplayOfMangkhutWarnsThePearlRiverDeltaAhead) {
             69);
 }
 
+// The season-wide replay as one command: Hato 2017 (HKO No. 10) replayed through every
+// jurisdiction's rules as if live; Hong Kong in its own signals, HKO's record beside it, and no
+// flip-flop against the policy's targets.
+TEST_F(CliTest, WarnSeasonsReplaysTheStormsNearHongKongAndCountsFlipFlops) {
+  const std::string journals = (*dir_ / "seasons-journals").string();
+  CommandResult r = Shell(Cli() + " warn seasons --archive " + *archive_ + " --agency CMA --seasons 2017-2017 --storms HATO --journals " +
+                              journals + " --json",
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["storms"].size(), 1u);
+  const json& s = j["storms"][0];
+  EXPECT_EQ(s["name"], "HATO");
+  EXPECT_EQ(s["number"], "1713");
+  EXPECT_EQ(s["hko_highest"], "10");
+  EXPECT_LT(s["closest_km"].get<double>(), 100);
+  const std::string ours = s["taifeng_highest"];
+  EXPECT_TRUE(ours == "8 NE" || ours == "8 SE" || ours == "8 SW" || ours == "8 NW" || ours == "9" || ours == "10") << ours;
+  EXPECT_EQ(j["total"]["cancel_reissue_24h"], 0) << j["total"];
+  EXPECT_EQ(j["total"]["lapse_reissue_24h"], 0) << j["total"];
+  EXPECT_LE(j["reversal_percent"].get<double>(), 2.0);
+  EXPECT_FALSE(j["distribution"].empty());
+  EXPECT_TRUE(fs::exists(fs::path(journals) / "CMA_2017-0014" / "journal.sqlite"));
+  EXPECT_EQ(Shell(Cli() + " warn audit --journal " + journals + "/CMA_2017-0014").status, 0);
+  // A non-empty journals directory and a bad range are refused.
+  EXPECT_EQ(Shell(Cli() + " warn seasons --archive " + *archive_ + " --seasons 2017-2017 --storms HATO --journals " + journals).status, 69);
+  EXPECT_EQ(Shell(Cli() + " warn seasons --archive " + *archive_ + " --seasons 2018-2017").status, 64);
+}
+
 #if !TAIFENG_WITH_FEED
 // A build without the feed: serve says why it cannot run, and a service started by a
 // build with the feed is never written around (the CLI refuses the journal it owns).
