@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "hazard_engine.h"
+#include "taifeng/warnings/rules.h"
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/cliper.h"
@@ -35,6 +36,17 @@ json Onset(const std::optional<std::int64_t>& t) { return t ? json(taifeng::Form
 
 // One region's hazard as JSON: wind and gust (mean, p90, force, onset and probabilities by window),
 // rain by window, antecedent rain and flood risk.
+// The region's reference sites (an agency's anemometers, from the rules): the forecast maximum.
+json SitesJson(const core::RegionHazard& r) {
+  json sites = json::array();
+  for (const auto& s : r.sites)
+    sites.push_back({{"name", s.name}, {"name_zh", s.name_zh},
+                     {"wind_10min_ms", {{"mean", Num(s.wind_ms.mean)}, {"p90", Num(s.wind_ms.p90)}}},
+                     {"wind_10min_kmh", {{"mean", Num(s.wind_ms.mean * 3.6, 0)}, {"p90", Num(s.wind_ms.p90 * 3.6, 0)}}},
+                     {"gust_3s_ms", {{"mean", Num(s.gust_ms.mean)}, {"p90", Num(s.gust_ms.p90)}}}});
+  return sites;
+}
+
 json RegionJson(const core::RegionHazard& r, const core::HazardOptions& ho) {
   json wind_p = json::object(), gust_p = json::object(), wind_on = json::object(), gust_on = json::object();
   for (std::size_t k = 0; k < ho.wind_forces.size(); ++k) {
@@ -68,7 +80,8 @@ json RegionJson(const core::RegionHazard& r, const core::HazardOptions& ho) {
               {"rain_source", r.rain_observed_share > 0 ? "observed and modelled" : "modelled"},
               {"rain_observed_share", Num(r.rain_observed_share, 3)},
               {"antecedent_rain_mm", Num(r.antecedent_mm)},
-              {"flood_risk", {{"level", r.flood_level}, {"name", r.flood_name}, {"reason", r.flood_reason}}}};
+              {"flood_risk", {{"level", r.flood_level}, {"name", r.flood_name}, {"reason", r.flood_reason}}},
+              {"sites", SitesJson(r)}};
 }
 
 // Each region's hazard as a GeoJSON feature with its polygons; `meta` as the collection's properties.
@@ -91,7 +104,7 @@ json HazardGeoJson(const core::Hazard& h, const core::HazardOptions& ho, const g
 }
 
 // The hazard table for people: one row per region, units in every header.
-void PrintHazardTable(const core::Hazard& h) {
+void PrintHazardTable(const core::Hazard& h, data::WindAveraging h_sustained) {
   std::vector<std::vector<std::string>> rows;
   auto hhmm = [](const std::optional<std::int64_t>& t) { return t ? taifeng::FormatIsoUtc(*t).substr(5, 11) : std::string("-"); };
   for (const auto& r : h.regions) {
@@ -105,16 +118,26 @@ void PrintHazardTable(const core::Hazard& h) {
                     FormatFloat(r.rain_total_mm.mean, 0) + "/" + FormatFloat(r.rain_total_mm.p90, 0),
                     r.rain_observed_share > 0 ? "obs+mod" : "modelled", r.flood_name.empty() ? "-" : r.flood_name});
   }
-  PrintTable({"code", "region", "dist_km", "wind_ms", "F", "gust_ms", "gF", "F6_onset_utc", "F8_onset_utc", "P_F6_24h_%",
+  const std::string wind = "wind_" + std::to_string(static_cast<int>(h_sustained)) + "min_ms";
+  PrintTable({"code", "region", "dist_km", wind, "F", "gust_3s_ms", "gF", "F6_onset_utc", "F8_onset_utc", "P_F6_24h_%",
               "P_F8_24h_%", "P_F10_12h_%", "P_F12_6h_%", "rain_3h_mm", "rain_24h_mm", "total_mm", "rain", "flood"},
              rows);
-  std::cout << "\nwind_ms: mean/p90 of the forecast maximum; onset: weighted median time the force is reached (MM-DDTHH:MM UTC).\n";
+  std::cout << "\n" << wind << ": mean/p90 of the forecast maximum; onset: weighted median time the force is reached (MM-DDTHH:MM UTC).\n";
+  rows.clear();
+  for (const auto& r : h.regions)
+    for (const auto& s : r.sites)
+      rows.push_back({r.code, s.name, s.name_zh, FormatFloat(s.wind_ms.mean, 1) + "/" + FormatFloat(s.wind_ms.p90, 1),
+                      FormatFloat(s.wind_ms.mean * 3.6, 0) + "/" + FormatFloat(s.wind_ms.p90 * 3.6, 0),
+                      FormatFloat(s.gust_ms.mean, 1) + "/" + FormatFloat(s.gust_ms.p90, 1)});
+  if (rows.empty()) return;
+  std::cout << "\nReference anemometers (the warning rules' sites, e.g. HKO's eight for signals No. 3 and No. 8), forecast maximum, mean/p90:\n";
+  PrintTable({"code", "site", "站", "wind_10min_ms", "wind_10min_kmh", "gust_3s_ms"}, rows);
 }
 
 void RunHazard(const HazardArgs& a) {
   if (a.json && a.geojson) throw Error(ErrorCode::kUsage, "--json and --geojson: choose one");
   HazardEngine engine(a);
-  const HazardRun run = engine.Run(a, {});
+  const HazardRun run = engine.Run(a, {}, a.rules == "none" ? std::map<std::string, std::vector<core::Site>>{} : warnings::RuleSet::Load(a.rules)->Sites());
   const core::HazardOptions& ho = run.options;
   const core::Hazard& h = run.hazard;
   const data::Storm& storm = run.storm;
@@ -164,7 +187,7 @@ void RunHazard(const HazardArgs& a) {
             << "  within the window (China's signals: blue F6 24 h, yellow F8 24 h, orange F10 12 h, red F12 6 h).\n"
             << "Rain: areal mean of the region, wettest window, ensemble mean/p90; R-CLIPER modelled unless observed.\n"
             << "Live rain: " << rain_note << "\n\n";
-  PrintHazardTable(h);
+  PrintHazardTable(h, ho.sustained);
 }
 
 // ---- archive add-rain / model-rain ----
@@ -250,6 +273,8 @@ void RegisterHazardCommands(CLI::App& app) {
     AddHazardOptions(cmd, *a);
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("--geojson", a->geojson, "print the regions as GeoJSON with their hazard as properties");
+    cmd->add_option("--rules", a->rules, "warning rules whose reference sites (HKO's anemometers) are forecast too ('none': no sites)")
+        ->capture_default_str();
     cmd->callback([a] { RunHazard(*a); });
   }
   CLI::App* archive = app.get_subcommand("archive");

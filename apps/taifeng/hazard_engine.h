@@ -30,6 +30,7 @@ struct HazardArgs : LiveInput {
   bool json = false, geojson = false;
   std::string forecast;  // --forecast: an official forecast file (a-deck, CSV) or "best-track"; "" none
   std::vector<std::string> forecast_techs = {"OFCL", "JTWC"};
+  std::string rules = TAIFENG_DEFAULT_RULES;  // taifeng hazard: whose reference sites are forecast too
 };
 
 // Adds --archive (required), the live-track options, --rain, --rain-hours, --regions, --land,

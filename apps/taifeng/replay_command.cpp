@@ -417,7 +417,7 @@ void PrintStep(const std::vector<core::TrackPoint>& pts, const Step& st, bool tt
   const std::int64_t now = pts[e].time_utc;
   const core::Forecast& fc = st.h.analog;
   std::cout << taifeng::FormatIsoUtc(now) << "  " << Position(pts[e]) << "  " << FormatFloat(pts[e].wind_ms, 0)
-            << " m/s  ->";
+            << " m/s (10-min)  ->";
   for (int lead : {24, 72}) {
     if (const auto* p = fc.At(lead)) {
       std::cout << "  +" << lead << " h " << FormatFloat(p->lat_deg, 1) << "N " << FormatFloat(p->lon_deg, 1)

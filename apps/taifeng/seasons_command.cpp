@@ -108,6 +108,7 @@ struct StormResult {
   warnings::StabilityReport report;
   std::string near_highest;  // Taifeng's highest typhoon signal at `near` (its short label)
   int forecasts = 0;
+  int skipped = 0;  // forecast times without a forecast (no analog, or a gap in the track)
 };
 
 // The highest typhoon signal issued for region `code` (by rank), as its jurisdiction labels it.
@@ -141,7 +142,7 @@ json Report(const SeasonsArgs& a, const std::vector<StormResult>& results, const
     storms.push_back({{"season", r.candidate->storm.season}, {"storm", r.candidate->storm.id}, {"name", r.candidate->storm.name},
                       {"number", r.candidate->storm.intl_number}, {"closest_km", std::round(r.candidate->closest_km)},
                       {"from_utc", taifeng::FormatIsoUtc(r.candidate->t0)}, {"to_utc", taifeng::FormatIsoUtc(r.candidate->t1)},
-                      {"forecasts", r.forecasts}, {"hko_highest", r.candidate->hko_highest}, {"taifeng_highest", r.near_highest},
+                      {"forecasts", r.forecasts}, {"skipped", r.skipped}, {"hko_highest", r.candidate->hko_highest}, {"taifeng_highest", r.near_highest},
                       {"messages", t.messages}, {"changes", t.changes}, {"cancel_reissue_24h", t.cancel_reissue},
                       {"lapse_reissue_24h", t.lapse_reissue}, {"reversals_24h", t.reversals}});
   }
@@ -168,7 +169,7 @@ void PrintReport(const json& j) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : j["storms"])
     rows.push_back({std::to_string(s["season"].get<int>()), s["name"], s["number"], FormatFloat(s["closest_km"].get<double>(), 0),
-                    std::to_string(s["forecasts"].get<int>()), s["hko_highest"].get<std::string>().empty() ? "-" : s["hko_highest"].get<std::string>(),
+                    std::to_string(s["forecasts"].get<int>() - s["skipped"].get<int>()), s["hko_highest"].get<std::string>().empty() ? "-" : s["hko_highest"].get<std::string>(),
                     s["taifeng_highest"].get<std::string>().empty() ? "-" : s["taifeng_highest"].get<std::string>(),
                     std::to_string(s["messages"].get<int>()), std::to_string(s["changes"].get<int>()),
                     std::to_string(s["cancel_reissue_24h"].get<int>()), std::to_string(s["lapse_reissue_24h"].get<int>()),
@@ -233,8 +234,8 @@ void RunSeasons(SeasonsArgs a) {
     fs::permissions(root / dir, fs::perms::owner_all);
     warnings::Desk desk(warnings::Journal::Open(root / dir / "journal.sqlite"), rules, engine.regions(), schema);
     a.track = c.file, a.format = "cma", a.storm = c.storm.id;
-    const auto messages = ReplayThroughDesk(a, engine, desk, c.t0, c.t1, "replay", nullptr);
     StormResult r;
+    const auto messages = ReplayThroughDesk(a, engine, desk, c.t0, c.t1, "replay", nullptr, &r.skipped);
     r.candidate = &c;
     r.report = warnings::Stability(desk.Messages());
     r.near_highest = Highest(messages, engine.regions()->region(near).code);

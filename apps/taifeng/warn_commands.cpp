@@ -480,7 +480,7 @@ void PrintPacedStep(const HazardRun& run, const std::vector<warnings::Message>& 
   std::cout << Iso(now.time_utc) << "  " << run.storm.name << " " << feed::FormatPosition(now.lat_deg, now.lon_deg) << "  "
             << FormatFloat(now.wind_ms, 0) << " m/s (10-min)  " << FormatFloat(now.pressure_hpa, 0) << " hPa";
   if (const core::ForecastPoint* f = run.forecast.At(24))
-    std::cout << "  | +24 h: " << feed::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s, cone "
+    std::cout << "  | +24 h: " << feed::FormatPosition(f->lat_deg, f->lon_deg) << " " << FormatFloat(f->wind_ms, 0) << " m/s (10-min), cone "
               << FormatFloat(f->cone_km, 0) << " km";
   if (run.forecast.landfall.probability > 0 && run.forecast.landfall.median_utc)
     std::cout << "  | landfall " << FormatFloat(run.forecast.landfall.probability * 100, 0) << " % near "
@@ -563,7 +563,7 @@ void PrintLeadTimes(const std::vector<Focus>& focus, const warnings::RuleSet& ru
 }  // namespace
 
 std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngine& engine, warnings::Desk& desk, std::int64_t t0,
-                                                 std::int64_t t1, const std::string& op, Progress* progress) {
+                                                 std::int64_t t1, const std::string& op, Progress* progress, int* skipped) {
   std::vector<warnings::Message> all;
   std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
   for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
@@ -573,8 +573,11 @@ std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngi
     try {
       run = engine.Run(a, desk.rules().Criteria(), desk.rules().Sites());
     } catch (const Error& e) {
-      if (e.code() == ErrorCode::kNotFound) continue;  // no analog at this time
-      throw;
+      // No analog at this time, or too little gap-free track before it to match: no forecast now.
+      const bool short_track = e.code() == ErrorCode::kInvalidArgument && std::string(e.what()).rfind("live track ", 0) == 0;
+      if (e.code() != ErrorCode::kNotFound && !short_track) throw;
+      if (skipped) ++*skipped;
+      continue;
     }
     const std::int64_t now = run.hazard.now_utc;
     const auto plan = ProposeFromRun(desk, run, now);
