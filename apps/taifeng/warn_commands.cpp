@@ -102,9 +102,20 @@ struct ProposeArgs : HazardArgs {
   DeskArgs desk;
 };
 
+// The desk's latest proposal, when it is of this storm: the forecast before this one.
+std::optional<warnings::PreviousForecast> PreviousOf(const warnings::Desk& desk, const HazardRun& run) {
+  const auto sp = desk.LatestProposal();
+  if (!sp || sp->source.storm != run.storm.id) return std::nullopt;
+  warnings::PreviousForecast prev;
+  prev.now_utc = sp->source.now_utc;
+  for (const auto& p : sp->proposals) prev.probabilities[{p.assessment.region_code, p.assessment.kind}] = p.assessment.probabilities;
+  return prev;
+}
+
 std::vector<warnings::Proposal> ProposeFromRun(const warnings::Desk& desk, const HazardRun& run, std::int64_t now) {
   const auto assessments = warnings::Evaluate(desk.rules(), run.hazard);
-  return warnings::Plan(desk.rules(), assessments, desk.StateAt(now), now);
+  const auto previous = PreviousOf(desk, run);
+  return warnings::Plan(desk.rules(), assessments, desk.StateAt(now), now, previous ? &*previous : nullptr);
 }
 
 std::string ForecastDescription(const HazardRun& run, const std::string& archive) {

@@ -292,6 +292,7 @@ class HazardRun {
     FloodRisk(r, th, out);
     for (const Criterion& c : o_.criteria) out.criteria.push_back(Exceedance(r, c));
     Sites(r, out);
+    Approach(r, out);
     return out;
   }
 
@@ -452,6 +453,21 @@ class HazardRun {
       }
     }
     return res;
+  }
+
+  // The closest approach of the members' centres to the region's middle (weighted medians).
+  void Approach(std::size_t r, RegionHazard& out) const {
+    std::vector<std::pair<double, double>> km, step;
+    for (std::size_t m = 0; m < m_; ++m) {
+      const float* d = &fields_[m].centre_km[r * steps_];
+      const std::size_t s = static_cast<std::size_t>(std::min_element(d, d + steps_) - d);
+      if (d[s] >= 1e8f) continue;  // no position
+      km.emplace_back(d[s], weights_[m]);
+      step.emplace_back(static_cast<double>(s), weights_[m]);
+    }
+    if (km.empty()) return;
+    out.approach_km = WeightedQuantile(km, 0.5);
+    out.approach_utc = now_ + static_cast<std::int64_t>(WeightedQuantile(step, 0.5) * o_.step_h * 3600);
   }
 
   // The forecast's maximum 10-minute mean and gust at each reference site of the region.

@@ -261,6 +261,7 @@ std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const 
                      {"to", p.to_signal},
                      {"signal", a.signal ? a.signal->name : ""},
                      {"probability", a.probability},
+                     {"probabilities", a.probabilities},
                      {"onset_utc", a.onset_utc ? json(taifeng::FormatIsoUtc(*a.onset_utc)) : json(nullptr)},
                      {"reason", a.reason},
                      {"note", p.note},
@@ -317,6 +318,9 @@ std::optional<StoredProposal> Desk::LatestProposal() const {
         throw Error(ErrorCode::kRefused, "the proposal in record " + std::to_string(r.seq) + " names signal " + signal +
                                              " that the current rules do not have: run warn propose again");
       a.probability = x.at("probability").get<double>();
+      if (x.contains("probabilities") && x["probabilities"].is_object())
+        for (const auto& [name, v] : x["probabilities"].items())
+          if (v.is_number()) a.probabilities[name] = v.get<double>();
       if (!x.at("onset_utc").is_null()) a.onset_utc = taifeng::ParseUtc(x.at("onset_utc").get<std::string>());
       a.reason = x.at("reason").get<std::string>();
       p.note = x.at("note").get<std::string>();

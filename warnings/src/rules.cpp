@@ -253,6 +253,10 @@ void LoadLifecycle(const toml::node& n, const std::string& file, LifecycleSettin
   r.Int("extend_before_h", l.extend_before_h, 0, 48, "hours in [0, 48]");
   r.Double("lower_below", l.lower_below, 0.0, 1.0, "a fraction in [0, 1]");
   r.Int("proposal_valid_h", l.proposal_valid_h, 1, 24, "hours in [1, 24]");
+  r.Int("reissue_guard_h", l.reissue_guard_h, 0, 72, "hours in [0, 72] (0: no guard)");
+  r.Double("reissue_factor", l.reissue_factor, 1.0, 5.0, "a factor in [1, 5]");
+  r.Double("hold_approaching_km", l.hold_approaching_km, 0, 3000, "a distance in [0, 3000] km (0: no hold)");
+  r.Int("lower_after", l.lower_after, 1, 2, "1 or 2 forecasts in a row");
   r.RefuseUnknown();
 }
 
@@ -628,6 +632,7 @@ struct RuleCheck {
   double p = 0;
   std::optional<std::int64_t> onset;
   std::optional<double> direction;
+  double ratio = 0;  // flood: the forecast over the level's threshold
   std::string reason;
   nlohmann::json evidence;
 };
@@ -640,7 +645,8 @@ RuleCheck Check(const SignalRule& s, const core::RegionHazard& r, std::size_t in
     k.fires = r.flood_level >= s.flood_level;
     // Not reached: how near, the forecast over the level's threshold (for hysteresis).
     const std::size_t level = static_cast<std::size_t>(s.flood_level - 1);
-    k.p = k.fires ? 1.0 : level < r.flood_ratio.size() ? std::min(r.flood_ratio[level], 1.0) : 0.0;
+    k.ratio = level < r.flood_ratio.size() ? r.flood_ratio[level] : (k.fires ? 1.0 : 0.0);
+    k.p = k.fires ? 1.0 : std::min(k.ratio, 1.0);
     e["flood_level"] = r.flood_level;
     e["needed_level"] = s.flood_level;
     k.reason = "flood risk level " + std::to_string(r.flood_level) + (k.fires ? " >= " : " < ") + std::to_string(s.flood_level) +
@@ -675,6 +681,7 @@ RuleCheck Check(const SignalRule& s, const core::RegionHazard& r, std::size_t in
 std::optional<Assessment> Assess(const Jurisdiction& j, const core::RegionHazard& r, Kind kind) {
   Assessment a;
   a.region_code = r.code, a.region_name = j.RegionNameZh(r.code, r.name), a.region_name_en = r.name_en, a.kind = kind, a.jurisdiction = &j;
+  a.approach_km = r.approach_km, a.approach_utc = r.approach_utc;
   nlohmann::json evidence = nlohmann::json::array();
   std::size_t c = j.first_criterion();
   bool any = false;
@@ -689,7 +696,8 @@ std::optional<Assessment> Assess(const Jurisdiction& j, const core::RegionHazard
     a.probabilities[s.name] = k.p;  // (the quadrants of one signal share their criterion's probability)
     // The lowest signal's figures stand when none fires; a higher firing one replaces them.
     if (k.fires || !a.signal) {
-      if (k.fires || a.reason.empty()) a.probability = k.p, a.onset_utc = k.onset, a.reason = k.reason, a.direction_from_deg = k.direction;
+      if (k.fires || a.reason.empty())
+        a.probability = k.p, a.onset_utc = k.onset, a.reason = k.reason, a.direction_from_deg = k.direction, a.flood_ratio = k.ratio;
       if (k.fires) a.signal = &s;
     }
   }

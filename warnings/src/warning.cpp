@@ -144,6 +144,7 @@ void IncidentFold::Add(const std::deque<Message>& messages, std::size_t i) {
   auto it = open_.find(key);
   if (m.change == Change::kCancel) {
     if (it != open_.end()) open_.erase(it);
+    cancelled_[key] = m.sent_utc;
     return;
   }
   if (m.change == Change::kNew || it == open_.end() || messages[it->second.current].incident != m.incident) {
@@ -161,8 +162,13 @@ void IncidentFold::Add(const std::deque<Message>& messages, std::size_t i) {
 
 State IncidentFold::At(const std::deque<Message>& messages, std::int64_t now_utc) const {
   State s;
+  for (const auto& [key, t] : cancelled_) s.ended_[key] = t;
   for (const auto& [key, f] : open_) {
-    if (messages[f.current].expires_utc <= now_utc) continue;
+    if (messages[f.current].expires_utc <= now_utc) {  // lapsed
+      s.ended_[key] = messages[f.current].expires_utc;
+      continue;
+    }
+    s.ended_.erase(key);
     std::vector<std::string> references;
     references.reserve(f.members.size());
     for (const std::size_t i : f.members) references.push_back(messages[i].Reference());
@@ -185,6 +191,12 @@ void State::Complete(const std::function<Message(const Message&)>& whole) {
 const InForce* State::Find(const std::string& region_code, Kind kind) const {
   const auto it = in_force_.find({region_code, kind});
   return it == in_force_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::int64_t> State::EndedAt(const std::string& region_code, Kind kind) const {
+  const auto it = ended_.find({region_code, kind});
+  if (it == ended_.end()) return std::nullopt;
+  return it->second;
 }
 
 const InForce* State::FindIdentifier(const std::string& identifier) const {
@@ -211,6 +223,22 @@ std::optional<std::string> BeyondLead(const Jurisdiction& rules, const Assessmen
          std::string(KindName(a.kind)) + " warning";
 }
 
+// A new warning soon after the last one of its kind ended needs a higher bar (reissue_guard_h).
+std::optional<std::string> TooSoonAgain(const Jurisdiction& rules, const Assessment& a, const State& state, std::int64_t now_utc) {
+  const LifecycleSettings& life = rules.lifecycle();
+  const auto ended = state.EndedAt(a.region_code, a.kind);
+  if (life.reissue_guard_h <= 0 || !ended || !a.signal || now_utc - *ended >= static_cast<std::int64_t>(life.reissue_guard_h) * 3600)
+    return std::nullopt;
+  const bool flood = a.kind == Kind::kFlood;  // its figure is the forecast over the level's threshold
+  const double bar = flood ? life.reissue_factor : std::min(0.95, life.reissue_factor * a.signal->probability);
+  const double has = flood ? a.flood_ratio : a.probability;
+  if (has >= bar - 1e-12) return std::nullopt;
+  return "not again yet: the last " + std::string(KindName(a.kind)) + " warning ended " + taifeng::FormatIsoUtc(*ended) + "; within " +
+         std::to_string(life.reissue_guard_h) + " h a new one needs " + (flood ? "the forecast at " : "P >= ") +
+         (flood ? std::to_string(std::lround(100 * bar)) + "% of the threshold" : std::to_string(std::lround(100 * bar)) + "%") + " (has " +
+         std::to_string(std::lround(100 * has)) + "%)";
+}
+
 // The same level stands: extended when its message expires soon, else kept.
 void Stand(Proposal& p, const InForce& f, const LifecycleSettings& life, std::int64_t now_utc) {
   if (f.message.expires_utc - now_utc <= static_cast<std::int64_t>(life.extend_before_h) * 3600) {
@@ -224,7 +252,7 @@ void Stand(Proposal& p, const InForce& f, const LifecycleSettings& life, std::in
 
 // Lowering a signal in force: held for hold_h after it was raised, and held up (hysteresis) while
 // its own criterion's probability stays at or above lower_below of what raises it.
-void Lower(Proposal& p, const Jurisdiction& rules, const InForce& f, std::int64_t now_utc) {
+void Lower(Proposal& p, const Jurisdiction& rules, const InForce& f, std::int64_t now_utc, const PreviousForecast* previous) {
   const LifecycleSettings& life = rules.lifecycle();
   const Assessment& a = p.assessment;
   const int hold_h = rules.texts(a.kind).hold_h >= 0 ? rules.texts(a.kind).hold_h : life.hold_h;
@@ -258,13 +286,36 @@ void Lower(Proposal& p, const Jurisdiction& rules, const InForce& f, std::int64_
               "% that raises it); rules give " + gives;
     return;
   }
+  // The forecast before (same storm, within 12 h) was still above the bar: one dip does not lower.
+  if (current && life.lower_after >= 2 && previous && previous->now_utc < now_utc && now_utc - previous->now_utc <= 12 * 3600) {
+    const auto pk = previous->probabilities.find({a.region_code, a.kind});
+    const auto pp = pk == previous->probabilities.end() ? nullptr : &pk->second;
+    const auto v = pp ? pp->find(current->name) : decltype(pp->end()){};
+    const double bar = life.lower_below * raises;
+    if (pp && v != pp->end() && v->second >= bar) {
+      p.assessment.signal = current;
+      p.to_signal = current->name;
+      Stand(p, f, life, now_utc);
+      p.note += "; held: the forecast of " + taifeng::FormatIsoUtc(previous->now_utc) + " gave P = " + std::to_string(std::lround(100 * v->second)) +
+                "% >= " + std::to_string(std::lround(100 * bar)) + "% (lowered after 2 forecasts below)";
+      return;
+    }
+  }
+  if (!a.signal && life.hold_approaching_km > 0 && current && a.approach_utc >= now_utc + 6 * 3600 && a.approach_km <= life.hold_approaching_km) {
+    p.assessment.signal = current;  // the storm is still coming: it stands
+    p.to_signal = current->name;
+    Stand(p, f, life, now_utc);
+    p.note += "; held: the storm is still approaching (closest ~" + std::to_string(std::lround(a.approach_km)) + " km at " +
+              taifeng::FormatIsoUtc(a.approach_utc) + "); rules give none";
+    return;
+  }
   p.action = a.signal ? Action::kDowngrade : Action::kCancel;
 }
 
 }  // namespace
 
 std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
-                           std::int64_t now_utc) {
+                           std::int64_t now_utc, const PreviousForecast* previous) {
   std::map<std::string, std::optional<std::int64_t>> rain_onset;  // region -> its first forecast rainstorm onset
   for (const Assessment& a : assessments)
     if (a.kind == Kind::kRainstorm) rain_onset[a.region_code] = a.onset_utc;
@@ -281,7 +332,8 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
     p.from_signal = f ? f->message.signal : "";
     p.to_signal = a.signal ? a.signal->name : "";
     if (new_rank > now_rank) {
-      const auto beyond = f ? std::nullopt : BeyondLead(j, a, rain_onset[a.region_code], now_utc);
+      auto beyond = f ? std::nullopt : BeyondLead(j, a, rain_onset[a.region_code], now_utc);
+      if (!f && !beyond) beyond = TooSoonAgain(j, a, state, now_utc);
       p.action = beyond ? Action::kNone : f ? Action::kUpgrade : Action::kIssue;
       if (beyond) p.note = *beyond, p.to_signal.clear();
     } else if (new_rank == now_rank) {
@@ -289,7 +341,7 @@ std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& 
       else if (a.signal && a.signal->name != f->message.signal) p.action = Action::kReplace;  // 8 NE -> 8 SE
       else Stand(p, *f, life, now_utc);
     } else if (f) {  // lower: new_rank < now_rank, so a warning is in force
-      Lower(p, j, *f, now_utc);
+      Lower(p, j, *f, now_utc, previous);
     }
     out.push_back(std::move(p));
   }

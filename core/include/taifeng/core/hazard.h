@@ -126,6 +126,10 @@ struct RegionHazard {
   std::string flood_name;          // "" or the level's name
   std::string flood_reason;        // e.g. "p90 58 mm in 6 h >= 50 mm; antecedent 120 mm >= 100 mm: raised"
   std::vector<double> flood_ratio; // per FloodThresholds level: the statistic over its threshold (1: just reached)
+  // The storm's closest approach to the region's middle in the forecast: the weighted medians over
+  // the members of their least distance (km) and of its time (now when the storm is moving away).
+  double approach_km = NAN;
+  std::int64_t approach_utc = 0;
   struct CriterionResult {
     double probability = 0;                   // member weight meeting it within its within_h, [0, 1]
     std::optional<std::int64_t> onset_utc;    // weighted median first time, over the members meeting it

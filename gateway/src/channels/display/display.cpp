@@ -109,14 +109,14 @@ std::string RenderTerminal(const Board& board, const std::vector<DisplayRow>& ro
                       const Bulletin* tyb, const Bulletin* rainb) {
     std::string line;
     for (const std::string& cell : {FitColumns(region, 17), Paint(FitColumns(ty, 7), tyb, ansi), Paint(FitColumns(rain, 7), rainb, ansi),
-                                    FitColumns(storm, 10), FitColumns(pos, 13), FitColumns(wind, 8), FitColumns(dist, 8)}) {
+                                    FitColumns(storm, 10), FitColumns(pos, 13), FitColumns(wind, 10), FitColumns(dist, 8)}) {
       line.append(cell);
       line.push_back(' ');
     }
     if (wide) line.append(FitColumns(expires, 11));
     return line;
   };
-  out.push_back(row_text("Region", "Typhoon", "Rain", "Storm", "Position", "Wind m/s", "Dist km", "Until UTC", nullptr, nullptr));
+  out.push_back(row_text("Region", "Typhoon", "Rain", "Storm", "Position", "10-min m/s", "Dist km", "Until UTC", nullptr, nullptr));
   const std::size_t room = static_cast<std::size_t>(lines) - out.size();
   const std::size_t fit = rows.size() <= room ? rows.size() : room - 1;  // the last line then says what is left out
   std::size_t quiet_hidden = 0, warned_hidden = 0;
@@ -157,7 +157,7 @@ std::string RenderLed(const Board& board, const std::vector<DisplayRow>& rows, c
   if (status.feed_lost)
     frame += FitColumns(zh ? "!! 信号中断 FEED LOST !!" : "!! FEED LOST !!", width) + "\n";
   else if (s && !s->empty())
-    frame += FitColumns(s->storm_name + " " + feed::FormatPosition(s->now().lat_deg, s->now().lon_deg) + " " + Number(s->now().wind_ms, "%.0f") + "m/s",
+    frame += FitColumns(s->storm_name + " " + feed::FormatPosition(s->now().lat_deg, s->now().lon_deg) + " " + Number(s->now().wind_ms, "%.0f") + "m/s(10min)",
                         width) +
              "\n";
   else

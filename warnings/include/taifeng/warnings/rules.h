@@ -101,6 +101,20 @@ struct LifecycleSettings {
   // extended like a standing signal.
   double lower_below = 1.0;
   int proposal_valid_h = 1;  // `warn issue` refuses a live proposal older than this (wall clock)
+  // Against a cancel followed by a new alert: within this many hours after a region's warning of a
+  // kind ended (cancelled or lapsed), a new one needs its criterion's probability at
+  // `reissue_factor` times what raises it (capped at 0.95; flood risk: its forecast at that many
+  // times the level's threshold). 0: no guard.
+  int reissue_guard_h = 0;
+  double reissue_factor = 1.5;
+  // A warning is not cancelled by a proposal while the storm is still approaching the region: its
+  // forecast closest approach is at least 6 h ahead and within this distance (km). It stands, and
+  // is extended. 0: no such hold.
+  double hold_approaching_km = 0;
+  // Forecasts in a row (this one and those before it, 12 h apart at most) that must all be below
+  // the hysteresis bar before a proposal lowers a signal: 2 waits out a one-forecast dip. 1: this
+  // forecast alone.
+  int lower_after = 1;
 };
 
 // One jurisdiction's warning system.
@@ -189,6 +203,9 @@ struct Assessment {
   std::string reason;  // e.g. "P(wind >= F8 or gust >= F10 within 24 h) = 64% >= 30%"
   std::string evidence_json;  // every signal of the kind: probability, needed, criterion, values
   std::optional<double> direction_from_deg;  // of `signal`'s criterion: where the wind comes from at its onset
+  double flood_ratio = 0;  // flood risk: the forecast over `signal`'s level threshold (1: just reached)
+  double approach_km = NAN;       // the storm's forecast closest approach (RegionHazard)
+  std::int64_t approach_utc = 0;
 };
 
 // Per region of the hazard (that a jurisdiction owns) and per kind of its jurisdiction. Throws

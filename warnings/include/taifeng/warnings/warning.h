@@ -98,6 +98,7 @@ class IncidentFold {
     std::vector<std::size_t> members;  // the incident's messages; their references are built by At
   };
   std::map<std::pair<std::string, Kind>, Open> open_;
+  std::map<std::pair<std::string, Kind>, std::int64_t> cancelled_;  // the latest Cancel's sent time
 };
 
 class State {
@@ -106,6 +107,9 @@ class State {
   static State Derive(const std::deque<Message>& messages, std::int64_t now_utc);
   const InForce* Find(const std::string& region_code, Kind kind) const;
   const InForce* FindIdentifier(const std::string& identifier) const;  // by its latest message
+  // When the region's last warning of the kind ended (its Cancel was sent, or it lapsed at its
+  // expiry), if one did before now and none is in force.
+  std::optional<std::int64_t> EndedAt(const std::string& region_code, Kind kind) const;
   std::vector<const InForce*> Active() const;  // by region code, then kind
   // Replaces each in-force message by whole(message) (a desk derives state from light messages).
   void Complete(const std::function<Message(const Message&)>& whole);
@@ -113,6 +117,7 @@ class State {
  private:
   friend class IncidentFold;
   std::map<std::pair<std::string, Kind>, InForce> in_force_;
+  std::map<std::pair<std::string, Kind>, std::int64_t> ended_;
 };
 
 enum class Action : std::uint8_t { kNone, kKeep, kHold, kIssue, kUpgrade, kDowngrade, kExtend, kCancel, kReplace };
@@ -128,8 +133,16 @@ struct Proposal {
   bool Changes() const { return action >= Action::kIssue; }
 };
 
-// One proposal per assessment (region and kind).
+// The previous forecast's probabilities (per region and kind: signal -> probability, as in
+// Assessment::probabilities) and its time: lowering can wait for two forecasts in a row.
+struct PreviousForecast {
+  std::int64_t now_utc = 0;
+  std::map<std::pair<std::string, Kind>, std::map<std::string, double>> probabilities;
+};
+
+// One proposal per assessment (region and kind). `previous` (may be null): the forecast before,
+// of the same storm, for LifecycleSettings::lower_after.
 std::vector<Proposal> Plan(const RuleSet& rules, const std::vector<Assessment>& assessments, const State& state,
-                           std::int64_t now_utc);
+                           std::int64_t now_utc, const PreviousForecast* previous = nullptr);
 
 }  // namespace taifeng::warnings
