@@ -52,8 +52,9 @@ class DeskTest : public ::testing::Test {
   }
 
   // propose + issue everything the proposal changes, as `warn propose` then `warn issue --all`.
-  std::vector<Message> ProposeAndIssue(const std::vector<Assessment>& as, std::int64_t now, const std::string& status = "Exercise") {
-    const auto plan = Plan(desk_->rules(), as, desk_->StateAt(now), now);
+  std::vector<Message> ProposeAndIssue(const std::vector<Assessment>& as, std::int64_t now, const std::string& status = "Exercise",
+                                       const PreviousForecast* previous = nullptr) {
+    const auto plan = Plan(desk_->rules(), as, desk_->StateAt(now), now, previous);
     ProposalSource src;
     src.storm = "CMA-2018-22";
     src.storm_name = "Mangkhut";
@@ -325,6 +326,52 @@ TEST_F(DeskTest, HysteresisAndLeadWindowsKeepSignalsFromFlipFlopping) {
   EXPECT_EQ(For(plan, "440400", Kind::kRainstorm).action, Action::kIssue);
   // A bad value is refused with its line.
   EXPECT_THROW(test::RulesWithPolicy(path_.parent_path(), "lower_below = 1.5"), ParseError);
+}
+
+// Against cancel-then-reissue: one forecast's dip does not lower (lower_after = 2), a warning
+// stands while the storm is still approaching (hold_approaching_km), and soon after a warning ended
+// a new one needs a higher bar (reissue_guard_h, reissue_factor).
+TEST_F(DeskTest, DipsApproachAndReissueGuardKeepWarningsFromComingAndGoing) {
+  const auto rules = test::RulesWithPolicy(path_.parent_path(),
+                                           "hold_h = 3\nextend_before_h = 3\nlower_below = 0.5\nlower_after = 2\nhold_approaching_km = 400\n"
+                                           "reissue_guard_h = 24\nreissue_factor = 1.5");
+  desk_ = std::make_unique<Desk>(Journal::Open(path_), rules, test::DefaultRegions(), test::Schema());
+  const auto assess = [&](double blue, double approach_km, std::int64_t approach_utc) {
+    core::Hazard h;
+    h.regions.push_back(test::RegionWith(*rules, "440400", {{"typhoon.white", blue}, {"typhoon.blue", blue}}));
+    h.regions[0].approach_km = approach_km, h.regions[0].approach_utc = approach_utc;
+    return Evaluate(*rules, h);
+  };
+  ProposeAndIssue(assess(0.9, 100, kT0 + 12 * kH), kT0);
+  const std::int64_t t = kT0 + 12 * kH;
+  // The rules give none now; the storm has passed (closest approach now).
+  PreviousForecast before;
+  before.now_utc = t - 6 * kH;
+  before.probabilities[{"440400", Kind::kTyphoon}] = {{"white", 0.9}, {"blue", 0.9}};
+  auto plan = Plan(*rules, assess(0.0, 100, t), desk_->StateAt(t), t, &before);
+  EXPECT_NE(For(plan, "440400", Kind::kTyphoon).note.find("lowered after 2 forecasts below"), std::string::npos)
+      << For(plan, "440400", Kind::kTyphoon).note;
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).to_signal, "blue");
+  before.probabilities[{"440400", Kind::kTyphoon}] = {{"white", 0.05}, {"blue", 0.05}};  // the forecast before was low too
+  plan = Plan(*rules, assess(0.0, 100, t), desk_->StateAt(t), t, &before);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kCancel);
+  // Still approaching (closest 300 km in 18 h): it stands.
+  plan = Plan(*rules, assess(0.0, 300, t + 18 * kH), desk_->StateAt(t), t, &before);
+  const Proposal& held = For(plan, "440400", Kind::kTyphoon);
+  EXPECT_TRUE(held.action == Action::kKeep || held.action == Action::kExtend) << ActionName(held.action);
+  EXPECT_NE(held.note.find("still approaching"), std::string::npos) << held.note;
+  // … but not when its closest approach is beyond 400 km.
+  plan = Plan(*rules, assess(0.0, 600, t + 18 * kH), desk_->StateAt(t), t, &before);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kCancel);
+  // Cancelled; 6 h later blue fires at 35 %: within 24 h it needs 1.5 x 30 % = 45 %.
+  ProposeAndIssue(assess(0.0, 600, t + 18 * kH), t, "Exercise", &before);
+  plan = Plan(*rules, assess(0.35, 100, t + 30 * kH), desk_->StateAt(t + 6 * kH), t + 6 * kH);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kNone);
+  EXPECT_NE(For(plan, "440400", Kind::kTyphoon).note.find("not again yet"), std::string::npos) << For(plan, "440400", Kind::kTyphoon).note;
+  plan = Plan(*rules, assess(0.5, 100, t + 30 * kH), desk_->StateAt(t + 6 * kH), t + 6 * kH);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kIssue);
+  plan = Plan(*rules, assess(0.35, 100, t + 60 * kH), desk_->StateAt(t + 30 * kH), t + 30 * kH);
+  EXPECT_EQ(For(plan, "440400", Kind::kTyphoon).action, Action::kIssue) << "a day after, the usual bar";
 }
 
 // Stability counts each flip-flop once, per region and kind, within its window only.

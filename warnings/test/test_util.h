@@ -24,7 +24,8 @@ inline std::shared_ptr<const RuleSet> DefaultRules() {
 }
 // Guangdong's bundled rules as the one jurisdiction of every region, their policy replaced:
 // `lifecycle` is the [lifecycle] table's body, and `kinds` maps a kind ("flood") to lines for its
-// [kind.NAME] table; the bundled hold_h, extend_before_h, lower_below and lead_h lines and the
+// [kind.NAME] table; the bundled policy lines (hold_h, extend_before_h, lower_below, lead_h,
+// reissue_guard_h, reissue_factor, hold_approaching_km, lower_after) and the
 // [jurisdiction] table are dropped first. Written beside `dir`'s files.
 inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::path& dir, const std::string& lifecycle,
                                                       const std::map<std::string, std::string>& kinds = {}) {
@@ -37,7 +38,9 @@ inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::pat
     if (in_jurisdiction && line.empty()) in_jurisdiction = false;
     if (in_jurisdiction) continue;
     bool policy = false;
-    for (const char* key : {"hold_h =", "extend_before_h =", "lower_below =", "lead_h ="}) policy |= line.rfind(key, 0) == 0;
+    for (const char* key : {"hold_h =", "extend_before_h =", "lower_below =", "lead_h =", "reissue_guard_h =", "reissue_factor =",
+                            "hold_approaching_km =", "lower_after ="})
+      policy |= line.rfind(key, 0) == 0;
     if (policy) continue;
     out += line + "\n";
     if (line == "[lifecycle]") out += lifecycle + "\n";
