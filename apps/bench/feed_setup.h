@@ -39,7 +39,7 @@ inline std::vector<std::string> IssueTyphoonBlueEverywhere(Desk& desk, const Rul
     codes.push_back(r.code);
   }
   const auto plan = Plan(rules, Evaluate(rules, h), desk.StateAt(kT0), kT0);
-  desk.RecordProposal(plan, {"CMA-2018-22", "Mangkhut", kT0, true, "bench", ""}, "bench", kT0);
+  desk.RecordProposal(plan, {"CMA-2018-22", "Mangkhut", kT0, true, "bench", "", ""}, "bench", kT0);
   ActionContext ctx{kT0, "bench", "Exercise", "benchmark"};
   desk.Commit("issue", "{}", desk.FromProposal(*desk.LatestProposal(), {}), ctx);
   return codes;

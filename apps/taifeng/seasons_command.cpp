@@ -168,7 +168,7 @@ json Report(const SeasonsArgs& a, const std::vector<StormResult>& results, const
 void PrintReport(const json& j) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : j["storms"])
-    rows.push_back({std::to_string(s["season"].get<int>()), s["name"], s["number"], FormatFloat(s["closest_km"].get<double>(), 0),
+    rows.push_back({std::to_string(s["season"].get<int>()), s["name"].get<std::string>().empty() ? s["storm"].get<std::string>() : s["name"].get<std::string>(), s["number"], FormatFloat(s["closest_km"].get<double>(), 0),
                     std::to_string(s["forecasts"].get<int>() - s["skipped"].get<int>()), s["hko_highest"].get<std::string>().empty() ? "-" : s["hko_highest"].get<std::string>(),
                     s["taifeng_highest"].get<std::string>().empty() ? "-" : s["taifeng_highest"].get<std::string>(),
                     std::to_string(s["messages"].get<int>()), std::to_string(s["changes"].get<int>()),

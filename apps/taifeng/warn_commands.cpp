@@ -592,8 +592,8 @@ std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngi
     }
     const std::int64_t now = run.hazard.now_utc;
     const auto plan = ProposeFromRun(desk, run, now);
-    warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run)};
-    src.storm_number = run.storm.intl_number;
+    const warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run),
+                                       run.storm.intl_number};
     const std::int64_t seq = desk.RecordProposal(plan, src, op, now);
     std::vector<warnings::Message> issued;
     if (std::any_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) {

@@ -121,7 +121,7 @@ class FeedTest : public ::testing::Test {
     for (const auto& c : codes_) h.regions.push_back(test::RegionWith(*test::DefaultRules(), c, {{"typhoon.blue", 0.9}, {"typhoon.3", 0.9}}));
     auto desk = OpenDesk();
     const auto plan = Plan(desk->rules(), Evaluate(desk->rules(), h), desk->StateAt(kT0), kT0);
-    ProposalSource src{"CMA-2018-22", "Mangkhut", kT0, true, "test"};
+    ProposalSource src{"CMA-2018-22", "Mangkhut", kT0, true, "test", "", ""};
     desk->RecordProposal(plan, src, "duty", kT0);
   }
   // COMMIT through the control endpoint; returns the messages' identifiers.

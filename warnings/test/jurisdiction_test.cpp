@@ -88,7 +88,9 @@ TEST(JurisdictionTest, EachRegionGetsItsOwnSystemFromASmallTrack) {
     EXPECT_NE(SignalOf(as, "440400", Kind::kFlood), "missing");
     for (const Assessment& a : as) {
       ASSERT_NE(a.jurisdiction, nullptr);
-      if (a.signal) EXPECT_EQ(a.jurisdiction->Find(a.kind, a.signal->name), a.signal) << a.region_code << " " << a.signal->name;
+      if (a.signal) {
+        EXPECT_EQ(a.jurisdiction->Find(a.kind, a.signal->name), a.signal) << a.region_code << " " << a.signal->name;
+      }
     }
   }
 }
@@ -291,10 +293,10 @@ TEST(JurisdictionTest, ASameRankChangeOfQuadrantIsAReplace) {
   core::Hazard first;
   first.regions.push_back(RegionWith(*rules, "810000", {{"typhoon.1", 1.0}, {"typhoon.3", 0.9}, {"typhoon.8", 0.6}}, 0, 45));
   const auto p1 = Plan(*rules, Evaluate(*rules, first), desk.StateAt(kNow - 3600), kNow - 3600);
-  desk.RecordProposal(p1, {"T", "TEST", kNow - 3600, true, "test", ""}, "duty", kNow - 3600);
+  desk.RecordProposal(p1, {"T", "TEST", kNow - 3600, true, "test", "", ""}, "duty", kNow - 3600);
   desk.Commit("issue", "{}", desk.FromProposal(*desk.LatestProposal(), {}), ctx);
   const auto p2 = Plan(*rules, Evaluate(*rules, h), desk.StateAt(kNow), kNow);
-  desk.RecordProposal(p2, {"T", "TEST", kNow, true, "test", ""}, "duty", kNow);
+  desk.RecordProposal(p2, {"T", "TEST", kNow, true, "test", "", ""}, "duty", kNow);
   const auto issued = desk.Commit("issue", "{}", desk.FromProposal(*desk.LatestProposal(), {}), {kNow, "duty", "Exercise", "test"});
   ASSERT_EQ(issued.size(), 1u);
   EXPECT_EQ(issued[0].change, Change::kReplace);
