@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "taifeng/base/error.h"
@@ -89,6 +91,126 @@ std::vector<HkoSignal> ReadHkoSignals(const std::filesystem::path& path) {
     out.push_back(std::move(s));
   }
   if (!header) throw ParseError(file, n, "header", "season,storm_name,signal,start_hkt,end_hkt");
+  return out;
+}
+
+namespace {
+
+// "202207011850" (HKT) -> UTC seconds.
+std::optional<std::int64_t> HktCompact(const std::string& t) {
+  if (t.size() != 12 || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return std::nullopt;
+  return ParseTimeWithOffset(t.substr(0, 4) + "-" + t.substr(4, 2) + "-" + t.substr(6, 2) + "T" + t.substr(8, 2) + ":" + t.substr(10, 2) +
+                             "+08:00");
+}
+
+std::optional<double> Speed(const std::string& cell, bool& bad) {
+  if (cell == "N/A" || cell.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(cell, &used);
+    if (used == cell.size() && v >= 0 && v <= 400) return v;
+  } catch (const std::exception&) {
+  }
+  bad = true;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<HkoWind> ReadHkoWindFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO wind file");
+  const std::string file = path.filename().string();
+  std::vector<HkoWind> out;
+  std::set<std::string> seen;
+  std::string line;
+  std::int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (n > 10000) throw ParseError(file, n, "file", "at most 10,000 lines");
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::vector<std::string> c = SplitCsv(line);
+    if (n == 1) {
+      if (c.size() != 5 || c[0] != "Date time" || c[1] != "Automatic Weather Station")
+        throw ParseError(file, n, "header", "Date time,Automatic Weather Station,10-Minute Mean Wind Direction(Compass points),…");
+      continue;
+    }
+    if (c.size() != 5) throw ParseError(file, n, "line", "5 comma-separated fields");
+    HkoWind w;
+    const auto t = HktCompact(c[0]);
+    if (!t) throw ParseError(file, n, "Date time", "YYYYMMDDhhmm (HKT)");
+    w.time_utc = *t;
+    w.station = c[1];
+    if (w.station.empty() || w.station.size() > 60) throw ParseError(file, n, "Automatic Weather Station", "a station name");
+    w.direction = c[2] == "N/A" ? "" : c[2];
+    bool bad = false;
+    w.mean_kmh = Speed(c[3], bad);
+    if (bad) throw ParseError(file, n, "10-Minute Mean Speed(km/hour)", "a speed in km/h or N/A");
+    w.gust_kmh = Speed(c[4], bad);
+    if (bad) throw ParseError(file, n, "10-Minute Maximum Gust(km/hour)", "a speed in km/h or N/A");
+    if (!seen.insert(c[0] + "|" + w.station).second) continue;  // repeated: the first row stands
+    out.push_back(std::move(w));
+  }
+  if (n == 0) throw ParseError(file, 0, "header", "a header line");
+  return out;
+}
+
+std::vector<HkoWind> ReadHkoWindDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw Error(ErrorCode::kNotFound, dir.string() + ": no such directory");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".csv") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::map<std::pair<std::int64_t, std::string>, HkoWind> merged;
+  for (const auto& f : files)
+    for (HkoWind& w : ReadHkoWindFile(f)) merged.try_emplace({w.time_utc, w.station}, std::move(w));
+  std::vector<HkoWind> out;
+  out.reserve(merged.size());
+  for (auto& [k, w] : merged) out.push_back(std::move(w));
+  return out;
+}
+
+std::vector<HkoDailyRain> ReadHkoDailyRainfall(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO daily rainfall file");
+  const std::string file = path.filename().string();
+  std::vector<HkoDailyRain> out;
+  std::string line;
+  std::int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (n > 200000) throw ParseError(file, n, "file", "at most 200,000 lines");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (n <= 3) continue;  // the two titles and the column names
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) break;  // the closing notes
+    const std::vector<std::string> c = SplitCsv(line);
+    if (c.size() < 4) throw ParseError(file, n, "line", "year,month,day,value,completeness");
+    HkoDailyRain d;
+    try {
+      d.year = std::stoi(c[0]), d.month = std::stoi(c[1]), d.day = std::stoi(c[2]);
+    } catch (const std::exception&) {
+      throw ParseError(file, n, "date", "year,month,day as integers");
+    }
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) throw ParseError(file, n, "date", "a valid month and day");
+    if (c[3] == "***") continue;  // unavailable
+    if (c[3] == "Trace") {
+      d.mm = 0;
+    } else {
+      try {
+        std::size_t used = 0;
+        d.mm = std::stod(c[3], &used);
+        if (used != c[3].size() || d.mm < 0 || d.mm > 2000) throw std::invalid_argument("mm");
+      } catch (const std::exception&) {
+        throw ParseError(file, n, "value", "rainfall in mm, Trace or ***");
+      }
+    }
+    d.complete = c.size() < 5 || c[4] != "#";
+    out.push_back(d);
+  }
   return out;
 }
 

@@ -53,5 +53,52 @@ TEST(HkoSignalsTest, RefusesABadLineWithItsNumber) {
   EXPECT_THROW(ReadHkoSignals(p), Error);
 }
 
+// The published 10-minute wind files of Chaba 2022, as HKO wrote them (N/A, missing stations,
+// the same time in two files).
+TEST(HkoWindTest, ReadsChabasFilesAsPublished) {
+  const auto w = ReadHkoWindDirectory(fs::path(TAIFENG_SAMPLES_DIR) / "hko/wind_10min/chaba_2022");
+  ASSERT_GT(w.size(), 5000u);
+  for (std::size_t i = 1; i < w.size(); ++i)
+    ASSERT_TRUE(w[i - 1].time_utc < w[i].time_utc || (w[i - 1].time_utc == w[i].time_utc && w[i - 1].station < w[i].station))
+        << "sorted, one row per time and station";
+  // 2022-07-01 18:50 HKT = 10:50 UTC: Cheung Chau 60 km/h (gust 87), Shek Kong N/A.
+  const auto at = [&](const std::string& station) -> const HkoWind* {
+    for (const auto& x : w)
+      if (x.time_utc == 1656672600 && x.station == station) return &x;
+    return nullptr;
+  };
+  ASSERT_NE(at("Cheung Chau"), nullptr);
+  EXPECT_EQ(at("Cheung Chau")->mean_kmh.value_or(-1), 60);
+  EXPECT_EQ(at("Cheung Chau")->gust_kmh.value_or(-1), 87);
+  EXPECT_EQ(at("Cheung Chau")->direction, "East");
+  ASSERT_NE(at("Shek Kong"), nullptr);
+  EXPECT_FALSE(at("Shek Kong")->mean_kmh.has_value());
+}
+
+TEST(HkoWindTest, RefusesABadRowWithFileLineAndField) {
+  const fs::path p = fs::temp_directory_path() / ("taifeng_hkowind_" + std::to_string(::getpid()) + ".csv");
+  std::ofstream(p) << "\xEF\xBB\xBF" << "Date time,Automatic Weather Station,10-Minute Mean Wind Direction(Compass points),10-Minute Mean "
+                                          "Speed(km/hour),10-Minute Maximum Gust(km/hour)\r\n202207011850,Cheung Chau,East,60,87\r\n"
+                                          "202207011850,Tsing Yi,East,fast,87\r\n";
+  try {
+    ReadHkoWindFile(p);
+    ADD_FAILURE() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_EQ(e.field(), "10-Minute Mean Speed(km/hour)");
+    EXPECT_NE(std::string(e.what()).find(p.filename().string()), std::string::npos) << e.what();
+  }
+  fs::remove(p);
+}
+
+TEST(HkoRainTest, ReadsTheHeadquartersDailyRainfall) {
+  const auto r = ReadHkoDailyRainfall(fs::path(TAIFENG_SAMPLES_DIR) / "hko/daily_rainfall_hko_hq_1884_2022.csv");
+  ASSERT_GT(r.size(), 45000u);
+  EXPECT_EQ(r.front().year, 1884);
+  EXPECT_EQ(r.back().year, 2022);
+  EXPECT_EQ(r.back().month, 12);
+  for (const auto& d : r) ASSERT_TRUE(d.year < 1940 || d.year > 1946) << "no data during 1940-1946";
+}
+
 }  // namespace
 }  // namespace taifeng::data
