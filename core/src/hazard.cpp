@@ -21,6 +21,7 @@ struct PreparedRegion {
   std::vector<double> site_xyz;     // the region's reference sites: unit vectors, 3 per site
   std::vector<double> site_factor;  // their Site::mean_factor
   std::size_t site_first = 0;       // index of its first site in MemberFields::site_wind10
+  bool active = true;               // computed (HazardOptions::only_regions)
 };
 
 // What one member does to every region: per step, the region's maximum 10-minute wind and its
@@ -117,6 +118,7 @@ MemberFields RunMember(const Member& member, const std::vector<PreparedRegion>& 
     const std::int64_t analog_t = observed ? observed->matched_utc + rel : 0;
     for (std::size_t r = 0; r < n_regions; ++r) {
       const PreparedRegion& reg = regions[r];
+      if (!reg.active) continue;
       const double gap = ArcKm(centre, reg.cap) - reg.cap_km;
       const std::size_t n = reg.points.size();
       float& wind = f.wind10[r * steps + step];
@@ -202,7 +204,8 @@ class HazardRun {
     for (std::size_t m = 0; m < m_; ++m) fields_[m] = RunMember(forecast_.members[m], regions_, o_, now_, steps_, source_of[m]);
     weights_.resize(m_);
     for (std::size_t m = 0; m < m_; ++m) weights_[m] = forecast_.members[m].weight;
-    for (std::size_t r = 0; r < set_.size(); ++r) h.regions.push_back(Region(r));
+    for (std::size_t r = 0; r < set_.size(); ++r)
+      if (regions_[r].active) h.regions.push_back(Region(r));
     return h;
   }
 
@@ -211,6 +214,10 @@ class HazardRun {
     regions_.resize(set_.size());
     for (std::size_t r = 0; r < set_.size(); ++r) {
       PreparedRegion& p = regions_[r];
+      p.active = o_.only_regions.empty() ||
+                 std::find(o_.only_regions.begin(), o_.only_regions.end(), set_.region(r).code) != o_.only_regions.end();
+      p.site_first = r == 0 ? 0 : regions_[r - 1].site_first + regions_[r - 1].site_factor.size();
+      if (!p.active) continue;
       p.points = set_.SamplePoints(r, o_.spacing_deg, o_.boundary_points);
       p.xyz.resize(p.points.size() * 3);
       double c[3] = {0, 0, 0};
@@ -222,7 +229,6 @@ class HazardRun {
       for (int d = 0; d < 3; ++d) p.cap[d] = c[d] / norm;
       for (std::size_t i = 0; i < p.points.size(); ++i) p.cap_km = std::max(p.cap_km, ArcKm(p.cap, &p.xyz[3 * i]));
       p.exposure = set_.region(r).coastal ? Exposure::kOffSea : Exposure::kOffLand;
-      p.site_first = r == 0 ? 0 : regions_[r - 1].site_first + regions_[r - 1].site_factor.size();
       const auto sites = o_.sites.find(set_.region(r).code);
       if (sites == o_.sites.end()) continue;
       for (const Site& site : sites->second) {

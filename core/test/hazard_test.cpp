@@ -219,6 +219,25 @@ TEST_F(HazardArchiveTest, MangkhutCoastNearLandfallIsWindierThanInland) {
   EXPECT_GE(jm.rain_total_mm.p90, jm.rain_total_mm.mean * 0.8);
 }
 
+// Computing one region alone (verification of one place) gives exactly what the whole set gives it.
+TEST_F(HazardArchiveTest, OneRegionAloneIsTheSameAsInTheWholeSet) {
+  const Hindcast hc = MangkhutForecast(20);
+  HazardOptions o;
+  const Hazard all = ComputeHazard(hc.analog, Regions(), o);
+  o.only_regions = {"810000"};
+  const Hazard one = ComputeHazard(hc.analog, Regions(), o);
+  ASSERT_EQ(one.regions.size(), 1u);
+  const RegionHazard* hk = nullptr;
+  for (const auto& r : all.regions)
+    if (r.code == "810000") hk = &r;
+  ASSERT_NE(hk, nullptr);
+  EXPECT_EQ(one.regions[0].code, "810000");
+  EXPECT_DOUBLE_EQ(one.regions[0].wind_ms.mean, hk->wind_ms.mean);
+  EXPECT_DOUBLE_EQ(one.regions[0].rain_total_mm.p90, hk->rain_total_mm.p90);
+  EXPECT_DOUBLE_EQ(one.regions[0].approach_km, hk->approach_km);
+  EXPECT_GT(one.regions[0].wind_ms.mean, 10);
+}
+
 // Warning-rule criteria agree with the per-force probabilities at the same window edges, and an
 // "either wind or gust" criterion is per member: at least the larger of the two, at most their sum.
 TEST_F(HazardArchiveTest, CriteriaAgreeWithTheForceProbabilitiesAtWindowEdges) {

@@ -102,6 +102,7 @@ struct HazardOptions {
   double rain_percentile = 0.9;
   std::vector<Criterion> criteria;  // RegionHazard::criteria answers each, in order
   std::map<std::string, std::vector<Site>> sites;  // by region code: its reference sites (may be empty)
+  std::vector<std::string> only_regions;  // region codes to compute (verification of one place); empty: every region
   double inflow_deg = 20;  // surface inflow angle, for wind directions (RegionHazard::CriterionResult)
 };
 
