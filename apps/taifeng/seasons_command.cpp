@@ -24,6 +24,7 @@
 #include "taifeng/data/hko.h"
 #include "taifeng/data/import.h"
 #include "taifeng/warnings/stability.h"
+#include "storm_selection.h"
 #include "warn_replay.h"
 
 namespace taifeng::cli {
@@ -38,70 +39,6 @@ struct SeasonsArgs : ReplayArgs {
   double within_km = 800;
   std::vector<std::string> only;  // --storms: names or ids
 };
-
-struct Candidate {
-  data::Storm storm;
-  std::string file;
-  double closest_km = 1e9;
-  std::int64_t t0 = 0, t1 = 0;  // the replay's span
-  std::string hko_highest;      // HKO's highest signal for it ("10", "9", "8SE"; "" none)
-};
-
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// HKO's highest signal per (season, NAME).
-std::map<std::pair<int, std::string>, std::string> HighestSignals(const std::vector<data::HkoSignal>& signals) {
-  std::map<std::pair<int, std::string>, std::pair<int, std::string>> best;
-  for (const auto& s : signals) {
-    auto& b = best[{s.season, s.storm_name}];
-    if (s.number > b.first || (s.number == b.first && b.second.empty())) b = {s.number, s.signal};
-  }
-  std::map<std::pair<int, std::string>, std::string> out;
-  for (const auto& [k, v] : best) out[k] = v.second;
-  return out;
-}
-
-// The CMA storms of the seasons that came within `within_km` of region `near`; the replay span of
-// each: from when it is first within within_km + 600 km (a day after its first fix at the
-// earliest) to 12 h after it is last within within_km.
-std::vector<Candidate> Candidates(const SeasonsArgs& a, const geo::RegionSet& regions, std::size_t near, int y1, int y2) {
-  std::vector<Candidate> out;
-  for (int y = y1; y <= y2; ++y) {
-    const fs::path file = fs::path(a.cma) / ("CH" + std::to_string(y) + "BST.txt");
-    if (!fs::exists(file)) throw Error(ErrorCode::kNotFound, file.string() + ": no CMA best-track file for season " + std::to_string(y));
-    data::ImportOptions options;
-    options.strict = true;
-    data::ImportResult r;
-    data::ImportFile(data::Format::Named("cma"), file.string(), options, r);
-    for (data::Storm& s : r.storms) {
-      if (s.fixes.size() < 5) continue;
-      if (!a.only.empty() && std::none_of(a.only.begin(), a.only.end(), [&](const std::string& o) {
-            return Upper(o) == Upper(s.name) || o == s.id || o == s.intl_number;
-          }))
-        continue;
-      Candidate c;
-      std::int64_t first_near = 0, last_near = 0;
-      for (const data::Fix& f : s.fixes) {
-        const double d = regions.DistanceKm(near, f.lat_deg, f.lon_deg);
-        c.closest_km = std::min(c.closest_km, d);
-        if (d <= a.within_km + 600 && !first_near) first_near = f.time_utc;
-        if (d <= a.within_km) last_near = f.time_utc;
-      }
-      if (c.closest_km > a.within_km) continue;
-      c.t0 = std::max(first_near, s.fixes.front().time_utc + 24 * 3600);
-      c.t0 -= c.t0 % (static_cast<std::int64_t>(a.every_h) * 3600);
-      c.t1 = std::min(last_near + 12 * 3600, s.fixes.back().time_utc);
-      if (c.t1 < c.t0) continue;
-      c.file = file.string();
-      c.storm = std::move(s);
-      out.push_back(std::move(c));
-    }
-  }
-  return out;
-}
 
 struct StormResult {
   const Candidate* candidate = nullptr;
@@ -200,16 +137,14 @@ void PrintReport(const json& j) {
 }
 
 void RunSeasons(SeasonsArgs a) {
-  int y1 = 0, y2 = 0;
-  if (std::sscanf(a.seasons.c_str(), "%d-%d", &y1, &y2) != 2 || y1 > y2 || y1 < 1949 || y2 > 2100)
-    throw Error(ErrorCode::kUsage, "--seasons: expected Y1-Y2 (e.g. 2000-2022)");
+  const auto [y1, y2] = ParseSeasons(a.seasons);
   a.track = "-";  // each storm's CMA file, set per storm
   HazardEngine engine(a);
   const auto near = engine.regions()->Resolve(a.near);
   const auto rules = warnings::RuleSet::Load(a.desk.rules);
   const auto schema = warnings::CapSchema::Load(a.desk.schema);
   const auto highest = HighestSignals(data::ReadHkoSignals(a.signals));
-  std::vector<Candidate> candidates = Candidates(a, *engine.regions(), near, y1, y2);
+  std::vector<Candidate> candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
   std::set<std::pair<int, std::string>> replayed;
   for (Candidate& c : candidates) {
     const auto it = highest.find({c.storm.season, Upper(c.storm.name)});
