@@ -575,6 +575,45 @@ fs::path OutputDirectory(const ReplayArgs& a, const data::Storm& storm, std::int
   return out;
 }
 
+struct Settings {
+  core::MatchOptions match;
+  core::ForecastOptions forecast;
+  core::MatchFilter filter;
+};
+
+// One forecast of the replay at pts[e], as if live (nothing after it), on the official spine when
+// --forecast gives one; nullopt when no analog was found.
+std::optional<core::Hindcast> ForecastAt(const ReplayArgs& a, const core::MatchIndex& index, const std::vector<core::TrackPoint>& pts,
+                                         std::size_t e, std::size_t history, const core::CliperModel* cliper, const Settings& s,
+                                         const geo::RegionSet* land) {
+  const std::vector<core::TrackPoint> observed(pts.begin() + static_cast<std::ptrdiff_t>(e + 1 - history),
+                                               pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
+  core::MatchFilter f = s.filter;
+  f.before_utc = pts[e].time_utc;
+  auto h = core::ForecastFrom(index, observed, cliper, s.match, s.forecast, f, land);
+  if (h && !a.forecast.empty()) {  // the official forecast (or the observed future) as the spine
+    if (const auto official = OfficialAt(a, pts, e)) {
+      h->analog = core::OnOfficialTrack(h->analog, *official, {}, land);
+      h->method = "analogs on " + official->source;
+    } else {
+      h->method += "; no official forecast issued at this time";
+    }
+  }
+  return h;
+}
+
+void PrintHeader(const ReplayArgs& a, const data::Storm& storm, std::size_t forecasts, int step_h, std::int64_t first_utc,
+                 const std::string& cliper_note) {
+  std::cout << "Replaying " << StormLabel(storm) << ": " << forecasts << " forecasts every " << step_h << " h from "
+            << taifeng::FormatIsoUtc(first_utc) << ", "
+            << (a.fast ? std::string("as fast as possible") : "at " + FormatFloat(a.speed, 0) + "x real time") << "\n";
+  std::cout << "  " << cliper_note << "\n";
+  if (!a.forecast.empty())
+    std::cout << "  Spine: " << (a.forecast == "best-track" ? "the observed future track (PERFECT-TRACK EXPERIMENT)" : "the official forecasts of " + a.forecast)
+              << "\n";
+  std::cout << "\n";
+}
+
 void RunReplay(const ReplayArgs& a) {
   if (a.storm.empty() && a.track.empty()) throw Error(ErrorCode::kUsage, "give --storm ID or --track FILE");
   if (!(a.speed > 0)) throw Error(ErrorCode::kUsage, "--speed must be positive");
@@ -614,17 +653,7 @@ void RunReplay(const ReplayArgs& a) {
   if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
 
   const bool tty = isatty(STDOUT_FILENO);
-  if (!a.json) {
-    std::cout << "Replaying " << StormLabel(storm) << ": " << when.size() << " forecasts every " << step_h << " h from "
-              << taifeng::FormatIsoUtc(pts[when.front()].time_utc) << ", "
-              << (a.fast ? std::string("as fast as possible") : "at " + FormatFloat(a.speed, 0) + "x real time")
-              << "\n";
-    std::cout << "  " << cliper_note << "\n";
-    if (!a.forecast.empty())
-      std::cout << "  Spine: " << (a.forecast == "best-track" ? "the observed future track (PERFECT-TRACK EXPERIMENT)" : "the official forecasts of " + a.forecast)
-                << "\n";
-    std::cout << "\n";
-  }
+  if (!a.json) PrintHeader(a, storm, when.size(), step_h, pts[when.front()].time_utc, cliper_note);
   std::vector<Step> steps;
   const auto wall_start = std::chrono::steady_clock::now();
   double compute_s = 0;
@@ -637,19 +666,7 @@ void RunReplay(const ReplayArgs& a) {
                                                      std::chrono::duration<double>(offset_s)));
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<core::TrackPoint> observed(pts.begin() + static_cast<std::ptrdiff_t>(e + 1 - history),
-                                                 pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
-    core::MatchFilter f = filter;
-    f.before_utc = now;
-    auto h = core::ForecastFrom(*index, observed, cliper ? &*cliper : nullptr, mo, fo, f, land.get());
-    if (h && !a.forecast.empty()) {  // the official forecast (or the observed future) as the spine
-      if (const auto official = OfficialAt(a, pts, e)) {
-        h->analog = core::OnOfficialTrack(h->analog, *official, {}, land.get());
-        h->method = "analogs on " + official->source;
-      } else {
-        h->method += "; no official forecast issued at this time";
-      }
-    }
+    auto h = ForecastAt(a, *index, pts, e, history, cliper ? &*cliper : nullptr, {mo, fo, filter}, land.get());
     compute_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!h) {
       if (!a.json) std::cout << taifeng::FormatIsoUtc(now) << "  no analog found; skipped\n";

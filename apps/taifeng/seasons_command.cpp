@@ -6,6 +6,7 @@
 // changes). The storms that brought Hong Kong signal No. 8 or higher (HKO's records,
 // data/samples/hko) are named, so the figures can be read for them apart.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -61,7 +62,7 @@ std::string Highest(const std::vector<warnings::Message>& ms, const std::string&
 double Quantile(std::vector<int> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+  return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
 }
 
 json Report(const SeasonsArgs& a, const std::vector<StormResult>& results, const std::vector<std::string>& unmatched) {

@@ -634,13 +634,12 @@ struct RuleCheck {
   std::optional<double> direction;
   double ratio = 0;  // flood: the forecast over the level's threshold
   std::string reason;
-  nlohmann::json evidence;
 };
 
-RuleCheck Check(const SignalRule& s, const core::RegionHazard& r, std::size_t index) {
+// `e`: the rule's evidence, filled.
+RuleCheck Check(const SignalRule& s, const core::RegionHazard& r, std::size_t index, nlohmann::json& e) {
   RuleCheck k;
-  k.evidence = {{"signal", s.name}, {"criterion", DescribeCriterion(s)}};
-  nlohmann::json& e = k.evidence;
+  e = {{"signal", s.name}, {"criterion", DescribeCriterion(s)}};
   if (s.kind == Kind::kFlood) {
     k.fires = r.flood_level >= s.flood_level;
     // Not reached: how near, the forecast over the level's threshold (for hysteresis).
@@ -691,8 +690,9 @@ std::optional<Assessment> Assess(const Jurisdiction& j, const core::RegionHazard
     if (counted) ++c;
     if (s.kind != kind || !s.enabled) continue;
     any = true;
-    RuleCheck k = Check(s, r, index);
-    evidence.push_back(std::move(k.evidence));
+    nlohmann::json e;
+    const RuleCheck k = Check(s, r, index, e);
+    evidence.push_back(std::move(e));
     a.probabilities[s.name] = k.p;  // (the quadrants of one signal share their criterion's probability)
     // The lowest signal's figures stand when none fires; a higher firing one replaces them.
     if (k.fires || !a.signal) {
