@@ -14,6 +14,7 @@ void RegisterHazardCommands(CLI::App& app);  // hazard, archive add-rain, archiv
 void RegisterWarnCommands(CLI::App& app);   // warn propose/issue/update/cancel/list/show/audit/replay
 void RegisterWarnStabilityCommand(CLI::App& app);  // warn stability (after the warn commands)
 void RegisterWarnSeasonsCommand(CLI::App& app);    // warn seasons (after the warn commands)
+void RegisterWarnVerifyCommand(CLI::App& app);     // warn verify (after the warn commands)
 void RegisterKeysCommands(CLI::App& app);   // keys generate
 void RegisterServeCommand(CLI::App& app);   // serve
 

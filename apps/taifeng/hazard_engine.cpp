@@ -31,18 +31,28 @@ void AddHazardOptions(CLI::App* cmd, HazardArgs& a) {
   cmd->add_option("--forecast", a.forecast,
                   "the official forecast as the spine: an ATCF a-deck (--forecast-tech) or a CSV track with future times; the analogs "
                   "are re-centred on it (their spread kept) and the cone is its known error. 'best-track' (hindcasts, --at): the "
-                  "observed future track, the perfect-track experiment, marked so in every output");
+                  "observed future track, the perfect-track experiment, marked so in every output; 'persistence': the last 12 h's "
+                  "motion continued (a baseline)");
   cmd->add_option("--forecast-tech", a.forecast_techs, "a-deck techs, in priority order")->capture_default_str();
 }
 
 namespace {
 
 // The official track from --forecast, starting at the live storm's now (winds as 10-minute means).
-core::OfficialTrack OfficialFrom(const HazardArgs& a, const core::TrackPoint& now) {
+core::OfficialTrack OfficialFrom(const HazardArgs& a, const std::vector<core::TrackPoint>& observed) {
+  const core::TrackPoint& now = observed.back();
   core::OfficialTrack official;
   official.points.push_back(now);
   std::vector<data::Fix> future;
   data::WindAveraging averaging = data::WindAveraging::kTenMinute;
+  if (a.forecast == "persistence") {  // a baseline spine: the last 12 h's motion continued
+    const core::Forecast p = core::PersistenceForecast(observed, 120);
+    for (const core::ForecastPoint& f : p.points)
+      if (f.time_utc > now.time_utc) official.points.push_back({f.time_utc, f.lat_deg, f.lon_deg, f.wind_ms, f.pressure_hpa});
+    official.source = "persistence (the last 12 h's motion continued; a baseline)";
+    if (official.points.size() < 2) throw Error(ErrorCode::kNotFound, "--forecast persistence: no point after now");
+    return official;
+  }
   if (a.forecast == "best-track") {
     if (a.at.empty()) throw Error(ErrorCode::kUsage, "--forecast best-track uses the observed future: a hindcast only (give --at)");
     LiveInput whole = a;
@@ -111,6 +121,7 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   ho.step_h = a.step_h;
   ho.criteria = criteria;
   ho.sites = sites;
+  ho.only_regions = a.only_regions;
   core::RainMatchOptions ro;
   for (const std::string& x : a.set) {
     // Hazard options first; the rest are matching and forecast options.
@@ -169,7 +180,7 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
   run.forecast = std::move(h->analog);
   run.consensus = std::move(h->method);
   if (!a.forecast.empty()) {  // the official forecast as the spine
-    const core::OfficialTrack official = OfficialFrom(a, observed.back());
+    const core::OfficialTrack official = OfficialFrom(a, observed);
     run.forecast = core::OnOfficialTrack(run.forecast, official, {}, land_.get());
     run.consensus += "; re-centred on " + official.source;
   }

@@ -31,6 +31,7 @@ struct HazardArgs : LiveInput {
   std::string forecast;  // --forecast: an official forecast file (a-deck, CSV) or "best-track"; "" none
   std::vector<std::string> forecast_techs = {"OFCL", "JTWC"};
   std::string rules = TAIFENG_DEFAULT_RULES;  // taifeng hazard: whose reference sites are forecast too
+  std::vector<std::string> only_regions;      // compute these regions only (verification); empty: all
 };
 
 // Adds --archive (required), the live-track options, --rain, --rain-hours, --regions, --land,

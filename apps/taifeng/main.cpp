@@ -20,6 +20,7 @@ int Main(int argc, char** argv) {
   taifeng::cli::RegisterWarnCommands(app);
   taifeng::cli::RegisterWarnStabilityCommand(app);
   taifeng::cli::RegisterWarnSeasonsCommand(app);
+  taifeng::cli::RegisterWarnVerifyCommand(app);
   taifeng::cli::RegisterKeysCommands(app);
   taifeng::cli::RegisterServeCommand(app);
   return taifeng::cli::RunCli("taifeng", app, argc, argv);

@@ -764,7 +764,7 @@ TEST_F(CliTest, WarnProposeIssueUpdateCancelListShowAudit) {
   EXPECT_NE(r.out.find("record 3"), std::string::npos) << r.out;
   EXPECT_EQ(Shell(Cli() + " warn cancel 810000 --yes --at 2018-09-15T19:00Z" + desk).status, 65);
   // … and nothing shows forged data as if it were the record (list and show once printed it, exit 0).
-  for (const std::string& cmd : {" warn list", " warn list --json", " warn list --active"}) {
+  for (const char* cmd : {" warn list", " warn list --json", " warn list --active"}) {
     r = Shell(Cli() + cmd + " --journal " + journal);
     EXPECT_EQ(r.status, 65) << cmd << "\n" << r.out;
     EXPECT_NE(r.out.find("record 3"), std::string::npos) << r.out;

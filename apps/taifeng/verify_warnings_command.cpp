@@ -1,0 +1,223 @@
+// taifeng warn verify: Hong Kong's tropical cyclone signals as Taifeng would have issued them,
+// against the Hong Kong Observatory's own record (data/samples/hko). Every storm of the seasons
+// that came within --within-km of Hong Kong is replayed as if live (warn_replay.h: nothing after
+// "now" seen, the storm left out of the archive) in each forecast mode:
+//   own          Taifeng's analog forecast;
+//   best-track   the observed future track as the forecast (the perfect-track experiment: it
+//                separates the track error from the hazard model and the rules);
+//   persistence  the last 12 h's motion continued (a baseline).
+// Per storm: HKO's first No. 8, 9, 10 and Taifeng's first No. 1, 3, 8, 9, 10 for Hong Kong; over
+// the seasons, per mode: hits, misses, false alarms and correct negatives of "No. 8 or higher" (a
+// storm without HKO's No. 8 is a negative), and the spread of Taifeng's first No. 8 (and No. 10)
+// minus HKO's, hours (negative: earlier).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "storm_selection.h"
+#include "taifeng/base/error.h"
+#include "taifeng/base/time_utc.h"
+#include "taifeng/core/signal_verify.h"
+#include "warn_replay.h"
+
+namespace taifeng::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct VerifyArgs : ReplayArgs {
+  std::string seasons = "2000-2022", near = "810000", signals = TAIFENG_SAMPLES_DIR "/hko/signals_8_or_higher_2000_2022.csv",
+              cma = TAIFENG_SAMPLES_DIR "/cma", csv, report;
+  double within_km = 800;
+  std::vector<std::string> modes = {"own", "best-track", "persistence"}, only;
+};
+
+constexpr int kNumbers[] = {1, 3, 8, 9, 10};  // Hong Kong's ladder, rank 1..5
+
+// HKO's first No. 8, 9 and 10 of a storm (by number; 0 when never).
+std::map<int, std::int64_t> HkoFirst(const std::vector<data::HkoSignal>& signals, int season, const std::string& name) {
+  std::map<int, std::int64_t> first;
+  for (const auto& s : signals)
+    if (s.season == season && s.storm_name == Upper(name))
+      for (int n : {8, 9, 10})
+        if (s.number >= n && (!first.count(n) || s.start_utc < first[n])) first[n] = s.start_utc;
+  return first;
+}
+
+// Taifeng's first time of each signal (or a higher one) for region `code`, by HKO number.
+std::map<int, std::int64_t> TaifengFirst(const std::vector<warnings::Message>& ms, const std::string& code) {
+  std::map<int, std::int64_t> first;
+  for (const auto& m : ms) {
+    if (m.region_code != code || m.kind != warnings::Kind::kTyphoon || m.change == warnings::Change::kCancel) continue;
+    for (int rank = 1; rank <= m.rank && rank <= 5; ++rank) {
+      const int n = kNumbers[rank - 1];
+      if (!first.count(n)) first[n] = m.sent_utc;
+    }
+  }
+  return first;
+}
+
+struct ModeResult {
+  core::Contingency eight;
+  std::vector<double> eight_lag_h, ten_lag_h;  // Taifeng's first minus HKO's, over the storms both had
+  json storms = json::array();
+};
+
+json Times(const std::map<int, std::int64_t>& first) {
+  json j = json::object();
+  for (const auto& [n, t] : first) j[std::to_string(n)] = taifeng::FormatIsoUtc(t);
+  return j;
+}
+
+// One storm in one mode: replayed into a throwaway journal.
+std::map<int, std::int64_t> ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candidate& c, const std::string& code,
+                                        const std::shared_ptr<const warnings::RuleSet>& rules,
+                                        const std::shared_ptr<const warnings::CapSchema>& schema, const fs::path& scratch) {
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  fs::permissions(scratch, fs::perms::owner_all);
+  warnings::Desk desk(warnings::Journal::Open(scratch / "journal.sqlite"), rules, engine.regions(), schema);
+  a.track = c.file, a.format = "cma", a.storm = c.storm.id;
+  const auto messages = ReplayThroughDesk(a, engine, desk, c.t0, c.t1, "verify", nullptr);
+  return TaifengFirst(messages, code);
+}
+
+void Score(ModeResult& r, const Candidate& c, const std::map<int, std::int64_t>& hko, const std::map<int, std::int64_t>& ours) {
+  const bool forecast = ours.count(8) > 0, observed = hko.count(8) > 0;
+  r.eight.Add(forecast, observed);
+  if (forecast && observed) r.eight_lag_h.push_back(static_cast<double>(ours.at(8) - hko.at(8)) / 3600.0);
+  if (ours.count(10) && hko.count(10)) r.ten_lag_h.push_back(static_cast<double>(ours.at(10) - hko.at(10)) / 3600.0);
+  r.storms.push_back({{"season", c.storm.season}, {"storm", c.storm.id}, {"name", c.storm.name}, {"number", c.storm.intl_number},
+                      {"closest_km", std::round(c.closest_km)}, {"hko_first_utc", Times(hko)}, {"taifeng_first_utc", Times(ours)}});
+}
+
+json SpreadJson(const std::vector<double>& v) {
+  const core::Spread s = core::SpreadOf(v);
+  if (s.n == 0) return {{"n", 0}};
+  return {{"n", s.n}, {"p10_h", s.p10}, {"median_h", s.median}, {"p90_h", s.p90}};
+}
+
+json ModeJson(const std::string& mode, const ModeResult& r) {
+  const auto& c = r.eight;
+  const auto num = [](double v) { return std::isfinite(v) ? json(std::round(v * 1000) / 1000) : json(nullptr); };
+  return {{"mode", mode},
+          {"no8", {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms}, {"correct_negatives", c.correct_negatives},
+                   {"hit_rate", num(c.HitRate())}, {"false_alarm_rate", num(c.FalseAlarmRate())}}},
+          {"no8_first_minus_hko_h", SpreadJson(r.eight_lag_h)},
+          {"no10_first_minus_hko_h", SpreadJson(r.ten_lag_h)},
+          {"storms", r.storms}};
+}
+
+std::string Pct(const json& v) { return v.is_null() ? "-" : FormatFloat(100 * v.get<double>(), 0) + " %"; }
+std::string Hours(const json& s, const char* k) { return s["n"].get<int>() == 0 ? "-" : FormatFloat(s[k].get<double>(), 1); }
+
+void PrintSummary(const json& j) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : j["modes"]) {
+    const auto& c = m["no8"];
+    const auto& lag = m["no8_first_minus_hko_h"];
+    rows.push_back({m["mode"], std::to_string(c["hits"].get<int>()), std::to_string(c["misses"].get<int>()),
+                    std::to_string(c["false_alarms"].get<int>()), std::to_string(c["correct_negatives"].get<int>()), Pct(c["hit_rate"]),
+                    Pct(c["false_alarm_rate"]), Hours(lag, "median_h"), Hours(lag, "p10_h"), Hours(lag, "p90_h"),
+                    Hours(m["no10_first_minus_hko_h"], "median_h")});
+  }
+  PrintTable({"mode", "hits", "misses", "false_alarms", "correct_neg", "hit_rate", "false_alarm_rate", "No8_lag_median_h", "No8_lag_p10_h",
+              "No8_lag_p90_h", "No10_lag_median_h"},
+             rows);
+  std::cout << "\nNo. 8 or higher for Hong Kong per storm, " << j["storms"].get<int>() << " storms within " << FormatFloat(j["within_km"].get<double>(), 0)
+            << " km in " << j["seasons"].get<std::string>() << "; lag = Taifeng's first No. 8 minus HKO's (h, negative: earlier).\n"
+            << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n";
+}
+
+void WriteCsv(const json& j, const std::string& path) {
+  std::ofstream out(path);
+  out << "mode,season,storm,name,number,closest_km,hko_first_8_utc,hko_first_10_utc,taifeng_first_1_utc,taifeng_first_3_utc,"
+         "taifeng_first_8_utc,taifeng_first_9_utc,taifeng_first_10_utc\n";
+  const auto get = [](const json& t, const char* k) { return t.contains(k) ? t[k].get<std::string>() : std::string(); };
+  for (const auto& m : j["modes"])
+    for (const auto& s : m["storms"])
+      out << m["mode"].get<std::string>() << ',' << s["season"] << ',' << s["storm"].get<std::string>() << ',' << s["name"].get<std::string>()
+          << ',' << s["number"].get<std::string>() << ',' << s["closest_km"] << ',' << get(s["hko_first_utc"], "8") << ','
+          << get(s["hko_first_utc"], "10") << ',' << get(s["taifeng_first_utc"], "1") << ',' << get(s["taifeng_first_utc"], "3") << ','
+          << get(s["taifeng_first_utc"], "8") << ',' << get(s["taifeng_first_utc"], "9") << ',' << get(s["taifeng_first_utc"], "10") << '\n';
+  if (!out.flush()) throw Error(ErrorCode::kIo, path + ": cannot write");
+}
+
+void RunVerify(VerifyArgs a) {
+  const auto [y1, y2] = ParseSeasons(a.seasons);
+  for (const std::string& m : a.modes)
+    if (m != "own" && m != "best-track" && m != "persistence") throw Error(ErrorCode::kUsage, "--modes: own, best-track or persistence");
+  a.track = "-";
+  HazardEngine engine(a);
+  const std::size_t near = engine.regions()->Resolve(a.near);
+  const std::string code = engine.regions()->region(near).code;
+  a.only_regions = {code};
+  const auto rules = warnings::RuleSet::Load(a.desk.rules);
+  if (rules->Of(code).id() != "hong_kong")
+    throw Error(ErrorCode::kUsage, "--near " + code + ": the verification reads Hong Kong's signals against HKO's record");
+  const auto schema = warnings::CapSchema::Load(a.desk.schema);
+  const auto signals = data::ReadHkoSignals(a.signals);
+  const std::vector<Candidate> candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
+  const fs::path scratch = fs::temp_directory_path() / ("taifeng-verify-" + std::to_string(::getpid()));
+  json modes = json::array();
+  Progress progress(!a.desk.json);
+  std::size_t done = 0;
+  for (const std::string& mode : a.modes) {
+    a.forecast = mode == "own" ? "" : mode;
+    ModeResult r;
+    for (const Candidate& c : candidates) {
+      progress.Update(mode + " " + std::to_string(c.storm.season) + " " + c.storm.name, done++, candidates.size() * a.modes.size());
+      Score(r, c, HkoFirst(signals, c.storm.season, c.storm.name), ReplayStorm(a, engine, c, code, rules, schema, scratch));
+    }
+    modes.push_back(ModeJson(mode, r));
+  }
+  progress.Done();
+  fs::remove_all(scratch);
+  const json j = {{"seasons", a.seasons}, {"near", code}, {"within_km", a.within_km}, {"every_h", a.every_h},
+                  {"storms", candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
+                  {"modes", modes}};
+  if (!a.csv.empty()) WriteCsv(j, a.csv);
+  if (a.desk.json) {
+    std::cout << j.dump(2) << '\n';
+    return;
+  }
+  PrintSummary(j);
+}
+
+}  // namespace
+
+void RegisterWarnVerifyCommand(CLI::App& app) {
+  CLI::App* warn = app.get_subcommand("warn");
+  auto a = std::make_shared<VerifyArgs>();
+  CLI::App* cmd = warn->add_subcommand(
+      "verify", "Hong Kong's signals as Taifeng would have issued them, as if live, against the Hong Kong Observatory's record: hits, misses, "
+                "false alarms of No. 8 or higher and the timing of the first No. 8 and No. 10, per forecast mode");
+  cmd->add_option("--archive", a->archive, "historical archive (HDF5)")->required();
+  cmd->add_option("--seasons", a->seasons, "seasons Y1-Y2")->capture_default_str();
+  cmd->add_option("--within-km", a->within_km, "storms whose centre came within this distance of Hong Kong, km")
+      ->capture_default_str()
+      ->check(CLI::Range(50.0, 3000.0));
+  cmd->add_option("--modes", a->modes, "forecast modes: own, best-track (perfect track), persistence")->capture_default_str();
+  cmd->add_option("--storms", a->only, "only these storms (names, CMA ids or numbers)");
+  cmd->add_option("--every", a->every_h, "hours between forecasts")->capture_default_str()->check(CLI::Range(1, 24));
+  cmd->add_option("--cma", a->cma, "directory of CMA best-track files CHYYYYBST.txt")->capture_default_str();
+  cmd->add_option("--signals", a->signals, "HKO's signal No. 8+ records (CSV)")->capture_default_str();
+  cmd->add_option("--agency", a->agencies, "only analogs from these agencies");
+  cmd->add_option("--set", a->set, "option=value (matching, forecast and hazard options)");
+  cmd->add_option("--rules", a->desk.rules, "warning rules (TOML)")->capture_default_str();
+  cmd->add_option("--csv", a->csv, "write one row per mode and storm to this CSV file");
+  cmd->add_flag("--json", a->desk.json, "print JSON");
+  cmd->callback([a] { RunVerify(*a); });
+}
+
+}  // namespace taifeng::cli
