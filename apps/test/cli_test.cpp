@@ -920,6 +920,59 @@ TEST_F(CliTest, WarnSeasonsReplaysTheStormsNearHongKongAndCountsFlipFlops) {
   EXPECT_EQ(Shell(Cli() + " warn seasons --archive " + *archive_ + " --seasons 2018-2017").status, 64);
 }
 
+// Hong Kong's signals against HKO's record, end to end on three storms of 2017: HKO's first
+// No. 8/9/10 as the record gives them (hand-checked against signals_8_or_higher_2000_2022.csv),
+// and the contingency and lag recounted here from the per-storm times.
+TEST_F(CliTest, WarnVerifyCountsHongKongsSignalsAgainstTheRecord) {
+  const std::string csv = (*dir_ / "verify.csv").string();
+  CommandResult r = Shell(Cli() + " warn verify --archive " + *archive_ + " --agency CMA --seasons 2017-2017 --storms HATO PAKHAR HAIKUI "
+                              "--modes own persistence --csv " + csv + " --json",
+                          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["storms"], 3);
+  ASSERT_EQ(j["modes"].size(), 2u);
+  for (const auto& m : j["modes"]) {
+    SCOPED_TRACE(m["mode"].get<std::string>());
+    std::map<std::string, json> by;
+    for (const auto& s : m["storms"]) by[s["name"]] = s;
+    ASSERT_EQ(by.size(), 3u);
+    // The record: Hato No. 8 NE 2017-08-23 05:20 HKT, No. 9 08:10, No. 10 09:10; Pakhar No. 8 SE
+    // 2017-08-27 05:10 HKT; Haikui none.
+    EXPECT_EQ(by["HATO"]["hko_first_utc"]["8"], "2017-08-22T21:20:00Z");
+    EXPECT_EQ(by["HATO"]["hko_first_utc"]["9"], "2017-08-23T00:10:00Z");
+    EXPECT_EQ(by["HATO"]["hko_first_utc"]["10"], "2017-08-23T01:10:00Z");
+    EXPECT_EQ(by["PAKHAR"]["hko_first_utc"]["8"], "2017-08-26T21:10:00Z");
+    EXPECT_TRUE(by["HAIKUI"]["hko_first_utc"].empty());
+    int hits = 0, misses = 0, false_alarms = 0, negatives = 0;
+    std::vector<double> lags;
+    for (const auto& [name, s] : by) {
+      const bool ours = s["taifeng_first_utc"].contains("8"), theirs = s["hko_first_utc"].contains("8");
+      hits += ours && theirs, misses += !ours && theirs, false_alarms += ours && !theirs, negatives += !ours && !theirs;
+      if (ours && theirs)
+        lags.push_back((*taifeng::ParseUtc(s["taifeng_first_utc"]["8"].get<std::string>()) -
+                        *taifeng::ParseUtc(s["hko_first_utc"]["8"].get<std::string>())) / 3600.0);
+    }
+    EXPECT_EQ(m["no8"]["hits"], hits);
+    EXPECT_EQ(m["no8"]["misses"], misses);
+    EXPECT_EQ(m["no8"]["false_alarms"], false_alarms);
+    EXPECT_EQ(m["no8"]["correct_negatives"], negatives);
+    EXPECT_EQ(hits + misses, 2);
+    EXPECT_EQ(false_alarms + negatives, 1);
+    ASSERT_EQ(m["no8_first_minus_hko_h"]["n"], lags.size());
+    if (!lags.empty()) {
+      std::sort(lags.begin(), lags.end());
+      EXPECT_DOUBLE_EQ(m["no8_first_minus_hko_h"]["median_h"].get<double>(), lags[static_cast<std::size_t>(std::lround(0.5 * (lags.size() - 1)))]);
+    }
+  }
+  std::ifstream in(csv);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 1 + 2 * 3);
+  EXPECT_EQ(Shell(Cli() + " warn verify --archive " + *archive_ + " --near 440400").status, 64) << "HKO's record is Hong Kong's";
+  EXPECT_EQ(Shell(Cli() + " warn verify --archive " + *archive_ + " --modes crystal-ball").status, 64);
+}
+
 #if !TAIFENG_WITH_FEED
 // A build without the feed: serve says why it cannot run, and a service started by a
 // build with the feed is never written around (the CLI refuses the journal it owns).
