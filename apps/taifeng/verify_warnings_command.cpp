@@ -37,7 +37,7 @@ using nlohmann::json;
 
 struct VerifyArgs : ReplayArgs {
   std::string seasons = "2000-2022", near = "810000", signals = TAIFENG_SAMPLES_DIR "/hko/signals_8_or_higher_2000_2022.csv",
-              cma = TAIFENG_SAMPLES_DIR "/cma", csv, report;
+              cma = TAIFENG_SAMPLES_DIR "/cma", winds = TAIFENG_SAMPLES_DIR "/hko/wind_10min", csv, report;
   double within_km = 800;
   std::vector<std::string> modes = {"own", "best-track", "persistence"}, only;
 };
@@ -67,10 +67,60 @@ std::map<int, std::int64_t> TaifengFirst(const std::vector<warnings::Message>& m
   return first;
 }
 
+// ---- winds: where HKO's station files exist (a folder NAME_SEASON per storm) ----
+
+const std::vector<std::string> kReferenceStations = {"Chek Lap Kok", "Cheung Chau", "Kai Tak",  "Lau Fau Shan",
+                                                     "Sai Kung",     "Sha Tin",     "Ta Kwu Ling", "Tsing Yi"};
+
+json Maybe(const std::optional<std::int64_t>& t) { return t ? json(taifeng::FormatIsoUtc(*t)) : json(nullptr); }
+
+// The observed winds of a storm: onsets "generally" of strong winds and gales, each reference
+// station's maximum and the network median.
+json ObservedWinds(const std::vector<data::HkoWind>& w) {
+  double median = NAN;
+  json stations = json::array();
+  for (const auto& m : core::StationMaxima(w, kReferenceStations, &median))
+    stations.push_back({{"station", m.station}, {"max_10min_kmh", m.mean_kmh ? json(*m.mean_kmh) : json(nullptr)}});
+  return {{"first_utc", taifeng::FormatIsoUtc(w.front().time_utc)}, {"last_utc", taifeng::FormatIsoUtc(w.back().time_utc)},
+          {"strong_onset_utc", Maybe(core::NetworkOnset(w, kReferenceStations, 41))},
+          {"gale_onset_utc", Maybe(core::NetworkOnset(w, kReferenceStations, 63))}, {"stations", stations},
+          {"network_median_max_kmh", std::isfinite(median) ? json(median) : json(nullptr)}};
+}
+
+// Taifeng's forecast of the same: each reference site's forecast maximum (10-minute mean, km/h)
+// from forecasts issued `lead` hours before `target` (the 6-hourly time at or before).
+json ForecastWinds(VerifyArgs& a, const HazardEngine& engine, const warnings::RuleSet& rules, const Candidate& c, const std::string& code,
+                   std::int64_t target) {
+  json out = json::array();
+  for (int lead : {6, 12, 24}) {
+    std::int64_t at = target - static_cast<std::int64_t>(lead) * 3600;
+    at -= ((at % 21600) + 21600) % 21600;
+    a.track = c.file, a.format = "cma", a.storm = c.storm.id, a.at = taifeng::FormatIsoUtc(at);
+    try {
+      const HazardRun run = engine.Run(a, rules.Criteria(), rules.Sites());
+      for (const auto& r : run.hazard.regions) {
+        if (r.code != code) continue;
+        json sites = json::array();
+        std::vector<double> means;
+        for (const auto& s : r.sites) {
+          sites.push_back({{"station", s.name}, {"max_10min_kmh", std::round(s.wind_ms.mean * 36) / 10}});
+          means.push_back(s.wind_ms.mean * 3.6);
+        }
+        out.push_back({{"lead_h", lead}, {"issued_utc", taifeng::FormatIsoUtc(at)}, {"stations", sites},
+                       {"network_median_max_kmh", core::SpreadOf(means).median}});
+      }
+    } catch (const Error& e) {
+      out.push_back({{"lead_h", lead}, {"issued_utc", taifeng::FormatIsoUtc(at)}, {"none", e.what()}});
+    }
+  }
+  return out;
+}
+
 struct ModeResult {
   core::Contingency eight;
   std::vector<double> eight_lag_h, ten_lag_h;  // Taifeng's first minus HKO's, over the storms both had
   json storms = json::array();
+  json winds = json::array();
 };
 
 json Times(const std::map<int, std::int64_t>& first) {
@@ -118,8 +168,34 @@ json ModeJson(const std::string& mode, const ModeResult& r) {
           {"storms", r.storms}};
 }
 
+std::string Lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 std::string Pct(const json& v) { return v.is_null() ? "-" : FormatFloat(100 * v.get<double>(), 0) + " %"; }
 std::string Hours(const json& s, const char* k) { return s["n"].get<int>() == 0 ? "-" : FormatFloat(s[k].get<double>(), 1); }
+
+// Observed and forecast winds at the eight reference anemometers, where HKO's files exist.
+void PrintWinds(const json& j) {
+  std::vector<std::vector<std::string>> rows;
+  const auto text = [](const json& v) { return v.is_null() ? std::string("never") : v.get<std::string>(); };
+  for (const auto& m : j["modes"])
+    for (const auto& w : m["winds"]) {
+      std::string forecast;
+      for (const auto& f : w["forecast"])
+        forecast += (forecast.empty() ? "" : ", ") + std::string("-") + std::to_string(f["lead_h"].get<int>()) + " h: " +
+                    (f.contains("network_median_max_kmh") ? FormatFloat(f["network_median_max_kmh"].get<double>(), 0) : std::string("-"));
+      rows.push_back({m["mode"], w["name"], text(w["observed"]["strong_onset_utc"]), text(w["observed"]["gale_onset_utc"]),
+                      w["observed"]["network_median_max_kmh"].is_null() ? "-" : FormatFloat(w["observed"]["network_median_max_kmh"].get<double>(), 0),
+                      forecast});
+    }
+  if (rows.empty()) return;
+  std::cout << "\nWinds at the eight reference anemometers (10-minute means, km/h; HKO's station files), observed and forecast "
+               "(network median of the stations' maxima; forecasts issued 6/12/24 h before the gale onset, else the strong-wind onset, else the "
+               "record's end):\n";
+  PrintTable({"mode", "storm", "strong_onset_utc", "gale_onset_utc", "observed_median_max_kmh", "forecast_median_max_kmh"}, rows);
+}
 
 void PrintSummary(const json& j) {
   std::vector<std::vector<std::string>> rows;
@@ -137,6 +213,7 @@ void PrintSummary(const json& j) {
   std::cout << "\nNo. 8 or higher for Hong Kong per storm, " << j["storms"].get<int>() << " storms within " << FormatFloat(j["within_km"].get<double>(), 0)
             << " km in " << j["seasons"].get<std::string>() << "; lag = Taifeng's first No. 8 minus HKO's (h, negative: earlier).\n"
             << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n";
+  PrintWinds(j);
 }
 
 void WriteCsv(const json& j, const std::string& path) {
@@ -177,9 +254,26 @@ void RunVerify(VerifyArgs a) {
     ModeResult r;
     for (const Candidate& c : candidates) {
       progress.Update(mode + " " + std::to_string(c.storm.season) + " " + c.storm.name, done++, candidates.size() * a.modes.size());
-      Score(r, c, HkoFirst(signals, c.storm.season, c.storm.name), ReplayStorm(a, engine, c, code, rules, schema, scratch));
+      const auto hko = HkoFirst(signals, c.storm.season, c.storm.name);
+      const auto ours = ReplayStorm(a, engine, c, code, rules, schema, scratch);
+      Score(r, c, hko, ours);
+      const fs::path dir = fs::path(a.winds) / (Lower(c.storm.name) + "_" + std::to_string(c.storm.season));
+      if (a.winds.empty() || !fs::is_directory(dir)) continue;
+      const auto w = data::ReadHkoWindDirectory(dir);
+      if (w.empty()) continue;
+      json obs = ObservedWinds(w);
+      const auto onset = core::NetworkOnset(w, kReferenceStations, 63);
+      const auto strong = core::NetworkOnset(w, kReferenceStations, 41);
+      const std::int64_t target = onset ? *onset : strong ? *strong : w.back().time_utc;  // else the record's end
+      json entry = {{"storm", c.storm.id}, {"name", c.storm.name}, {"season", c.storm.season}, {"observed", obs},
+                    {"forecast_for_utc", taifeng::FormatIsoUtc(target)}, {"forecast", ForecastWinds(a, engine, *rules, c, code, target)}};
+      if (onset && hko.count(8)) entry["hko_no8_before_gale_onset_h"] = static_cast<double>(*onset - hko.at(8)) / 3600.0;
+      if (onset && ours.count(8)) entry["taifeng_no8_before_gale_onset_h"] = static_cast<double>(*onset - ours.at(8)) / 3600.0;
+      r.winds.push_back(entry);
     }
-    modes.push_back(ModeJson(mode, r));
+    json mj = ModeJson(mode, r);
+    mj["winds"] = r.winds;
+    modes.push_back(mj);
   }
   progress.Done();
   fs::remove_all(scratch);
@@ -212,6 +306,7 @@ void RegisterWarnVerifyCommand(CLI::App& app) {
   cmd->add_option("--every", a->every_h, "hours between forecasts")->capture_default_str()->check(CLI::Range(1, 24));
   cmd->add_option("--cma", a->cma, "directory of CMA best-track files CHYYYYBST.txt")->capture_default_str();
   cmd->add_option("--signals", a->signals, "HKO's signal No. 8+ records (CSV)")->capture_default_str();
+  cmd->add_option("--winds", a->winds, "HKO's 10-minute station wind files, a folder NAME_SEASON per storm ('' : none)")->capture_default_str();
   cmd->add_option("--agency", a->agencies, "only analogs from these agencies");
   cmd->add_option("--set", a->set, "option=value (matching, forecast and hazard options)");
   cmd->add_option("--rules", a->desk.rules, "warning rules (TOML)")->capture_default_str();

@@ -970,6 +970,17 @@ TEST_F(CliTest, WarnVerifyCountsHongKongsSignalsAgainstTheRecord) {
   for (std::string line; std::getline(in, line);) ++lines;
   EXPECT_EQ(lines, 1 + 2 * 3);
   EXPECT_EQ(Shell(Cli() + " warn verify --archive " + *archive_ + " --near 440400").status, 64) << "HKO's record is Hong Kong's";
+  // Winds where HKO's station files exist (Chaba 2022): the observed onsets as the hand check of
+  // NetworkOnsetTest, and Taifeng's site forecasts issued 6, 12 and 24 h before.
+  r = Shell(Cli() + " warn verify --archive " + *archive_ + " --agency CMA --seasons 2022-2022 --storms CHABA --modes own --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json w = json::parse(r.out)["modes"][0]["winds"];
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0]["observed"]["strong_onset_utc"], "2022-07-02T16:10:00Z");
+  EXPECT_TRUE(w[0]["observed"]["gale_onset_utc"].is_null());
+  EXPECT_DOUBLE_EQ(w[0]["observed"]["network_median_max_kmh"].get<double>(), 49);
+  ASSERT_EQ(w[0]["forecast"].size(), 3u);
+  for (const auto& f : w[0]["forecast"]) EXPECT_EQ(f["stations"].size(), 8u) << f;
   EXPECT_EQ(Shell(Cli() + " warn verify --archive " + *archive_ + " --modes crystal-ball").status, 64);
 }
 
