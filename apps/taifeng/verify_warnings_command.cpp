@@ -38,7 +38,8 @@ using nlohmann::json;
 struct VerifyArgs : ReplayArgs {
   std::string seasons = "2000-2022", near = "810000", signals = TAIFENG_SAMPLES_DIR "/hko/signals_8_or_higher_2000_2022.csv",
               cma = TAIFENG_SAMPLES_DIR "/cma", winds = TAIFENG_SAMPLES_DIR "/hko/wind_10min", csv, report;
-  double within_km = 800;
+  double within_km = 800, rain_within_km = 500;
+  std::string rain_seasons = "1961-2022", rainfall = TAIFENG_SAMPLES_DIR "/hko/daily_rainfall_hko_hq_1884_2022.csv";
   std::vector<std::string> modes = {"own", "best-track", "persistence"}, only;
 };
 
@@ -112,6 +113,85 @@ json ForecastWinds(VerifyArgs& a, const HazardEngine& engine, const warnings::Ru
     } catch (const Error& e) {
       out.push_back({{"lead_h", lead}, {"issued_utc", taifeng::FormatIsoUtc(at)}, {"none", e.what()}});
     }
+  }
+  return out;
+}
+
+// ---- rain: the forecast for Hong Kong against the headquarters' daily rainfall ----
+
+struct RainPair {
+  double forecast_total = 0, observed_total = 0, forecast_24h = 0, observed_24h = 0;
+};
+
+// The HQ's rainfall over the HKT days from `from_utc` to `to_utc`: the total and the wettest day.
+std::optional<std::pair<double, double>> Observed(const std::map<std::int64_t, double>& daily, std::int64_t from_utc, std::int64_t to_utc) {
+  double total = 0, wettest = 0;
+  int days = 0;
+  for (std::int64_t d = (from_utc + 8 * 3600) / 86400; d <= (to_utc + 8 * 3600) / 86400; ++d) {
+    const auto it = daily.find(d);
+    if (it == daily.end()) return std::nullopt;  // a day without a record: the storm is left out
+    total += it->second, wettest = std::max(wettest, it->second), ++days;
+  }
+  if (days == 0) return std::nullopt;
+  return std::make_pair(total, wettest);
+}
+
+json RainStats(const std::vector<RainPair>& v, bool total) {
+  if (v.empty()) return {{"n", 0}};
+  double bias = 0, mae = 0, mf = 0, mo = 0;
+  for (const auto& p : v) {
+    const double f = total ? p.forecast_total : p.forecast_24h, o = total ? p.observed_total : p.observed_24h;
+    bias += f - o, mae += std::fabs(f - o), mf += f, mo += o;
+  }
+  const double n = static_cast<double>(v.size());
+  mf /= n, mo /= n;
+  double sff = 0, soo = 0, sfo = 0;
+  for (const auto& p : v) {
+    const double f = (total ? p.forecast_total : p.forecast_24h) - mf, o = (total ? p.observed_total : p.observed_24h) - mo;
+    sff += f * f, soo += o * o, sfo += f * o;
+  }
+  json table = json::object();
+  for (double mm : {50.0, 100.0, 200.0}) {
+    core::Contingency c;
+    for (const auto& p : v) c.Add((total ? p.forecast_total : p.forecast_24h) >= mm, (total ? p.observed_total : p.observed_24h) >= mm);
+    table[std::to_string(static_cast<int>(mm)) + "mm"] = {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms},
+                                                           {"correct_negatives", c.correct_negatives}};
+  }
+  return {{"n", v.size()}, {"bias_mm", bias / n}, {"mae_mm", mae / n},
+          {"correlation", sff > 0 && soo > 0 ? json(sfo / std::sqrt(sff * soo)) : json(nullptr)}, {"contingency", table}};
+}
+
+// Every storm within rain_within_km of Hong Kong in the rain seasons: Taifeng's forecast storm-total
+// and wettest-24 h rain for Hong Kong (ensemble mean, areal), issued `lead` hours before the closest
+// approach, against the HQ's rainfall over the same HKT days (from the issue to a day after the
+// closest approach).
+json RainVerification(VerifyArgs& a, const HazardEngine& engine, std::size_t near, const std::string& code,
+                      const std::map<std::int64_t, double>& daily) {
+  const auto [y1, y2] = ParseSeasons(a.rain_seasons);
+  const auto storms = Candidates({a.cma, a.rain_within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
+  json out = json::object();
+  for (int lead : {24, 48}) {
+    std::vector<RainPair> pairs;
+    for (const Candidate& c : storms) {
+      std::int64_t closest = 0;
+      double best = 1e9;
+      for (const auto& f : c.storm.fixes)
+        if (const double d = engine.regions()->DistanceKm(near, f.lat_deg, f.lon_deg); d < best) best = d, closest = f.time_utc;
+      std::int64_t at = closest - static_cast<std::int64_t>(lead) * 3600;
+      at -= ((at % 21600) + 21600) % 21600;
+      if (at < c.storm.fixes.front().time_utc + 24 * 3600) continue;
+      const auto obs = Observed(daily, at, closest + 24 * 3600);
+      if (!obs) continue;
+      a.track = c.file, a.format = "cma", a.storm = c.storm.id, a.at = taifeng::FormatIsoUtc(at);
+      try {
+        const HazardRun run = engine.Run(a, {}, {});
+        for (const auto& r : run.hazard.regions)
+          if (r.code == code) pairs.push_back({r.rain_total_mm.mean, obs->first, r.rain_mm.back().mean, obs->second});
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidArgument) throw;
+      }
+    }
+    out[std::to_string(lead) + "h"] = {{"storm_total", RainStats(pairs, true)}, {"wettest_24h", RainStats(pairs, false)}};
   }
   return out;
 }
@@ -244,6 +324,13 @@ void RunVerify(VerifyArgs a) {
     throw Error(ErrorCode::kUsage, "--near " + code + ": the verification reads Hong Kong's signals against HKO's record");
   const auto schema = warnings::CapSchema::Load(a.desk.schema);
   const auto signals = data::ReadHkoSignals(a.signals);
+  std::map<std::int64_t, double> daily;  // HKT day number -> HQ rainfall, mm
+  if (!a.rain_seasons.empty() && a.rain_seasons != "none")
+    for (const auto& d : data::ReadHkoDailyRainfall(a.rainfall)) {
+      const auto t = taifeng::ParseUtc(std::to_string(d.year) + "-" + (d.month < 10 ? "0" : "") + std::to_string(d.month) + "-" +
+                                       (d.day < 10 ? "0" : "") + std::to_string(d.day) + "T00:00:00Z");
+      if (t) daily[*t / 86400] = d.mm;
+    }
   const std::vector<Candidate> candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
   const fs::path scratch = fs::temp_directory_path() / ("taifeng-verify-" + std::to_string(::getpid()));
   json modes = json::array();
@@ -273,6 +360,7 @@ void RunVerify(VerifyArgs a) {
     }
     json mj = ModeJson(mode, r);
     mj["winds"] = r.winds;
+    if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, near, code, daily);
     modes.push_back(mj);
   }
   progress.Done();
@@ -311,6 +399,9 @@ void RegisterWarnVerifyCommand(CLI::App& app) {
   cmd->add_option("--set", a->set, "option=value (matching, forecast and hazard options)");
   cmd->add_option("--rules", a->desk.rules, "warning rules (TOML)")->capture_default_str();
   cmd->add_option("--csv", a->csv, "write one row per mode and storm to this CSV file");
+  cmd->add_option("--rain-seasons", a->rain_seasons, "seasons of the rain verification ('none': skip it)")->capture_default_str();
+  cmd->add_option("--rain-within-km", a->rain_within_km, "storms within this distance for the rain verification, km")->capture_default_str();
+  cmd->add_option("--rainfall", a->rainfall, "HKO headquarters' daily rainfall (CSV)")->capture_default_str();
   cmd->add_flag("--json", a->desk.json, "print JSON");
   cmd->callback([a] { RunVerify(*a); });
 }
