@@ -959,6 +959,10 @@ TEST_F(CliTest, WarnVerifyCountsHongKongsSignalsAgainstTheRecord) {
     EXPECT_EQ(m["no8"]["correct_negatives"], negatives);
     EXPECT_EQ(hits + misses, 2);
     EXPECT_EQ(false_alarms + negatives, 1);
+    // Rain against the headquarters' daily record: Hato and Pakhar passed within 500 km.
+    ASSERT_TRUE(m.contains("rain")) << m;
+    EXPECT_GE(m["rain"]["24h"]["storm_total"]["n"].get<int>(), 2) << m["rain"];
+    EXPECT_TRUE(m["rain"]["24h"]["storm_total"].contains("bias_mm"));
     ASSERT_EQ(m["no8_first_minus_hko_h"]["n"], lags.size());
     if (!lags.empty()) {
       std::sort(lags.begin(), lags.end());
