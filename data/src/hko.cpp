@@ -22,6 +22,23 @@ std::vector<std::string> SplitCsv(const std::string& line) {
   return cells;
 }
 
+// Calls fn(line number, line) for each line of a CSV file, a UTF-8 BOM and CR stripped; refuses
+// a file longer than `max_lines` (file, line) and a file it cannot open (kNotFound, naming `what`).
+template <typename Fn>
+void ForEachLine(const std::filesystem::path& path, const char* what, std::int64_t max_lines, Fn fn) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the " + what);
+  std::string line;
+  std::int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (n > max_lines) throw ParseError(path.filename().string(), n, "file", "at most " + std::to_string(max_lines) + " lines");
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!fn(n, line)) break;
+  }
+}
+
 }  // namespace
 
 std::optional<std::int64_t> ParseTimeWithOffset(std::string_view text) {
@@ -47,25 +64,19 @@ std::optional<std::int64_t> ParseTimeWithOffset(std::string_view text) {
 }
 
 std::vector<HkoSignal> ReadHkoSignals(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO signals file");
   const std::string file = path.filename().string();
   std::vector<HkoSignal> out;
-  std::string line;
-  std::int64_t n = 0;
+  std::int64_t lines = 0;
   bool header = false;
-  while (std::getline(in, line)) {
-    ++n;
-    if (n > 100000) throw ParseError(file, n, "file", "at most 100,000 lines");
-    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+  ForEachLine(path, "HKO signals file", 100000, [&](std::int64_t n, const std::string& line) {
+    lines = n;
+    if (line.empty()) return true;
     const std::vector<std::string> c = SplitCsv(line);
     if (!header) {
       if (c.size() != 5 || c[0] != "season" || c[1] != "storm_name" || c[2] != "signal" || c[3] != "start_hkt" || c[4] != "end_hkt")
         throw ParseError(file, n, "header", "season,storm_name,signal,start_hkt,end_hkt");
       header = true;
-      continue;
+      return true;
     }
     if (c.size() != 5) throw ParseError(file, n, "line", "5 comma-separated fields");
     HkoSignal s;
@@ -89,8 +100,9 @@ std::vector<HkoSignal> ReadHkoSignals(const std::filesystem::path& path) {
     if (!end || *end < *start) throw ParseError(file, n, "end_hkt", "an ISO 8601 time with its offset, not before start_hkt");
     s.start_utc = *start, s.end_utc = *end;
     out.push_back(std::move(s));
-  }
-  if (!header) throw ParseError(file, n, "header", "season,storm_name,signal,start_hkt,end_hkt");
+    return true;
+  });
+  if (!header) throw ParseError(file, lines, "header", "season,storm_name,signal,start_hkt,end_hkt");
   return out;
 }
 
@@ -119,24 +131,18 @@ std::optional<double> Speed(const std::string& cell, bool& bad) {
 }  // namespace
 
 std::vector<HkoWind> ReadHkoWindFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO wind file");
   const std::string file = path.filename().string();
   std::vector<HkoWind> out;
   std::set<std::string> seen;
-  std::string line;
-  std::int64_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (n > 10000) throw ParseError(file, n, "file", "at most 10,000 lines");
-    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+  std::int64_t lines = 0;
+  ForEachLine(path, "HKO wind file", 10000, [&](std::int64_t n, const std::string& line) {
+    lines = n;
+    if (line.empty()) return true;
     const std::vector<std::string> c = SplitCsv(line);
     if (n == 1) {
       if (c.size() != 5 || c[0] != "Date time" || c[1] != "Automatic Weather Station")
         throw ParseError(file, n, "header", "Date time,Automatic Weather Station,10-Minute Mean Wind Direction(Compass points),…");
-      continue;
+      return true;
     }
     if (c.size() != 5) throw ParseError(file, n, "line", "5 comma-separated fields");
     HkoWind w;
@@ -151,10 +157,10 @@ std::vector<HkoWind> ReadHkoWindFile(const std::filesystem::path& path) {
     if (bad) throw ParseError(file, n, "10-Minute Mean Speed(km/hour)", "a speed in km/h or N/A");
     w.gust_kmh = Speed(c[4], bad);
     if (bad) throw ParseError(file, n, "10-Minute Maximum Gust(km/hour)", "a speed in km/h or N/A");
-    if (!seen.insert(c[0] + "|" + w.station).second) continue;  // repeated: the first row stands
-    out.push_back(std::move(w));
-  }
-  if (n == 0) throw ParseError(file, 0, "header", "a header line");
+    if (seen.insert(c[0] + "|" + w.station).second) out.push_back(std::move(w));  // repeated: the first row stands
+    return true;
+  });
+  if (lines == 0) throw ParseError(file, 0, "header", "a header line");
   return out;
 }
 
@@ -175,18 +181,11 @@ std::vector<HkoWind> ReadHkoWindDirectory(const std::filesystem::path& dir) {
 }
 
 std::vector<HkoDailyRain> ReadHkoDailyRainfall(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": cannot read the HKO daily rainfall file");
   const std::string file = path.filename().string();
   std::vector<HkoDailyRain> out;
-  std::string line;
-  std::int64_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (n > 200000) throw ParseError(file, n, "file", "at most 200,000 lines");
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (n <= 3) continue;  // the two titles and the column names
-    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) break;  // the closing notes
+  ForEachLine(path, "HKO daily rainfall file", 200000, [&](std::int64_t n, const std::string& line) {
+    if (n <= 3) return true;  // the two titles and the column names
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) return false;  // the closing notes
     const std::vector<std::string> c = SplitCsv(line);
     if (c.size() < 4) throw ParseError(file, n, "line", "year,month,day,value,completeness");
     HkoDailyRain d;
@@ -196,7 +195,7 @@ std::vector<HkoDailyRain> ReadHkoDailyRainfall(const std::filesystem::path& path
       throw ParseError(file, n, "date", "year,month,day as integers");
     }
     if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) throw ParseError(file, n, "date", "a valid month and day");
-    if (c[3] == "***") continue;  // unavailable
+    if (c[3] == "***") return true;  // unavailable
     if (c[3] == "Trace") {
       d.mm = 0;
     } else {
@@ -210,7 +209,8 @@ std::vector<HkoDailyRain> ReadHkoDailyRainfall(const std::filesystem::path& path
     }
     d.complete = c.size() < 5 || c[4] != "#";
     out.push_back(d);
-  }
+    return true;
+  });
   return out;
 }
 
