@@ -27,6 +27,7 @@
 #include "taifeng/base/error.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/core/signal_verify.h"
+#include "verify_report.h"
 #include "warn_replay.h"
 
 namespace taifeng::cli {
@@ -197,6 +198,8 @@ json RainVerification(VerifyArgs& a, const HazardEngine& engine, std::size_t nea
 }
 
 struct ModeResult {
+  std::vector<core::ReplayedStorm> replayed;  // for the choice
+  int reproduced = 0;                         // storms whose first No. 8 the margins reproduce
   core::Contingency eight;
   std::vector<double> eight_lag_h, ten_lag_h;  // Taifeng's first minus HKO's, over the storms both had
   json storms = json::array();
@@ -209,17 +212,78 @@ json Times(const std::map<int, std::int64_t>& first) {
   return j;
 }
 
-// One storm in one mode: replayed into a throwaway journal.
-std::map<int, std::int64_t> ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candidate& c, const std::string& code,
-                                        const std::shared_ptr<const warnings::RuleSet>& rules,
-                                        const std::shared_ptr<const warnings::CapSchema>& schema, const fs::path& scratch) {
+// The criteria of Hong Kong's No. 8, 9 and 10 (the rungs verified: "No. 8 or higher") in the rule
+// set's Criteria(), and their probability bars.
+struct Rungs {
+  std::vector<std::size_t> criterion;
+  std::vector<double> bars;
+  double site_factor = 1;  // the reference sites' mean_factor (the first site's)
+};
+
+Rungs RungsOf(const warnings::Jurisdiction& j, const std::string& code) {
+  Rungs out;
+  std::size_t c = j.first_criterion();
+  for (const warnings::SignalRule& s : j.signals()) {
+    if (!s.enabled || s.kind == warnings::Kind::kFlood) continue;
+    const std::size_t index = c++;
+    if (s.kind != warnings::Kind::kTyphoon || s.rank < 3) continue;
+    if (out.criterion.size() < static_cast<std::size_t>(s.rank - 2)) out.criterion.push_back(index), out.bars.push_back(s.probability);
+  }
+  const auto it = j.sites().find(code);
+  if (it != j.sites().end() && !it->second.empty()) out.site_factor = it->second.front().mean_factor;
+  return out;
+}
+
+// Taifeng's signal spans for Hong Kong from its messages (a signal stays until the next change or
+// the cancel; the last one until `end`).
+std::vector<SignalSpan> Spans(const std::vector<warnings::Message>& ms, const std::string& code, std::int64_t end) {
+  std::vector<SignalSpan> out;
+  for (const auto& m : ms) {
+    if (m.region_code != code || m.kind != warnings::Kind::kTyphoon) continue;
+    if (!out.empty() && out.back().to_utc == 0) out.back().to_utc = m.sent_utc;
+    if (m.change == warnings::Change::kCancel || m.rank < 1 || m.rank > 5) continue;
+    std::string label = Upper(m.signal);
+    if (label.size() > 1 && label[0] == '8') label.insert(1, " ");
+    if (!out.empty() && out.back().to_utc == m.sent_utc && out.back().label == label) {
+      out.back().to_utc = 0;  // an extension: the same signal goes on
+      continue;
+    }
+    out.push_back({m.sent_utc, 0, kNumbers[m.rank - 1], label});
+  }
+  if (!out.empty() && out.back().to_utc == 0) out.back().to_utc = std::max(end, out.back().from_utc);
+  return out;
+}
+
+struct StormReplay {
+  std::map<int, std::int64_t> first;
+  std::vector<SignalSpan> spans;
+  core::ReplayedStorm margins;
+};
+
+// One storm in one mode: replayed into a throwaway journal; every forecast's wind margins of the
+// rungs kept for the choice.
+StormReplay ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candidate& c, const std::string& code, const Rungs& rungs,
+                        const std::shared_ptr<const warnings::RuleSet>& rules, const std::shared_ptr<const warnings::CapSchema>& schema,
+                        const fs::path& scratch) {
   fs::remove_all(scratch);
   fs::create_directories(scratch);
   fs::permissions(scratch, fs::perms::owner_all);
   warnings::Desk desk(warnings::Journal::Open(scratch / "journal.sqlite"), rules, engine.regions(), schema);
   a.track = c.file, a.format = "cma", a.storm = c.storm.id;
-  const auto messages = ReplayThroughDesk(a, engine, desk, c.t0, c.t1, "verify", nullptr);
-  return TaifengFirst(messages, code);
+  StormReplay out;
+  out.margins.season = c.storm.season, out.margins.name = c.storm.name;
+  const auto observe = [&](const HazardRun& run) {
+    for (const auto& r : run.hazard.regions) {
+      if (r.code != code) continue;
+      core::MarginStep step{run.hazard.now_utc, {}};
+      for (std::size_t i : rungs.criterion) step.margins.push_back(i < r.criteria.size() ? r.criteria[i].wind_margins : decltype(step.margins)::value_type{});
+      out.margins.steps.push_back(std::move(step));
+    }
+  };
+  const auto messages = ReplayThroughDesk(a, engine, desk, c.t0, c.t1, "verify", nullptr, nullptr, observe);
+  out.first = TaifengFirst(messages, code);
+  out.spans = Spans(messages, code, c.t1);
+  return out;
 }
 
 void Score(ModeResult& r, const Candidate& c, const std::map<int, std::int64_t>& hko, const std::map<int, std::int64_t>& ours) {
@@ -310,65 +374,172 @@ void WriteCsv(const json& j, const std::string& path) {
   if (!out.flush()) throw Error(ErrorCode::kIo, path + ": cannot write");
 }
 
-void RunVerify(VerifyArgs a) {
+json TableJson(const core::Contingency& c) {
+  return {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms}, {"correct_negatives", c.correct_negatives}};
+}
+
+double Round(double v, double unit) { return std::round(v / unit) / std::round(1 / unit); }
+
+// The choice of one mode, leave-one-season-out (core::ChooseLeaveOneSeasonOut): the perfect track
+// chooses the sites' wind scale (the wind model against HKO's decisions, the track error aside) at
+// the configured bar; the other modes the No. 8 bar at the wind scale the perfect track chose.
+json ChoiceJson(const std::string& mode, const ModeResult& r, const Rungs& rungs, double& k_chosen) {
+  std::vector<double> k_grid, bar_grid;
+  const bool scale = mode == "best-track";
+  for (int i = 0; i <= 14 && scale; ++i) k_grid.push_back((0.60 + 0.05 * i) / rungs.site_factor);
+  for (int i = 0; i <= 12 && !scale; ++i) bar_grid.push_back(Round(0.10 + 0.05 * i, 0.01));
+  if (!scale) k_grid = {k_chosen};
+  if (scale) bar_grid = {rungs.bars.front()};
+  const std::vector<double> higher(rungs.bars.begin() + 1, rungs.bars.end());
+  const core::LeaveOneSeasonOut loso = core::ChooseLeaveOneSeasonOut(r.replayed, k_grid, bar_grid, higher, 0.10);
+  if (scale) k_chosen = loso.all.k;
+  json grid = json::array();
+  std::vector<const core::ReplayedStorm*> all;
+  for (const auto& st : r.replayed) all.push_back(&st);
+  for (double k : k_grid)
+    for (double bar : bar_grid) {
+      const core::ChoiceScore sc = core::ScoreChoice(all, k, bar, higher);
+      json row = TableJson(sc.table);
+      row["mean_factor"] = Round(k * rungs.site_factor, 0.01), row["no8_bar"] = bar, row["lag_h"] = SpreadJson(sc.lag_h);
+      grid.push_back(row);
+    }
+  json held = TableJson(loso.held_out);
+  held["lag_h"] = SpreadJson(loso.held_out_lag_h);
+  json seasons = json::object();
+  for (const auto& [season, kb] : loso.per_season)
+    seasons[std::to_string(season)] = {{"mean_factor", Round(kb.first * rungs.site_factor, 0.01)}, {"no8_bar", kb.second}};
+  json chosen = TableJson(loso.all.table);
+  chosen["mean_factor"] = Round(loso.all.k * rungs.site_factor, 0.01), chosen["no8_bar"] = loso.all.bar, chosen["lag_h"] = SpreadJson(loso.all.lag_h);
+  return {{"what", scale ? "the reference sites' mean_factor, at the configured No. 8 bar " + FormatFloat(rungs.bars.front(), 2)
+                         : "the No. 8 probability bar, at mean_factor " + FormatFloat(k_chosen * rungs.site_factor, 2)},
+          {"rule", "the most skill (hit rate minus false-alarm rate) with false alarms at most 10 % of the storms without HKO's No. 8; "
+                   "ties to the first No. 8 nearest HKO's"},
+          {"chosen", chosen}, {"held_out", held}, {"per_season", seasons}, {"grid", grid},
+          {"reproduced_desk_first_no8", r.reproduced}, {"storms", r.replayed.size()}};
+}
+
+// What a run reads once: the rules, HKO's records and the storms.
+struct VerifyInputs {
+  std::shared_ptr<const warnings::RuleSet> rules;
+  std::shared_ptr<const warnings::CapSchema> schema;
+  std::vector<data::HkoSignal> signals;
+  std::map<std::int64_t, double> daily;  // HKT day number -> HQ rainfall, mm
+  std::vector<Candidate> candidates;
+  std::string code;
+  std::size_t near = 0;
+  Rungs rungs;
+};
+
+// The observed winds of one storm where HKO's station files exist: its JSON entry (observed and
+// forecast) and its network wind for the chart.
+void StormWinds(VerifyArgs& a, const HazardEngine& engine, const VerifyInputs& in, const Candidate& c, const std::map<int, std::int64_t>& hko,
+                const std::map<int, std::int64_t>& ours, ModeResult& r, StormChart& chart) {
+  const fs::path dir = fs::path(a.winds) / (Lower(c.storm.name) + "_" + std::to_string(c.storm.season));
+  if (a.winds.empty() || !fs::is_directory(dir)) return;
+  const auto w = data::ReadHkoWindDirectory(dir);
+  if (w.empty()) return;
+  if (chart.network_kmh.empty()) chart.network_kmh = core::NetworkGenerally(w, kReferenceStations);
+  const auto onset = core::NetworkOnset(w, kReferenceStations, 63);
+  const auto strong = core::NetworkOnset(w, kReferenceStations, 41);
+  const std::int64_t target = onset ? *onset : strong ? *strong : w.back().time_utc;  // else the record's end
+  json entry = {{"storm", c.storm.id}, {"name", c.storm.name}, {"season", c.storm.season}, {"observed", ObservedWinds(w)},
+                {"forecast_for_utc", taifeng::FormatIsoUtc(target)}, {"forecast", ForecastWinds(a, engine, *in.rules, c, in.code, target)}};
+  if (onset && hko.count(8)) entry["hko_no8_before_gale_onset_h"] = static_cast<double>(*onset - hko.at(8)) / 3600.0;
+  if (onset && ours.count(8)) entry["taifeng_no8_before_gale_onset_h"] = static_cast<double>(*onset - ours.at(8)) / 3600.0;
+  r.winds.push_back(entry);
+}
+
+// One forecast mode over every storm.
+json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine, const VerifyInputs& in, std::vector<StormChart>& charts,
+             double& k_chosen, Progress& progress, std::size_t& done, const fs::path& scratch) {
+  a.forecast = mode == "own" ? "" : mode;
+  ModeResult r;
+  for (std::size_t i = 0; i < in.candidates.size(); ++i) {
+    const Candidate& c = in.candidates[i];
+    progress.Update(mode + " " + std::to_string(c.storm.season) + " " + c.storm.name, done++, in.candidates.size() * a.modes.size());
+    const auto hko = HkoFirst(in.signals, c.storm.season, c.storm.name);
+    StormReplay replay = ReplayStorm(a, engine, c, in.code, in.rungs, in.rules, in.schema, scratch);
+    Score(r, c, hko, replay.first);
+    if (hko.count(8)) replay.margins.observed_first = hko.at(8);
+    const auto again = core::FirstReached(replay.margins, 1.0, in.rungs.bars);
+    r.reproduced += again == (replay.first.count(8) ? std::optional<std::int64_t>(replay.first.at(8)) : std::nullopt);
+    r.replayed.push_back(std::move(replay.margins));
+    charts[i].taifeng.emplace_back(mode, std::move(replay.spans));
+    StormWinds(a, engine, in, c, hko, replay.first, r, charts[i]);
+  }
+  json mj = ModeJson(mode, r);
+  mj["winds"] = r.winds;
+  mj["choice"] = ChoiceJson(mode, r, in.rungs, k_chosen);
+  if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, in.near, in.code, in.daily);
+  return mj;
+}
+
+VerifyInputs ReadInputs(VerifyArgs& a, const HazardEngine& engine) {
+  VerifyInputs in;
   const auto [y1, y2] = ParseSeasons(a.seasons);
+  in.near = engine.regions()->Resolve(a.near);
+  in.code = engine.regions()->region(in.near).code;
+  in.rules = warnings::RuleSet::Load(a.desk.rules);
+  if (in.rules->Of(in.code).id() != "hong_kong")
+    throw Error(ErrorCode::kUsage, "--near " + in.code + ": the verification reads Hong Kong's signals against HKO's record");
+  in.rungs = RungsOf(in.rules->Of(in.code), in.code);
+  if (in.rungs.criterion.empty()) throw Error(ErrorCode::kUsage, a.desk.rules + ": Hong Kong has no signal of rank 3 (No. 8) or higher");
+  in.schema = warnings::CapSchema::Load(a.desk.schema);
+  in.signals = data::ReadHkoSignals(a.signals);
+  if (!a.rain_seasons.empty() && a.rain_seasons != "none")
+    for (const auto& d : data::ReadHkoDailyRainfall(a.rainfall))
+      if (const auto t = taifeng::UtcSeconds(d.year, d.month, d.day)) in.daily[*t / 86400] = d.mm;
+  in.candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), in.near, y1, y2);
+  return in;
+}
+
+// The charts' fixed parts: the storm and HKO's signals.
+std::vector<StormChart> ChartsOf(const VerifyInputs& in) {
+  std::vector<StormChart> charts;
+  for (const Candidate& c : in.candidates) {
+    StormChart ch{c.storm.season, c.storm.id, c.storm.name, c.storm.intl_number, std::round(c.closest_km), c.t0, c.t1, {}, {}, {}};
+    for (const auto& s : in.signals)
+      if (s.season == c.storm.season && s.storm_name == Upper(c.storm.name))
+        ch.hko.push_back({s.start_utc, s.end_utc, s.number, s.number == 8 && s.signal.size() > 1 ? "8 " + s.signal.substr(1) : s.signal});
+    charts.push_back(std::move(ch));
+  }
+  return charts;
+}
+
+// The command's essential options, for the report.
+std::string CommandLine(const VerifyArgs& a) {
+  std::string modes;
+  for (const auto& m : a.modes) modes += " " + m;
+  std::string s = "taifeng warn verify --archive " + a.archive + " --seasons " + a.seasons + " --within-km " + FormatFloat(a.within_km, 0) +
+                  " --every " + std::to_string(a.every_h) + " --modes" + modes + " --rain-seasons " + a.rain_seasons;
+  for (const auto& o : a.only) s += " --storms " + o;
+  for (const auto& o : a.set) s += " --set " + o;
+  return s + " --report " + a.report;
+}
+
+void RunVerify(VerifyArgs a, const std::string& command) {
   for (const std::string& m : a.modes)
     if (m != "own" && m != "best-track" && m != "persistence") throw Error(ErrorCode::kUsage, "--modes: own, best-track or persistence");
   a.track = "-";
   HazardEngine engine(a);
-  const std::size_t near = engine.regions()->Resolve(a.near);
-  const std::string code = engine.regions()->region(near).code;
-  a.only_regions = {code};
-  const auto rules = warnings::RuleSet::Load(a.desk.rules);
-  if (rules->Of(code).id() != "hong_kong")
-    throw Error(ErrorCode::kUsage, "--near " + code + ": the verification reads Hong Kong's signals against HKO's record");
-  const auto schema = warnings::CapSchema::Load(a.desk.schema);
-  const auto signals = data::ReadHkoSignals(a.signals);
-  std::map<std::int64_t, double> daily;  // HKT day number -> HQ rainfall, mm
-  if (!a.rain_seasons.empty() && a.rain_seasons != "none")
-    for (const auto& d : data::ReadHkoDailyRainfall(a.rainfall)) {
-      const auto t = taifeng::ParseUtc(std::to_string(d.year) + "-" + (d.month < 10 ? "0" : "") + std::to_string(d.month) + "-" +
-                                       (d.day < 10 ? "0" : "") + std::to_string(d.day) + "T00:00:00Z");
-      if (t) daily[*t / 86400] = d.mm;
-    }
-  const std::vector<Candidate> candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
+  const VerifyInputs in = ReadInputs(a, engine);
+  a.only_regions = {in.code};
+  std::vector<StormChart> charts = ChartsOf(in);
   const fs::path scratch = fs::temp_directory_path() / ("taifeng-verify-" + std::to_string(::getpid()));
   json modes = json::array();
   Progress progress(!a.desk.json);
   std::size_t done = 0;
-  for (const std::string& mode : a.modes) {
-    a.forecast = mode == "own" ? "" : mode;
-    ModeResult r;
-    for (const Candidate& c : candidates) {
-      progress.Update(mode + " " + std::to_string(c.storm.season) + " " + c.storm.name, done++, candidates.size() * a.modes.size());
-      const auto hko = HkoFirst(signals, c.storm.season, c.storm.name);
-      const auto ours = ReplayStorm(a, engine, c, code, rules, schema, scratch);
-      Score(r, c, hko, ours);
-      const fs::path dir = fs::path(a.winds) / (Lower(c.storm.name) + "_" + std::to_string(c.storm.season));
-      if (a.winds.empty() || !fs::is_directory(dir)) continue;
-      const auto w = data::ReadHkoWindDirectory(dir);
-      if (w.empty()) continue;
-      json obs = ObservedWinds(w);
-      const auto onset = core::NetworkOnset(w, kReferenceStations, 63);
-      const auto strong = core::NetworkOnset(w, kReferenceStations, 41);
-      const std::int64_t target = onset ? *onset : strong ? *strong : w.back().time_utc;  // else the record's end
-      json entry = {{"storm", c.storm.id}, {"name", c.storm.name}, {"season", c.storm.season}, {"observed", obs},
-                    {"forecast_for_utc", taifeng::FormatIsoUtc(target)}, {"forecast", ForecastWinds(a, engine, *rules, c, code, target)}};
-      if (onset && hko.count(8)) entry["hko_no8_before_gale_onset_h"] = static_cast<double>(*onset - hko.at(8)) / 3600.0;
-      if (onset && ours.count(8)) entry["taifeng_no8_before_gale_onset_h"] = static_cast<double>(*onset - ours.at(8)) / 3600.0;
-      r.winds.push_back(entry);
-    }
-    json mj = ModeJson(mode, r);
-    mj["winds"] = r.winds;
-    if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, near, code, daily);
-    modes.push_back(mj);
-  }
+  double k_chosen = 1.0;  // the wind scale the perfect track chooses (1: as configured)
+  std::vector<std::string> order = a.modes;  // the perfect track first: the others' bar is chosen at its wind scale
+  std::stable_sort(order.begin(), order.end(), [](const std::string& x, const std::string& y) { return x == "best-track" && y != x; });
+  for (const std::string& mode : order) modes.push_back(RunMode(a, mode, engine, in, charts, k_chosen, progress, done, scratch));
   progress.Done();
   fs::remove_all(scratch);
-  const json j = {{"seasons", a.seasons}, {"near", code}, {"within_km", a.within_km}, {"every_h", a.every_h},
-                  {"storms", candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
+  const json j = {{"seasons", a.seasons}, {"near", in.code}, {"within_km", a.within_km}, {"every_h", a.every_h},
+                  {"storms", in.candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
                   {"modes", modes}};
   if (!a.csv.empty()) WriteCsv(j, a.csv);
+  if (!a.report.empty()) WriteReport(a.report, j, charts, command);
   if (a.desk.json) {
     std::cout << j.dump(2) << '\n';
     return;
@@ -402,8 +573,9 @@ void RegisterWarnVerifyCommand(CLI::App& app) {
   cmd->add_option("--rain-seasons", a->rain_seasons, "seasons of the rain verification ('none': skip it)")->capture_default_str();
   cmd->add_option("--rain-within-km", a->rain_within_km, "storms within this distance for the rain verification, km")->capture_default_str();
   cmd->add_option("--rainfall", a->rainfall, "HKO headquarters' daily rainfall (CSV)")->capture_default_str();
+  cmd->add_option("--report", a->report, "write a Markdown report with one SVG chart per storm into this directory");
   cmd->add_flag("--json", a->desk.json, "print JSON");
-  cmd->callback([a] { RunVerify(*a); });
+  cmd->callback([a] { RunVerify(*a, CommandLine(*a)); });
 }
 
 }  // namespace taifeng::cli

@@ -574,7 +574,8 @@ void PrintLeadTimes(const std::vector<Focus>& focus, const warnings::RuleSet& ru
 }  // namespace
 
 std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngine& engine, warnings::Desk& desk, std::int64_t t0,
-                                                 std::int64_t t1, const std::string& op, Progress* progress, int* skipped) {
+                                                 std::int64_t t1, const std::string& op, Progress* progress, int* skipped,
+                                                 const std::function<void(const HazardRun&)>& observe) {
   std::vector<warnings::Message> all;
   std::size_t steps = static_cast<std::size_t>((t1 - t0) / (a.every_h * 3600) + 1), done = 0;
   for (std::int64_t t = t0; t <= t1; t += static_cast<std::int64_t>(a.every_h) * 3600) {
@@ -590,6 +591,7 @@ std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngi
       if (skipped) ++*skipped;
       continue;
     }
+    if (observe) observe(run);
     const std::int64_t now = run.hazard.now_utc;
     const auto plan = ProposeFromRun(desk, run, now);
     const warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,10 @@ struct ReplayArgs : HazardArgs {
 // Proposes and issues (status Exercise, operator `op`) at every a.every_h hours from t0 to t1 as if
 // live (a.at is set to each time: nothing after it is seen): the forecast, the hazard and the rules
 // of `desk`. Times without an analog, or with too little gap-free track before them to match, are
-// skipped (counted in `skipped` when given). Returns the messages issued, in order.
+// skipped (counted in `skipped` when given). `observe`, when given, sees every forecast's hazard
+// before the desk proposes from it. Returns the messages issued, in order.
 std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngine& engine, warnings::Desk& desk, std::int64_t t0,
-                                                 std::int64_t t1, const std::string& op, Progress* progress, int* skipped = nullptr);
+                                                 std::int64_t t1, const std::string& op, Progress* progress, int* skipped = nullptr,
+                                                 const std::function<void(const HazardRun&)>& observe = {});
 
 }  // namespace taifeng::cli

@@ -29,6 +29,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "taifeng/core/forecast.h"
@@ -139,6 +140,12 @@ struct RegionHazard {
     // step meeting it: their weighted circular mean. The cyclonic flow of the northern hemisphere
     // turned by HazardOptions::inflow_deg towards the centre: bearing(centre -> region) + 90 - inflow.
     std::optional<double> direction_from_deg;
+    // Per member (margin, weight), only for a criterion with wind_kmh: the largest ratio within
+    // within_h of the sustained wind reached (at the sites: generally, the wind at the share's rank)
+    // to wind_kmh. Had every wind been k times as strong, the wind condition's probability would be
+    // the weight of the members with margin >= 1/k: verification's sensitivity to the sites'
+    // mean_factor and to the probability bar, without recomputing the hazard.
+    std::vector<std::pair<double, double>> wind_margins;
   };
   std::vector<CriterionResult> criteria;  // per HazardOptions::criteria
   struct SiteHazard {

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "taifeng/data/hko.h"
@@ -56,5 +57,60 @@ struct Spread {
   double p10 = 0, median = 0, p90 = 0;
 };
 Spread SpreadOf(std::vector<double> values);
+
+// The network's wind "generally" at each observation time: the 10-minute mean at the share's
+// rank among `stations` (HKO: the 4th strongest of the eight), km/h; a time where fewer stations
+// reported than the rank needs is left out. In time order.
+std::vector<std::pair<std::int64_t, double>> NetworkGenerally(const std::vector<data::HkoWind>& winds, const std::vector<std::string>& stations,
+                                                              double share = 0.5);
+
+// ---- choosing a signal's wind scale and probability bar from replays (leave-one-season-out) ----
+//
+// A replayed storm keeps, per forecast time, the per-member wind margins of each signal's
+// criterion (core::RegionHazard::CriterionResult::wind_margins, (margin, weight)). Scaling every
+// forecast wind by k (the reference sites' mean_factor times k) and raising the signal when any of
+// its criteria reaches its probability bar gives the forecast's first signal time without
+// recomputing the hazard. A signal of a ladder counts as reached when it or a higher rung fires.
+struct MarginStep {
+  std::int64_t time_utc = 0;
+  std::vector<std::vector<std::pair<double, double>>> margins;  // per rung (lowest first): (margin, weight)
+};
+struct ReplayedStorm {
+  int season = 0;
+  std::string name;
+  std::optional<std::int64_t> observed_first;  // the agency's first signal (of the rung verified); nullopt: none
+  std::vector<MarginStep> steps;               // in time order
+};
+// The weight of the members whose margin times k reaches 1.
+double ProbabilityAt(const std::vector<std::pair<double, double>>& margins, double k);
+// The first time any rung reaches its bar (bars: one per rung) with winds scaled by k.
+std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, double k, const std::vector<double>& bars);
+
+struct ChoiceScore {
+  double k = 1, bar = 0;
+  Contingency table;
+  std::vector<double> lag_h;  // forecast first minus observed first, over the hits, hours
+};
+// Scores the storms with winds scaled by k and the lowest rung's bar `bar` (higher rungs keep
+// `higher_bars`).
+ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, double k, double bar, const std::vector<double>& higher_bars);
+
+// The choice rule: among the candidates with a false-alarm rate at most `max_false_alarm_rate`,
+// the highest hit rate minus false-alarm rate (Peirce's skill score); ties to the smaller |median
+// lag|, then to the weaker wind scale and the higher bar. With none under the false-alarm limit:
+// the lowest false-alarm rate.
+bool BetterChoice(const ChoiceScore& a, const ChoiceScore& b, double max_false_alarm_rate);
+
+struct LeaveOneSeasonOut {
+  ChoiceScore all;                          // chosen on every season: the default to adopt
+  std::map<int, std::pair<double, double>> per_season;  // held-out season -> (k, bar) chosen without it
+  Contingency held_out;                     // every season scored with the choice made without it
+  std::vector<double> held_out_lag_h;
+};
+// Chooses (k, bar) from the grids on all seasons and, for each season, on the others, scoring the
+// held-out season with the latter. Throws Error(kInvalidArgument) on an empty grid.
+LeaveOneSeasonOut ChooseLeaveOneSeasonOut(const std::vector<ReplayedStorm>& storms, const std::vector<double>& k_grid,
+                                          const std::vector<double>& bar_grid, const std::vector<double>& higher_bars,
+                                          double max_false_alarm_rate);
 
 }  // namespace taifeng::core
