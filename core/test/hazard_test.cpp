@@ -1,4 +1,5 @@
 #include "taifeng/core/hazard.h"
+#include "taifeng/core/signal_verify.h"
 
 #include <gtest/gtest.h>
 
@@ -236,6 +237,38 @@ TEST_F(HazardArchiveTest, OneRegionAloneIsTheSameAsInTheWholeSet) {
   EXPECT_DOUBLE_EQ(one.regions[0].rain_total_mm.p90, hk->rain_total_mm.p90);
   EXPECT_DOUBLE_EQ(one.regions[0].approach_km, hk->approach_km);
   EXPECT_GT(one.regions[0].wind_ms.mean, 10);
+}
+
+// The members' wind margins give the criterion's probability, and the probability had the sites
+// been k times as exposed: Hong Kong's eight reference anemometers, No. 8 (63 km/h generally).
+TEST_F(HazardArchiveTest, WindMarginsGiveTheProbabilityAtAnyWindScale) {
+  const Hindcast hc = MangkhutForecast(20);
+  const auto options = [](double factor) {
+    HazardOptions o;
+    const std::vector<std::pair<double, double>> at = {{22.30944, 113.92194}, {22.20111, 114.02667}, {22.30972, 114.21333}, {22.46889, 113.98361},
+                                                       {22.37556, 114.27444}, {22.40250, 114.21000}, {22.52861, 114.15667}, {22.34667, 114.08639}};
+    for (std::size_t i = 0; i < at.size(); ++i) o.sites["810000"].push_back({"s" + std::to_string(i), "", at[i].first, at[i].second, factor});
+    for (int within : {12, 24}) {
+      Criterion c;
+      c.wind_kmh = 63, c.averaging = data::WindAveraging::kTenMinute, c.sites_share = 0.5, c.within_h = within;
+      o.criteria.push_back(c);
+    }
+    o.only_regions = {"810000"};
+    return o;
+  };
+  const Hazard base = ComputeHazard(hc.analog, Regions(), options(0.8));
+  const Hazard twice = ComputeHazard(hc.analog, Regions(), options(1.2));
+  ASSERT_EQ(base.regions.size(), 1u);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto& margins = base.regions[0].criteria[c].wind_margins;
+    ASSERT_EQ(margins.size(), base.members);
+    EXPECT_NEAR(ProbabilityAt(margins, 1.0), base.regions[0].criteria[c].probability, 1e-9);
+    EXPECT_NEAR(ProbabilityAt(margins, 1.5), twice.regions[0].criteria[c].probability, 1e-6);
+    for (const auto& [m, w] : margins) EXPECT_GT(m, 0.0);
+  }
+  // The two windows differ for this storm 21 h before its closest approach, so the test can fail.
+  EXPECT_LT(base.regions[0].criteria[0].probability, base.regions[0].criteria[1].probability);
+  EXPECT_GT(twice.regions[0].criteria[1].probability, base.regions[0].criteria[1].probability);
 }
 
 // Warning-rule criteria agree with the per-force probabilities at the same window edges, and an

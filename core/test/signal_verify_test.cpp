@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "taifeng/base/error.h"
 #include "taifeng/core/signal_verify.h"
 
 namespace taifeng::core {
@@ -81,6 +82,67 @@ TEST(ContingencyTest, CountsAndRates) {
   EXPECT_DOUBLE_EQ(s.p10, -1);
   EXPECT_DOUBLE_EQ(s.p90, 7);
   EXPECT_TRUE(std::isnan(SpreadOf({}).median));
+}
+
+TEST(NetworkGenerallyTest, TheFourthStrongestOfTheEight) {
+  auto w = Series({3, 4, 8});
+  w.erase(w.begin() + 16, w.begin() + 21);  // the third time: only 3 stations reported
+  const auto g = NetworkGenerally(Series({3, 4}), kEight);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_DOUBLE_EQ(g[0].second, 30);
+  EXPECT_DOUBLE_EQ(g[1].second, 70);
+  EXPECT_EQ(NetworkGenerally(w, kEight).size(), 2u);
+}
+
+// Storms built here: A (2001) observed first at 10 h, B (2002) never, C (2003) at 20 h.
+std::vector<ReplayedStorm> ThreeStorms() {
+  const std::int64_t h = 3600;
+  ReplayedStorm a{2001, "A", 10 * h, {{0, {{{0.5, 0.5}, {0.9, 0.5}}}}, {6 * h, {{{0.8, 0.5}, {1.1, 0.5}}}}, {12 * h, {{{1.2, 1.0}}}}}};
+  ReplayedStorm b{2002, "B", std::nullopt, {{0, {{{0.95, 1.0}}}}}};
+  ReplayedStorm c{2003, "C", 20 * h, {{18 * h, {{{0.85, 1.0}}}}}};
+  return {a, b, c};
+}
+
+TEST(ChoiceTest, MarginsScaleTheProbabilityAndTheFirstTime) {
+  const auto s = ThreeStorms();
+  EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[1].margins[0], 1.0), 0.5);
+  EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[0].margins[0], 1.25), 0.5);
+  EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[0].margins[0], 2.5), 1.0);
+  EXPECT_EQ(FirstReached(s[0], 1.0, {0.3}), 6 * 3600);
+  EXPECT_EQ(FirstReached(s[0], 1.0, {0.6}), 12 * 3600);
+  EXPECT_EQ(FirstReached(s[0], 1.25, {0.3}), 0);
+  EXPECT_EQ(FirstReached(s[2], 1.0, {0.3}), std::nullopt);
+  EXPECT_EQ(FirstReached(s[2], 1.2, {0.3}), 18 * 3600);
+  // A higher rung reaching its bar raises the signal even when the lowest does not.
+  ReplayedStorm d{2004, "D", std::nullopt, {{0, {{{0.5, 1.0}}, {{1.1, 0.4}}}}}};
+  EXPECT_EQ(FirstReached(d, 1.0, {0.3, 0.5}), std::nullopt);
+  EXPECT_EQ(FirstReached(d, 1.0, {0.3, 0.4}), 0);
+}
+
+TEST(ChoiceTest, LeaveOneSeasonOutScoresEachSeasonWithTheOthersChoice) {
+  const auto s = ThreeStorms();
+  // All seasons: k 1 (A hit, B negative, C miss: skill 0.5); k 1.25 hits all but its false alarm is
+  // 100 % of the negatives, over the 10 % limit.
+  const LeaveOneSeasonOut r = ChooseLeaveOneSeasonOut(s, {1.0, 1.25}, {0.3}, {}, 0.10);
+  EXPECT_DOUBLE_EQ(r.all.k, 1.0);
+  EXPECT_EQ(r.all.table.hits, 1);
+  EXPECT_EQ(r.all.table.misses, 1);
+  // Without 2001: k 1.25 falsely alarms on B, k 1 is chosen, and A is a hit.
+  // Without 2002: no negative left, k 1.25 hits both: chosen, and B is then a false alarm.
+  // Without 2003: k 1 (k 1.25 falsely alarms on B), C is a miss.
+  EXPECT_DOUBLE_EQ(r.per_season.at(2001).first, 1.0);
+  EXPECT_DOUBLE_EQ(r.per_season.at(2002).first, 1.25);
+  EXPECT_DOUBLE_EQ(r.per_season.at(2003).first, 1.0);
+  EXPECT_EQ(r.held_out.hits, 1);
+  EXPECT_EQ(r.held_out.misses, 1);
+  EXPECT_EQ(r.held_out.false_alarms, 1);
+  EXPECT_EQ(r.held_out.correct_negatives, 0);
+  ASSERT_EQ(r.held_out_lag_h.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.held_out_lag_h[0], -4.0);  // A first at 6 h, observed at 10 h
+  // A bar grid: at k 1, bar 0.6 makes A's first 12 h (lag +2) and bar 0.3 6 h (-4): equal skill,
+  // the nearer first time wins.
+  EXPECT_DOUBLE_EQ(ChooseLeaveOneSeasonOut(s, {1.0}, {0.3, 0.6}, {}, 0.10).all.bar, 0.6);
+  EXPECT_THROW(ChooseLeaveOneSeasonOut(s, {}, {0.3}, {}, 0.1), Error);
 }
 
 }  // namespace
