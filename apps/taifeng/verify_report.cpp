@@ -177,12 +177,13 @@ std::string ChoiceSection(const json& j) {
     const auto& c = m["choice"];
     s += "\n**" + m["mode"].get<std::string>() + "** chooses " + c["what"].get<std::string>() + " (" + c["rule"].get<std::string>() +
          "; the margins reproduce the desk's first No. 8 in " + Cell(c["reproduced_desk_first_no8"]) + " of " + Cell(c["storms"]) +
-         " storms).\n\n- Chosen on every season: mean_factor " + Cell(c["chosen"]["mean_factor"], 2) + ", No. 8 bar " +
-         Cell(c["chosen"]["no8_bar"], 2) + ": " + Counts(c["chosen"]) + ".\n- Each season scored with the choice made on the others: " +
-         Counts(c["held_out"]) + ".\n\n| mean_factor | No. 8 bar | hits | misses | false alarms | correct negatives | first No. 8 minus HKO's, h |\n"
-         "|---|---|---|---|---|---|---|\n";
+         " storms).\n\n- Chosen on every season: mean_factor " + Cell(c["chosen"]["mean_factor"], 2) + ", No. 8 within " +
+         Cell(c["chosen"]["no8_within_h"]) + " h, bar " + Cell(c["chosen"]["no8_bar"], 2) + ": " + Counts(c["chosen"]) +
+         ".\n- Each season scored with the choice made on the others: " + Counts(c["held_out"]) +
+         ".\n\n| mean_factor | No. 8 within, h | No. 8 bar | hits | misses | false alarms | correct negatives | first No. 8 minus HKO's, h |\n"
+         "|---|---|---|---|---|---|---|---|\n";
     for (const auto& g : c["grid"])
-      s += "| " + Cell(g["mean_factor"], 2) + " | " + Cell(g["no8_bar"], 2) + " | " + Cell(g["hits"]) + " | " + Cell(g["misses"]) + " | " +
+      s += "| " + Cell(g["mean_factor"], 2) + " | " + Cell(g["no8_within_h"]) + " | " + Cell(g["no8_bar"], 2) + " | " + Cell(g["hits"]) + " | " + Cell(g["misses"]) + " | " +
            Cell(g["false_alarms"]) + " | " + Cell(g["correct_negatives"]) + " | " + Lag(g["lag_h"]) + " |\n";
   }
   return s;

@@ -11,14 +11,20 @@
 // storm without HKO's No. 8 is a negative), and the spread of Taifeng's first No. 8 (and No. 10)
 // minus HKO's, hours (negative: earlier).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -42,9 +48,40 @@ struct VerifyArgs : ReplayArgs {
   double within_km = 800, rain_within_km = 500;
   std::string rain_seasons = "1961-2022", rainfall = TAIFENG_SAMPLES_DIR "/hko/daily_rainfall_hko_hq_1884_2022.csv";
   std::vector<std::string> modes = {"own", "best-track", "persistence"}, only;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 constexpr int kNumbers[] = {1, 3, 8, 9, 10};  // Hong Kong's ladder, rank 1..5
+
+// Runs fn(worker, i) for every i in [0, n) on `jobs` threads, each with OpenMP limited to one thread
+// inside it (storms in parallel rather than members: the cores are not oversubscribed); jobs <= 1:
+// here, with OpenMP as configured. The first exception stops the others and is rethrown.
+template <class Fn>
+void ParallelFor(std::size_t n, int jobs, Fn fn) {
+  if (jobs <= 1 || n <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(0, i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::mutex mu;
+  std::exception_ptr failure;
+  const auto work = [&](int worker) {
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    for (std::size_t i = next++; i < n; i = next++) try {
+        fn(worker, i);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+        next = n;
+      }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < jobs; ++w) threads.emplace_back(work, w);
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
 
 // HKO's first No. 8, 9 and 10 of a storm (by number; 0 when never).
 std::map<int, std::int64_t> HkoFirst(const std::vector<data::HkoSignal>& signals, int season, const std::string& name) {
@@ -166,32 +203,37 @@ json RainStats(const std::vector<RainPair>& v, bool total) {
 // and wettest-24 h rain for Hong Kong (ensemble mean, areal), issued `lead` hours before the closest
 // approach, against the HQ's rainfall over the same HKT days (from the issue to a day after the
 // closest approach).
-json RainVerification(VerifyArgs& a, const HazardEngine& engine, std::size_t near, const std::string& code,
+json RainVerification(const VerifyArgs& a, const HazardEngine& engine, std::size_t near, const std::string& code,
                       const std::map<std::int64_t, double>& daily) {
   const auto [y1, y2] = ParseSeasons(a.rain_seasons);
   const auto storms = Candidates({a.cma, a.rain_within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
   json out = json::object();
   for (int lead : {24, 48}) {
-    std::vector<RainPair> pairs;
-    for (const Candidate& c : storms) {
+    std::vector<std::optional<RainPair>> found(storms.size());
+    ParallelFor(storms.size(), a.jobs, [&](int, std::size_t i) {
+      const Candidate& c = storms[i];
       std::int64_t closest = 0;
       double best = 1e9;
       for (const auto& f : c.storm.fixes)
         if (const double d = engine.regions()->DistanceKm(near, f.lat_deg, f.lon_deg); d < best) best = d, closest = f.time_utc;
       std::int64_t at = closest - static_cast<std::int64_t>(lead) * 3600;
       at -= ((at % 21600) + 21600) % 21600;
-      if (at < c.storm.fixes.front().time_utc + 24 * 3600) continue;
+      if (at < c.storm.fixes.front().time_utc + 24 * 3600) return;
       const auto obs = Observed(daily, at, closest + 24 * 3600);
-      if (!obs) continue;
-      a.track = c.file, a.format = "cma", a.storm = c.storm.id, a.at = taifeng::FormatIsoUtc(at);
+      if (!obs) return;
+      VerifyArgs mine = a;
+      mine.track = c.file, mine.format = "cma", mine.storm = c.storm.id, mine.at = taifeng::FormatIsoUtc(at);
       try {
-        const HazardRun run = engine.Run(a, {}, {});
+        const HazardRun run = engine.Run(mine, {}, {});
         for (const auto& r : run.hazard.regions)
-          if (r.code == code) pairs.push_back({r.rain_total_mm.mean, obs->first, r.rain_mm.back().mean, obs->second});
+          if (r.code == code) found[i] = RainPair{r.rain_total_mm.mean, obs->first, r.rain_mm.back().mean, obs->second};
       } catch (const Error& e) {
         if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidArgument) throw;
       }
-    }
+    });
+    std::vector<RainPair> pairs;
+    for (const auto& p : found)
+      if (p) pairs.push_back(*p);
     out[std::to_string(lead) + "h"] = {{"storm_total", RainStats(pairs, true)}, {"wettest_24h", RainStats(pairs, false)}};
   }
   return out;
@@ -217,6 +259,7 @@ json Times(const std::map<int, std::int64_t>& first) {
 struct Rungs {
   std::vector<std::size_t> criterion;
   std::vector<double> bars;
+  int within_h = 12;       // No. 8's lead
   double site_factor = 1;  // the reference sites' mean_factor (the first site's)
 };
 
@@ -227,7 +270,9 @@ Rungs RungsOf(const warnings::Jurisdiction& j, const std::string& code) {
     if (!s.enabled || s.kind == warnings::Kind::kFlood) continue;
     const std::size_t index = c++;
     if (s.kind != warnings::Kind::kTyphoon || s.rank < 3) continue;
-    if (out.criterion.size() < static_cast<std::size_t>(s.rank - 2)) out.criterion.push_back(index), out.bars.push_back(s.probability);
+    if (out.criterion.size() >= static_cast<std::size_t>(s.rank - 2)) continue;  // a quadrant of No. 8 already counted
+    out.criterion.push_back(index), out.bars.push_back(s.probability);
+    if (s.rank == 3) out.within_h = s.criterion.within_h;
   }
   const auto it = j.sites().find(code);
   if (it != j.sites().end() && !it->second.empty()) out.site_factor = it->second.front().mean_factor;
@@ -276,7 +321,7 @@ StormReplay ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candida
     for (const auto& r : run.hazard.regions) {
       if (r.code != code) continue;
       core::MarginStep step{run.hazard.now_utc, {}};
-      for (std::size_t i : rungs.criterion) step.margins.push_back(i < r.criteria.size() ? r.criteria[i].wind_margins : decltype(step.margins)::value_type{});
+      for (std::size_t i : rungs.criterion) step.margins.push_back(i < r.criteria.size() ? r.criteria[i].wind_margins : std::vector<core::MemberMargin>{});
       out.margins.steps.push_back(std::move(step));
     }
   };
@@ -380,41 +425,53 @@ json TableJson(const core::Contingency& c) {
 
 double Round(double v, double unit) { return std::round(v / unit) / std::round(1 / unit); }
 
+json ScoreJson(const core::ChoiceScore& sc, const Rungs& rungs, int step_h) {
+  json row = TableJson(sc.table);
+  row["mean_factor"] = Round(sc.choice.k * rungs.site_factor, 0.01);
+  row["no8_within_h"] = sc.choice.lead_steps < 0 ? rungs.within_h : sc.choice.lead_steps * step_h;
+  row["no8_bar"] = sc.choice.bar;
+  row["lag_h"] = SpreadJson(sc.lag_h);
+  return row;
+}
+
 // The choice of one mode, leave-one-season-out (core::ChooseLeaveOneSeasonOut): the perfect track
-// chooses the sites' wind scale (the wind model against HKO's decisions, the track error aside) at
-// the configured bar; the other modes the No. 8 bar at the wind scale the perfect track chose.
-json ChoiceJson(const std::string& mode, const ModeResult& r, const Rungs& rungs, double& k_chosen) {
-  std::vector<double> k_grid, bar_grid;
-  const bool scale = mode == "best-track";
-  for (int i = 0; i <= 14 && scale; ++i) k_grid.push_back((0.60 + 0.05 * i) / rungs.site_factor);
-  for (int i = 0; i <= 12 && !scale; ++i) bar_grid.push_back(Round(0.10 + 0.05 * i, 0.01));
-  if (!scale) k_grid = {k_chosen};
-  if (scale) bar_grid = {rungs.bars.front()};
+// chooses the sites' wind scale and No. 8's lead (the wind model and the rule against HKO's
+// decisions, the track error aside) at the configured bar; the other modes the No. 8 bar at what
+// the perfect track chose.
+json ChoiceJson(const std::string& mode, const ModeResult& r, const Rungs& rungs, int step_h, core::Choice& chosen) {
+  core::ChoiceGrid grid;
+  const bool perfect = mode == "best-track";
+  if (perfect) {
+    for (int i = 0; i <= 14; ++i) grid.k.push_back((0.60 + 0.05 * i) / rungs.site_factor);
+    for (int h = 3; h <= rungs.within_h; h += 3) grid.lead_steps.push_back(h / step_h);
+    grid.bar = {rungs.bars.front()};
+  } else {
+    grid.k = {chosen.k}, grid.lead_steps = {chosen.lead_steps};
+    for (int i = 0; i <= 12; ++i) grid.bar.push_back(Round(0.10 + 0.05 * i, 0.01));
+  }
   const std::vector<double> higher(rungs.bars.begin() + 1, rungs.bars.end());
-  const core::LeaveOneSeasonOut loso = core::ChooseLeaveOneSeasonOut(r.replayed, k_grid, bar_grid, higher, 0.10);
-  if (scale) k_chosen = loso.all.k;
-  json grid = json::array();
+  const core::ChoiceRule rule{0.10, 3.0};
+  const core::LeaveOneSeasonOut loso = core::ChooseLeaveOneSeasonOut(r.replayed, grid, higher, rule);
+  if (perfect) chosen = loso.all.choice;
+  json cells = json::array();
   std::vector<const core::ReplayedStorm*> all;
   for (const auto& st : r.replayed) all.push_back(&st);
-  for (double k : k_grid)
-    for (double bar : bar_grid) {
-      const core::ChoiceScore sc = core::ScoreChoice(all, k, bar, higher);
-      json row = TableJson(sc.table);
-      row["mean_factor"] = Round(k * rungs.site_factor, 0.01), row["no8_bar"] = bar, row["lag_h"] = SpreadJson(sc.lag_h);
-      grid.push_back(row);
-    }
+  for (double k : grid.k)
+    for (int lead : grid.lead_steps)
+      for (double bar : grid.bar) cells.push_back(ScoreJson(core::ScoreChoice(all, {k, lead, bar}, higher), rungs, step_h));
   json held = TableJson(loso.held_out);
   held["lag_h"] = SpreadJson(loso.held_out_lag_h);
   json seasons = json::object();
-  for (const auto& [season, kb] : loso.per_season)
-    seasons[std::to_string(season)] = {{"mean_factor", Round(kb.first * rungs.site_factor, 0.01)}, {"no8_bar", kb.second}};
-  json chosen = TableJson(loso.all.table);
-  chosen["mean_factor"] = Round(loso.all.k * rungs.site_factor, 0.01), chosen["no8_bar"] = loso.all.bar, chosen["lag_h"] = SpreadJson(loso.all.lag_h);
-  return {{"what", scale ? "the reference sites' mean_factor, at the configured No. 8 bar " + FormatFloat(rungs.bars.front(), 2)
-                         : "the No. 8 probability bar, at mean_factor " + FormatFloat(k_chosen * rungs.site_factor, 2)},
-          {"rule", "the most skill (hit rate minus false-alarm rate) with false alarms at most 10 % of the storms without HKO's No. 8; "
-                   "ties to the first No. 8 nearest HKO's"},
-          {"chosen", chosen}, {"held_out", held}, {"per_season", seasons}, {"grid", grid},
+  for (const auto& [season, c] : loso.per_season) {
+    json one = ScoreJson(core::ChoiceScore{c, {}, {}}, rungs, step_h);
+    seasons[std::to_string(season)] = {{"mean_factor", one["mean_factor"]}, {"no8_within_h", one["no8_within_h"]}, {"no8_bar", one["no8_bar"]}};
+  }
+  return {{"what", perfect ? "the reference sites' mean_factor and No. 8's lead (within_h), at the configured No. 8 bar " +
+                                 FormatFloat(rungs.bars.front(), 2)
+                           : "the No. 8 probability bar, at the perfect track's mean_factor and lead"},
+          {"rule", "false alarms at most 10 % of the storms without HKO's No. 8, then the median first No. 8 within 3 h of HKO's, then the most "
+                   "skill (hit rate minus false-alarm rate), then the first No. 8 nearest HKO's"},
+          {"chosen", ScoreJson(loso.all, rungs, step_h)}, {"held_out", held}, {"per_season", seasons}, {"grid", cells},
           {"reproduced_desk_first_no8", r.reproduced}, {"storms", r.replayed.size()}};
 }
 
@@ -451,17 +508,26 @@ void StormWinds(VerifyArgs& a, const HazardEngine& engine, const VerifyInputs& i
 
 // One forecast mode over every storm.
 json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine, const VerifyInputs& in, std::vector<StormChart>& charts,
-             double& k_chosen, Progress& progress, std::size_t& done, const fs::path& scratch) {
+             core::Choice& chosen, Progress& progress, std::size_t& done, const fs::path& scratch) {
   a.forecast = mode == "own" ? "" : mode;
   ModeResult r;
+  std::vector<StormReplay> replays(in.candidates.size());
+  std::mutex mu;
+  ParallelFor(in.candidates.size(), a.jobs, [&](int worker, std::size_t i) {
+    VerifyArgs mine = a;  // each worker's own "now"
+    replays[i] = ReplayStorm(mine, engine, in.candidates[i], in.code, in.rungs, in.rules, in.schema, scratch / std::to_string(worker));
+    const std::lock_guard<std::mutex> lock(mu);
+    progress.Update(mode + " " + std::to_string(in.candidates[i].storm.season) + " " + in.candidates[i].storm.name, done++,
+                    in.candidates.size() * a.modes.size());
+  });
   for (std::size_t i = 0; i < in.candidates.size(); ++i) {
     const Candidate& c = in.candidates[i];
-    progress.Update(mode + " " + std::to_string(c.storm.season) + " " + c.storm.name, done++, in.candidates.size() * a.modes.size());
     const auto hko = HkoFirst(in.signals, c.storm.season, c.storm.name);
-    StormReplay replay = ReplayStorm(a, engine, c, in.code, in.rungs, in.rules, in.schema, scratch);
+    StormReplay& replay = replays[i];
     Score(r, c, hko, replay.first);
     if (hko.count(8)) replay.margins.observed_first = hko.at(8);
-    const auto again = core::FirstReached(replay.margins, 1.0, in.rungs.bars);
+    const auto again = core::FirstReached(replay.margins, {1.0, -1, in.rungs.bars.front()},
+                                          std::vector<double>(in.rungs.bars.begin() + 1, in.rungs.bars.end()));
     r.reproduced += again == (replay.first.count(8) ? std::optional<std::int64_t>(replay.first.at(8)) : std::nullopt);
     r.replayed.push_back(std::move(replay.margins));
     charts[i].taifeng.emplace_back(mode, std::move(replay.spans));
@@ -469,7 +535,7 @@ json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine,
   }
   json mj = ModeJson(mode, r);
   mj["winds"] = r.winds;
-  mj["choice"] = ChoiceJson(mode, r, in.rungs, k_chosen);
+  mj["choice"] = ChoiceJson(mode, r, in.rungs, a.step_h, chosen);
   if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, in.near, in.code, in.daily);
   return mj;
 }
@@ -526,13 +592,15 @@ void RunVerify(VerifyArgs a, const std::string& command) {
   a.only_regions = {in.code};
   std::vector<StormChart> charts = ChartsOf(in);
   const fs::path scratch = fs::temp_directory_path() / ("taifeng-verify-" + std::to_string(::getpid()));
+  fs::create_directories(scratch);
+  fs::permissions(scratch, fs::perms::owner_all);
   json modes = json::array();
   Progress progress(!a.desk.json);
   std::size_t done = 0;
-  double k_chosen = 1.0;  // the wind scale the perfect track chooses (1: as configured)
+  core::Choice chosen{1.0, -1, 0};  // the perfect track's choice (as configured until it is made)
   std::vector<std::string> order = a.modes;  // the perfect track first: the others' bar is chosen at its wind scale
   std::stable_sort(order.begin(), order.end(), [](const std::string& x, const std::string& y) { return x == "best-track" && y != x; });
-  for (const std::string& mode : order) modes.push_back(RunMode(a, mode, engine, in, charts, k_chosen, progress, done, scratch));
+  for (const std::string& mode : order) modes.push_back(RunMode(a, mode, engine, in, charts, chosen, progress, done, scratch));
   progress.Done();
   fs::remove_all(scratch);
   const json j = {{"seasons", a.seasons}, {"near", in.code}, {"within_km", a.within_km}, {"every_h", a.every_h},
@@ -573,6 +641,7 @@ void RegisterWarnVerifyCommand(CLI::App& app) {
   cmd->add_option("--rain-seasons", a->rain_seasons, "seasons of the rain verification ('none': skip it)")->capture_default_str();
   cmd->add_option("--rain-within-km", a->rain_within_km, "storms within this distance for the rain verification, km")->capture_default_str();
   cmd->add_option("--rainfall", a->rainfall, "HKO headquarters' daily rainfall (CSV)")->capture_default_str();
+  cmd->add_option("--jobs", a->jobs, "storms replayed at once (threads; default: the cores)")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->add_option("--report", a->report, "write a Markdown report with one SVG chart per storm into this directory");
   cmd->add_flag("--json", a->desk.json, "print JSON");
   cmd->callback([a] { RunVerify(*a, CommandLine(*a)); });

@@ -418,14 +418,15 @@ class HazardRun {
     return static_cast<double>(meeting) >= c.sites_share * static_cast<double>(n) - 1e-9;
   }
 
-  // Member m's wind margin for c (c.wind_kmh > 0): the largest ratio, over the steps before `last`,
-  // of the sustained wind reached (at the sites: the one at the share's rank, "generally") to
-  // c.wind_kmh.
-  double WindMargin(std::size_t r, std::size_t m, const Criterion& c, std::size_t last, bool at_sites) const {
+  // Member m's wind margins for c (c.wind_kmh > 0): at each step before `last`, the largest ratio
+  // so far of the sustained wind reached (at the sites: the one at the share's rank, "generally")
+  // to c.wind_kmh.
+  std::vector<float> WindMargins(std::size_t r, std::size_t m, const Criterion& c, std::size_t last, bool at_sites) const {
     const PreparedRegion& p = regions_[r];
     const std::size_t n = p.site_factor.size();
     const std::size_t rank = at_sites ? std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(c.sites_share * static_cast<double>(n) - 1e-9))) : 0;
     std::vector<double> w(n);
+    std::vector<float> out(last);
     double best = 0;
     for (std::size_t s = 0; s < last; ++s) {
       double w10 = Surface(r) * fields_[m].wind10[r * steps_ + s];
@@ -435,8 +436,9 @@ class HazardRun {
         w10 = w[rank - 1];
       }
       best = std::max(best, data::ConvertAveraging(w10, data::WindAveraging::kTenMinute, c.averaging) * 3.6 / c.wind_kmh);
+      out[s] = static_cast<float>(best);
     }
-    return best;
+    return out;
   }
 
   // Exceedance criteria (warning rules): wind, gust, windowed rain or the centre's distance, within
@@ -451,7 +453,7 @@ class HazardRun {
     double met = 0, dir_x = 0, dir_y = 0;
     for (std::size_t m = 0; m < m_; ++m) {
       const MemberFields& f = fields_[m];
-      if (c.wind_kmh > 0) res.wind_margins.emplace_back(WindMargin(r, m, c, last, at_sites), weights_[m]);
+      if (c.wind_kmh > 0) res.wind_margins.push_back({weights_[m], WindMargins(r, m, c, last, at_sites)});
       double rain_sum = 0;
       for (std::size_t s = 0; s < last; ++s) {
         double w10 = surface * f.wind10[r * steps_ + s];

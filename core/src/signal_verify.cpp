@@ -92,79 +92,68 @@ std::vector<std::pair<std::int64_t, double>> NetworkGenerally(const std::vector<
   return out;
 }
 
-double ProbabilityAt(const std::vector<std::pair<double, double>>& margins, double k) {
+double ProbabilityAt(const std::vector<MemberMargin>& margins, double k, int lead_steps) {
   double p = 0;
-  for (const auto& [margin, weight] : margins)
-    if (margin * k >= 1.0 - 1e-9) p += weight;
+  for (const MemberMargin& m : margins) {
+    if (m.upto.empty()) continue;
+    const std::size_t s = lead_steps < 0 ? m.upto.size() - 1 : std::min(m.upto.size() - 1, static_cast<std::size_t>(lead_steps));
+    if (m.upto[s] * k >= 1.0 - 1e-6) p += m.weight;
+  }
   return std::min(p, 1.0);
 }
 
-std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, double k, const std::vector<double>& bars) {
+std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, const Choice& c, const std::vector<double>& higher_bars) {
   for (const MarginStep& s : storm.steps)
-    for (std::size_t r = 0; r < s.margins.size() && r < bars.size(); ++r)
-      if (ProbabilityAt(s.margins[r], k) >= bars[r] - 1e-12) return s.time_utc;
+    for (std::size_t r = 0; r < s.margins.size() && r <= higher_bars.size(); ++r)
+      if (ProbabilityAt(s.margins[r], c.k, r == 0 ? c.lead_steps : -1) >= (r == 0 ? c.bar : higher_bars[r - 1]) - 1e-12) return s.time_utc;
   return std::nullopt;
 }
 
-ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, double k, double bar, const std::vector<double>& higher_bars) {
+ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, const Choice& c, const std::vector<double>& higher_bars) {
   ChoiceScore s;
-  s.k = k, s.bar = bar;
-  std::vector<double> bars = {bar};
-  bars.insert(bars.end(), higher_bars.begin(), higher_bars.end());
+  s.choice = c;
   for (const ReplayedStorm* storm : storms) {
-    const auto first = FirstReached(*storm, k, bars);
+    const auto first = FirstReached(*storm, c, higher_bars);
     s.table.Add(first.has_value(), storm->observed_first.has_value());
     if (first && storm->observed_first) s.lag_h.push_back(static_cast<double>(*first - *storm->observed_first) / 3600.0);
   }
   return s;
 }
 
-bool BetterChoice(const ChoiceScore& a, const ChoiceScore& b, double max_far) {
+bool BetterChoice(const ChoiceScore& a, const ChoiceScore& b, const ChoiceRule& rule) {
   const auto far = [](const ChoiceScore& s) { const double f = s.table.FalseAlarmRate(); return std::isfinite(f) ? f : 0.0; };
   const auto hit = [](const ChoiceScore& s) { const double h = s.table.HitRate(); return std::isfinite(h) ? h : 0.0; };
-  const bool a_ok = far(a) <= max_far + 1e-12, b_ok = far(b) <= max_far + 1e-12;
-  if (a_ok != b_ok) return a_ok;
-  if (!a_ok) return far(a) < far(b) - 1e-12;
+  const auto lag = [](const ChoiceScore& s) { const Spread sp = SpreadOf(s.lag_h); return sp.n ? std::fabs(sp.median) : 1e9; };
+  const bool a_far = far(a) <= rule.max_false_alarm_rate + 1e-12, b_far = far(b) <= rule.max_false_alarm_rate + 1e-12;
+  if (a_far != b_far) return a_far;
+  if (!a_far && std::fabs(far(a) - far(b)) > 1e-12) return far(a) < far(b);
+  const bool a_lag = lag(a) <= rule.max_abs_lag_h + 1e-9, b_lag = lag(b) <= rule.max_abs_lag_h + 1e-9;
+  if (a_lag != b_lag) return a_lag;
   const double pa = hit(a) - far(a), pb = hit(b) - far(b);
   if (std::fabs(pa - pb) > 1e-12) return pa > pb;
-  const auto lag = [](const ChoiceScore& s) { const Spread sp = SpreadOf(s.lag_h); return sp.n ? std::fabs(sp.median) : 1e9; };
   if (std::fabs(lag(a) - lag(b)) > 1e-9) return lag(a) < lag(b);
-  if (std::fabs(a.k - b.k) > 1e-12) return a.k < b.k;
-  return a.bar > b.bar;
+  if (std::fabs(a.choice.k - b.choice.k) > 1e-12) return a.choice.k < b.choice.k;
+  if (a.choice.lead_steps != b.choice.lead_steps) return a.choice.lead_steps < b.choice.lead_steps;
+  return a.choice.bar > b.choice.bar;
 }
 
 namespace {
 
-// The first signal time of every storm at every (k, bar) of the grids: [storm][ki * bars + bi].
-using FirstTable = std::vector<std::vector<std::optional<std::int64_t>>>;
-
-FirstTable Firsts(const std::vector<ReplayedStorm>& storms, const std::vector<double>& k_grid, const std::vector<double>& bar_grid,
-                  const std::vector<double>& higher_bars) {
-  FirstTable out(storms.size(), std::vector<std::optional<std::int64_t>>(k_grid.size() * bar_grid.size()));
-  for (std::size_t i = 0; i < storms.size(); ++i)
-    for (std::size_t ki = 0; ki < k_grid.size(); ++ki) {
-      // Per step: the lowest rung's probability, and whether a higher rung fires.
-      std::vector<std::pair<double, bool>> steps;
-      for (const MarginStep& st : storms[i].steps) {
-        bool higher = false;
-        for (std::size_t r = 1; r < st.margins.size() && r - 1 < higher_bars.size(); ++r)
-          higher = higher || ProbabilityAt(st.margins[r], k_grid[ki]) >= higher_bars[r - 1] - 1e-12;
-        steps.emplace_back(st.margins.empty() ? 0.0 : ProbabilityAt(st.margins[0], k_grid[ki]), higher);
-      }
-      for (std::size_t bi = 0; bi < bar_grid.size(); ++bi)
-        for (std::size_t s = 0; s < steps.size(); ++s)
-          if (steps[s].second || steps[s].first >= bar_grid[bi] - 1e-12) {
-            out[i][ki * bar_grid.size() + bi] = storms[i].steps[s].time_utc;
-            break;
-          }
-    }
+std::vector<Choice> Cells(const ChoiceGrid& g) {
+  std::vector<Choice> out;
+  for (double k : g.k)
+    for (int lead : g.lead_steps)
+      for (double bar : g.bar) out.push_back({k, lead, bar});
   return out;
 }
 
+// The first signal time of every storm at every cell of the grid: [storm][cell].
+using FirstTable = std::vector<std::vector<std::optional<std::int64_t>>>;
+
 ChoiceScore ScoreFrom(const std::vector<ReplayedStorm>& storms, const FirstTable& first, const std::vector<std::size_t>& which,
-                      std::size_t cell, double k, double bar) {
+                      std::size_t cell, const Choice& c) {
   ChoiceScore s;
-  s.k = k, s.bar = bar;
+  s.choice = c;
   for (std::size_t i : which) {
     const auto& f = first[i][cell];
     const auto& o = storms[i].observed_first;
@@ -174,36 +163,38 @@ ChoiceScore ScoreFrom(const std::vector<ReplayedStorm>& storms, const FirstTable
   return s;
 }
 
-ChoiceScore Choose(const std::vector<ReplayedStorm>& storms, const FirstTable& first, const std::vector<std::size_t>& which,
-                   const std::vector<double>& k_grid, const std::vector<double>& bar_grid, double max_far) {
+std::size_t Choose(const std::vector<ReplayedStorm>& storms, const FirstTable& first, const std::vector<std::size_t>& which,
+                   const std::vector<Choice>& cells, const ChoiceRule& rule, ChoiceScore* score) {
+  std::size_t best_cell = 0;
   ChoiceScore best;
-  for (std::size_t ki = 0; ki < k_grid.size(); ++ki)
-    for (std::size_t bi = 0; bi < bar_grid.size(); ++bi) {
-      ChoiceScore s = ScoreFrom(storms, first, which, ki * bar_grid.size() + bi, k_grid[ki], bar_grid[bi]);
-      if ((ki == 0 && bi == 0) || BetterChoice(s, best, max_far)) best = std::move(s);
-    }
-  return best;
+  for (std::size_t cell = 0; cell < cells.size(); ++cell) {
+    ChoiceScore s = ScoreFrom(storms, first, which, cell, cells[cell]);
+    if (cell == 0 || BetterChoice(s, best, rule)) best = std::move(s), best_cell = cell;
+  }
+  if (score) *score = std::move(best);
+  return best_cell;
 }
 
 }  // namespace
 
-LeaveOneSeasonOut ChooseLeaveOneSeasonOut(const std::vector<ReplayedStorm>& storms, const std::vector<double>& k_grid,
-                                          const std::vector<double>& bar_grid, const std::vector<double>& higher_bars, double max_far) {
-  if (k_grid.empty() || bar_grid.empty()) throw Error(ErrorCode::kInvalidArgument, "choice: an empty grid of wind scales or bars");
-  const FirstTable first = Firsts(storms, k_grid, bar_grid, higher_bars);
+LeaveOneSeasonOut ChooseLeaveOneSeasonOut(const std::vector<ReplayedStorm>& storms, const ChoiceGrid& grid,
+                                          const std::vector<double>& higher_bars, const ChoiceRule& rule) {
+  const std::vector<Choice> cells = Cells(grid);
+  if (cells.empty()) throw Error(ErrorCode::kInvalidArgument, "choice: an empty grid of wind scales, leads or bars");
+  FirstTable first(storms.size(), std::vector<std::optional<std::int64_t>>(cells.size()));
+  for (std::size_t i = 0; i < storms.size(); ++i)
+    for (std::size_t c = 0; c < cells.size(); ++c) first[i][c] = FirstReached(storms[i], cells[c], higher_bars);
   LeaveOneSeasonOut out;
   std::vector<std::size_t> all(storms.size());
   std::set<int> seasons;
   for (std::size_t i = 0; i < storms.size(); ++i) all[i] = i, seasons.insert(storms[i].season);
-  out.all = Choose(storms, first, all, k_grid, bar_grid, max_far);
+  Choose(storms, first, all, cells, rule, &out.all);
   for (int held : seasons) {
     std::vector<std::size_t> train, test;
     for (std::size_t i : all) (storms[i].season == held ? test : train).push_back(i);
-    const ChoiceScore chosen = Choose(storms, first, train, k_grid, bar_grid, max_far);
-    out.per_season[held] = {chosen.k, chosen.bar};
-    const auto ki = static_cast<std::size_t>(std::find(k_grid.begin(), k_grid.end(), chosen.k) - k_grid.begin());
-    const auto bi = static_cast<std::size_t>(std::find(bar_grid.begin(), bar_grid.end(), chosen.bar) - bar_grid.begin());
-    const ChoiceScore scored = ScoreFrom(storms, first, test, ki * bar_grid.size() + bi, chosen.k, chosen.bar);
+    const std::size_t cell = Choose(storms, first, train, cells, rule, nullptr);
+    out.per_season[held] = cells[cell];
+    const ChoiceScore scored = ScoreFrom(storms, first, test, cell, cells[cell]);
     out.held_out.hits += scored.table.hits, out.held_out.misses += scored.table.misses;
     out.held_out.false_alarms += scored.table.false_alarms, out.held_out.correct_negatives += scored.table.correct_negatives;
     out.held_out_lag_h.insert(out.held_out_lag_h.end(), scored.lag_h.begin(), scored.lag_h.end());

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <fstream>
 
@@ -264,7 +266,15 @@ TEST_F(HazardArchiveTest, WindMarginsGiveTheProbabilityAtAnyWindScale) {
     ASSERT_EQ(margins.size(), base.members);
     EXPECT_NEAR(ProbabilityAt(margins, 1.0), base.regions[0].criteria[c].probability, 1e-9);
     EXPECT_NEAR(ProbabilityAt(margins, 1.5), twice.regions[0].criteria[c].probability, 1e-6);
-    for (const auto& [m, w] : margins) EXPECT_GT(m, 0.0);
+    for (const auto& m : margins) {
+      ASSERT_EQ(m.upto.size(), c == 0 ? 13u : 25u);  // hourly, now to within_h
+      EXPECT_TRUE(std::is_sorted(m.upto.begin(), m.upto.end()));
+      EXPECT_GT(m.upto.back(), 0.0f);
+    }
+    // The 24 h criterion's margins cut at 12 h give the 12 h criterion's probability.
+    if (c == 1) {
+      EXPECT_NEAR(ProbabilityAt(margins, 1.0, 12), base.regions[0].criteria[0].probability, 1e-9);
+    }
   }
   // The two windows differ for this storm 21 h before its closest approach, so the test can fail.
   EXPECT_LT(base.regions[0].criteria[0].probability, base.regions[0].criteria[1].probability);

@@ -94,12 +94,15 @@ TEST(NetworkGenerallyTest, TheFourthStrongestOfTheEight) {
   EXPECT_EQ(NetworkGenerally(w, kEight).size(), 2u);
 }
 
+// A member whose margin is `margin` from the first step on (one step).
+MemberMargin M(double margin, double weight) { return {weight, {static_cast<float>(margin)}}; }
+
 // Storms built here: A (2001) observed first at 10 h, B (2002) never, C (2003) at 20 h.
 std::vector<ReplayedStorm> ThreeStorms() {
   const std::int64_t h = 3600;
-  ReplayedStorm a{2001, "A", 10 * h, {{0, {{{0.5, 0.5}, {0.9, 0.5}}}}, {6 * h, {{{0.8, 0.5}, {1.1, 0.5}}}}, {12 * h, {{{1.2, 1.0}}}}}};
-  ReplayedStorm b{2002, "B", std::nullopt, {{0, {{{0.95, 1.0}}}}}};
-  ReplayedStorm c{2003, "C", 20 * h, {{18 * h, {{{0.85, 1.0}}}}}};
+  ReplayedStorm a{2001, "A", 10 * h, {{0, {{M(0.5, 0.5), M(0.9, 0.5)}}}, {6 * h, {{M(0.8, 0.5), M(1.1, 0.5)}}}, {12 * h, {{M(1.2, 1.0)}}}}};
+  ReplayedStorm b{2002, "B", std::nullopt, {{0, {{M(0.95, 1.0)}}}}};
+  ReplayedStorm c{2003, "C", 20 * h, {{18 * h, {{M(0.85, 1.0)}}}}};
   return {a, b, c};
 }
 
@@ -108,31 +111,38 @@ TEST(ChoiceTest, MarginsScaleTheProbabilityAndTheFirstTime) {
   EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[1].margins[0], 1.0), 0.5);
   EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[0].margins[0], 1.25), 0.5);
   EXPECT_DOUBLE_EQ(ProbabilityAt(s[0].steps[0].margins[0], 2.5), 1.0);
-  EXPECT_EQ(FirstReached(s[0], 1.0, {0.3}), 6 * 3600);
-  EXPECT_EQ(FirstReached(s[0], 1.0, {0.6}), 12 * 3600);
-  EXPECT_EQ(FirstReached(s[0], 1.25, {0.3}), 0);
-  EXPECT_EQ(FirstReached(s[2], 1.0, {0.3}), std::nullopt);
-  EXPECT_EQ(FirstReached(s[2], 1.2, {0.3}), 18 * 3600);
+  EXPECT_EQ(FirstReached(s[0], {1.0, -1, 0.3}, {}), 6 * 3600);
+  EXPECT_EQ(FirstReached(s[0], {1.0, -1, 0.6}, {}), 12 * 3600);
+  EXPECT_EQ(FirstReached(s[0], {1.25, -1, 0.3}, {}), 0);
+  EXPECT_EQ(FirstReached(s[2], {1.0, -1, 0.3}, {}), std::nullopt);
+  EXPECT_EQ(FirstReached(s[2], {1.2, -1, 0.3}, {}), 18 * 3600);
   // A higher rung reaching its bar raises the signal even when the lowest does not.
-  ReplayedStorm d{2004, "D", std::nullopt, {{0, {{{0.5, 1.0}}, {{1.1, 0.4}}}}}};
-  EXPECT_EQ(FirstReached(d, 1.0, {0.3, 0.5}), std::nullopt);
-  EXPECT_EQ(FirstReached(d, 1.0, {0.3, 0.4}), 0);
+  ReplayedStorm d{2004, "D", std::nullopt, {{0, {{M(0.5, 1.0)}, {M(1.1, 0.4)}}}}};
+  EXPECT_EQ(FirstReached(d, {1.0, -1, 0.3}, {0.5}), std::nullopt);
+  EXPECT_EQ(FirstReached(d, {1.0, -1, 0.3}, {0.4}), 0);
+  // A shorter lead: the member reaching 63 km/h only 9 steps ahead is not counted within 6.
+  const std::vector<MemberMargin> late = {{1.0, {0.5f, 0.6f, 0.6f, 0.7f, 0.7f, 0.8f, 0.8f, 0.9f, 0.9f, 1.1f, 1.2f}}};
+  EXPECT_DOUBLE_EQ(ProbabilityAt(late, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(ProbabilityAt(late, 1.0, 6), 0.0);
+  EXPECT_DOUBLE_EQ(ProbabilityAt(late, 1.25, 6), 1.0);  // 0.8 x 1.25
+  EXPECT_DOUBLE_EQ(ProbabilityAt(late, 1.0, 9), 1.0);
 }
 
 TEST(ChoiceTest, LeaveOneSeasonOutScoresEachSeasonWithTheOthersChoice) {
   const auto s = ThreeStorms();
+  const ChoiceRule rule{0.10, 100};  // no lag limit here
   // All seasons: k 1 (A hit, B negative, C miss: skill 0.5); k 1.25 hits all but its false alarm is
   // 100 % of the negatives, over the 10 % limit.
-  const LeaveOneSeasonOut r = ChooseLeaveOneSeasonOut(s, {1.0, 1.25}, {0.3}, {}, 0.10);
-  EXPECT_DOUBLE_EQ(r.all.k, 1.0);
+  const LeaveOneSeasonOut r = ChooseLeaveOneSeasonOut(s, {{1.0, 1.25}, {-1}, {0.3}}, {}, rule);
+  EXPECT_DOUBLE_EQ(r.all.choice.k, 1.0);
   EXPECT_EQ(r.all.table.hits, 1);
   EXPECT_EQ(r.all.table.misses, 1);
   // Without 2001: k 1.25 falsely alarms on B, k 1 is chosen, and A is a hit.
   // Without 2002: no negative left, k 1.25 hits both: chosen, and B is then a false alarm.
   // Without 2003: k 1 (k 1.25 falsely alarms on B), C is a miss.
-  EXPECT_DOUBLE_EQ(r.per_season.at(2001).first, 1.0);
-  EXPECT_DOUBLE_EQ(r.per_season.at(2002).first, 1.25);
-  EXPECT_DOUBLE_EQ(r.per_season.at(2003).first, 1.0);
+  EXPECT_DOUBLE_EQ(r.per_season.at(2001).k, 1.0);
+  EXPECT_DOUBLE_EQ(r.per_season.at(2002).k, 1.25);
+  EXPECT_DOUBLE_EQ(r.per_season.at(2003).k, 1.0);
   EXPECT_EQ(r.held_out.hits, 1);
   EXPECT_EQ(r.held_out.misses, 1);
   EXPECT_EQ(r.held_out.false_alarms, 1);
@@ -141,8 +151,14 @@ TEST(ChoiceTest, LeaveOneSeasonOutScoresEachSeasonWithTheOthersChoice) {
   EXPECT_DOUBLE_EQ(r.held_out_lag_h[0], -4.0);  // A first at 6 h, observed at 10 h
   // A bar grid: at k 1, bar 0.6 makes A's first 12 h (lag +2) and bar 0.3 6 h (-4): equal skill,
   // the nearer first time wins.
-  EXPECT_DOUBLE_EQ(ChooseLeaveOneSeasonOut(s, {1.0}, {0.3, 0.6}, {}, 0.10).all.bar, 0.6);
-  EXPECT_THROW(ChooseLeaveOneSeasonOut(s, {}, {0.3}, {}, 0.1), Error);
+  EXPECT_DOUBLE_EQ(ChooseLeaveOneSeasonOut(s, {{1.0}, {-1}, {0.3, 0.6}}, {}, rule).all.choice.bar, 0.6);
+  // The lag limit comes before skill: A observed at 8 h and F at 40 h; k 1.25 hits both but its
+  // median first time is 8 h early (A at 0 h, F at 0 h), k 1 hits A 2 h early and misses F.
+  std::vector<ReplayedStorm> af = {s[0], {2006, "F", 40 * 3600, {{0, {{M(0.9, 1.0)}}}}}};
+  af[0].observed_first = 8 * 3600;
+  EXPECT_DOUBLE_EQ(ChooseLeaveOneSeasonOut(af, {{1.0, 1.25}, {-1}, {0.3}}, {}, rule).all.choice.k, 1.25);
+  EXPECT_DOUBLE_EQ(ChooseLeaveOneSeasonOut(af, {{1.0, 1.25}, {-1}, {0.3}}, {}, {0.10, 3}).all.choice.k, 1.0);
+  EXPECT_THROW(ChooseLeaveOneSeasonOut(s, {{}, {-1}, {0.3}}, {}, rule), Error);
 }
 
 }  // namespace

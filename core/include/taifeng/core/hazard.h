@@ -111,6 +111,12 @@ struct Stat {
   double mean = 0, p90 = 0;  // weighted mean and `rain_percentile`/90th percentile over members
 };
 
+// One member's wind margins for a criterion (RegionHazard::CriterionResult::wind_margins).
+struct MemberMargin {
+  double weight = 0;
+  std::vector<float> upto;  // [step]: the largest ratio of wind to threshold from now to that step
+};
+
 struct RegionHazard {
   std::size_t region = 0;  // index in the region set
   std::string code, name, name_en;
@@ -140,12 +146,13 @@ struct RegionHazard {
     // step meeting it: their weighted circular mean. The cyclonic flow of the northern hemisphere
     // turned by HazardOptions::inflow_deg towards the centre: bearing(centre -> region) + 90 - inflow.
     std::optional<double> direction_from_deg;
-    // Per member (margin, weight), only for a criterion with wind_kmh: the largest ratio within
-    // within_h of the sustained wind reached (at the sites: generally, the wind at the share's rank)
-    // to wind_kmh. Had every wind been k times as strong, the wind condition's probability would be
-    // the weight of the members with margin >= 1/k: verification's sensitivity to the sites'
-    // mean_factor and to the probability bar, without recomputing the hazard.
-    std::vector<std::pair<double, double>> wind_margins;
+    // Per member, only for a criterion with wind_kmh: its weight and, at each step within within_h,
+    // the largest ratio so far of the sustained wind reached (at the sites: generally, the wind at
+    // the share's rank) to wind_kmh. Had every wind been k times as strong and the lead been h
+    // hours, the wind condition's probability would be the weight of the members whose margin at
+    // step h / step_h is >= 1/k: verification's sensitivity to the sites' mean_factor, the lead
+    // and the probability bar, without recomputing the hazard (signal_verify.h).
+    std::vector<MemberMargin> wind_margins;
   };
   std::vector<CriterionResult> criteria;  // per HazardOptions::criteria
   struct SiteHazard {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "taifeng/core/hazard.h"
 #include "taifeng/data/hko.h"
 
 namespace taifeng::core {
@@ -64,16 +65,16 @@ Spread SpreadOf(std::vector<double> values);
 std::vector<std::pair<std::int64_t, double>> NetworkGenerally(const std::vector<data::HkoWind>& winds, const std::vector<std::string>& stations,
                                                               double share = 0.5);
 
-// ---- choosing a signal's wind scale and probability bar from replays (leave-one-season-out) ----
+// ---- choosing a signal's wind scale, lead and probability bar from replays ----
 //
-// A replayed storm keeps, per forecast time, the per-member wind margins of each signal's
-// criterion (core::RegionHazard::CriterionResult::wind_margins, (margin, weight)). Scaling every
-// forecast wind by k (the reference sites' mean_factor times k) and raising the signal when any of
-// its criteria reaches its probability bar gives the forecast's first signal time without
-// recomputing the hazard. A signal of a ladder counts as reached when it or a higher rung fires.
+// A replayed storm keeps, per forecast time, the members' wind margins of each rung's criterion
+// (core::MemberMargin). Scaling every forecast wind by k (the reference sites' mean_factor times k),
+// shortening the lowest rung's lead to `lead_steps` hazard steps, and raising the signal when any
+// rung reaches its probability bar gives the forecast's first signal time without recomputing the
+// hazard. A signal of a ladder counts as reached when it or a higher rung fires.
 struct MarginStep {
   std::int64_t time_utc = 0;
-  std::vector<std::vector<std::pair<double, double>>> margins;  // per rung (lowest first): (margin, weight)
+  std::vector<std::vector<MemberMargin>> margins;  // per rung (lowest first)
 };
 struct ReplayedStorm {
   int season = 0;
@@ -81,36 +82,51 @@ struct ReplayedStorm {
   std::optional<std::int64_t> observed_first;  // the agency's first signal (of the rung verified); nullopt: none
   std::vector<MarginStep> steps;               // in time order
 };
-// The weight of the members whose margin times k reaches 1.
-double ProbabilityAt(const std::vector<std::pair<double, double>>& margins, double k);
-// The first time any rung reaches its bar (bars: one per rung) with winds scaled by k.
-std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, double k, const std::vector<double>& bars);
+// The weight of the members whose margin within `lead_steps` steps (< 0: the whole lead computed)
+// times k reaches 1.
+double ProbabilityAt(const std::vector<MemberMargin>& margins, double k, int lead_steps = -1);
+
+// A choice: wind scale, the lowest rung's lead (steps, < 0 as computed) and bar (higher rungs
+// keep theirs).
+struct Choice {
+  double k = 1;
+  int lead_steps = -1;
+  double bar = 0;
+};
+// The first time any rung reaches its bar (bars: the lowest rung's from `c`, then `higher_bars`).
+std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, const Choice& c, const std::vector<double>& higher_bars);
 
 struct ChoiceScore {
-  double k = 1, bar = 0;
+  Choice choice;
   Contingency table;
   std::vector<double> lag_h;  // forecast first minus observed first, over the hits, hours
 };
-// Scores the storms with winds scaled by k and the lowest rung's bar `bar` (higher rungs keep
-// `higher_bars`).
-ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, double k, double bar, const std::vector<double>& higher_bars);
+ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, const Choice& c, const std::vector<double>& higher_bars);
 
-// The choice rule: among the candidates with a false-alarm rate at most `max_false_alarm_rate`,
-// the highest hit rate minus false-alarm rate (Peirce's skill score); ties to the smaller |median
-// lag|, then to the weaker wind scale and the higher bar. With none under the false-alarm limit:
-// the lowest false-alarm rate.
-bool BetterChoice(const ChoiceScore& a, const ChoiceScore& b, double max_false_alarm_rate);
+// The choice rule, in order: a false-alarm rate at most `max_false_alarm_rate`; a median first
+// time within `max_abs_lag_h` of the record's; the highest hit rate minus false-alarm rate
+// (Peirce's skill score); the smaller |median lag|; the weaker wind scale, the shorter lead, the
+// higher bar. Rates of an empty class count as 0.
+struct ChoiceRule {
+  double max_false_alarm_rate = 0.10;
+  double max_abs_lag_h = 3;
+};
+bool BetterChoice(const ChoiceScore& a, const ChoiceScore& b, const ChoiceRule& rule);
 
+struct ChoiceGrid {
+  std::vector<double> k;
+  std::vector<int> lead_steps;
+  std::vector<double> bar;
+};
 struct LeaveOneSeasonOut {
-  ChoiceScore all;                          // chosen on every season: the default to adopt
-  std::map<int, std::pair<double, double>> per_season;  // held-out season -> (k, bar) chosen without it
-  Contingency held_out;                     // every season scored with the choice made without it
+  ChoiceScore all;                     // chosen on every season: the default to adopt
+  std::map<int, Choice> per_season;    // held-out season -> the choice made without it
+  Contingency held_out;                // every season scored with the choice made without it
   std::vector<double> held_out_lag_h;
 };
-// Chooses (k, bar) from the grids on all seasons and, for each season, on the others, scoring the
-// held-out season with the latter. Throws Error(kInvalidArgument) on an empty grid.
-LeaveOneSeasonOut ChooseLeaveOneSeasonOut(const std::vector<ReplayedStorm>& storms, const std::vector<double>& k_grid,
-                                          const std::vector<double>& bar_grid, const std::vector<double>& higher_bars,
-                                          double max_false_alarm_rate);
+// Chooses from the grid on all seasons and, for each season, on the others, scoring the held-out
+// season with the latter. Throws Error(kInvalidArgument) on an empty grid.
+LeaveOneSeasonOut ChooseLeaveOneSeasonOut(const std::vector<ReplayedStorm>& storms, const ChoiceGrid& grid,
+                                          const std::vector<double>& higher_bars, const ChoiceRule& rule);
 
 }  // namespace taifeng::core
