@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -986,6 +987,58 @@ TEST_F(CliTest, WarnVerifyCountsHongKongsSignalsAgainstTheRecord) {
   ASSERT_EQ(w[0]["forecast"].size(), 3u);
   for (const auto& f : w[0]["forecast"]) EXPECT_EQ(f["stations"].size(), 8u) << f;
   EXPECT_EQ(Shell(Cli() + " warn verify --archive " + *archive_ + " --modes crystal-ball").status, 64);
+}
+
+// Two whole seasons end to end, the perfect track: the record's No. 8 storms of 2017-2018 checked by
+// hand, the counts against the per-storm rows, the choice's margins against the desk, the report.
+TEST_F(CliTest, WarnVerifyTwoSeasonsMatchesAHandCheckAndWritesTheReport) {
+  const fs::path report = *dir_ / "verify-report";
+  const CommandResult r = Shell(Cli() + " warn verify --archive " + *archive_ + " --agency CMA --seasons 2017-2018 --modes best-track "
+                                "--rain-seasons none --report " + report.string() + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json j = json::parse(r.out);
+  const json& m = j["modes"][0];
+  const int storms = j["storms"].get<int>();
+  ASSERT_GE(storms, 20);  // every CMA storm of the two seasons within 800 km of Hong Kong
+  // HKO's No. 8 or higher, by hand from its record: 2017 Merbok, Roke, Hato, Pakhar, Khanun; 2018
+  // Mangkhut (No. 10 at 09:40 HKT, 16 September).
+  std::set<std::string> positives;
+  std::map<std::string, json> by;
+  int hits = 0, misses = 0, false_alarms = 0, negatives = 0;
+  for (const auto& s : m["storms"]) {
+    by[s["name"]] = s;
+    const bool ours = s["taifeng_first_utc"].contains("8"), theirs = s["hko_first_utc"].contains("8");
+    if (theirs) positives.insert(s["name"]);
+    hits += ours && theirs, misses += !ours && theirs, false_alarms += ours && !theirs, negatives += !ours && !theirs;
+  }
+  EXPECT_EQ(positives, (std::set<std::string>{"MERBOK", "ROKE", "HATO", "PAKHAR", "KHANUN", "MANGKHUT"}));
+  EXPECT_EQ(by["MANGKHUT"]["hko_first_utc"]["10"], "2018-09-16T01:40:00Z");
+  EXPECT_EQ(m["no8"]["hits"], hits);
+  EXPECT_EQ(m["no8"]["misses"], misses);
+  EXPECT_EQ(m["no8"]["false_alarms"], false_alarms);
+  EXPECT_EQ(m["no8"]["correct_negatives"], negatives);
+  EXPECT_EQ(hits + misses, 6);
+  EXPECT_EQ(false_alarms + negatives, storms - 6);
+  // The choice: the margins give the desk's first No. 8 for every storm; every storm is scored once
+  // when left out, and once in the choice made on all.
+  const json& c = m["choice"];
+  EXPECT_EQ(c["reproduced_desk_first_no8"], storms);
+  for (const json* t : {&c["held_out"], &c["chosen"]})
+    EXPECT_EQ((*t)["hits"].get<int>() + (*t)["misses"].get<int>() + (*t)["false_alarms"].get<int>() + (*t)["correct_negatives"].get<int>(), storms);
+  EXPECT_EQ(c["per_season"].size(), 2u);
+  EXPECT_EQ(c["grid"].size(), 15u * 4u);  // mean_factor 0.60-1.30 x lead 3, 6, 9, 12 h
+  // The report: one chart per storm; Hato's shows HKO's No. 8 NE in Hong Kong Time.
+  std::ifstream in(report / "report.md");
+  const std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t charts = 0;
+  for (std::size_t at = md.find("](charts/"); at != std::string::npos; at = md.find("](charts/", at + 1)) ++charts;
+  EXPECT_EQ(charts, static_cast<std::size_t>(storms));
+  std::ifstream hato(report / "charts" / "2017_1713_hato.svg");
+  const std::string svg((std::istreambuf_iterator<char>(hato)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("<title>8 NE 2017-08-23 05:20 HKT to 2017-08-23 08:10 HKT</title>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">Taifeng best-track<"), std::string::npos);
+  EXPECT_NE(md.find("- HKO: No. 8 2017-08-23 05:20 HKT, No. 9 2017-08-23 08:10 HKT, No. 10 2017-08-23 09:10 HKT"), std::string::npos);
 }
 
 #if !TAIFENG_WITH_FEED

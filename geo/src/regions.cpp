@@ -14,13 +14,9 @@
 namespace taifeng::geo {
 namespace {
 
-bool InRing(const std::vector<double>& xs, const std::vector<double>& ys, double x, double y) {
-  bool inside = false;
-  const std::size_t n = xs.size();
-  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-    if ((ys[i] > y) != (ys[j] > y) && x < (xs[j] - xs[i]) * (y - ys[i]) / (ys[j] - ys[i]) + xs[i]) inside = !inside;
-  }
-  return inside;
+// Whether the edge from vertex j to vertex i crosses the ray from (x, y) towards +x.
+inline bool Crosses(const std::vector<double>& xs, const std::vector<double>& ys, std::size_t i, std::size_t j, double x, double y) {
+  return (ys[i] > y) != (ys[j] > y) && x < (xs[j] - xs[i]) * (y - ys[i]) / (ys[j] - ys[i]) + xs[i];
 }
 
 // A field spec (LoadOptions): alternatives separated by '|', optional when it ends with '?'.
@@ -113,6 +109,7 @@ std::shared_ptr<const RegionSet> RegionSet::FromLayer(const RegionLayer& layer, 
           p.min_lat = *std::min_element(out.lat.begin(), out.lat.end());
           p.max_lat = *std::max_element(out.lat.begin(), out.lat.end());
         }
+        out.Index();
         p.rings.push_back(std::move(out));
       }
       if (!p.rings.empty()) parts.push_back(std::move(p));
@@ -289,13 +286,55 @@ std::vector<LatLon> RegionSet::SamplePoints(std::size_t i, double spacing_deg, s
   return out;
 }
 
+void RegionSet::Ring::Index() {
+  const std::size_t n = lat.size();
+  band_deg = 0, band_start.clear(), band_edge.clear();
+  if (n < 64) return;  // a small ring: every edge is tested
+  const auto [lo, hi] = std::minmax_element(lat.begin(), lat.end());
+  const std::size_t bands = std::min<std::size_t>(4096, n / 8);
+  band_lat0 = *lo;
+  band_deg = std::max((*hi - *lo) / static_cast<double>(bands), 1e-9);
+  const auto band = [&](double y) {
+    return static_cast<std::size_t>(std::clamp(std::floor((y - band_lat0) / band_deg), 0.0, static_cast<double>(bands - 1)));
+  };
+  std::vector<std::vector<std::uint32_t>> per(bands);
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    const std::size_t bi = band(lat[i]), bj = band(lat[j]);
+    const std::size_t b0 = std::min(bi, bj), b1 = std::max(bi, bj);
+    for (std::size_t b = b0; b <= b1; ++b) per[b].push_back(static_cast<std::uint32_t>(i));
+  }
+  band_start.assign(bands + 1, 0);
+  for (std::size_t b = 0; b < bands; ++b) band_start[b + 1] = band_start[b] + static_cast<std::uint32_t>(per[b].size());
+  band_edge.reserve(band_start.back());
+  for (const auto& edges : per) band_edge.insert(band_edge.end(), edges.begin(), edges.end());
+}
+
+bool RegionSet::Ring::Contains(double x, double y) const {
+  const std::size_t n = lon.size();
+  bool inside = false;
+  if (band_deg <= 0) {
+    for (std::size_t i = 0, j = n - 1; i < n; j = i++)
+      if (Crosses(lon, lat, i, j, x, y)) inside = !inside;
+    return inside;
+  }
+  const double f = std::floor((y - band_lat0) / band_deg);
+  if (!(f >= 0)) return false;  // south of the ring (or NaN): no edge crosses
+  // North of the last band's edge (rounding at the top): its edges decide, none crosses above.
+  const std::size_t b = std::min(static_cast<std::size_t>(std::min(f, 1e9)), band_start.size() - 2);
+  for (std::uint32_t k = band_start[b]; k < band_start[b + 1]; ++k) {
+    const std::size_t i = band_edge[k];
+    if (Crosses(lon, lat, i, i == 0 ? n - 1 : i - 1, x, y)) inside = !inside;
+  }
+  return inside;
+}
+
 std::optional<std::size_t> RegionSet::Locate(double lat_deg, double lon_deg) const {
   if (!std::isfinite(lat_deg) || !std::isfinite(lon_deg)) return std::nullopt;
   for (const Polygon& p : polygons_) {
     if (lon_deg < p.min_lon || lon_deg > p.max_lon || lat_deg < p.min_lat || lat_deg > p.max_lat) continue;
-    if (!InRing(p.rings[0].lon, p.rings[0].lat, lon_deg, lat_deg)) continue;
+    if (!p.rings[0].Contains(lon_deg, lat_deg)) continue;
     bool in_hole = false;
-    for (std::size_t h = 1; h < p.rings.size() && !in_hole; ++h) in_hole = InRing(p.rings[h].lon, p.rings[h].lat, lon_deg, lat_deg);
+    for (std::size_t h = 1; h < p.rings.size() && !in_hole; ++h) in_hole = p.rings[h].Contains(lon_deg, lat_deg);
     if (!in_hole) return p.region;
   }
   return std::nullopt;

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "taifeng/base/error.h"
 
@@ -49,6 +52,53 @@ TEST_F(ProvincesTest, TinyIslandsAreLeftOutAndChineseNamesAreUtf8) {
   EXPECT_EQ(s.region(*gd).name, "广东省");
   EXPECT_GT(s.region(*gd).area_km2, 150000.0);  // Guangdong's main polygon: ~178,000 km²
   EXPECT_LT(s.region(*gd).area_km2, 200000.0);
+}
+
+// The latitude-band edge index finds exactly what testing every edge finds, on a grid of points
+// over South China and its coast (ring vertices' latitudes included, where rounding bites).
+TEST_F(ProvincesTest, BandedLocateAgreesWithTestingEveryEdge) {
+  const RegionSet& s = **set_;
+  struct Poly {
+    std::size_t region;
+    double lo, hi;  // latitudes of the outer ring
+    std::vector<std::vector<LatLon>> rings;
+  };
+  std::vector<Poly> polygons;
+  for (std::size_t r = 0; r < s.size(); ++r)
+    for (auto& rings : s.Polygons(r)) {
+      const auto [lo, hi] = std::minmax_element(rings[0].begin(), rings[0].end(), [](const LatLon& a, const LatLon& b) { return a.lat_deg < b.lat_deg; });
+      polygons.push_back({r, lo->lat_deg, hi->lat_deg, std::move(rings)});
+    }
+  const auto in = [](const std::vector<LatLon>& ring, double lat, double lon) {
+    bool inside = false;
+    for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++)
+      if ((ring[i].lat_deg > lat) != (ring[j].lat_deg > lat) &&
+          lon < (ring[j].lon_deg - ring[i].lon_deg) * (lat - ring[i].lat_deg) / (ring[j].lat_deg - ring[i].lat_deg) + ring[i].lon_deg)
+        inside = !inside;
+    return inside;
+  };
+  const auto brute = [&](double lat, double lon) -> std::optional<std::size_t> {
+    for (const Poly& p : polygons) {
+      if (lat < p.lo || lat > p.hi || !in(p.rings[0], lat, lon)) continue;
+      bool hole = false;
+      for (std::size_t h = 1; h < p.rings.size() && !hole; ++h) hole = in(p.rings[h], lat, lon);
+      if (!hole) return p.region;
+    }
+    return std::nullopt;
+  };
+  std::vector<double> lats;
+  for (double lat = 18.0; lat <= 26.0; lat += 0.061) lats.push_back(lat);
+  const auto gd = s.Polygons(*s.Locate(23.13, 113.26));
+  for (std::size_t k = 0; k < gd[0][0].size(); k += 97) lats.push_back(gd[0][0][k].lat_deg);
+  int land = 0, checked = 0;
+  for (double lat : lats)
+    for (double lon = 108.0; lon <= 118.0; lon += 0.067) {
+      const auto fast = s.Locate(lat, lon);
+      ASSERT_EQ(fast, brute(lat, lon)) << lat << " " << lon;
+      land += fast.has_value(), ++checked;
+    }
+  EXPECT_GT(land, checked / 4);  // the grid is mostly land and partly sea, so both answers are checked
+  EXPECT_LT(land, checked);
 }
 
 TEST(RegionsTest, BadFilesAndFieldsAreRefused) {

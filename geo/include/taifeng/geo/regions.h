@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <filesystem>
 #include <memory>
@@ -135,6 +136,12 @@ class RegionSet {
  private:
   struct Ring {
     std::vector<double> lon, lat;
+    // A latitude band index of the edges (edge i joins vertex i-1 and i), so a point-in-ring test
+    // visits only the edges of the point's band: band b covers [band_lat0 + b * band_deg, + band_deg).
+    double band_lat0 = 0, band_deg = 0;               // band_deg 0: no index (a small ring)
+    std::vector<std::uint32_t> band_start, band_edge;  // band b's edges: band_edge[band_start[b] .. band_start[b + 1])
+    void Index();
+    bool Contains(double lon_deg, double lat_deg) const;  // even-odd rule
   };
   struct Polygon {
     std::size_t region = 0;
