@@ -162,6 +162,11 @@ std::string SignalsTable(const json& j) {
          Cell(c["correct_negatives"]) + " | " + Cell(c["hit_rate"], 0, 100) + " % | " + Cell(c["false_alarm_rate"], 1, 100) + " % | " +
          Lag(m["no8_first_minus_hko_h"]) + " | " + Lag(m["no10_first_minus_hko_h"]) + " |\n";
   }
+  s += "\nNo. 9 or higher and No. 10 (hits / misses / false alarms / correct negatives):\n\n| mode | No. 9+ | No. 10 |\n|---|---|---|\n";
+  const auto four = [](const json& t) {
+    return Cell(t["hits"]) + " / " + Cell(t["misses"]) + " / " + Cell(t["false_alarms"]) + " / " + Cell(t["correct_negatives"]);
+  };
+  for (const auto& m : j["modes"]) s += "| " + m["mode"].get<std::string>() + " | " + four(m["no9"]) + " | " + four(m["no10"]) + " |\n";
   return s;
 }
 

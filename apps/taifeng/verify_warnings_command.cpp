@@ -208,33 +208,35 @@ json RainVerification(const VerifyArgs& a, const HazardEngine& engine, std::size
   const auto [y1, y2] = ParseSeasons(a.rain_seasons);
   const auto storms = Candidates({a.cma, a.rain_within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
   json out = json::object();
-  for (int lead : {24, 48}) {
-    std::vector<std::optional<RainPair>> found(storms.size());
-    ParallelFor(storms.size(), a.jobs, [&](int, std::size_t i) {
-      const Candidate& c = storms[i];
-      std::int64_t closest = 0;
-      double best = 1e9;
-      for (const auto& f : c.storm.fixes)
-        if (const double d = engine.regions()->DistanceKm(near, f.lat_deg, f.lon_deg); d < best) best = d, closest = f.time_utc;
-      std::int64_t at = closest - static_cast<std::int64_t>(lead) * 3600;
-      at -= ((at % 21600) + 21600) % 21600;
-      if (at < c.storm.fixes.front().time_utc + 24 * 3600) return;
-      const auto obs = Observed(daily, at, closest + 24 * 3600);
-      if (!obs) return;
-      VerifyArgs mine = a;
-      mine.track = c.file, mine.format = "cma", mine.storm = c.storm.id, mine.at = taifeng::FormatIsoUtc(at);
-      try {
-        const HazardRun run = engine.Run(mine, {}, {});
-        for (const auto& r : run.hazard.regions)
-          if (r.code == code) found[i] = RainPair{r.rain_total_mm.mean, obs->first, r.rain_mm.back().mean, obs->second};
-      } catch (const Error& e) {
-        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidArgument) throw;
-      }
-    });
+  const std::vector<int> leads = {24, 48};
+  std::vector<std::optional<RainPair>> found(storms.size() * leads.size());  // [lead][storm], both leads in one pass
+  ParallelFor(found.size(), a.jobs, [&](int, std::size_t k) {
+    const Candidate& c = storms[k % storms.size()];
+    const int lead = leads[k / storms.size()];
+    std::int64_t closest = 0;
+    double best = 1e9;
+    for (const auto& f : c.storm.fixes)
+      if (const double d = engine.regions()->DistanceKm(near, f.lat_deg, f.lon_deg); d < best) best = d, closest = f.time_utc;
+    std::int64_t at = closest - static_cast<std::int64_t>(lead) * 3600;
+    at -= ((at % 21600) + 21600) % 21600;
+    if (at < c.storm.fixes.front().time_utc + 24 * 3600) return;
+    const auto obs = Observed(daily, at, closest + 24 * 3600);
+    if (!obs) return;
+    VerifyArgs mine = a;
+    mine.track = c.file, mine.format = "cma", mine.storm = c.storm.id, mine.at = taifeng::FormatIsoUtc(at);
+    try {
+      const HazardRun run = engine.Run(mine, {}, {});
+      for (const auto& r : run.hazard.regions)
+        if (r.code == code) found[k] = RainPair{r.rain_total_mm.mean, obs->first, r.rain_mm.back().mean, obs->second};
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidArgument) throw;
+    }
+  });
+  for (std::size_t l = 0; l < leads.size(); ++l) {
     std::vector<RainPair> pairs;
-    for (const auto& p : found)
-      if (p) pairs.push_back(*p);
-    out[std::to_string(lead) + "h"] = {{"storm_total", RainStats(pairs, true)}, {"wettest_24h", RainStats(pairs, false)}};
+    for (std::size_t i = 0; i < storms.size(); ++i)
+      if (const auto& p = found[l * storms.size() + i]) pairs.push_back(*p);
+    out[std::to_string(leads[l]) + "h"] = {{"storm_total", RainStats(pairs, true)}, {"wettest_24h", RainStats(pairs, false)}};
   }
   return out;
 }
@@ -242,7 +244,7 @@ json RainVerification(const VerifyArgs& a, const HazardEngine& engine, std::size
 struct ModeResult {
   std::vector<core::ReplayedStorm> replayed;  // for the choice
   int reproduced = 0;                         // storms whose first No. 8 the margins reproduce
-  core::Contingency eight;
+  core::Contingency eight, nine, ten;  // "No. 8 or higher", "No. 9 or higher", "No. 10"
   std::vector<double> eight_lag_h, ten_lag_h;  // Taifeng's first minus HKO's, over the storms both had
   json storms = json::array();
   json winds = json::array();
@@ -334,10 +336,16 @@ StormReplay ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candida
 void Score(ModeResult& r, const Candidate& c, const std::map<int, std::int64_t>& hko, const std::map<int, std::int64_t>& ours) {
   const bool forecast = ours.count(8) > 0, observed = hko.count(8) > 0;
   r.eight.Add(forecast, observed);
+  r.nine.Add(ours.count(9) > 0, hko.count(9) > 0);
+  r.ten.Add(ours.count(10) > 0, hko.count(10) > 0);
   if (forecast && observed) r.eight_lag_h.push_back(static_cast<double>(ours.at(8) - hko.at(8)) / 3600.0);
   if (ours.count(10) && hko.count(10)) r.ten_lag_h.push_back(static_cast<double>(ours.at(10) - hko.at(10)) / 3600.0);
   r.storms.push_back({{"season", c.storm.season}, {"storm", c.storm.id}, {"name", c.storm.name}, {"number", c.storm.intl_number},
                       {"closest_km", std::round(c.closest_km)}, {"hko_first_utc", Times(hko)}, {"taifeng_first_utc", Times(ours)}});
+}
+
+json TableJson(const core::Contingency& c) {
+  return {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms}, {"correct_negatives", c.correct_negatives}};
 }
 
 json SpreadJson(const std::vector<double>& v) {
@@ -352,6 +360,8 @@ json ModeJson(const std::string& mode, const ModeResult& r) {
   return {{"mode", mode},
           {"no8", {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms}, {"correct_negatives", c.correct_negatives},
                    {"hit_rate", num(c.HitRate())}, {"false_alarm_rate", num(c.FalseAlarmRate())}}},
+          {"no9", TableJson(r.nine)},
+          {"no10", TableJson(r.ten)},
           {"no8_first_minus_hko_h", SpreadJson(r.eight_lag_h)},
           {"no10_first_minus_hko_h", SpreadJson(r.ten_lag_h)},
           {"storms", r.storms}};
@@ -399,6 +409,14 @@ void PrintSummary(const json& j) {
   PrintTable({"mode", "hits", "misses", "false_alarms", "correct_neg", "hit_rate", "false_alarm_rate", "No8_lag_median_h", "No8_lag_p10_h",
               "No8_lag_p90_h", "No10_lag_median_h"},
              rows);
+  std::vector<std::vector<std::string>> higher;
+  const auto four = [](const json& t) {
+    return std::to_string(t["hits"].get<int>()) + "/" + std::to_string(t["misses"].get<int>()) + "/" + std::to_string(t["false_alarms"].get<int>()) +
+           "/" + std::to_string(t["correct_negatives"].get<int>());
+  };
+  for (const auto& m : j["modes"]) higher.push_back({m["mode"], four(m["no9"]), four(m["no10"])});
+  std::cout << "\nHits/misses/false alarms/correct negatives of No. 9 or higher and of No. 10:\n";
+  PrintTable({"mode", "No9_or_higher", "No10"}, higher);
   std::cout << "\nNo. 8 or higher for Hong Kong per storm, " << j["storms"].get<int>() << " storms within " << FormatFloat(j["within_km"].get<double>(), 0)
             << " km in " << j["seasons"].get<std::string>() << "; lag = Taifeng's first No. 8 minus HKO's (h, negative: earlier).\n"
             << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n";
@@ -417,10 +435,6 @@ void WriteCsv(const json& j, const std::string& path) {
           << get(s["hko_first_utc"], "10") << ',' << get(s["taifeng_first_utc"], "1") << ',' << get(s["taifeng_first_utc"], "3") << ','
           << get(s["taifeng_first_utc"], "8") << ',' << get(s["taifeng_first_utc"], "9") << ',' << get(s["taifeng_first_utc"], "10") << '\n';
   if (!out.flush()) throw Error(ErrorCode::kIo, path + ": cannot write");
-}
-
-json TableJson(const core::Contingency& c) {
-  return {{"hits", c.hits}, {"misses", c.misses}, {"false_alarms", c.false_alarms}, {"correct_negatives", c.correct_negatives}};
 }
 
 double Round(double v, double unit) { return std::round(v / unit) / std::round(1 / unit); }
@@ -512,8 +526,14 @@ json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine,
   a.forecast = mode == "own" ? "" : mode;
   ModeResult r;
   std::vector<StormReplay> replays(in.candidates.size());
+  std::vector<std::size_t> longest_first(in.candidates.size());  // so no long replay is left alone at the end
+  for (std::size_t i = 0; i < longest_first.size(); ++i) longest_first[i] = i;
+  std::stable_sort(longest_first.begin(), longest_first.end(), [&](std::size_t x, std::size_t y) {
+    return in.candidates[x].t1 - in.candidates[x].t0 > in.candidates[y].t1 - in.candidates[y].t0;
+  });
   std::mutex mu;
-  ParallelFor(in.candidates.size(), a.jobs, [&](int worker, std::size_t i) {
+  ParallelFor(in.candidates.size(), a.jobs, [&](int worker, std::size_t k) {
+    const std::size_t i = longest_first[k];
     VerifyArgs mine = a;  // each worker's own "now"
     replays[i] = ReplayStorm(mine, engine, in.candidates[i], in.code, in.rungs, in.rules, in.schema, scratch / std::to_string(worker));
     const std::lock_guard<std::mutex> lock(mu);
@@ -578,6 +598,7 @@ std::string CommandLine(const VerifyArgs& a) {
   for (const auto& m : a.modes) modes += " " + m;
   std::string s = "taifeng warn verify --archive " + a.archive + " --seasons " + a.seasons + " --within-km " + FormatFloat(a.within_km, 0) +
                   " --every " + std::to_string(a.every_h) + " --modes" + modes + " --rain-seasons " + a.rain_seasons;
+  for (const auto& o : a.agencies) s += " --agency " + o;
   for (const auto& o : a.only) s += " --storms " + o;
   for (const auto& o : a.set) s += " --set " + o;
   return s + " --report " + a.report;

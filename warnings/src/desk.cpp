@@ -281,9 +281,9 @@ std::int64_t Desk::RecordProposal(const std::vector<Proposal>& proposals, const 
 }
 
 std::optional<StoredProposal> Desk::LatestProposal() const {
-  const std::vector<JournalRecord> recs = journal_->Read(1, "propose");
-  if (recs.empty()) return std::nullopt;
-  const JournalRecord& r = recs.back();
+  const std::optional<JournalRecord> last = journal_->Last("propose");
+  if (!last) return std::nullopt;
+  const JournalRecord& r = *last;
   const std::string where = "journal record " + std::to_string(r.seq);
   StoredProposal sp;
   sp.seq = r.seq;

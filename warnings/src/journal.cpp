@@ -296,6 +296,14 @@ std::vector<JournalRecord> Journal::Read(std::int64_t from_seq, const std::strin
   return out;
 }
 
+std::optional<JournalRecord> Journal::Last(const std::string& type) const {
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM record WHERE type = ? ORDER BY seq DESC LIMIT 1";
+  sqlite::Statement s(impl_->db, sql.c_str());
+  s.Bind(1, type);
+  if (!s.Step()) return std::nullopt;
+  return RowRecord(s);
+}
+
 std::vector<JournalRecord> Journal::ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type) const {
   std::vector<JournalRecord> out;
   ScanRange(from_seq, to_seq, type, [&](const JournalRecord& r) { out.push_back(r); });

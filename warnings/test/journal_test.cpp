@@ -71,6 +71,12 @@ TEST_F(JournalTest, AppendReadAudit) {
   EXPECT_EQ(j->Read(1, "issue").size(), 2u);
   EXPECT_EQ(j->Read(5, "message").size(), 2u);
   EXPECT_EQ(j->Get(4)->type, "message");
+  // The last record of a type: the second action's issue record, not the first's.
+  ASSERT_TRUE(j->Last("issue").has_value());
+  EXPECT_EQ(j->Last("issue")->seq, j->Read(1, "issue").back().seq);
+  EXPECT_GT(j->Last("issue")->seq, j->Read(1, "issue").front().seq);
+  EXPECT_EQ(j->Last("message")->seq, 7);
+  EXPECT_FALSE(j->Last("propose").has_value());
   const JournalAudit a = j->Audit();
   EXPECT_TRUE(a.ok());
   EXPECT_EQ(a.records, 7);

@@ -69,10 +69,13 @@ TEST(JurisdictionTest, EachRegionGetsItsOwnSystemFromASmallTrack) {
       {"far", 15.0, 130.0, 0.0, 0.3, 30, "none", "none", "none"},
       // 700 km south-east, weak, heading west, never nearer than ~600 km: standby only.
       {"standby", 17.0, 119.0, 0.0, -0.5, 18, "1", "1", "none"},
-      // A typhoon 6 h from passing ~100 km south, heading west: gales from the north-east at Hong Kong.
-      {"west-bound", 21.4, 115.2, 0.0, -1.0, 33, "8ne", "8ne", "orange"},
-      // North-east-bound, 6 h from passing ~75 km west of Hong Kong: gales from the south-east.
-      {"north-east-bound", 21.2, 113.0, 0.9, 0.5, 33, "8se", "8se", "orange"},
+      // A typhoon 6 h from passing ~100 km south, heading west: gales from the north-east at Macau;
+      // at Hong Kong's reference sites (mean_factor chosen against HKO's record) storm force
+      // generally within 6 h: No. 9 (the quadrant of No. 8 is tested below).
+      {"west-bound", 21.4, 115.2, 0.0, -1.0, 33, "9", "8ne", "orange"},
+      // North-east-bound, 6 h from passing ~75 km west of Hong Kong: gales from the south-east at
+      // Macau; Hong Kong, in the storm's stronger right-hand half, hurricane force generally: No. 10.
+      {"north-east-bound", 21.2, 113.0, 0.9, 0.5, 33, "10", "8se", "orange"},
       // A severe typhoon 6 h from passing 30 km south of Hong Kong: hurricane force, No. 10.
       {"direct hit", 22.0, 115.2, 0.0, -1.0, 52, "10", "10", "red"},
   };
@@ -112,7 +115,15 @@ TEST(JurisdictionTest, HongKongReadsItsEightReferenceAnemometers) {
   ASSERT_EQ(hk->sites.size(), 8u);
   // Cheung Chau (south, exposed) is nearer the track than Ta Kwu Ling (north border).
   EXPECT_GT(hk->sites[1].wind_ms.mean, hk->sites[6].wind_ms.mean);
-  for (const auto& s : hk->sites) EXPECT_LE(s.wind_ms.mean, hk->wind_ms.mean / 0.951 + 1e-6) << s.name;  // 10-min vs 2-min
+  // A site's 10-minute mean is the marine profile's times its mean_factor (chosen by the verification
+  // against HKO's record, README): the profile's part below the storm's 42 m/s and near the
+  // region's own (the sites lie on its islands and shores, the region's points on a 0.1° grid).
+  for (std::size_t i = 0; i < hk->sites.size(); ++i) {
+    const double marine = hk->sites[i].wind_ms.mean / sites.at("810000")[i].mean_factor;
+    EXPECT_LT(marine, 42.0) << hk->sites[i].name;
+    EXPECT_GT(marine, 0.6 * 0.951 * hk->wind_ms.mean) << hk->sites[i].name;
+    EXPECT_LT(marine, 1.3 * 0.951 * hk->wind_ms.mean) << hk->sites[i].name;
+  }
   const SignalRule* eight = rules->Of("810000").Find(Kind::kTyphoon, "8ne");
   ASSERT_NE(eight, nullptr);
   EXPECT_EQ(eight->criterion.averaging, data::WindAveraging::kTenMinute);
@@ -121,7 +132,7 @@ TEST(JurisdictionTest, HongKongReadsItsEightReferenceAnemometers) {
   EXPECT_EQ(eight->event_code, "TC8NE");
   EXPECT_EQ(eight->short_label.en, "8 NE");
   EXPECT_EQ(eight->label.zh, "八號東北烈風或暴風信號");
-  EXPECT_EQ(DescribeCriterion(*eight), "P(10-min wind >= 63 km/h at >= 50% of the reference sites within 12 h), wind from NE");
+  EXPECT_EQ(DescribeCriterion(*eight), "P(10-min wind >= 63 km/h at >= 50% of the reference sites within 3 h), wind from NE");
 }
 
 // The quadrant of No. 8 is where the forecast wind comes from; a change of quadrant replaces the

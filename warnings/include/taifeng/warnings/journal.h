@@ -109,6 +109,9 @@ class Journal {
 
   // Records with seq >= from_seq, in order; only those of `type` when it is not empty.
   std::vector<JournalRecord> Read(std::int64_t from_seq = 1, const std::string& type = "") const;
+  // The last record of `type` (highest seq); nullopt when there is none. One row read, whatever
+  // the journal's length.
+  std::optional<JournalRecord> Last(const std::string& type) const;
   // Records with from_seq <= seq <= to_seq, in order; only those of `type` when it is not empty.
   std::vector<JournalRecord> ReadRange(std::int64_t from_seq, std::int64_t to_seq, const std::string& type = "") const;
   // For the records of `type` in [from_seq, to_seq], in order: each(seq, values) with values[i]
