@@ -236,7 +236,8 @@ void WriteReport(const std::filesystem::path& dir, const json& j, const std::vec
   std::string md = "# Hong Kong's tropical cyclone signals: Taifeng against the Hong Kong Observatory, " + j["seasons"].get<std::string>() +
                    "\n\nMade by `" + command + "`. " + std::to_string(j["storms"].get<int>()) + " storms whose centre came within " +
                    Cell(j["within_km"]) + " km of Hong Kong, each replayed as if live every " + Cell(j["every_h"]) +
-                   " h. Record: " + j["record"].get<std::string>() + ". Times in Hong Kong Time (HKT, UTC+8).\n\n## No. 8 or higher\n\n" +
+                   " h (" + Cell(j["elapsed_s"], 1) + " s, " + Cell(j["jobs"]) + " storms at a time). Record: " + j["record"].get<std::string>() +
+                   ". Times in Hong Kong Time (HKT, UTC+8).\n\n## No. 8 or higher\n\n" +
                    SignalsTable(j);
   const std::string choice = ChoiceSection(j);
   if (!choice.empty()) md += "\n## Choosing the wind scale and the probability bar\n" + choice;

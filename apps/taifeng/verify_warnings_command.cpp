@@ -12,6 +12,7 @@
 // minus HKO's, hours (negative: earlier).
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -419,7 +420,8 @@ void PrintSummary(const json& j) {
   PrintTable({"mode", "No9_or_higher", "No10"}, higher);
   std::cout << "\nNo. 8 or higher for Hong Kong per storm, " << j["storms"].get<int>() << " storms within " << FormatFloat(j["within_km"].get<double>(), 0)
             << " km in " << j["seasons"].get<std::string>() << "; lag = Taifeng's first No. 8 minus HKO's (h, negative: earlier).\n"
-            << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n";
+            << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n"
+            << "Took " << FormatFloat(j["elapsed_s"].get<double>(), 1) << " s with " << j["jobs"].get<int>() << " storms at a time (--jobs).\n";
   PrintWinds(j);
 }
 
@@ -608,6 +610,7 @@ void RunVerify(VerifyArgs a, const std::string& command) {
   for (const std::string& m : a.modes)
     if (m != "own" && m != "best-track" && m != "persistence") throw Error(ErrorCode::kUsage, "--modes: own, best-track or persistence");
   a.track = "-";
+  const auto started = std::chrono::steady_clock::now();
   HazardEngine engine(a);
   const VerifyInputs in = ReadInputs(a, engine);
   a.only_regions = {in.code};
@@ -627,7 +630,9 @@ void RunVerify(VerifyArgs a, const std::string& command) {
   for (const std::string& mode : order) modes.push_back(RunMode(a, mode, engine, in, charts, chosen, progress, done, scratch));
   progress.Done();
   fs::remove_all(scratch);
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const json j = {{"seasons", a.seasons}, {"near", in.code}, {"within_km", a.within_km}, {"every_h", a.every_h},
+                  {"elapsed_s", std::round(elapsed_s * 10) / 10}, {"jobs", a.jobs},
                   {"storms", in.candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
                   {"modes", modes}};
   if (!a.csv.empty()) WriteCsv(j, a.csv);
