@@ -2,7 +2,8 @@
 # The main job on the bundled data: set up and build, build the historical archive from
 # data/samples (CMA 1949-2022 and every JTWC b-deck 1945-2022) and print its summary, then replay
 # Typhoon Mangkhut 2018 through the forecast as if live (report, CSV and maps in build/replay-mangkhut),
-# add the observed (CHM_PRE) and modelled (R-CLIPER) rain to the archive, and print what each city
+# add the observed (CHM_PRE) and modelled (R-CLIPER) rain to the archive, fit CLIPER there (the
+# consensus the README verifies), and print what each city
 # could expect from Mangkhut as forecast at 2018-09-15 12 UTC (taifeng hazard); then the live
 # demonstration (scripts/demo.sh): the feed service, the display and web gateways, and Mangkhut
 # replayed through the warning desk as an exercise, its warnings going out on the feed as they are
@@ -18,6 +19,9 @@ build/bin/taifeng replay --archive "$ARCHIVE" --storm MANGKHUT --agency CMA --fa
 echo
 build/bin/taifeng archive add-rain "$ARCHIVE" data/samples/rainfall/pre_0411.nc data/samples/rainfall/pre_8613.nc
 build/bin/taifeng archive model-rain "$ARCHIVE"
+# CLIPER in the archive, so forecast, hazard and warn propose run the verified consensus (analogs
+# half-way towards CLIPER), not the analog ensemble alone.
+build/bin/taifeng cliper fit --archive "$ARCHIVE" --agency CMA
 echo
 build/bin/taifeng hazard --archive "$ARCHIVE" --track data/samples/atcf/bwp262018.dat --at 2018-09-15T12:00Z --agency CMA
 build/bin/taifeng hazard --archive "$ARCHIVE" --track data/samples/atcf/bwp262018.dat --at 2018-09-15T12:00Z \

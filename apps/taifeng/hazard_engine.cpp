@@ -173,7 +173,8 @@ HazardRun HazardEngine::Run(const HazardArgs& a, const std::vector<core::Criteri
     run.rain_note = std::to_string(live_rain->points.size()) + " points, " + taifeng::FormatIsoUtc(live_rain->start_utc) + " to " +
                     taifeng::FormatIsoUtc(live_rain->end_utc) + "; used in matching and as antecedent rain";
   }
-  auto h = core::Forecaster(*index_, cliper_ ? &*cliper_ : nullptr, land_.get(), no_cliper_).Run(request);
+  const core::CliperModel* cliper = a.cliper ? a.cliper.get() : cliper_ ? &*cliper_ : nullptr;
+  auto h = core::Forecaster(*index_, cliper, land_.get(), no_cliper_).Run(request);
   if (!h) throw Error(ErrorCode::kNotFound, "no analog found in " + a.archive);
   run.match = std::move(h->match);
   run.rain_terms = std::move(h->rain_terms);

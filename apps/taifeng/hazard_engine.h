@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "live.h"
+#include "taifeng/core/cliper.h"
 #include "taifeng/core/forecast.h"
 #include "taifeng/core/forecaster.h"
 #include "taifeng/core/hazard.h"
@@ -32,6 +33,9 @@ struct HazardArgs : LiveInput {
   std::vector<std::string> forecast_techs = {"OFCL", "JTWC"};
   std::string rules = TAIFENG_DEFAULT_RULES;  // taifeng hazard: whose reference sites are forecast too
   std::vector<std::string> only_regions;      // compute these regions only (verification); empty: all
+  // When set, the CLIPER model of the consensus instead of the archive's stored one (verification:
+  // refitted without the season replayed).
+  std::shared_ptr<const core::CliperModel> cliper;
 };
 
 // Adds --archive (required), the live-track options, --rain, --rain-hours, --regions, --land,
@@ -61,6 +65,7 @@ class HazardEngine {
                 const std::map<std::string, std::vector<core::Site>>& sites = {}) const;
   const std::shared_ptr<const geo::RegionSet>& regions() const { return regions_; }
   const data::Archive& archive() const { return *archive_; }
+  const core::MatchIndex& index() const { return *index_; }
 
  private:
   std::shared_ptr<const data::Archive> archive_;

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <unistd.h>
@@ -50,6 +51,7 @@ struct VerifyArgs : ReplayArgs {
   std::string rain_seasons = "1961-2022", rainfall = TAIFENG_SAMPLES_DIR "/hko/daily_rainfall_hko_hq_1884_2022.csv";
   std::vector<std::string> modes = {"own", "best-track", "persistence"}, only;
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bool refit_cliper = true;  // false: the archive's stored model, if any (--no-refit-cliper)
 };
 
 constexpr int kNumbers[] = {1, 3, 8, 9, 10};  // Hong Kong's ladder, rank 1..5
@@ -205,7 +207,7 @@ json RainStats(const std::vector<RainPair>& v, bool total) {
 // approach, against the HQ's rainfall over the same HKT days (from the issue to a day after the
 // closest approach).
 json RainVerification(const VerifyArgs& a, const HazardEngine& engine, std::size_t near, const std::string& code,
-                      const std::map<std::int64_t, double>& daily) {
+                      const std::map<std::int64_t, double>& daily, const std::map<int, std::shared_ptr<const core::CliperModel>>& cliper) {
   const auto [y1, y2] = ParseSeasons(a.rain_seasons);
   const auto storms = Candidates({a.cma, a.rain_within_km, a.every_h, a.only}, *engine.regions(), near, y1, y2);
   json out = json::object();
@@ -224,6 +226,7 @@ json RainVerification(const VerifyArgs& a, const HazardEngine& engine, std::size
     const auto obs = Observed(daily, at, closest + 24 * 3600);
     if (!obs) return;
     VerifyArgs mine = a;
+    mine.cliper = cliper.count(c.storm.season) ? cliper.at(c.storm.season) : nullptr;
     mine.track = c.file, mine.format = "cma", mine.storm = c.storm.id, mine.at = taifeng::FormatIsoUtc(at);
     try {
       const HazardRun run = engine.Run(mine, {}, {});
@@ -303,6 +306,7 @@ std::vector<SignalSpan> Spans(const std::vector<warnings::Message>& ms, const st
 }
 
 struct StormReplay {
+  std::string method;  // the forecast's consensus, as the hazard engine states it (first forecast)
   std::map<int, std::int64_t> first;
   std::vector<SignalSpan> spans;
   core::ReplayedStorm margins;
@@ -318,9 +322,11 @@ StormReplay ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candida
   fs::permissions(scratch, fs::perms::owner_all);
   warnings::Desk desk(warnings::Journal::Open(scratch / "journal.sqlite"), rules, engine.regions(), schema);
   a.track = c.file, a.format = "cma", a.storm = c.storm.id;
+  a.situation = false;  // a throwaway journal: no maps are drawn from it
   StormReplay out;
   out.margins.season = c.storm.season, out.margins.name = c.storm.name;
   const auto observe = [&](const HazardRun& run) {
+    if (out.method.empty()) out.method = run.consensus;
     for (const auto& r : run.hazard.regions) {
       if (r.code != code) continue;
       core::MarginStep step{run.hazard.now_utc, {}};
@@ -501,7 +507,26 @@ struct VerifyInputs {
   std::string code;
   std::size_t near = 0;
   Rungs rungs;
+  std::map<int, std::shared_ptr<const core::CliperModel>> cliper;  // per season: fitted without it
 };
+
+// CLIPER refitted without each season (leave-one-season-out, as live: the consensus of the
+// forecast a forecaster had), on the archive's storms of --agency, in one pass
+// (core::CliperModel::FitLeavingOut).
+std::map<int, std::shared_ptr<const core::CliperModel>> CliperPerSeason(const VerifyArgs& a, const HazardEngine& engine, const std::set<int>& seasons) {
+  core::MatchFilter filter;
+  filter.agencies.insert(a.agencies.begin(), a.agencies.end());
+  std::map<int, std::shared_ptr<const core::CliperModel>> out;
+  for (auto& [season, model] : core::CliperModel::FitLeavingOut(engine.index(), filter, seasons))
+    out[season] = std::make_shared<const core::CliperModel>(std::move(model));
+  return out;
+}
+
+// The season's refitted model; nullptr (the archive's, if any) when not refitted.
+std::shared_ptr<const core::CliperModel> ModelFor(const VerifyInputs& in, int season) {
+  const auto it = in.cliper.find(season);
+  return it == in.cliper.end() ? nullptr : it->second;
+}
 
 // The observed winds of one storm where HKO's station files exist: its JSON entry (observed and
 // forecast) and its network wind for the chart.
@@ -516,7 +541,10 @@ void StormWinds(VerifyArgs& a, const HazardEngine& engine, const VerifyInputs& i
   const auto strong = core::NetworkOnset(w, kReferenceStations, 41);
   const std::int64_t target = onset ? *onset : strong ? *strong : w.back().time_utc;  // else the record's end
   json entry = {{"storm", c.storm.id}, {"name", c.storm.name}, {"season", c.storm.season}, {"observed", ObservedWinds(w)},
-                {"forecast_for_utc", taifeng::FormatIsoUtc(target)}, {"forecast", ForecastWinds(a, engine, *in.rules, c, in.code, target)}};
+                {"forecast_for_utc", taifeng::FormatIsoUtc(target)}, {"forecast", json::array()}};
+  a.cliper = ModelFor(in, c.storm.season);
+  entry["forecast"] = ForecastWinds(a, engine, *in.rules, c, in.code, target);
+  a.cliper = nullptr;
   if (onset && hko.count(8)) entry["hko_no8_before_gale_onset_h"] = static_cast<double>(*onset - hko.at(8)) / 3600.0;
   if (onset && ours.count(8)) entry["taifeng_no8_before_gale_onset_h"] = static_cast<double>(*onset - ours.at(8)) / 3600.0;
   r.winds.push_back(entry);
@@ -537,6 +565,7 @@ json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine,
   ParallelFor(in.candidates.size(), a.jobs, [&](int worker, std::size_t k) {
     const std::size_t i = longest_first[k];
     VerifyArgs mine = a;  // each worker's own "now"
+    mine.cliper = ModelFor(in, in.candidates[i].storm.season);
     replays[i] = ReplayStorm(mine, engine, in.candidates[i], in.code, in.rungs, in.rules, in.schema, scratch / std::to_string(worker));
     const std::lock_guard<std::mutex> lock(mu);
     progress.Update(mode + " " + std::to_string(in.candidates[i].storm.season) + " " + in.candidates[i].storm.name, done++,
@@ -556,9 +585,14 @@ json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine,
     StormWinds(a, engine, in, c, hko, replay.first, r, charts[i]);
   }
   json mj = ModeJson(mode, r);
+  for (const StormReplay& rp : replays)
+    if (!rp.method.empty()) {
+      mj["forecast_method"] = rp.method;  // e.g. "positions 50% CLIPER consensus"
+      break;
+    }
   mj["winds"] = r.winds;
   mj["choice"] = ChoiceJson(mode, r, in.rungs, a.step_h, chosen);
-  if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, in.near, in.code, in.daily);
+  if (!a.rain_seasons.empty() && a.rain_seasons != "none") mj["rain"] = RainVerification(a, engine, in.near, in.code, in.daily, in.cliper);
   return mj;
 }
 
@@ -578,6 +612,13 @@ VerifyInputs ReadInputs(VerifyArgs& a, const HazardEngine& engine) {
     for (const auto& d : data::ReadHkoDailyRainfall(a.rainfall))
       if (const auto t = taifeng::UtcSeconds(d.year, d.month, d.day)) in.daily[*t / 86400] = d.mm;
   in.candidates = Candidates({a.cma, a.within_km, a.every_h, a.only}, *engine.regions(), in.near, y1, y2);
+  std::set<int> seasons;
+  for (const Candidate& c : in.candidates) seasons.insert(c.storm.season);
+  if (!a.rain_seasons.empty() && a.rain_seasons != "none") {
+    const auto [r1, r2] = ParseSeasons(a.rain_seasons);
+    for (int y = r1; y <= r2; ++y) seasons.insert(y);
+  }
+  if (a.refit_cliper) in.cliper = CliperPerSeason(a, engine, seasons);
   return in;
 }
 
@@ -633,6 +674,7 @@ void RunVerify(VerifyArgs a, const std::string& command) {
   const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const json j = {{"seasons", a.seasons}, {"near", in.code}, {"within_km", a.within_km}, {"every_h", a.every_h},
                   {"elapsed_s", std::round(elapsed_s * 10) / 10}, {"jobs", a.jobs},
+                  {"cliper", a.refit_cliper ? "refitted without each season (" + std::to_string(in.cliper.size()) + " fits)" : "the archive's, if any"},
                   {"storms", in.candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
                   {"modes", modes}};
   if (!a.csv.empty()) WriteCsv(j, a.csv);
@@ -670,6 +712,8 @@ void RegisterWarnVerifyCommand(CLI::App& app) {
   cmd->add_option("--rain-seasons", a->rain_seasons, "seasons of the rain verification ('none': skip it)")->capture_default_str();
   cmd->add_option("--rain-within-km", a->rain_within_km, "storms within this distance for the rain verification, km")->capture_default_str();
   cmd->add_option("--rainfall", a->rainfall, "HKO headquarters' daily rainfall (CSV)")->capture_default_str();
+  cmd->add_flag("!--no-refit-cliper", a->refit_cliper,
+                "use the archive's stored CLIPER (if any) instead of refitting it without each season (leave-one-season-out, the default)");
   cmd->add_option("--jobs", a->jobs, "storms replayed at once (threads; default: the cores)")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->add_option("--report", a->report, "write a Markdown report with one SVG chart per storm into this directory");
   cmd->add_flag("--json", a->desk.json, "print JSON");

@@ -594,8 +594,8 @@ std::vector<warnings::Message> ReplayThroughDesk(ReplayArgs& a, const HazardEngi
     if (observe) observe(run);
     const std::int64_t now = run.hazard.now_utc;
     const auto plan = ProposeFromRun(desk, run, now);
-    const warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive), SituationOf(run),
-                                       run.storm.intl_number};
+    const warnings::ProposalSource src{run.storm.id, run.storm.name, now, true, ForecastDescription(run, a.archive),
+                                       a.situation ? SituationOf(run) : std::string(), run.storm.intl_number};
     const std::int64_t seq = desk.RecordProposal(plan, src, op, now);
     std::vector<warnings::Message> issued;
     if (std::any_of(plan.begin(), plan.end(), [](const auto& p) { return p.Changes(); })) {

@@ -20,6 +20,7 @@ struct ReplayArgs : HazardArgs {
   std::string from, to;
   int every_h = 6;
   double pace_s = 0;  // > 0: wait this long between forecasts and print each as it is made (demonstrations)
+  bool situation = true;  // record the storm's situation (track, forecast, cone) with each proposal, for the maps
   std::vector<std::string> focus = {"440100", "440300", "440400", "440600", "440700", "441200",
                                     "441300", "441900", "442000", "810000", "820000"};
 };

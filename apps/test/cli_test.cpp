@@ -1000,6 +1000,9 @@ TEST_F(CliTest, WarnVerifyTwoSeasonsMatchesAHandCheckAndWritesTheReport) {
   const json& m = j["modes"][0];
   const int storms = j["storms"].get<int>();
   ASSERT_GE(storms, 20);  // every CMA storm of the two seasons within 800 km of Hong Kong
+  // As live: the consensus with a CLIPER refitted without each season replayed.
+  EXPECT_EQ(j["cliper"], "refitted without each season (2 fits)");
+  EXPECT_NE(m["forecast_method"].get<std::string>().find("CLIPER consensus"), std::string::npos) << m["forecast_method"];
   // HKO's No. 8 or higher, by hand from its record: 2017 Merbok, Roke, Hato, Pakhar, Khanun; 2018
   // Mangkhut (No. 10 at 09:40 HKT, 16 September).
   std::set<std::string> positives;

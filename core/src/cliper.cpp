@@ -1,5 +1,6 @@
 #include "taifeng/core/cliper.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -96,15 +97,20 @@ std::optional<std::array<double, kP>> CliperModel::Predictors(const std::vector<
                                 now.wind_ms};
 }
 
-CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter) {
+namespace {
+
+struct Case {
+  std::array<double, kP> x;
+  std::size_t point;  // index of "now" in pts
+  std::size_t reach;  // leads available (points after now in the same piece, at most kLeads)
+  int season;
+};
+
+// Every usable case of the storms `filter` passes.
+std::vector<Case> Cases(const MatchIndex& index, const MatchFilter& filter) {
   const data::Archive& a = index.archive();
   const auto& pts = index.points();
   const auto& cont = index.continuous();
-  struct Case {
-    std::array<double, kP> x;
-    std::size_t point;  // index of "now" in pts
-    std::size_t reach;  // leads available (points after now in the same piece, at most kLeads)
-  };
   std::vector<Case> cases;
   for (std::size_t s = 0; s < index.storm_count(); ++s) {
     if (filter.first_season && a.season[s] < filter.first_season) continue;
@@ -115,18 +121,18 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
     std::size_t run = 0;
     for (std::size_t e = index.begin(s); e < index.end(s); ++e) {
       run = cont[e] ? run + 1 : 1;
-      if (run < 5 || !(pts[e].wind_ms >= kTropicalDepressionMs)) continue;
+      if (run < 5 || !(pts[e].wind_ms >= CliperModel::kTropicalDepressionMs)) continue;
       if (filter.before_utc && pts[e].time_utc > *filter.before_utc) break;
       const std::vector<TrackPoint> window(pts.begin() + static_cast<std::ptrdiff_t>(e - 4),
                                            pts.begin() + static_cast<std::ptrdiff_t>(e + 1));
-      const auto x = Predictors(window);
+      const auto x = CliperModel::Predictors(window);
       if (!x) continue;
       std::size_t reach = 0;
       while (reach < static_cast<std::size_t>(kLeads) && e + reach + 1 < index.end(s) && cont[e + reach + 1] &&
              !(filter.before_utc && pts[e + reach + 1].time_utc > *filter.before_utc)) {
         ++reach;
       }
-      if (reach > 0) cases.push_back({*x, e, reach});
+      if (reach > 0) cases.push_back({*x, e, reach, a.season[s]});
     }
   }
   if (cases.size() < 10 * static_cast<std::size_t>(kT)) {
@@ -135,57 +141,105 @@ CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter)
                                                  "strength or more); at least " +
                                                  std::to_string(10 * kT) + " are needed");
   }
-  CliperModel m;
-  for (int i = 0; i < kP; ++i) {
-    double sum = 0, sum2 = 0;
-    for (const Case& c : cases)
-      sum += c.x[static_cast<std::size_t>(i)],
-          sum2 += c.x[static_cast<std::size_t>(i)] * c.x[static_cast<std::size_t>(i)];
-    const double n = static_cast<double>(cases.size());
-    m.mean_[static_cast<std::size_t>(i)] = sum / n;
-    m.scale_[static_cast<std::size_t>(i)] = std::max(std::sqrt(std::max(sum2 / n - (sum / n) * (sum / n), 0.0)), 1e-9);
-  }
-  m.coef_.assign(static_cast<std::size_t>(kLeads * kY * kT), 0.0);
-  m.cases_.assign(static_cast<std::size_t>(kLeads), 0);
-  bool failed = false;
-#pragma omp parallel for schedule(dynamic, 1) reduction(|| : failed)
-  for (int lead = 0; lead < kLeads; ++lead) {
-    std::vector<double> xtx(static_cast<std::size_t>(kT * kT), 0.0), xty(static_cast<std::size_t>(kT * kY), 0.0);
-    double t[kT];
-    std::size_t n = 0;
-    for (const Case& c : cases) {
-      if (c.reach < static_cast<std::size_t>(lead + 1)) continue;
-      std::array<double, kP> z;
-      for (int i = 0; i < kP; ++i)
-        z[static_cast<std::size_t>(i)] = (c.x[static_cast<std::size_t>(i)] - m.mean_[static_cast<std::size_t>(i)]) /
-                                         m.scale_[static_cast<std::size_t>(i)];
-      Terms(z, t);
-      const TrackPoint& p0 = pts[c.point];
-      const TrackPoint& p1 = pts[c.point + static_cast<std::size_t>(lead) + 1];
-      const auto [north, east] = Displacement(p0, p1);
-      const double y[kY] = {north, east, std::isnan(p1.wind_ms) ? 0.0 : p1.wind_ms - p0.wind_ms};
-      for (int i = 0; i < kT; ++i) {
-        for (int j = 0; j <= i; ++j) xtx[static_cast<std::size_t>(i * kT + j)] += t[i] * t[j];
-        for (int r = 0; r < kY; ++r) xty[static_cast<std::size_t>(i * kY + r)] += t[i] * y[r];
-      }
-      ++n;
-    }
+  return cases;
+}
+
+// One lead's normal equations (lower triangle of X'X, X'y) and case count.
+struct Sums {
+  std::vector<double> xtx = std::vector<double>(static_cast<std::size_t>(kT * kT), 0.0);
+  std::vector<double> xty = std::vector<double>(static_cast<std::size_t>(kT * kY), 0.0);
+  std::size_t n = 0;
+  void Add(const double* t, const double* y) {
     for (int i = 0; i < kT; ++i) {
-      for (int j = i + 1; j < kT; ++j)
-        xtx[static_cast<std::size_t>(i * kT + j)] = xtx[static_cast<std::size_t>(j * kT + i)];
+      for (int j = 0; j <= i; ++j) xtx[static_cast<std::size_t>(i * kT + j)] += t[i] * t[j];
+      for (int r = 0; r < kY; ++r) xty[static_cast<std::size_t>(i * kY + r)] += t[i] * y[r];
     }
-    m.cases_[static_cast<std::size_t>(lead)] = n;
-    if (n < static_cast<std::size_t>(2 * kT) || !SolveSpd(xtx, xty, kT, kY)) {
-      failed = true;
-      continue;
-    }
-    for (int r = 0; r < kY; ++r) {
-      for (int i = 0; i < kT; ++i)
-        m.coef_[static_cast<std::size_t>((lead * kY + r) * kT + i)] = xty[static_cast<std::size_t>(i * kY + r)];
-    }
+    ++n;
   }
-  if (failed) throw Error(ErrorCode::kInvalidArgument, "CLIPER: too few cases at the longest leads to fit");
+};
+
+}  // namespace
+
+struct CliperFitter {
+  const MatchIndex& index;
+  std::vector<Case> cases;
+  CliperModel base;  // the whole set's standardisation
+
+  CliperFitter(const MatchIndex& ix, const MatchFilter& filter) : index(ix), cases(Cases(ix, filter)) {
+    for (int i = 0; i < kP; ++i) {
+      double sum = 0, sum2 = 0;
+      for (const Case& c : cases) sum += c.x[static_cast<std::size_t>(i)], sum2 += c.x[static_cast<std::size_t>(i)] * c.x[static_cast<std::size_t>(i)];
+      const double n = static_cast<double>(cases.size());
+      base.mean_[static_cast<std::size_t>(i)] = sum / n;
+      base.scale_[static_cast<std::size_t>(i)] = std::max(std::sqrt(std::max(sum2 / n - (sum / n) * (sum / n), 0.0)), 1e-9);
+    }
+    base.coef_.assign(static_cast<std::size_t>(kLeads * kY * kT), 0.0);
+    base.cases_.assign(static_cast<std::size_t>(kLeads), 0);
+  }
+
+  // The terms and targets of case c at `lead` (0-based).
+  void Row(const Case& c, int lead, double* t, double* y) const {
+    std::array<double, kP> z;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(kP); ++i) z[i] = (c.x[i] - base.mean_[i]) / base.scale_[i];
+    Terms(z, t);
+    const TrackPoint& p0 = index.points()[c.point];
+    const TrackPoint& p1 = index.points()[c.point + static_cast<std::size_t>(lead) + 1];
+    const auto [north, east] = Displacement(p0, p1);
+    y[0] = north, y[1] = east, y[2] = std::isnan(p1.wind_ms) ? 0.0 : p1.wind_ms - p0.wind_ms;
+  }
+
+  // Solves one lead of `m` from its sums; false when too few cases or singular.
+  static bool Solve(CliperModel& m, int lead, Sums s) {
+    for (int i = 0; i < kT; ++i)
+      for (int j = i + 1; j < kT; ++j) s.xtx[static_cast<std::size_t>(i * kT + j)] = s.xtx[static_cast<std::size_t>(j * kT + i)];
+    m.cases_[static_cast<std::size_t>(lead)] = s.n;
+    if (s.n < static_cast<std::size_t>(2 * kT) || !SolveSpd(s.xtx, s.xty, kT, kY)) return false;
+    for (int r = 0; r < kY; ++r)
+      for (int i = 0; i < kT; ++i) m.coef_[static_cast<std::size_t>((lead * kY + r) * kT + i)] = s.xty[static_cast<std::size_t>(i * kY + r)];
+    return true;
+  }
+
+  // The whole set's model and, for each of `seasons`, the one without it.
+  std::map<int, CliperModel> Run(const std::set<int>& seasons, CliperModel* whole) const {
+    std::map<int, CliperModel> out;
+    for (int season : seasons) out.emplace(season, base);
+    if (whole) *whole = base;
+    const std::vector<int> list(seasons.begin(), seasons.end());
+    bool failed = false;
+#pragma omp parallel for schedule(dynamic, 1) reduction(|| : failed)
+    for (int lead = 0; lead < kLeads; ++lead) {
+      Sums total;
+      std::vector<Sums> per(list.size());
+      double t[kT], y[kY];
+      for (const Case& c : cases) {
+        if (c.reach < static_cast<std::size_t>(lead + 1)) continue;
+        Row(c, lead, t, y);
+        total.Add(t, y);
+        const auto it = std::lower_bound(list.begin(), list.end(), c.season);
+        if (it != list.end() && *it == c.season) per[static_cast<std::size_t>(it - list.begin())].Add(t, y);
+      }
+      if (whole && !Solve(*whole, lead, total)) failed = true;
+      for (std::size_t k = 0; k < list.size(); ++k) {
+        Sums rest = total;
+        for (std::size_t e = 0; e < rest.xtx.size(); ++e) rest.xtx[e] -= per[k].xtx[e];
+        for (std::size_t e = 0; e < rest.xty.size(); ++e) rest.xty[e] -= per[k].xty[e];
+        rest.n -= per[k].n;
+        if (!Solve(out.at(list[k]), lead, std::move(rest))) failed = true;
+      }
+    }
+    if (failed) throw Error(ErrorCode::kInvalidArgument, "CLIPER: too few cases at the longest leads to fit");
+    return out;
+  }
+};
+
+CliperModel CliperModel::Fit(const MatchIndex& index, const MatchFilter& filter) {
+  CliperModel m;
+  CliperFitter(index, filter).Run({}, &m);
   return m;
+}
+
+std::map<int, CliperModel> CliperModel::FitLeavingOut(const MatchIndex& index, const MatchFilter& filter, const std::set<int>& seasons) {
+  return CliperFitter(index, filter).Run(seasons, nullptr);
 }
 
 std::optional<Forecast> CliperModel::Predict(const std::vector<TrackPoint>& observed) const {

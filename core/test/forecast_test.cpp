@@ -268,6 +268,34 @@ TEST(SetOption, NamesEveryOptionAndRefusesUnknownOnes) {
 
 using ForecastArchiveTest = testing::CmaArchiveTest;
 
+// Leave-one-season-out from one pass: the model without 2018 (and without 2017) forecasts as a
+// refit without that season does, to metres (only the 1e-6 ridge and the standardisation differ).
+TEST_F(ForecastArchiveTest, CliperLeavingOutEachSeasonMatchesARefitWithoutIt) {
+  const auto models = CliperModel::FitLeavingOut(**index_, {}, {2017, 2018});
+  ASSERT_EQ(models.size(), 2u);
+  const data::Archive& a = **archive_;
+  data::Storm mangkhut = a.StormAt(*a.Find("CMA:2018-0026"));
+  std::erase_if(mangkhut.fixes, [&](const data::Fix& f) { return f.time_utc > Utc(2018, 9, 14, 0); });
+  const auto observed = LiveSegment(mangkhut, 24);
+  for (int season : {2017, 2018}) {
+    MatchFilter without;
+    without.exclude_seasons = {season};
+    const CliperModel refit = CliperModel::Fit(**index_, without);
+    EXPECT_EQ(models.at(season).cases(24), refit.cases(24)) << season;
+    EXPECT_EQ(models.at(season).cases(120), refit.cases(120)) << season;
+    const auto one = models.at(season).Predict(observed), two = refit.Predict(observed);
+    ASSERT_TRUE(one && two);
+    for (int lead : {24, 72, 120}) {
+      EXPECT_LT(geo::DistanceKm(one->At(lead)->lat_deg, one->At(lead)->lon_deg, two->At(lead)->lat_deg, two->At(lead)->lon_deg), 0.05)
+          << season << " +" << lead << " h";
+      EXPECT_NEAR(one->At(lead)->wind_ms, two->At(lead)->wind_ms, 0.01);
+    }
+  }
+  // Leaving out 2018 moves the forecast (the season's cases counted), so the test can fail.
+  const CliperModel all = CliperModel::Fit(**index_);
+  EXPECT_GT(all.cases(24), models.at(2018).cases(24));
+}
+
 TEST_F(ForecastArchiveTest, CliperForecastsMangkhutTowardsSouthChina) {
   MatchFilter without_2018;
   without_2018.exclude_seasons = {2018};

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "taifeng/core/forecast.h"
@@ -35,6 +37,12 @@ class CliperModel {
   // Fits on the storms of `index` that pass `filter` (its season, agency and exclusion fields).
   // Throws Error(kInvalidArgument) when too few cases remain to fit.
   static CliperModel Fit(const MatchIndex& index, const MatchFilter& filter = {});
+  // Leave-one-season-out: for each of `seasons`, the model fitted without it, from one pass over
+  // the archive (every season's sums of squares are accumulated once; each model solves the whole
+  // minus its season). The standardisation is the whole set's: the terms span every polynomial of
+  // degree 2 in the predictors, so the fitted surface is Fit's up to the 1e-6 ridge. A season
+  // without cases gets the whole set's model. Throws as Fit.
+  static std::map<int, CliperModel> FitLeavingOut(const MatchIndex& index, const MatchFilter& filter, const std::set<int>& seasons);
 
   // The forecast from a live track's last 24 h (at least 5 6-hourly points ending at "now", from
   // LiveSegment or the index); nullopt without 24 h of track.
@@ -55,6 +63,7 @@ class CliperModel {
   // coef_[((lead/6 - 1) * kTargets + target) * kTerms + term]
   std::vector<double> coef_;
   std::vector<std::size_t> cases_;  // per lead
+  friend struct CliperFitter;
 };
 
 }  // namespace taifeng::core
