@@ -101,6 +101,30 @@ TEST_F(ProvincesTest, BandedLocateAgreesWithTestingEveryEdge) {
   EXPECT_LT(land, checked);
 }
 
+// The basin's land (Natural Earth, bundled for maps and landfall beyond China): capitals and
+// landfall places fall in their countries, the open sea in none, and the islands that typhoons
+// cross are land (Luzon, Taiwan, Hainan, Okinawa).
+TEST(RegionsTest, NaturalEarthBasinLandHasTheCountriesTyphoonsCross) {
+  const auto land = RegionSet::Load(std::filesystem::path(TAIFENG_SAMPLES_DIR) / "regions" / "natural_earth" / "countries_10m_basin.geojson",
+                                    RegionSet::Fields("iso_n3", "", "name", 0.0));
+  const auto at = [&](double lat, double lon) {
+    const auto i = land->Locate(lat, lon);
+    return i ? land->region(*i).name_en : std::string();
+  };
+  EXPECT_EQ(at(14.60, 121.00), "Philippines");  // Manila
+  EXPECT_EQ(at(16.41, 120.60), "Philippines");  // Baguio, northern Luzon
+  EXPECT_EQ(at(21.03, 105.85), "Vietnam");      // Hanoi
+  EXPECT_EQ(at(25.03, 121.56), "Taiwan");       // Taipei
+  EXPECT_EQ(at(20.04, 110.34), "China");        // Haikou, Hainan
+  EXPECT_EQ(at(22.27, 113.57), "China");        // Zhuhai
+  EXPECT_EQ(at(22.38, 114.15), "Hong Kong");    // Sha Tin
+  EXPECT_EQ(at(26.21, 127.68), "Japan");        // Naha, Okinawa
+  EXPECT_EQ(at(35.18, 129.08), "South Korea");  // Busan
+  EXPECT_EQ(at(18.0, 115.0), "");               // the South China Sea
+  EXPECT_EQ(at(20.0, 125.0), "");               // the Philippine Sea
+  EXPECT_GE(land->size(), 20u);
+}
+
 TEST(RegionsTest, BadFilesAndFieldsAreRefused) {
   try {
     RegionSet::Load("/nonexistent.shp", {});
