@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "storm_selection.h"
 #include "taifeng/data/forecast.h"
 #include "taifeng/data/units.h"
 #include "live.h"
@@ -93,11 +94,6 @@ int StepHours(const std::string& text) {
 std::string Compact(std::int64_t t) {
   const std::string iso = taifeng::FormatIsoUtc(t);  // YYYY-MM-DDTHH:MM:SSZ
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + iso.substr(11, 2);
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 const core::Forecast* Method(const core::Hindcast& h, int m) {

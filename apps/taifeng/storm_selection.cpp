@@ -23,6 +23,11 @@ std::string Upper(std::string s) {
   return s;
 }
 
+std::string Lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 std::map<std::pair<int, std::string>, std::string> HighestSignals(const std::vector<data::HkoSignal>& signals) {
   std::map<std::pair<int, std::string>, std::pair<int, std::string>> best;
   for (const auto& s : signals) {

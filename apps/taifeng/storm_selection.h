@@ -34,6 +34,7 @@ struct Candidate {
 // "2000-2022" -> (2000, 2022); throws Error(kUsage) naming --seasons.
 std::pair<int, int> ParseSeasons(const std::string& text);
 std::string Upper(std::string s);
+std::string Lower(std::string s);
 // HKO's highest signal per (season, NAME): "10", "9", "8SE".
 std::map<std::pair<int, std::string>, std::string> HighestSignals(const std::vector<data::HkoSignal>& signals);
 // The CMA storms of the seasons that came within `a.within_km` of region `near`; the replay span

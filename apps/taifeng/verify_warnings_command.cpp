@@ -374,11 +374,6 @@ json ModeJson(const std::string& mode, const ModeResult& r) {
           {"storms", r.storms}};
 }
 
-std::string Lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 std::string Pct(const json& v) { return v.is_null() ? "-" : FormatFloat(100 * v.get<double>(), 0) + " %"; }
 std::string Hours(const json& s, const char* k) { return s["n"].get<int>() == 0 ? "-" : FormatFloat(s[k].get<double>(), 1); }
 

@@ -109,14 +109,20 @@ std::optional<std::int64_t> FirstReached(const ReplayedStorm& storm, const Choic
   return std::nullopt;
 }
 
+namespace {
+
+// Counts one storm's forecast first time against the record's into s.
+void Tally(ChoiceScore& s, const std::optional<std::int64_t>& first, const std::optional<std::int64_t>& observed) {
+  s.table.Add(first.has_value(), observed.has_value());
+  if (first && observed) s.lag_h.push_back(static_cast<double>(*first - *observed) / 3600.0);
+}
+
+}  // namespace
+
 ChoiceScore ScoreChoice(const std::vector<const ReplayedStorm*>& storms, const Choice& c, const std::vector<double>& higher_bars) {
   ChoiceScore s;
   s.choice = c;
-  for (const ReplayedStorm* storm : storms) {
-    const auto first = FirstReached(*storm, c, higher_bars);
-    s.table.Add(first.has_value(), storm->observed_first.has_value());
-    if (first && storm->observed_first) s.lag_h.push_back(static_cast<double>(*first - *storm->observed_first) / 3600.0);
-  }
+  for (const ReplayedStorm* storm : storms) Tally(s, FirstReached(*storm, c, higher_bars), storm->observed_first);
   return s;
 }
 
@@ -154,12 +160,7 @@ ChoiceScore ScoreFrom(const std::vector<ReplayedStorm>& storms, const FirstTable
                       std::size_t cell, const Choice& c) {
   ChoiceScore s;
   s.choice = c;
-  for (std::size_t i : which) {
-    const auto& f = first[i][cell];
-    const auto& o = storms[i].observed_first;
-    s.table.Add(f.has_value(), o.has_value());
-    if (f && o) s.lag_h.push_back(static_cast<double>(*f - *o) / 3600.0);
-  }
+  for (std::size_t i : which) Tally(s, first[i][cell], storms[i].observed_first);
   return s;
 }
 
