@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "land_option.h"
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/cliper.h"
@@ -40,7 +41,7 @@ struct ForecastArgs : LiveInput {
   std::string archive, forecast, before;
   std::vector<std::string> agencies, forecast_techs = {"OFCL", "JTWC"}, set;
   int window_h = 24, top = 20, forecast_h = 72;
-  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
+  LandArgs land;
   bool json = false, geojson = false;
 };
 
@@ -144,7 +145,7 @@ void RunForecast(const ForecastArgs& a) {
       JoinOfficialForecast(live, a.forecast, a.forecast_techs, a.wind_minutes, a.forecast_h, forecast_note);
   const auto index = core::MatchIndex::Build(archive);
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
+  land = LoadLandOption(a.land);
   std::string no_cliper;
   const auto cliper = core::StoredCliper(a.archive, *archive, &no_cliper);
   core::ForecastRequest request;
@@ -165,7 +166,7 @@ void RunForecast(const ForecastArgs& a) {
   const core::LandfallForecast& lf = f.landfall;
   if (a.json) {
     json j = ForecastJson(f, storm, mo, fo, consensus);
-    j["landfall"]["coverage"] = land ? a.land : "none";
+    j["landfall"]["coverage"] = land ? a.land.land : "none";
     if (!forecast_note.empty()) j["official_forecast"] = forecast_note;
     std::cout << j.dump(2) << '\n';
     return;
@@ -183,7 +184,7 @@ void RunForecast(const ForecastArgs& a) {
   PrintTable({"lead (h)", "time (UTC)", "lat (°N)", "lon (°E)", "cone radius (km, 67%)", "wind (m/s, 10-min)",
               "pressure (hPa)", "members"},
              rows);
-  std::cout << "\nLandfall (China's coast): ";
+  std::cout << "\nLandfall: ";
   if (lf.over_land) {
     std::cout << "the storm is over land now\n";
   } else if (lf.probability <= 0) {
@@ -349,9 +350,7 @@ void RegisterForecastCommands(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1, 200));
     cmd->add_option("--agency", a->agencies, "only archive storms of these agencies");
-    cmd->add_option("--land", a->land, "land polygons for landfall (vector file, WGS-84; 'none' to skip)")
-        ->capture_default_str();
-    cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
+    AddLandOptions(cmd, a->land, "landfall");
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->add_flag("--geojson", a->geojson, "print GeoJSON: mean track, members, cone");
     cmd->add_option("--set", a->set, "set a matching or forecast option, NAME=NUMBER (e.g. w_shape=2)");

@@ -20,7 +20,7 @@ void AddHazardOptions(CLI::App* cmd, HazardArgs& a) {
   cmd->add_option("--rain-hours", a.rain_hours, "hours before now that rain-gauge totals (CSV) cover")
       ->capture_default_str()->check(CLI::Range(1, 720));
   cmd->add_option("--regions", a.regions, "region file (GeoJSON, Shapefile, GeoPackage)")->capture_default_str();
-  cmd->add_option("--land", a.land, "land polygons for coastline exposure and landfall ('none' to skip)")->capture_default_str();
+  AddLandOptions(cmd, a.land, "coastline exposure and landfall");
   cmd->add_option("--flood-config", a.flood, "flood-risk thresholds (TOML; 'none' = built-in defaults)")->capture_default_str();
   cmd->add_option("--top", a.top, "ensemble members (analogs)")->capture_default_str()->check(CLI::Range(3, 200));
   cmd->add_option("--window", a.window_h, "hours of live track matched")->capture_default_str();
@@ -94,7 +94,7 @@ HazardEngine::HazardEngine(const HazardArgs& a) {
   rain_by_storm_.assign(archive_->storm_count(), nullptr);
   for (std::size_t i = 0; i < archive_->storm_count(); ++i)
     if (const auto it = rain_by_id_.find(archive_->id[i]); it != rain_by_id_.end()) rain_by_storm_[i] = it->second;
-  if (!a.land.empty() && a.land != "none") land_ = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", "FENAME?", 10.0));
+  land_ = LoadLandOption(a.land);
   geo::RegionSet::LoadOptions ro_regions = geo::RegionSet::Administrative();
   ro_regions.land = land_;
   regions_ = geo::RegionSet::Load(a.regions, ro_regions);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "land_option.h"
 #include "live.h"
 #include "taifeng/core/cliper.h"
 #include "taifeng/core/forecast.h"
@@ -24,7 +25,8 @@
 namespace taifeng::cli {
 
 struct HazardArgs : LiveInput {
-  std::string archive, regions = TAIFENG_DEFAULT_REGIONS, land = TAIFENG_DEFAULT_LAND, flood = TAIFENG_DEFAULT_FLOOD;
+  std::string archive, regions = TAIFENG_DEFAULT_REGIONS, flood = TAIFENG_DEFAULT_FLOOD;
+  LandArgs land;
   std::vector<std::string> rain, set, agencies;
   int rain_hours = 24;
   int top = 20, window_h = 24, step_h = 1;

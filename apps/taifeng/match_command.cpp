@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "taifeng/core/cliper.h"
+#include "land_option.h"
 #include "live.h"
 #include "output.h"
 #include "taifeng/core/landfall.h"
@@ -147,7 +148,7 @@ struct MatchArgs : LiveInput {
   std::vector<std::string> exclude, agencies, forecast_techs = {"OFCL", "JTWC"}, set;
   int window_h = 24, top = 10, forecast_h = 72;
   double min_wind_ms = 0.0;
-  std::string land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
+  LandArgs land;
   bool json = false;
 };
 
@@ -239,7 +240,7 @@ void Run(const MatchArgs& a) {
   const core::TrackPoint& now_point = live[live.size() - 1 - forecast_points];
   // Landfall of each analog after its matched time, on the land of the --land set.
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
+  land = LoadLandOption(a.land);
   std::vector<std::optional<core::Landfall>> landfalls;
   for (const auto& x : r.analogs) landfalls.push_back(land ? core::FindLandfall(x.next, *land) : std::nullopt);
   auto landfall_json = [&](std::size_t i) -> json {
@@ -257,7 +258,7 @@ void Run(const MatchArgs& a) {
     if (!forecast_note.empty()) j["live"]["forecast"] = forecast_note;
     if (!note.empty()) j["note"] = note;
     j["excluded"] = excluded;
-    j["landfall_coverage"] = land ? a.land : "none";
+    j["landfall_coverage"] = land ? a.land.land : "none";
     std::cout << j.dump(2) << '\n';
     return;
   }
@@ -289,7 +290,7 @@ void Run(const MatchArgs& a) {
   }
   PrintTable({"rank", "storm", "name", "season", "score", "position (km)", "shape (km)", "Δwind (m/s)", "Δpres (hPa)",
               "Δheading (°)", "matched (UTC)", "+24 h (pos, wind m/s 10-min)", "+48 h", "+72 h",
-              "landfall (UTC, where; China's coast)"},
+              "landfall (UTC, where)"},
              rows);
 }
 
@@ -326,11 +327,7 @@ void RegisterMatchCommand(CLI::App& app) {
                   "only archive candidates whose time aligned with now is in these months, e.g. 7-10 or 6,8,9");
   cmd->add_option("--min-wind", a->min_wind_ms,
                   "only archive storms whose lifetime maximum wind (10-min, m/s) reaches this");
-  cmd->add_option(
-         "--land", a->land,
-         "land polygons for analogs' landfall (vector file, WGS-84; 'none' to skip). Default: China's provinces")
-      ->capture_default_str();
-  cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
+  AddLandOptions(cmd, a->land, "analogs' landfall");
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a] { Run(*a); });
 }

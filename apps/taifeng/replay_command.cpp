@@ -15,6 +15,7 @@
 #include "storm_selection.h"
 #include "taifeng/data/forecast.h"
 #include "taifeng/data/units.h"
+#include "land_option.h"
 #include "live.h"
 #include "output.h"
 #include "svg_map.h"
@@ -37,7 +38,8 @@ constexpr int kLeadCount = 5;
 constexpr const char* kMethods[] = {"analog", "cliper", "persistence"};
 
 struct ReplayArgs : LiveInput {
-  std::string archive, from, to, step = "6h", out, land = TAIFENG_DEFAULT_LAND, land_name_field = "FENAME";
+  std::string archive, from, to, step = "6h", out;
+  LandArgs land;
   std::string forecast;  // --forecast: an a-deck or CSV of official forecasts, or "best-track" (the perfect track)
   std::vector<std::string> agencies, set, forecast_techs = {"OFCL", "JTWC"};
   double speed = 3600;
@@ -102,16 +104,43 @@ const core::Forecast* Method(const core::Hindcast& h, int m) {
   return &h.persistence;
 }
 
-// China's scale of tropical cyclone grades (GB/T 19201-2006) by 10-minute wind, and a colour.
-const char* GradeColour(double wind_ms) {
-  if (std::isnan(wind_ms)) return "#999999";
-  if (wind_ms >= 51.0) return "#8b1a9b";  // super typhoon
-  if (wind_ms >= 41.5) return "#e03131";  // severe typhoon
-  if (wind_ms >= 32.7) return "#f08c00";  // typhoon
-  if (wind_ms >= 24.5) return "#e6b800";  // severe tropical storm
-  if (wind_ms >= 17.2) return "#2f9e44";  // tropical storm
-  if (wind_ms >= 10.8) return "#1c7ed6";  // tropical depression
-  return "#999999";
+// The archive's categories (China's scale, GB/T 19201-2006, 10-minute wind), each with a colour and
+// the key's text. A fix is drawn in its category as the archive holds it (the agency's own grade),
+// or from its wind where the archive has none.
+struct Grade {
+  data::Category category;
+  const char* colour;
+  const char* key;
+};
+constexpr Grade kGrades[] = {
+    {data::Category::kDisturbance, "#ced4da", "below TD (< 10.8 m/s)"},
+    {data::Category::kTropicalDepression, "#1c7ed6", "TD 10.8-17.1 m/s"},
+    {data::Category::kTropicalStorm, "#2f9e44", "TS 17.2-24.4 m/s"},
+    {data::Category::kSevereTropicalStorm, "#e6b800", "STS 24.5-32.6 m/s"},
+    {data::Category::kTyphoon, "#f08c00", "TY 32.7-41.4 m/s"},
+    {data::Category::kSevereTyphoon, "#e03131", "STY 41.5-50.9 m/s"},
+    {data::Category::kSuperTyphoon, "#8b1a9b", "SuperTY >= 51.0 m/s"},
+    {data::Category::kSubtropical, "#12b886", "subtropical"},
+    {data::Category::kExtratropical, "#795548", "extratropical"},
+    {data::Category::kUnknown, "#ffffff", "grade unknown"},
+};
+
+const Grade& GradeOf(data::Category c) {
+  for (const Grade& g : kGrades) {
+    if (g.category == c) return g;
+  }
+  return kGrades[std::size(kGrades) - 1];
+}
+
+// The archive's category at `time_utc`: the fix at that time, or the last one before it.
+data::Category CategoryAt(const data::Storm& storm, const core::TrackPoint& p) {
+  const data::Fix* at = nullptr;
+  for (const data::Fix& f : storm.fixes) {
+    if (f.time_utc > p.time_utc) break;
+    at = &f;
+  }
+  if (at && at->category != data::Category::kUnknown) return at->category;
+  return std::isnan(p.wind_ms) ? data::Category::kUnknown : data::CategoryFromWind(p.wind_ms, data::WindAveraging::kTenMinute);
 }
 
 std::vector<geo::LatLon> LatLons(const std::vector<core::TrackPoint>& pts) {
@@ -128,9 +157,21 @@ void AddCircleBounds(MapBounds& b, double lat, double lon, double r_km) {
   }
 }
 
-void GradeLegendAndDots(SvgMap& map, const std::vector<core::TrackPoint>& pts, double r) {
+// Dots of the track coloured by the archive's category; adds the categories drawn to `shown`.
+void GradeDots(SvgMap& map, const data::Storm& storm, const std::vector<core::TrackPoint>& pts, double r,
+               std::vector<data::Category>& shown) {
   for (const auto& p : pts) {
-    map.Dot(p.lat_deg, p.lon_deg, r, std::string("fill=\"") + GradeColour(p.wind_ms) + "\" stroke=\"black\" stroke-width=\"0.5\"");
+    const data::Category c = CategoryAt(storm, p);
+    if (std::find(shown.begin(), shown.end(), c) == shown.end()) shown.push_back(c);
+    map.Dot(p.lat_deg, p.lon_deg, r, std::string("fill=\"") + GradeOf(c).colour + "\" stroke=\"black\" stroke-width=\"0.5\"");
+  }
+}
+
+// The key of the categories drawn, in the scale's order, after `entries`.
+void GradeKey(std::vector<std::pair<std::string, std::string>>& entries, const std::vector<data::Category>& shown) {
+  for (const Grade& g : kGrades) {
+    if (std::find(shown.begin(), shown.end(), g.category) == shown.end()) continue;
+    entries.push_back({std::string("stroke=\"") + g.colour + "\" stroke-width=\"6\"", std::string("best track: ") + g.key});
   }
 }
 
@@ -145,8 +186,14 @@ struct Context {
   const data::Storm& storm;
   const std::vector<core::TrackPoint>& pts;
   const geo::RegionSet* land;
-  std::optional<core::Landfall> actual_landfall;
+  std::vector<core::Landfall> actual_landfalls;  // every observed landfall, in time order
 };
+
+// "2014-07-18T07:58:00Z at 20.01N 110.93E, Hainan, China"
+std::string LandfallText(const core::Landfall& l, const geo::RegionSet& land) {
+  return taifeng::FormatIsoUtc(l.time_utc) + " at " + FormatFloat(l.lat_deg, 2) + "N " + FormatFloat(l.lon_deg, 2) + "E, " +
+         land.region(l.region).name_en;
+}
 
 std::string StormLabel(const data::Storm& s) { return s.name.empty() ? s.id : s.name + " (" + s.id + ")"; }
 
@@ -191,8 +238,9 @@ std::string StepMap(const Context& c, const Step& s) {
   if (!past.empty() && !future.empty()) future.insert(future.begin(), past.back());
   map.Line(LatLons(past), "stroke=\"black\" stroke-width=\"2\"");
   map.Line(LatLons(future), "stroke=\"black\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"");
-  GradeLegendAndDots(map, past, 3.5);
-  GradeLegendAndDots(map, future, 2.2);
+  std::vector<data::Category> shown;
+  GradeDots(map, c.storm, past, 3.5, shown);
+  GradeDots(map, c.storm, future, 2.2, shown);
   if (s.h.cliper) {
     std::vector<geo::LatLon> t = {{f.now.lat_deg, f.now.lon_deg}};
     for (const auto& p : s.h.cliper->points) t.push_back({p.lat_deg, p.lon_deg});
@@ -227,7 +275,7 @@ std::string StepMap(const Context& c, const Step& s) {
           : lf.probability > 0 ? "   Landfall " + FormatFloat(100 * lf.probability, 0) + "% (" + lf.region + ")"
                                : "   No member makes landfall";
   map.Text(10, 44, line, "font-size=\"12\"");
-  map.Legend({{"stroke=\"black\" stroke-width=\"2\"", "observed track to now"},
+  std::vector<std::pair<std::string, std::string>> key = {{"stroke=\"black\" stroke-width=\"2\"", "observed track to now"},
               {"stroke=\"black\" stroke-dasharray=\"5 4\"", "what happened next"},
               {"stroke=\"#c92a2a\" stroke-width=\"2.5\"", "analog forecast (mean)"},
               {"stroke=\"#f59f00\" stroke-width=\"8\" stroke-opacity=\"0.35\"", "cone (67% of members)"},
@@ -235,7 +283,9 @@ std::string StepMap(const Context& c, const Step& s) {
               {"stroke=\"#666\" stroke-dasharray=\"4 2\"", "analogs where they were"},
               {"stroke=\"#2b8a3e\" stroke-dasharray=\"6 3\"", "CLIPER"},
               {"stroke=\"#9c36b5\" stroke-dasharray=\"2 3\"", "persistence"},
-              {"stroke=\"#efe8d6\" stroke-width=\"8\"", "land: China's provinces (bundled)"}});
+              {"stroke=\"#efe8d6\" stroke-width=\"8\"", "land (Natural Earth; China by province)"}};
+  GradeKey(key, shown);
+  map.Legend(key);
   return map.Svg();
 }
 
@@ -257,29 +307,27 @@ std::string StormMap(const Context& c, const std::vector<Step>& steps) {
     if (const auto* p = s.h.analog.At(72)) map.Dot(p->lat_deg, p->lon_deg, 2, "fill=\"#c92a2a\" fill-opacity=\"0.6\"");
   }
   map.Line(LatLons(c.pts), "stroke=\"black\" stroke-width=\"2\"");
-  GradeLegendAndDots(map, c.pts, 3.5);
+  std::vector<data::Category> shown;
+  GradeDots(map, c.storm, c.pts, 3.5, shown);
   for (const auto& p : c.pts) {
     if (p.time_utc % 86400 == 0) {
       map.Label(p.lat_deg, p.lon_deg, taifeng::FormatIsoUtc(p.time_utc).substr(5, 5), "font-size=\"11\"");
     }
   }
-  if (c.actual_landfall) {
-    map.Dot(c.actual_landfall->lat_deg, c.actual_landfall->lon_deg, 6, "fill=\"none\" stroke=\"#c92a2a\" stroke-width=\"2\"");
+  for (const core::Landfall& l : c.actual_landfalls) {
+    map.Dot(l.lat_deg, l.lon_deg, 6, "fill=\"none\" stroke=\"#c92a2a\" stroke-width=\"2\"");
   }
   map.Text(10, 22, StormLabel(c.storm) + ": observed track and the analog forecasts of the replay (to +72 h)",
            "font-size=\"17\" font-weight=\"bold\"");
   map.Text(10, 44,
-           std::to_string(steps.size()) + " forecasts; dots: best track coloured by grade (10-min wind, GB/T 19201); " +
+           std::to_string(steps.size()) + " forecasts; dots: best track coloured by the archive's category (China's scale, 10-min wind); circles: landfalls; " +
                "labels: dates (MM-DD, 00 UTC)",
            "font-size=\"12\"");
-  map.Legend({{"stroke=\"black\" stroke-width=\"2\"", "observed (best track)"},
-              {"stroke=\"#c92a2a\" stroke-opacity=\"0.6\"", "analog mean forecasts to +72 h"},
-              {"stroke=\"#1c7ed6\" stroke-width=\"6\"", "TD 10.8-17.1 m/s"},
-              {"stroke=\"#2f9e44\" stroke-width=\"6\"", "TS 17.2-24.4"},
-              {"stroke=\"#e6b800\" stroke-width=\"6\"", "STS 24.5-32.6"},
-              {"stroke=\"#f08c00\" stroke-width=\"6\"", "TY 32.7-41.4"},
-              {"stroke=\"#e03131\" stroke-width=\"6\"", "STY 41.5-50.9"},
-              {"stroke=\"#8b1a9b\" stroke-width=\"6\"", "SuperTY >= 51.0"}});
+  std::vector<std::pair<std::string, std::string>> key = {{"stroke=\"black\" stroke-width=\"2\"", "observed (best track)"},
+                                                          {"stroke=\"#c92a2a\" stroke-opacity=\"0.6\"", "analog mean forecasts to +72 h"},
+                                                          {"fill=\"none\" stroke=\"#c92a2a\" stroke-width=\"2\"", "observed landfall"}};
+  GradeKey(key, shown);
+  map.Legend(key);
   return map.Svg();
 }
 
@@ -335,12 +383,14 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
          ".** The analog forecast is moved onto it at each step (its spread kept); CLIPER and persistence are Taifeng's own.\n\n";
   r += "Errors are great-circle distances from the best-track position at the verifying time; the means below are "
        "over the forecasts where all three methods have a position and the storm was observed.\n\n";
-  if (c.actual_landfall) {
-    r += "Observed landfall (China's coast): " + taifeng::FormatIsoUtc(c.actual_landfall->time_utc) + " at " +
-         FormatFloat(c.actual_landfall->lat_deg, 2) + "N " + FormatFloat(c.actual_landfall->lon_deg, 2) + "E, " +
-         c.land->region(c.actual_landfall->region).name_en + ".\n\n";
+  if (!c.land) {
+    r += "Observed landfall: not sought (--land none).\n\n";
+  } else if (c.actual_landfalls.empty()) {
+    r += "Observed landfall: none (the storm stayed at sea, or started over land and stayed there).\n\n";
   } else {
-    r += "Observed landfall: none on the coast of the bundled land set (China's provinces).\n\n";
+    r += "Observed landfalls (the best track crossing the coast of the basin's land, or passing within 10 km of it):\n\n";
+    for (const core::Landfall& l : c.actual_landfalls) r += "- " + LandfallText(l, *c.land) + "\n";
+    r += "\n";
   }
   if (maps) r += "![Whole storm](maps/storm.svg)\n\n";
   r += "## Mean errors\n\n| lead (h) | cases | analog (km) | CLIPER (km) | persistence (km) | skill vs CLIPER (%) | "
@@ -381,8 +431,7 @@ std::string Report(const Context& c, const std::vector<Step>& steps, const std::
   }
   r += "\nFiles: `forecasts.csv` (every forecast point of every method, with the observed position and error)" +
        std::string(maps ? ", `maps/` (one SVG per forecast and `storm.svg`)" : "") +
-       ". Land outlines: China's provinces only (bundled); landfall elsewhere (the Philippines, Vietnam) is not "
-       "seen.\n";
+       ". Land: Natural Earth 1:10m countries of the basin, with China's provinces (bundled).\n";
   return r;
 }
 
@@ -468,12 +517,12 @@ json ReplayJson(const data::Storm& storm, const std::vector<core::TrackPoint>& p
                      {"cliper_km", x.cases ? json(x.track_km[1]) : json(nullptr)},
                      {"persistence_km", x.cases ? json(x.track_km[2]) : json(nullptr)}});
   }
-  json landfall = nullptr;
-  if (c.actual_landfall) {
-    landfall = {{"time_utc", taifeng::FormatIsoUtc(c.actual_landfall->time_utc)},
-                {"lat_deg", c.actual_landfall->lat_deg},
-                {"lon_deg", c.actual_landfall->lon_deg},
-                {"region", land->region(c.actual_landfall->region).name_en}};
+  json landfalls = json::array();
+  for (const core::Landfall& l : c.actual_landfalls) {
+    landfalls.push_back({{"time_utc", taifeng::FormatIsoUtc(l.time_utc)},
+                         {"lat_deg", l.lat_deg},
+                         {"lon_deg", l.lon_deg},
+                         {"region", land->region(l.region).name_en}});
   }
   json steps_json = json::array();
   for (const auto& st : steps) {
@@ -510,7 +559,8 @@ json ReplayJson(const data::Storm& storm, const std::vector<core::TrackPoint>& p
               {"leads_h", kLeads},
               {"steps", steps_json},
               {"mean_errors", leads},
-              {"observed_landfall", landfall}};
+              {"observed_landfall", landfalls.empty() ? json(nullptr) : landfalls.front()},
+              {"observed_landfalls", landfalls}};
 }
 
 // The forecast times: every step_h hours with the window's history behind, within --from/--to.
@@ -646,7 +696,7 @@ void RunReplay(const ReplayArgs& a) {
   std::string cliper_note;
   const std::optional<core::CliperModel> cliper = ReplayCliper(*index, filter, pts[when.front()].time_utc, cliper_note);
   std::shared_ptr<const geo::RegionSet> land;
-  if (!a.land.empty() && a.land != "none") land = geo::RegionSet::Load(a.land, geo::RegionSet::Fields("", "", a.land_name_field, 10.0));
+  land = LoadLandOption(a.land);
 
   const bool tty = isatty(STDOUT_FILENO);
   if (!a.json) PrintHeader(a, storm, when.size(), step_h, pts[when.front()].time_utc, cliper_note);
@@ -678,7 +728,7 @@ void RunReplay(const ReplayArgs& a) {
   if (steps.empty()) throw Error(ErrorCode::kInvalidArgument, storm.id + ": no step found analogs");
 
   const fs::path out = OutputDirectory(a, storm, pts[when.front()].time_utc);
-  Context c{a, storm, pts, land.get(), land ? core::FindLandfall(pts, *land) : std::nullopt};
+  Context c{a, storm, pts, land.get(), land ? core::FindLandfalls(pts, *land) : std::vector<core::Landfall>{}};
   WriteFile(out / "forecasts.csv", ForecastsCsv(steps, pts));
   if (!a.no_maps) {
     for (const auto& st : steps) WriteFile(out / "maps" / (Compact(pts[st.point].time_utc) + ".svg"), StepMap(c, st));
@@ -726,8 +776,7 @@ void RegisterReplayCommand(CLI::App& app) {
   cmd->add_option("--wind-minutes", a->wind_minutes, "averaging period of a CSV track's wind: 1, 2 or 10")
       ->check(CLI::IsMember({1, 2, 10}))
       ->capture_default_str();
-  cmd->add_option("--land", a->land, "land polygons for landfall and maps ('none' to skip)")->capture_default_str();
-  cmd->add_option("--land-name-field", a->land_name_field, "field naming each land region")->capture_default_str();
+  AddLandOptions(cmd, a->land, "landfall and maps");
   cmd->add_option("--set", a->set, "set a matching or forecast option, NAME=NUMBER");
   cmd->add_option("--forecast", a->forecast,
                   "the official forecast as the spine at each step: an ATCF a-deck (--forecast-tech; the cycle issued at the step's "

@@ -153,34 +153,35 @@ void SvgMap::Cone(const std::vector<geo::LatLon>& centres, const std::vector<dou
 }
 
 void SvgMap::Label(double lat, double lon, const std::string& text, const std::string& style) {
-  Text(X(lon) + 5, Y(lat) - 5, text, style);
+  body_ += "<text x=\"" + Num(X(lon) + 5) + "\" y=\"" + Num(Y(lat) - 5) + "\" " + style + ">" + XmlEscape(text) + "</text>\n";
 }
 
 void SvgMap::Text(double x, double y, const std::string& text, const std::string& style) {
-  body_ += "<text x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" " + style + ">" + XmlEscape(text) + "</text>\n";
+  overlay_ += "<text x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" " + style + ">" + XmlEscape(text) + "</text>\n";
 }
 
 void SvgMap::Legend(const std::vector<std::pair<std::string, std::string>>& entries) {
   const double w = 250, row = 18, h = row * static_cast<double>(entries.size()) + 10;
   const double x0 = width_ - w - 8, y0 = kTitleBandPx + 8;
-  body_ += "<g font-size=\"12\"><rect x=\"" + Num(x0) + "\" y=\"" + Num(y0) + "\" width=\"" + Num(w) + "\" height=\"" +
+  overlay_ += "<g font-size=\"12\"><rect x=\"" + Num(x0) + "\" y=\"" + Num(y0) + "\" width=\"" + Num(w) + "\" height=\"" +
            Num(h) + "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#888\"/>\n";
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const double y = y0 + 14 + row * static_cast<double>(i);
-    body_ += "<line x1=\"" + Num(x0 + 8) + "\" x2=\"" + Num(x0 + 38) + "\" y1=\"" + Num(y - 4) + "\" y2=\"" +
+    overlay_ += "<line x1=\"" + Num(x0 + 8) + "\" x2=\"" + Num(x0 + 38) + "\" y1=\"" + Num(y - 4) + "\" y2=\"" +
              Num(y - 4) + "\" " + entries[i].first + "/><text x=\"" + Num(x0 + 46) + "\" y=\"" + Num(y) + "\">" +
              XmlEscape(entries[i].second) + "</text>\n";
   }
-  body_ += "</g>\n";
+  overlay_ += "</g>\n";
 }
 
 std::string SvgMap::Svg() const {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
          std::to_string(width_) + "\" height=\"" + std::to_string(height_) + "\" viewBox=\"0 0 " +
          std::to_string(width_) + " " + std::to_string(height_) +
-         "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#dbe9f4\"/>\n"
-         "<rect width=\"100%\" height=\"" + Num(kTitleBandPx) + "\" fill=\"white\"/>\n" +
-         body_ + "</svg>\n";
+         "\" font-family=\"sans-serif\">\n<defs><clipPath id=\"map\"><rect y=\"" + Num(kTitleBandPx) + "\" width=\"" +
+         std::to_string(width_) + "\" height=\"" + Num(height_ - kTitleBandPx) + "\"/></clipPath></defs>\n" +
+         "<rect width=\"100%\" height=\"100%\" fill=\"#dbe9f4\"/>\n<rect width=\"100%\" height=\"" + Num(kTitleBandPx) +
+         "\" fill=\"white\"/>\n<g clip-path=\"url(#map)\">\n" + body_ + "</g>\n" + overlay_ + "</svg>\n";
 }
 
 }  // namespace taifeng::cli

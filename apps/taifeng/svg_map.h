@@ -1,6 +1,7 @@
 // A small SVG map writer for replay reports: an equirectangular view (x scaled by the cosine of
 // the view's middle latitude, so shapes are right at that latitude) with land, a graticule, tracks,
-// circles, filled areas and labels. Styles are SVG attribute strings chosen by the caller.
+// circles, filled areas and labels. Styles are SVG attribute strings chosen by the caller. The map
+// is clipped below a white title band (Text and Legend are drawn over it, never under land).
 #pragma once
 
 #include <string>
@@ -48,7 +49,8 @@ class SvgMap {
   double Y(double lat) const;
   double min_lat_, max_lat_, min_lon_, max_lon_, scale_, cos_;
   int width_, height_;
-  std::string body_;
+  std::string body_;     // the map, clipped to the area below the title band
+  std::string overlay_;  // titles and legend, drawn over it
 };
 
 }  // namespace taifeng::cli

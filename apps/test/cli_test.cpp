@@ -173,13 +173,13 @@ TEST_F(CliTest, MatchFindsAnalogsOfALiveJtwcTrackInTheCmaRecord) {
       EXPECT_FALSE(a["landfall"]["region"].get<std::string>().empty());
     }
   }
-  // Mangkhut's own JTWC track as an archive analog of itself lands in Guangdong.
+  // Mangkhut's own JTWC track as an archive analog of itself: from 14T00 its next landfall is Luzon's.
   CommandResult self = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
                                  "/atcf/bwp262018.dat --at 2018-09-14T00:00:00Z --agency JTWC --top 1 --json", false);
   ASSERT_EQ(self.status, 0) << self.out;
   const json s = json::parse(self.out);
   EXPECT_EQ(s["analogs"][0]["id"], "JTWC:WP262018");
-  EXPECT_EQ(s["analogs"][0]["landfall"]["region"], "Guangdong Sheng");
+  EXPECT_EQ(s["analogs"][0]["landfall"]["region"], "Philippines");
   // A replay (--before "now") of a storm the archive holds leaves its own records out, under every
   // agency, and names them.
   CommandResult replay = Shell(Cli() + " match --archive " + *archive_ + " --track " + Samples() +
@@ -334,11 +334,16 @@ TEST_F(CliTest, ReplayUsesOnlyWhatWasKnownAndWritesReportCsvAndMaps) {
   EXPECT_EQ(j["mean_errors"][3]["cases"], 2);  // +96 h from 13T00 and 13T12 only
   EXPECT_EQ(j["mean_errors"][4]["cases"], 0);
   EXPECT_TRUE(j["mean_errors"][4]["analog_km"].is_null());
-  EXPECT_EQ(j["observed_landfall"]["region"], "Guangdong Sheng");
-  EXPECT_EQ(j["observed_landfall"]["time_utc"].get<std::string>().substr(0, 10), "2018-09-16");
+  // Every landfall of the whole track: Luzon (Baggao, 14T17:40Z by PAGASA), then Taishan (16T09Z).
+  ASSERT_EQ(j["observed_landfalls"].size(), 2u) << j["observed_landfalls"].dump();
+  EXPECT_EQ(j["observed_landfall"], j["observed_landfalls"][0]);
+  EXPECT_EQ(j["observed_landfalls"][0]["region"], "Philippines");
+  EXPECT_EQ(j["observed_landfalls"][0]["time_utc"].get<std::string>().substr(0, 10), "2018-09-14");
+  EXPECT_EQ(j["observed_landfalls"][1]["region"], "Guangdong, China");
+  EXPECT_EQ(j["observed_landfalls"][1]["time_utc"].get<std::string>().substr(0, 10), "2018-09-16");
   // Over the sea at 16T00 and heading for Guangdong: most members make landfall there.
   EXPECT_GT(j["steps"][6]["landfall_probability"].get<double>(), 0.5);
-  EXPECT_EQ(j["steps"][6]["landfall_region"], "Guangdong Sheng");
+  EXPECT_EQ(j["steps"][6]["landfall_region"], "Guangdong, China");
 
   // The CSV: every forecast point of the three methods, with the error against the best track.
   std::ifstream csv(out / "forecasts.csv");
@@ -382,6 +387,17 @@ TEST_F(CliTest, ReplayUsesOnlyWhatWasKnownAndWritesReportCsvAndMaps) {
   ASSERT_EQ(xml.status, 0) << xml.out;
   EXPECT_EQ(xml.out.rfind("{http://www.w3.org/2000/svg}svg ", 0), 0u) << xml.out;
   EXPECT_GT(std::stoi(xml.out.substr(xml.out.find(' ') + 1)), 40);  // land, cone, members, tracks
+  // The whole storm's map: the map clipped below the title band, the titles and the key over it,
+  // and a key entry for each of the archive's categories drawn (Mangkhut reached super typhoon).
+  std::ifstream storm_map(out / "maps" / "storm.svg");
+  const std::string svg((std::istreambuf_iterator<char>(storm_map)), std::istreambuf_iterator<char>());
+  const auto clipped = svg.find("<g clip-path=\"url(#map)\">"), title = svg.find(">MANGKHUT (CMA:2018-0026): observed track");
+  ASSERT_NE(clipped, std::string::npos);
+  ASSERT_NE(title, std::string::npos);
+  EXPECT_GT(title, svg.find("</g>", svg.rfind("<path")));  // titles after (over) the clipped map
+  EXPECT_NE(svg.find("best track: SuperTY &gt;= 51.0 m/s"), std::string::npos);
+  EXPECT_NE(svg.find("best track: TS 17.2-24.4 m/s"), std::string::npos);
+  EXPECT_EQ(svg.find("grade unknown"), std::string::npos);
 }
 
 TEST_F(CliTest, ReplayPacesItselfAndRefusesBadArguments) {
