@@ -270,7 +270,8 @@ void ExportCsv(const data::Archive& a, const std::vector<std::size_t>& which, st
   }
 }
 
-// RFC 7946: lines that cross the antimeridian are split there (MultiLineString).
+// RFC 7946: lines that cross the antimeridian are split there (MultiLineString). Each storm's
+// properties carry per-fix arrays (times_utc, wind_ms, pressure_hpa, category) aligned with the fixes.
 void ExportGeoJson(const data::Archive& a, const std::vector<std::size_t>& which, std::ostream& out) {
   json features = json::array();
   for (std::size_t i : which) {
@@ -278,9 +279,13 @@ void ExportGeoJson(const data::Archive& a, const std::vector<std::size_t>& which
     const auto end = begin + static_cast<std::size_t>(a.fix_count[i]);
     json lines = json::array();
     json line = json::array();
-    json times = json::array();
+    json times = json::array(), winds = json::array(), pressures = json::array(), categories = json::array();
+    auto num = [](float v) { return std::isnan(v) ? json(nullptr) : json(v); };
     for (std::size_t j = begin; j < end; ++j) {
       const double lon = a.lon_deg[j], lat = a.lat_deg[j];
+      winds.push_back(num(a.wind_ms[j]));
+      pressures.push_back(num(a.pressure_hpa[j]));
+      categories.push_back(std::string(data::CategoryName(static_cast<data::Category>(a.category[j]))));
       if (j > begin) {
         const double plon = a.lon_deg[j - 1], plat = a.lat_deg[j - 1];
         const double dlon = geo::LonDifferenceDeg(plon, lon);
@@ -302,7 +307,13 @@ void ExportGeoJson(const data::Archive& a, const std::vector<std::size_t>& which
                                       : json{{"type", "MultiLineString"}, {"coordinates", lines}};
     if (lines.size() == 1 && lines[0].size() == 1) geometry = {{"type", "Point"}, {"coordinates", lines[0][0]}};
     json props = StormJson(a, i, false);
+    // Per fix, in the order of the line's vertices: time, wind (the agency's own averaging, named),
+    // pressure and the archive's category; null where the agency gives none.
     props["times_utc"] = times;
+    props["wind_ms"] = winds;
+    props["wind_averaging"] = a.wind_averaging_min[i] > 0 ? std::to_string(a.wind_averaging_min[i]) + "-minute mean, 10 m" : "unknown";
+    props["pressure_hpa"] = pressures;
+    props["category"] = categories;
     features.push_back({{"type", "Feature"}, {"geometry", geometry}, {"properties", props}});
   }
   out << json{{"type", "FeatureCollection"}, {"features", features}}.dump() << '\n';

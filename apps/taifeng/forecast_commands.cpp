@@ -21,6 +21,8 @@
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
 #include "taifeng/geo/geodesy.h"
+#include "taifeng/geo/shapes.h"
+#include "taifeng/data/units.h"
 
 namespace taifeng::cli {
 namespace {
@@ -45,17 +47,35 @@ struct ForecastArgs : LiveInput {
   bool json = false, geojson = false;
 };
 
-// A circle of `radius_km` around (lat, lon) as a GeoJSON ring of 36 geodesic points.
-json Circle(double lat, double lon, double radius_km) {
-  json ring = json::array();
-  for (int k = 0; k <= 36; ++k) {
-    const geo::LatLon p = geo::Direct(lat, lon, k * 10.0, radius_km);
-    ring.push_back({p.lon_deg, p.lat_deg});
-  }
-  return ring;
+json Ring(const std::vector<geo::LatLon>& ring) {
+  json out = json::array();
+  for (const geo::LatLon& p : ring) out.push_back({std::round(p.lon_deg * 1e5) / 1e5, std::round(p.lat_deg * 1e5) / 1e5});
+  return out;
 }
 
-// The forecast as GeoJSON: the mean track, each member's track and the cone.
+json OrNull(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+// One point of the mean track as a GeoJSON Point feature: time, lead, wind (10-minute mean),
+// pressure and China's category from that wind.
+json PointFeature(const std::string& storm, std::int64_t time_utc, int lead_h, double lat, double lon, double wind_ms,
+                  double pressure_hpa, double cone_km) {
+  const data::Category c = std::isnan(wind_ms) ? data::Category::kUnknown : data::CategoryFromWind(wind_ms, data::WindAveraging::kTenMinute);
+  return {{"type", "Feature"},
+          {"properties",
+           {{"kind", lead_h == 0 ? "now" : "forecast_point"},
+            {"storm", storm},
+            {"time_utc", taifeng::FormatIsoUtc(time_utc)},
+            {"lead_h", lead_h},
+            {"wind_ms", OrNull(wind_ms)},
+            {"wind_averaging", "10-minute mean, 10 m"},
+            {"pressure_hpa", OrNull(pressure_hpa)},
+            {"category", std::string(data::CategoryName(c))},
+            {"cone_radius_km", OrNull(cone_km)}}},
+          {"geometry", {{"type", "Point"}, {"coordinates", {std::round(lon * 1e5) / 1e5, std::round(lat * 1e5) / 1e5}}}}};
+}
+
+// The forecast as GeoJSON (RFC 7946): the mean track, its points (time, wind, pressure, category),
+// each member's track and the cone as one polygon (geo::SweptCone: valid, counterclockwise).
 json ForecastGeoJson(const core::Forecast& f, const data::Storm& storm, const core::ForecastOptions& fo) {
   json features = json::array();
   json mean = json::array({{f.now.lon_deg, f.now.lat_deg}});
@@ -65,6 +85,9 @@ json ForecastGeoJson(const core::Forecast& f, const data::Storm& storm, const co
        {"properties",
         {{"kind", "forecast_mean_track"}, {"storm", storm.id}, {"now_utc", taifeng::FormatIsoUtc(f.now.time_utc)}}},
        {"geometry", {{"type", "LineString"}, {"coordinates", mean}}}});
+  features.push_back(PointFeature(storm.id, f.now.time_utc, 0, f.now.lat_deg, f.now.lon_deg, f.now.wind_ms, f.now.pressure_hpa, 0));
+  for (const auto& p : f.points)
+    features.push_back(PointFeature(storm.id, p.time_utc, p.lead_h, p.lat_deg, p.lon_deg, p.wind_ms, p.pressure_hpa, p.cone_km));
   for (const auto& m : f.members) {
     json line = json::array();
     for (const auto& p : m.track) line.push_back({p.lon_deg, p.lat_deg});
@@ -74,13 +97,16 @@ json ForecastGeoJson(const core::Forecast& f, const data::Storm& storm, const co
          {"properties", {{"kind", "member"}, {"analog", m.id}, {"name", m.name}, {"weight", m.weight}}},
          {"geometry", {{"type", "LineString"}, {"coordinates", line}}}});
   }
-  // The cone: the union of the circles at each lead, given as one polygon per lead (GeoJSON
-  // MultiPolygon), which any viewer draws as the swept cone.
-  json circles = json::array();
-  for (const auto& p : f.points) circles.push_back(json::array({Circle(p.lat_deg, p.lon_deg, p.cone_km)}));
-  features.push_back({{"type", "Feature"},
-                      {"properties", {{"kind", "cone"}, {"share", fo.cone_share}}},
-                      {"geometry", {{"type", "MultiPolygon"}, {"coordinates", circles}}}});
+  std::vector<geo::LatLon> centres = {{f.now.lat_deg, f.now.lon_deg}};
+  std::vector<double> radii = {0};
+  for (const auto& p : f.points) centres.push_back({p.lat_deg, p.lon_deg}), radii.push_back(p.cone_km);
+  json rings = json::array();
+  for (const auto& ring : geo::SweptCone(centres, radii)) rings.push_back(Ring(ring));
+  if (!rings.empty()) {
+    features.push_back({{"type", "Feature"},
+                        {"properties", {{"kind", "cone"}, {"share", fo.cone_share}, {"to_lead_h", f.points.empty() ? 0 : f.points.back().lead_h}}},
+                        {"geometry", {{"type", "Polygon"}, {"coordinates", rings}}}});
+  }
   return json{{"type", "FeatureCollection"}, {"features", features}};
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "taifeng/geo/outline.h"
 #include "commands.h"
 #include "hazard_engine.h"
 #include "taifeng/warnings/rules.h"
@@ -89,7 +90,8 @@ json HazardGeoJson(const core::Hazard& h, const core::HazardOptions& ho, const g
   json features = json::array();
   for (const auto& r : h.regions) {
     json polys = json::array();
-    for (const auto& poly : regions.Polygons(r.region)) {
+    for (auto poly : regions.Polygons(r.region)) {
+      geo::OrientRfc7946(poly);
       json rings = json::array();
       for (const auto& ring : poly) {
         json coords = json::array();

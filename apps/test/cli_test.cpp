@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_fixture.h"
+#include "taifeng/geo/shapes.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/data/archive.h"
 #include "taifeng/warnings/cap.h"
@@ -98,6 +99,15 @@ TEST_F(CliTest, ExportCsvAndGeoJsonSplitAtTheAntimeridian) {
     }
   }
   EXPECT_GE(split, 1);
+  // Per fix: time, wind (with its averaging), pressure and category, aligned with the fixes.
+  const json& p0 = g["features"][0]["properties"];
+  EXPECT_EQ(p0["wind_ms"].size(), p0["times_utc"].size());
+  EXPECT_EQ(p0["pressure_hpa"].size(), p0["times_utc"].size());
+  EXPECT_EQ(p0["category"].size(), p0["times_utc"].size());
+  EXPECT_EQ(p0["wind_averaging"], "1-minute mean, 10 m");  // HURDAT2
+  EXPECT_GT(p0["wind_ms"][0].get<double>(), 5.0);
+  std::ofstream(*dir_ / "nepac.geojson") << geo.out;
+  EXPECT_EQ(taifeng::geo::CheckGeoJson(*dir_ / "nepac.geojson"), std::vector<std::string>{});
 }
 
 TEST_F(CliTest, AddReplacesInsteadOfDuplicating) {
@@ -247,9 +257,21 @@ TEST_F(CliTest, ForecastTableJsonAndGeoJson) {
   ASSERT_EQ(g.status, 0) << g.out;
   const json gj = json::parse(g.out);
   EXPECT_EQ(gj["type"], "FeatureCollection");
-  bool cone = false;
-  for (const auto& f : gj["features"]) cone = cone || (f["properties"]["kind"] == "cone" && f["geometry"]["type"] == "MultiPolygon");
-  EXPECT_TRUE(cone);
+  // The cone is ONE polygon; every geometry is valid for GDAL/GEOS and wound as RFC 7946 says.
+  int cones = 0, points = 0;
+  for (const auto& f : gj["features"]) {
+    cones += f["properties"]["kind"] == "cone" && f["geometry"]["type"] == "Polygon";
+    if (f["properties"]["kind"] != "forecast_point") continue;
+    ++points;
+    EXPECT_EQ(f["properties"]["wind_averaging"], "10-minute mean, 10 m");
+    EXPECT_FALSE(f["properties"]["time_utc"].get<std::string>().empty());
+    EXPECT_FALSE(f["properties"]["category"].get<std::string>().empty());
+    EXPECT_TRUE(f["properties"]["pressure_hpa"].is_number() || f["properties"]["pressure_hpa"].is_null());
+  }
+  EXPECT_EQ(cones, 1);
+  EXPECT_EQ(static_cast<std::size_t>(points), j["points"].size());
+  std::ofstream(*dir_ / "forecast.geojson") << g.out;
+  EXPECT_EQ(taifeng::geo::CheckGeoJson(*dir_ / "forecast.geojson"), std::vector<std::string>{});
   CommandResult table = Shell(cmd, false);
   ASSERT_EQ(table.status, 0);
   EXPECT_NE(table.out.find("cone radius (km"), std::string::npos);
@@ -628,6 +650,8 @@ TEST_F(CliTest, AddRainModelRainAndHazard) {
   EXPECT_TRUE(j["features"][0]["properties"].contains("flood_risk"));
   const auto& ring = j["features"][0]["geometry"]["coordinates"][0][0];
   EXPECT_EQ(ring.front(), ring.back());
+  std::ofstream(*dir_ / "hazard.geojson") << r.out;
+  EXPECT_EQ(taifeng::geo::CheckGeoJson(*dir_ / "hazard.geojson"), std::vector<std::string>{});
 
   r = Shell(hazard, false);
   ASSERT_EQ(r.status, 0) << r.out;

@@ -49,13 +49,26 @@ std::vector<LatLon> SimplifyRing(const std::vector<LatLon>& ring, double tol) {
   return out;
 }
 
-double RingAreaDeg2(const std::vector<LatLon>& r) {
+// Twice the signed area in lon/lat (shoelace): > 0 counterclockwise.
+double TwiceSignedArea(const std::vector<LatLon>& r) {
   double s = 0;
   for (std::size_t i = 0; i + 1 < r.size(); ++i) s += r[i].lon_deg * r[i + 1].lat_deg - r[i + 1].lon_deg * r[i].lat_deg;
-  return std::abs(s) / 2 * std::cos(r.empty() ? 0 : r[0].lat_deg * M_PI / 180.0);
+  return s;
+}
+
+double RingAreaDeg2(const std::vector<LatLon>& r) {
+  return std::abs(TwiceSignedArea(r)) / 2 * std::cos(r.empty() ? 0 : r[0].lat_deg * M_PI / 180.0);
 }
 
 }  // namespace
+
+bool IsCounterclockwise(const std::vector<LatLon>& ring) { return TwiceSignedArea(ring) > 0; }
+
+void OrientRfc7946(std::vector<std::vector<LatLon>>& polygon) {
+  for (std::size_t r = 0; r < polygon.size(); ++r) {
+    if ((r == 0) != IsCounterclockwise(polygon[r])) std::reverse(polygon[r].begin(), polygon[r].end());
+  }
+}
 
 std::vector<std::vector<LatLon>> OutlineRings(const RegionSet& regions, std::size_t i, std::size_t max_vertices) {
   std::vector<std::vector<LatLon>> rings;
@@ -78,6 +91,7 @@ std::vector<std::vector<LatLon>> OutlineRings(const RegionSet& regions, std::siz
         continue;
       }
       total += s.size();
+      if (!IsCounterclockwise(s)) std::reverse(s.begin(), s.end());
       out.push_back(std::move(s));
     }
     if (fits && !out.empty()) return out;
