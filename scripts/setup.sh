@@ -9,6 +9,7 @@ PACKAGES=(
   libhdf5-dev libproj-dev libgdal-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libxml2-dev libsodium-dev   # warnings: journal, CAP, SHA-256
+  libxmlsec1-dev xmlsec1 openssl                     # CAP XML signatures; the tests verify them with xmlsec1
   libzmq3-dev cppzmq-dev python3-zmq                 # warning feed (CURVE), its Python test subscriber
   libcpp-httplib-dev                                 # the web gateway
   chromium chromium-driver fonts-noto-cjk            # the web gateway's browser test (headless) and its screenshot

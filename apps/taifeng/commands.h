@@ -17,5 +17,6 @@ void RegisterWarnSeasonsCommand(CLI::App& app);    // warn seasons (after the wa
 void RegisterWarnVerifyCommand(CLI::App& app);     // warn verify (after the warn commands)
 void RegisterKeysCommands(CLI::App& app);   // keys generate
 void RegisterServeCommand(CLI::App& app);   // serve
+void RegisterCapCommands(CLI::App& app);    // cap check
 
 }  // namespace taifeng::cli

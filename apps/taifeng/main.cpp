@@ -23,6 +23,7 @@ int Main(int argc, char** argv) {
   taifeng::cli::RegisterWarnVerifyCommand(app);
   taifeng::cli::RegisterKeysCommands(app);
   taifeng::cli::RegisterServeCommand(app);
+  taifeng::cli::RegisterCapCommands(app);
   return taifeng::cli::RunCli("taifeng", app, argc, argv);
 }
 

@@ -46,6 +46,28 @@ TEST_F(CliTest, BuildReportsCountsAndQuality) {
   EXPECT_EQ(j["quality"]["skipped_records"], 0);
 }
 
+// The CAP reader as a command: the hostile XXE probe is refused, a valid message accepted, and with
+// a trusted key an unsigned message is refused.
+TEST_F(CliTest, CapCheckRefusesEntitiesAndUnsignedMessagesWhenAKeyIsTrusted) {
+  const std::string ok = Samples() + "/cap/examples/oasis_spec/cap_amber_alert_example.xml";
+  const std::string xxe = Samples() + "/cap/examples/google_cap_library/hostile_xxe/xee.cap";
+  CommandResult r = Shell(Cli() + " cap check " + ok + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)[0]["identifier"], "KAR0-0306112239-SW");
+  r = Shell(Cli() + " cap check " + ok + " " + xxe, false);
+  EXPECT_EQ(r.status, 65);
+  EXPECT_NE(r.out.find("xee.cap: REFUSED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("DOCTYPE"), std::string::npos) << r.out;
+  const fs::path keys = *dir_ / "capkeys";
+  fs::create_directories(keys);
+  ASSERT_EQ(std::system(("cd " + keys.string() + " && umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem "
+                         "2>/dev/null && openssl pkey -in k.pem -pubout -out k.pub.pem").c_str()), 0);
+  r = Shell(Cli() + " cap check --trusted-key " + (keys / "k.pub.pem").string() + " " + ok, false);
+  EXPECT_EQ(r.status, 65);
+  EXPECT_NE(r.out.find("no XML signature"), std::string::npos) << r.out;
+  EXPECT_EQ(Shell(Cli() + " cap check --help").status, 0);
+}
+
 TEST_F(CliTest, InfoListShow) {
   CommandResult info = Shell(Cli() + " archive info " + *archive_ + " --json", false);
   ASSERT_EQ(info.status, 0) << info.out;

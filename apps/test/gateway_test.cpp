@@ -446,7 +446,10 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
       << "headless Chromium and chromedriver (Debian chromium, chromium-driver) are needed: scripts/setup.sh installs them";
   Serve();
   const fs::path port_file = root_ / "web.port";
-  StartGateway("web", "--port 0 --port-file " + port_file.string(), "web.log");
+  StartGateway("web",
+               "--port 0 --port-file " + port_file.string() + " --public-url https://warnings.example.org/ --feed-id tag:warnings.example.org,2026:taifeng --archive-dir " +
+                   (root_ / "web-archive").string(),
+               "web.log");
   ASSERT_TRUE(WaitFor([&] { return fs::exists(port_file); }, 10000)) << gateway_.Output();
   const int port = std::stoi(ReadFile(port_file));
   const json messages = IssueMangkhut();
@@ -468,13 +471,23 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   EXPECT_GT(api["situation"]["forecast"].size(), 4u);
   EXPECT_FALSE(api["warnings"][0]["description_en"].get<std::string>().empty());
 
-  // Atom: one entry per alert in force, each linking its CAP, which is the journalled CAP byte for byte.
-  const auto atom = http.Get("/alerts.atom");
+  // Atom: one entry per message received, Alerts, Updates and Cancels alike, newest first, each
+  // linking its CAP, which is the journalled CAP byte for byte. Links from the configured public
+  // address, never from the request's Host header.
+  const auto atom = http.Get("/alerts.atom", {{"Host", "evil.example.com"}});
   ASSERT_TRUE(atom && atom->status == 200);
   EXPECT_EQ(atom->get_header_value("Content-Type"), "application/atom+xml; charset=utf-8");
   std::size_t entries = 0;
   for (std::size_t at = atom->body.find("<entry>"); at != std::string::npos; at = atom->body.find("<entry>", at + 1)) ++entries;
-  EXPECT_EQ(entries, in_force);
+  EXPECT_EQ(entries, std::min<std::size_t>(messages.size(), 50));
+  EXPECT_EQ(atom->body.find("evil.example.com"), std::string::npos);
+  EXPECT_NE(atom->body.find("<id>tag:warnings.example.org,2026:taifeng</id>"), std::string::npos);
+  EXPECT_NE(atom->body.find("href=\"https://warnings.example.org/alerts/"), std::string::npos);
+  for (const auto& m : messages) {  // a Cancel's message too: CAP references resolve
+    const auto r = http.Get("/alerts/" + m["identifier"].get<std::string>() + ".xml");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << m["identifier"] << " " << m["msg_type"];
+  }
   const std::string id = api["warnings"][0]["identifier"];
   EXPECT_NE(atom->body.find("/alerts/" + id + ".xml\""), std::string::npos);
   const auto cap = http.Get("/alerts/" + id + ".xml");

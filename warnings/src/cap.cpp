@@ -17,6 +17,7 @@
 
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
+#include "cap_xml.h"
 
 namespace taifeng::warnings {
 namespace {
@@ -35,10 +36,7 @@ void InitLibxml() {
   });
 }
 
-struct DocDeleter {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-using DocPtr = std::unique_ptr<xmlDoc, DocDeleter>;
+using detail::DocPtr;
 struct CtxtDeleter {
   void operator()(xmlParserCtxt* c) const { xmlFreeParserCtxt(c); }
 };
@@ -51,26 +49,6 @@ std::string Trim(const std::string& s) {
   const auto a = s.find_first_not_of(" \t\r\n");
   if (a == std::string::npos) return "";
   return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
-}
-
-// Parses safely: size bound, no DOCTYPE, no network, no entity substitution, no DTD loading.
-DocPtr SafeParse(std::string_view xml, const std::string& source, std::size_t max_bytes) {
-  InitLibxml();
-  if (xml.size() > max_bytes)
-    throw ParseError(source, 0, "size", "at most " + std::to_string(max_bytes) + " bytes (got " + std::to_string(xml.size()) + ")");
-  if (xml.size() > static_cast<std::size_t>(INT32_MAX)) throw ParseError(source, 0, "size", "under 2 GB");
-  if (const auto at = xml.find("<!DOCTYPE"); at != std::string_view::npos)
-    throw ParseError(source, LineOf(xml, at), "DOCTYPE", "no DOCTYPE: CAP needs none, and entities are refused");
-  std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(xmlNewParserCtxt());
-  if (!ctxt) throw Error(ErrorCode::kInternal, "libxml2: out of memory");
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-  DocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), "cap.xml", nullptr, options));
-  if (!doc || !ctxt->wellFormed) {
-    const xmlError* e = xmlCtxtGetLastError(ctxt.get());
-    throw ParseError(source, e ? e->line : 0, "XML", std::string("well-formed XML: ") + (e && e->message ? Trim(e->message) : "parse failed"));
-  }
-  if (doc->intSubset || doc->extSubset) throw ParseError(source, 0, "DOCTYPE", "no DOCTYPE: CAP needs none, and entities are refused");
-  return doc;
 }
 
 bool IsCap(const xmlNode* n, const char* name) {
@@ -149,6 +127,7 @@ CapInfo ReadInfo(const xmlNode* n, std::vector<std::string>& bad_polygons) {
     else if (name == "description") i.description = Text(c);
     else if (name == "instruction") i.instruction = Text(c);
     else if (name == "web") i.web = Text(c);
+    else if (name == "contact") i.contact = Text(c);
     else if (name == "parameter") i.parameters.push_back(NamedValue(c));
     else if (name == "area") i.areas.push_back(ReadArea(c, bad_polygons));
   }
@@ -180,6 +159,27 @@ void AddNamed(xmlNode* parent, const char* name, const std::pair<std::string, st
 }
 
 }  // namespace
+
+// Parses safely: size bound, no DOCTYPE, no network, no entity substitution, no DTD loading.
+DocPtr detail::SafeParse(std::string_view xml, const std::string& source, std::size_t max_bytes) {
+  InitLibxml();
+  if (xml.size() > max_bytes)
+    throw ParseError(source, 0, "size", "at most " + std::to_string(max_bytes) + " bytes (got " + std::to_string(xml.size()) + ")");
+  if (xml.size() > static_cast<std::size_t>(INT32_MAX)) throw ParseError(source, 0, "size", "under 2 GB");
+  if (const auto at = xml.find("<!DOCTYPE"); at != std::string_view::npos)
+    throw ParseError(source, LineOf(xml, at), "DOCTYPE", "no DOCTYPE: CAP needs none, and entities are refused");
+  std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(xmlNewParserCtxt());
+  if (!ctxt) throw Error(ErrorCode::kInternal, "libxml2: out of memory");
+  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+  DocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), "cap.xml", nullptr, options));
+  if (!doc || !ctxt->wellFormed) {
+    const xmlError* e = xmlCtxtGetLastError(ctxt.get());
+    throw ParseError(source, e ? e->line : 0, "XML", std::string("well-formed XML: ") + (e && e->message ? Trim(e->message) : "parse failed"));
+  }
+  if (doc->intSubset || doc->extSubset) throw ParseError(source, 0, "DOCTYPE", "no DOCTYPE: CAP needs none, and entities are refused");
+  return doc;
+}
+
 
 // ---- times ----
 
@@ -256,7 +256,7 @@ std::optional<std::string> ValidateDoc(xmlSchemaPtr schema, xmlDoc* doc) {
 }  // namespace
 
 std::optional<std::string> CapSchema::Validate(std::string_view xml) const {
-  const DocPtr doc = SafeParse(xml, "CAP message", 64 << 20);
+  const DocPtr doc = detail::SafeParse(xml, "CAP message", 64 << 20);
   return ValidateDoc(impl_->schema, doc.get());
 }
 
@@ -307,6 +307,7 @@ std::string WriteCap(const CapAlert& a) {
     AddIf(info, "description", i.description);
     AddIf(info, "instruction", i.instruction);
     AddIf(info, "web", i.web);
+    AddIf(info, "contact", i.contact);
     for (const auto& p : i.parameters) AddNamed(info, "parameter", p);
     for (const CapArea& ar : i.areas) {
       xmlNode* area = xmlNewChild(info, nullptr, reinterpret_cast<const xmlChar*>("area"), nullptr);
@@ -327,13 +328,18 @@ std::string WriteCap(const CapAlert& a) {
 // ---- reader ----
 
 CapAlert ReadCap(std::string_view xml, const std::string& source, const CapReadOptions& options) {
-  const DocPtr doc = SafeParse(xml, source, options.max_bytes);
+  const DocPtr doc = detail::SafeParse(xml, source, options.max_bytes);
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!IsCap(root, "alert")) throw ParseError(source, root ? root->line : 0, "alert", "a CAP 1.2 <alert> in namespace " + std::string(kCapNs));
   if (options.schema)
     if (const auto problem = ValidateDoc(options.schema->impl().schema, doc.get()))
       throw ParseError(source, 0, "schema", "a message valid against the CAP 1.2 schema: " + *problem);
   CapAlert a;
+  if (options.trusted) {
+    if (const std::string problem = options.trusted->Problem(xml, source); !problem.empty())
+      throw ParseError(source, 0, "signature", "a message signed by the trusted key: " + problem);
+    a.signature_verified = true;
+  }
   std::vector<std::string> bad_polygons;
   for (const xmlNode* c = root->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;

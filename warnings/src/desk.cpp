@@ -113,6 +113,7 @@ CapAlert BuildCapAlert(const Message& m, const Jurisdiction& rules, const std::v
     i.description = FillTemplate(zh ? desc.zh : desc.en, v);
     i.instruction = FillTemplate(zh ? inst.zh : inst.en, v);
     i.web = cap.web;
+    i.contact = cap.contact;
     i.parameters = {{"taifeng:kind", std::string(KindName(m.kind))},
                     {"taifeng:signal", m.signal},
                     {"taifeng:signalLabel", zh ? rule->label.zh : rule->label.en},
@@ -235,6 +236,14 @@ State Desk::StateAt(std::int64_t now_utc) const {
   });
   in_force_cache_ = std::move(cache);
   return s;
+}
+
+const CapSigner* Desk::SignerFor(const CapSettings& cap) const {
+  if (cap.signing_key.empty()) return nullptr;
+  std::lock_guard<std::mutex> lock(signers_mutex_);
+  auto& signer = signers_[cap.signing_key];
+  if (!signer) signer = CapSigner::Load(cap.signing_key, cap.signing_key_name.empty() ? cap.sender : cap.signing_key_name);
+  return signer.get();
 }
 
 const std::vector<std::vector<geo::LatLon>>& Desk::Polygons(const std::string& code) const {
@@ -531,6 +540,7 @@ std::vector<Message> Desk::Compose(const std::vector<ChangeRequest>& requests, c
     if (schema_)
       if (const auto problem = schema_->Validate(m.cap_xml))
         throw Error(ErrorCode::kInternal, m.identifier + ": composed CAP fails the schema: " + *problem);
+    if (const CapSigner* signer = SignerFor(rules_->Of(m.region_code).cap())) m.cap_xml = signer->Sign(m.cap_xml);
     out.push_back(std::move(m));
     ++seq;
   }

@@ -241,6 +241,11 @@ void LoadCap(const toml::node& n, const std::string& file, CapSettings& c) {
   r.Int("max_polygon_vertices", vertices, 4, 10000, "an integer in [4, 10000]");
   c.max_polygon_vertices = static_cast<std::size_t>(vertices);
   r.String("web", c.web);
+  if (!c.web.empty() && c.web.find("://") == std::string::npos)
+    throw ParseError(file, Line(n), "cap.web", "an absolute URI (CAP <web>), e.g. \"https://warnings.example.org/\"");
+  r.String("contact", c.contact);
+  r.String("signing_key", c.signing_key);
+  r.String("signing_key_name", c.signing_key_name);
   r.String("event_code_name", c.event_code_name);
   r.RefuseUnknown();
 }
@@ -507,6 +512,8 @@ std::shared_ptr<Jurisdiction> JurisdictionLoader::Load(const std::filesystem::pa
     }
   }
   if (const toml::node* n = top.Get("cap")) LoadCap(*n, file, j->cap_);
+  if (!j->cap_.signing_key.empty() && std::filesystem::path(j->cap_.signing_key).is_relative())
+    j->cap_.signing_key = (path.parent_path() / j->cap_.signing_key).string();
   if (const toml::node* n = top.Get("lifecycle")) LoadLifecycle(*n, file, j->lifecycle_);
   if (const toml::node* n = top.Get("kind")) LoadKinds(*n, file, j->kind_texts_);
   if (const toml::node* n = top.Get("site")) LoadSites(*n, file, j->sites_);

@@ -458,6 +458,33 @@ TEST_F(DeskTest, EveryKindOfMessageValidates) {
   }
 }
 
+// A jurisdiction that configures a signing key signs every CAP message it issues; the trusted
+// public key verifies them, with <web> and <contact> from the configuration.
+TEST_F(DeskTest, ConfiguredKeySignsEveryMessage) {
+  const auto dir = path_.parent_path() / "rules";
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(std::system(("cd " + dir.string() + " && umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+                         "-out cap.pem 2>/dev/null && openssl pkey -in cap.pem -pubout -out cap.pub.pem")
+                            .c_str()),
+            0);
+  rules_ = test::RulesWithPolicy(dir, "hold_h = 3\nextend_before_h = 3\nlower_below = 1", {},
+                                 "signing_key = \"cap.pem\"\nweb = \"https://warnings.example.org/\"\ncontact = \"+852 0000 0000\"");
+  desk_ = Open();
+  const auto issued = ProposeAndIssue(Assess({{"typhoon.blue", 1}, {"typhoon.yellow", 0.6}}, {}), kT0);
+  ASSERT_FALSE(issued.empty());
+  const auto trust = CapTrust::Load(dir / "cap.pub.pem");
+  for (const Message& m : issued) {
+    CapReadOptions o;
+    o.schema = test::Schema().get();
+    o.trusted = trust.get();
+    const CapAlert a = ReadCap(m.cap_xml, m.identifier, o);
+    EXPECT_TRUE(a.signature_verified);
+    EXPECT_EQ(a.infos[0].web, "https://warnings.example.org/");
+    EXPECT_EQ(a.infos[1].contact, "+852 0000 0000");
+    EXPECT_NE(m.cap_xml.find("<ds:KeyName>taifeng.local</ds:KeyName>"), std::string::npos);
+  }
+}
+
 TEST_F(DeskTest, BrokenJournalRefusesEveryWrite) {
   ProposeAndIssue(Assess({{"typhoon.blue", 0.5}}, {}), kT0);
   desk_.reset();

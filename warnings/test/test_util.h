@@ -28,7 +28,8 @@ inline std::shared_ptr<const RuleSet> DefaultRules() {
 // reissue_guard_h, reissue_factor, hold_approaching_km, lower_after) and the
 // [jurisdiction] table are dropped first. Written beside `dir`'s files.
 inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::path& dir, const std::string& lifecycle,
-                                                      const std::map<std::string, std::string>& kinds = {}) {
+                                                      const std::map<std::string, std::string>& kinds = {},
+                                                      const std::string& cap = "") {
   std::ifstream in(SourceDir() / "config/jurisdictions/guangdong.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), out;
   std::istringstream lines(text);
@@ -44,6 +45,7 @@ inline std::shared_ptr<const RuleSet> RulesWithPolicy(const std::filesystem::pat
     if (policy) continue;
     out += line + "\n";
     if (line == "[lifecycle]") out += lifecycle + "\n";
+    if (line == "[cap]" && !cap.empty()) out += cap + "\n";
     for (const auto& [kind, extra] : kinds)
       if (line == "[kind." + kind + "]") out += extra + "\n";
   }

@@ -1,5 +1,5 @@
-// The web channel: a live page, an Atom feed of the CAP alerts in force, each CAP message, and
-// the warnings as JSON, served by one event loop (http_loop.h). The feed loop (main.cpp) updates
+// The web channel: a live page, an Atom feed of every CAP message (alert_archive.h), each CAP
+// message at a stable URL, and the warnings in force as JSON, served by one event loop (http_loop.h). The feed loop (main.cpp) updates
 // a shared model and broadcasts an event on every change; each page's Server-Sent Events stream
 // tells it to fetch /api/warnings again.
 #include <CLI/CLI.hpp>
@@ -17,6 +17,7 @@
 #include "taifeng/base/error.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/geo/outline.h"
+#include "alert_archive.h"
 #include "http_loop.h"
 #include "web_assets.h"
 
@@ -34,6 +35,9 @@ struct WebOptions {
   int max_streams = 2000;
   std::shared_ptr<const geo::RegionSet> geo;
   std::vector<DisplayRegion> regions;
+  std::string archive_dir;  // every CAP message kept here too ("": in memory only)
+  std::string public_url;   // the site's address for the feed's links ("": http://HOST:PORT)
+  AtomOptions atom;
 };
 
 
@@ -62,7 +66,7 @@ std::string CapField(const std::string& cap, const std::string& tag, int nth) {
 
 class WebChannel : public Channel {
  public:
-  explicit WebChannel(WebOptions o) : o_(std::move(o)) {
+  explicit WebChannel(WebOptions o) : o_(std::move(o)), archive_(o_.archive_dir) {
     json regions = json::array();
     for (const auto& r : o_.regions) {
       const auto i = o_.geo->Find(r.code);
@@ -84,7 +88,10 @@ class WebChannel : public Channel {
       std::ofstream(o_.port_file + ".tmp") << port_ << "\n";
       std::filesystem::rename(o_.port_file + ".tmp", o_.port_file);
     }
-    Log("web", "serving http://" + o_.host + ":" + std::to_string(port_) + "/ (Atom: /alerts.atom, JSON: /api/warnings)");
+    o_.atom.base_url = o_.public_url.empty() ? "http://" + o_.host + ":" + std::to_string(port_) : o_.public_url;
+    while (!o_.atom.base_url.empty() && o_.atom.base_url.back() == '/') o_.atom.base_url.pop_back();
+    Log("web", "serving http://" + o_.host + ":" + std::to_string(port_) + "/ (Atom: /alerts.atom, JSON: /api/warnings; " +
+                   std::to_string(archive_.size()) + " messages in the archive)");
   }
   ~WebChannel() override { WebChannel::Stop(); }  // this class's Stop: the server is this class's
 
@@ -92,7 +99,11 @@ class WebChannel : public Channel {
     options.format = feed::FeedFormat::kFull;  // the CAP for /alerts/ID.xml
     options.recover_by_snapshot = true;
   }
-  void OnUpdate(const Board& board, const feed::FeedEvent&, const std::vector<Bulletin>&, const FeedStatus& status) override {
+  void OnUpdate(const Board& board, const feed::FeedEvent&, const std::vector<Bulletin>& received, const FeedStatus& status) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const Bulletin& b : received) Archive(b);
+    }
     Publish(board, status);
   }
   void OnTick(const Board& board, const FeedStatus& status) override {
@@ -123,20 +134,32 @@ class WebChannel : public Channel {
       return Content(model_text_, "application/json");
     });
     server_.Route("/alerts.atom", [this](const web::HttpRequest& req) {
+      static const std::regex kPage(R"((?:^|&)page=([1-9][0-9]{0,6})(?:&|$))");
+      std::smatch m;
+      const std::size_t page = std::regex_search(req.query, m, kPage) ? std::stoul(m[1].str()) : 1;
       std::lock_guard<std::mutex> lock(mutex_);
-      return Content(Atom(req), "application/atom+xml; charset=utf-8");
+      try {
+        return Content(AtomFeed(archive_, o_.atom, page, WallNow()), "application/atom+xml; charset=utf-8");
+      } catch (const Error&) {
+        web::HttpResponse r = Content("no such page of the feed\n", "text/plain");
+        r.status = 404;
+        return r;
+      }
     });
+    // Every message ever received, Alert, Update or Cancel, at a URL that never changes.
     server_.Route("/alerts/*", [this](const web::HttpRequest& req) {
       static const std::regex kAlert(R"(/alerts/([A-Za-z0-9._-]{1,128})\.xml)");
       std::smatch m;
       std::lock_guard<std::mutex> lock(mutex_);
-      const auto it = std::regex_match(req.path, m, kAlert) ? caps_.find(m[1].str()) : caps_.end();
-      if (it == caps_.end()) {
-        web::HttpResponse r = Content("no alert in force with this identifier\n", "text/plain");
+      const ArchivedAlert* a = std::regex_match(req.path, m, kAlert) ? archive_.Find(m[1].str()) : nullptr;
+      if (a == nullptr) {
+        web::HttpResponse r = Content("no message with this identifier\n", "text/plain");
         r.status = 404;
         return r;
       }
-      return Content(it->second, "application/cap+xml; charset=utf-8");
+      web::HttpResponse r = Content(a->cap, "application/cap+xml; charset=utf-8");
+      r.headers.push_back({"Cache-Control", "public, max-age=31536000, immutable"});  // a message never changes
+      return r;
     });
     // Every page's stream gets the current version at once, then one event per change.
     server_.Stream("/events", [this] {
@@ -152,7 +175,6 @@ class WebChannel : public Channel {
   json Model(const Board& board, const FeedStatus& status) {
     const std::int64_t now = WallNow();
     json warnings = json::array();
-    caps_.clear();
     for (const Bulletin* b : board.InForce(now)) {
       json w = json::parse(b->json);
       w.erase("situation");  // once, at the top
@@ -162,7 +184,7 @@ class WebChannel : public Channel {
       w["instruction_en"] = CapField(b->cap, "instruction", 1);
       w["cap_url"] = "/alerts/" + b->identifier + ".xml";
       warnings.push_back(std::move(w));
-      caps_[b->identifier] = b->cap;
+      Archive(*b);  // a snapshot's messages, received before this gateway started
     }
     json situation = nullptr;
     if (const auto s = board.LatestSituation()) {
@@ -191,27 +213,20 @@ class WebChannel : public Channel {
     server_.Broadcast(std::move(event));
   }
 
-  // An Atom 1.0 feed (RFC 4287) of the CAP alerts in force, one entry per alert linking its CAP
-  // message, as public alert aggregators read them.
-  std::string Atom(const web::HttpRequest& req) const {
-    const std::string host = req.Header("host");
-    const std::string base = "http://" + (!host.empty() ? host : o_.host + ":" + std::to_string(port_));
-    std::string updated = model_["now_utc"].get<std::string>();
-    for (const auto& w : model_["warnings"]) updated = std::max(updated, w["sent_utc"].get<std::string>());
-    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
-    x += "  <id>" + XmlEscape(base) + "/alerts.atom</id>\n  <title>Taifeng warnings in force</title>\n";
-    x += "  <updated>" + updated + "</updated>\n  <author><name>Taifeng</name></author>\n";
-    x += "  <link rel=\"self\" href=\"" + XmlEscape(base) + "/alerts.atom\"/>\n";
-    for (const auto& w : model_["warnings"]) {
-      const std::string id = w["identifier"].get<std::string>();
-      x += "  <entry>\n    <id>urn:taifeng:" + XmlEscape(w["sender"].get<std::string>()) + ":" + XmlEscape(id) + "</id>\n";
-      x += "    <title>" + XmlEscape(w["headline_en"].get<std::string>()) + " / " + XmlEscape(w["headline_zh"].get<std::string>()) + "</title>\n";
-      x += "    <updated>" + w["sent_utc"].get<std::string>() + "</updated>\n";
-      x += "    <category term=\"" + XmlEscape(w["status"].get<std::string>()) + "\" label=\"status\"/>\n";
-      x += "    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"" + XmlEscape(base) + "/alerts/" + XmlEscape(id) + ".xml\"/>\n";
-      x += "    <summary>" + XmlEscape(w["description_en"].get<std::string>()) + "</summary>\n  </entry>\n";
+  // Keeps a received message for the feed and its URL (once; a write failure is logged, and the
+  // message is served from the next snapshot or message that carries it again).
+  void Archive(const Bulletin& b) {
+    if (b.cap.empty() || archive_.Find(b.identifier)) return;
+    ArchivedAlert a;
+    a.identifier = b.identifier, a.sender = b.sender, a.msg_type = b.msg_type, a.status = b.status, a.sent_utc = b.sent_utc;
+    a.language_zh = b.language_zh, a.headline_zh = b.headline_zh, a.headline_en = b.headline_en;
+    a.description_zh = CapField(b.cap, "description", 0), a.description_en = CapField(b.cap, "description", 1);
+    a.cap = b.cap;
+    try {
+      archive_.Add(a);
+    } catch (const Error& e) {
+      Log("web", std::string("alert archive: ") + e.what());
     }
-    return x + "</feed>\n";
   }
 
   static web::HttpLimits Limits(const WebOptions& o) {
@@ -227,7 +242,7 @@ class WebChannel : public Channel {
   std::mutex mutex_;  // the model, between the feed loop and the server loop
   json model_;
   std::string model_text_;  // model_ as sent: made once per change, not per request
-  std::map<std::string, std::string> caps_;
+  AlertArchive archive_;  // every message received (guarded by mutex_)
   std::int64_t version_ = 0;
   bool last_lost_ = false;
   std::size_t last_in_force_ = 0;
@@ -249,6 +264,16 @@ class WebSpec : public ChannelSpec {
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
     g.add_flag("--no-analogs", no_analogs_, "do not draw the analog storms");
+    g.add_option("--archive-dir", o_.archive_dir,
+                 "keep every CAP message received here too (fsynced), so its URL and feed entry survive restarts");
+    g.add_option("--public-url", o_.public_url,
+                 "the site's public address, for the feed's links and id (e.g. https://warnings.example.org); default http://HOST:PORT");
+    g.add_option("--feed-id", o_.atom.feed_id, "the Atom feed's permanent id (an IRI); default PUBLIC-URL/alerts.atom");
+    g.add_option("--feed-title", o_.atom.title, "the Atom feed's title")->capture_default_str();
+    g.add_option("--feed-author", o_.atom.author, "the Atom feed's author: the issuing service")->capture_default_str();
+    g.add_option("--feed-author-uri", o_.atom.author_uri, "the author's web address");
+    g.add_option("--feed-author-email", o_.atom.author_email, "the author's contact address");
+    g.add_option("--feed-page-size", o_.atom.per_page, "entries per page of the feed")->capture_default_str()->check(CLI::Range(1, 1000));
   }
   std::unique_ptr<Channel> Make(const ChannelContext& c) override {
     o_.regions = c.shown;

@@ -7,7 +7,8 @@
 // A message is then checked against the OASIS schema and against CAP 1.2's textual rules the
 // schema does not express (times with an explicit offset and no "Z", references as
 // "sender,identifier,sent", closed polygons of at least 4 points within WGS-84 ranges, ...).
-// XML signatures (ds:Signature) are kept as present but not verified.
+// XML signatures (ds:Signature) are verified when the reader is given a trusted key
+// (CapReadOptions::trusted; cap_signature.h), otherwise only noted as present.
 // Thread safety: CapSchema is immutable after Load and may be shared across threads; the free
 // functions are reentrant.
 #pragma once
@@ -23,6 +24,7 @@
 
 #include "taifeng/geo/geodesy.h"
 #include "taifeng/geo/regions.h"
+#include "taifeng/warnings/cap_signature.h"
 
 namespace taifeng::warnings {
 
@@ -41,7 +43,7 @@ struct CapInfo {
   std::string urgency, severity, certainty;
   std::vector<std::pair<std::string, std::string>> event_codes;  // valueName, value
   std::string effective, onset, expires;  // CAP times ("2018-09-16T08:00:00+08:00"); "" = absent
-  std::string sender_name, headline, description, instruction, web;
+  std::string sender_name, headline, description, instruction, web, contact;
   std::vector<std::pair<std::string, std::string>> parameters;  // valueName, value
   std::vector<CapArea> areas;
 };
@@ -52,7 +54,8 @@ struct CapAlert {
   std::vector<std::string> incidents;
   std::vector<std::string> codes;
   std::vector<CapInfo> infos;
-  bool signed_xml = false;  // the message carried a ds:Signature (read only; not verified)
+  bool signed_xml = false;          // the message carried a ds:Signature
+  bool signature_verified = false;  // ... and CapReadOptions::trusted verified it
 };
 
 // The OASIS CAP 1.2 schema (data/samples/cap/schema/CAP-v1.2.xsd), parsed once.
@@ -83,6 +86,9 @@ struct CapReadOptions {
   std::size_t max_bytes = 4 << 20;     // larger input is refused before parsing
   const CapSchema* schema = nullptr;   // when set, the message must validate against it
   bool check_rules = true;             // CheckCapRules must pass
+  // When set, the message must carry an XML signature over the whole message that this key
+  // verifies (cap_signature.h); unsigned, changed or foreign-signed messages are refused.
+  const CapTrust* trusted = nullptr;
 };
 
 // Parses a CAP 1.2 message. Throws ParseError(source_name, line, field, reason) when the input is

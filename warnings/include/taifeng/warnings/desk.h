@@ -134,6 +134,11 @@ class Desk {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const geo::RegionSet> regions_;
   std::shared_ptr<const CapSchema> schema_;
+  // The CAP signing keys of the jurisdictions that configure one ([cap] signing_key), by path,
+  // loaded at first use.
+  const CapSigner* SignerFor(const CapSettings& cap) const;
+  mutable std::mutex signers_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const CapSigner>> signers_;
   mutable std::int64_t audited_seq_ = 0;
   mutable std::string audited_hash_;
   bool feed_projected_ = false;  // BackfillFeedProjection done by this desk

@@ -87,7 +87,12 @@ struct CapSettings {
   Texts sender_name = {"Taifeng 预警服务", "Taifeng early-warning service"};
   std::string utc_offset = "+08:00";     // offset of `sent`, `onset`, `expires` (CAP forbids "Z")
   std::size_t max_polygon_vertices = 100;
-  std::string web;                       // optional CAP web link
+  std::string web;                       // optional CAP <web>: where the public reads more (absolute URI)
+  std::string contact;                   // optional CAP <contact>: who to ask about the message
+  // Optional XML signature of every CAP message (cap_signature.h): a PEM private key file
+  // (relative paths from the rules file's folder; refused when others can read it) and the
+  // name the signature carries (default: the sender).
+  std::string signing_key, signing_key_name;
   std::string event_code_name = "agency"; // valueName of the eventCode carrying SignalRule::event_code
 };
 
