@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "taifeng/geo/outline.h"
+#include "taifeng/geo/shapes.h"
 #include "commands.h"
 #include "hazard_engine.h"
 #include "taifeng/warnings/rules.h"
@@ -90,12 +90,11 @@ json HazardGeoJson(const core::Hazard& h, const core::HazardOptions& ho, const g
   json features = json::array();
   for (const auto& r : h.regions) {
     json polys = json::array();
-    for (auto poly : regions.Polygons(r.region)) {
-      geo::OrientRfc7946(poly);
+    for (const auto& poly : geo::ValidPolygons(regions.Polygons(r.region))) {
       json rings = json::array();
       for (const auto& ring : poly) {
         json coords = json::array();
-        for (const auto& p : ring) coords.push_back({std::round(p.lon_deg * 1e5) / 1e5, std::round(p.lat_deg * 1e5) / 1e5});
+        for (const auto& p : ring) coords.push_back({p.lon_deg, p.lat_deg});
         rings.push_back(coords);
       }
       polys.push_back(rings);

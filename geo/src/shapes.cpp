@@ -88,6 +88,39 @@ std::vector<std::vector<LatLon>> SweptCone(const std::vector<LatLon>& centres, c
   return rings;
 }
 
+std::vector<Polygon> ValidPolygons(const std::vector<Polygon>& polygons) {
+  Geometry multi(OGR_G_CreateGeometry(wkbMultiPolygon));
+  for (const Polygon& p : polygons) {
+    Geometry poly(OGR_G_CreateGeometry(wkbPolygon));
+    for (const auto& ring : p) {
+      Geometry r(OGR_G_CreateGeometry(wkbLinearRing));
+      for (const LatLon& v : ring) OGR_G_AddPoint_2D(r.get(), v.lon_deg, v.lat_deg);
+      OGR_G_AddGeometry(poly.get(), r.get());
+    }
+    OGR_G_AddGeometry(multi.get(), poly.get());
+  }
+  CPLPushErrorHandler(CPLQuietErrorHandler);
+  Geometry valid(OGR_G_IsValid(multi.get()) ? OGR_G_Clone(multi.get()) : OGR_G_MakeValid(multi.get()));
+  CPLPopErrorHandler();
+  if (!valid) throw Error(ErrorCode::kInternal, "ValidPolygons: GDAL has no GEOS (MakeValid failed)");
+  std::vector<Polygon> out;
+  std::vector<OGRGeometryH> stack = {valid.get()};
+  while (!stack.empty()) {
+    OGRGeometryH g = stack.back();
+    stack.pop_back();
+    const auto type = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (type == wkbPolygon) {
+      Polygon p;
+      for (int r = 0; r < OGR_G_GetGeometryCount(g); ++r) p.push_back(RingPoints(OGR_G_GetGeometryRef(g, r)));
+      OrientRfc7946(p);
+      out.push_back(std::move(p));
+    } else if (type == wkbMultiPolygon || type == wkbGeometryCollection) {
+      for (int i = OGR_G_GetGeometryCount(g) - 1; i >= 0; --i) stack.push_back(OGR_G_GetGeometryRef(g, i));
+    }  // lines and points left by MakeValid (collapsed slivers) have no area: dropped
+  }
+  return out;
+}
+
 std::vector<std::string> CheckGeoJson(const std::filesystem::path& path) {
   RequireLocalFile(path);
   std::unique_ptr<void, DatasetCloser> ds(OpenWithDrivers(path.string(), false, {"GeoJSON"}));

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "taifeng/base/error.h"
+#include "taifeng/geo/outline.h"
 
 namespace taifeng::geo {
 namespace {
@@ -68,6 +69,20 @@ TEST(ShapesTest, CheckGeoJsonFindsClockwiseRingsAndSelfIntersections) {
   ASSERT_FALSE(bt.empty());
   EXPECT_NE(bt[0].find("is not valid"), std::string::npos) << bt[0];
   EXPECT_THROW(CheckGeoJson("/nonexistent.geojson"), Error);
+}
+
+// Two parts of one region that share an edge (administrative layers have them) are not a valid
+// MultiPolygon; ValidPolygons merges them into one counterclockwise polygon.
+TEST(ShapesTest, ValidPolygonsMergesPartsThatShareAnEdge) {
+  const Polygon west = {{{20, 110}, {20, 111}, {21, 111}, {21, 110}, {20, 110}}};
+  const Polygon east = {{{20, 111}, {21, 111}, {21, 112}, {20, 112}, {20, 111}}};  // clockwise
+  const auto out = ValidPolygons({west, east});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(IsCounterclockwise(out[0][0]));
+  EXPECT_TRUE(CheckGeoJson(Write("taifeng-merged.geojson", PolygonFile(out[0]))).empty());
+  const auto kept = ValidPolygons({west});  // valid: kept as it is
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0][0].size(), 5u);
 }
 
 }  // namespace

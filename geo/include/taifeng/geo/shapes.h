@@ -24,6 +24,13 @@ namespace taifeng::geo {
 std::vector<std::vector<LatLon>> SweptCone(const std::vector<LatLon>& centres, const std::vector<double>& radii_km,
                                            int points_per_circle = 72);
 
+// Polygons (each: exterior ring, then holes) made valid as one MultiPolygon (OGR MakeValid,
+// GEOS): parts that overlap or touch along an edge (administrative layers have them) are merged,
+// self-intersections split. Returned as polygons with RFC 7946 winding. Valid input is returned
+// reoriented only. Throws Error(kInternal) when GDAL has no GEOS.
+using Polygon = std::vector<std::vector<LatLon>>;
+std::vector<Polygon> ValidPolygons(const std::vector<Polygon>& polygons);
+
 // Problems found ("feature 3: polygon is not valid (Self-intersection at …)", "feature 0: exterior
 // ring is clockwise"), empty when the file is valid. Throws Error(kNotFound) or ParseError when
 // GDAL cannot read the file as GeoJSON.
