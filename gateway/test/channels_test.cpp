@@ -610,7 +610,7 @@ TEST(ChannelRegistryTest, EveryRowMakesASpecWithItsOwnOptions) {
     ASSERT_NE(spec, nullptr);
     EXPECT_NO_THROW(spec->AddOptions(*app.add_option_group(std::string(e.name))));
   }
-  EXPECT_EQ(names, (std::set<std::string>{"display", "sms", "web"}));
+  EXPECT_EQ(names, (std::set<std::string>{"display", "sms", "web", "webhook"}));
 }
 
 }  // namespace
