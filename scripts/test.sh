@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
 # build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
-# (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients) under
+# (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients; the webhook channel's worker) under
 # ThreadSanitizer (clang + LLVM libomp + its Archer tool). After the normal build, the lint stage
 # (scripts/lint.sh: clang-tidy, clean) and the build without the feed (-DTAIFENG_WITH_FEED=OFF:
 # the CLI and the warning desk, tested without ZeroMQ).
@@ -35,14 +35,14 @@ if [ "$mode" != sanitize ]; then
   (cd build-nofeed && ctest --output-on-failure -j"$(nproc)" --timeout 300 -R '^(Cap[A-Za-z]*|Desk|Journal|Rules)Test\.|WithoutTheFeed|CliTest\.Warn')
 fi
 run_tsan() {
-  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test feed_test" \
+  CC=clang CXX=clang++ CMAKE_BUILD_TYPE=RelWithDebInfo TAIFENG_BUILD_TARGET="core_test warnings_test feed_test gateway_test" \
     TAIFENG_BUILD_DIR=build-thread bash scripts/setup.sh -DTAIFENG_BUILD_TESTS=ON -DTAIFENG_BUILD_BENCHMARKS=OFF \
     -DTAIFENG_SANITIZE=thread
   (cd build-thread && OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=/usr/lib/llvm-14/lib/libarcher.so \
      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
      ctest --output-on-failure -L core --timeout 900 &&
      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
-     ctest --output-on-failure -R 'FeedTest|ZapTest' --timeout 900)
+     ctest --output-on-failure -R 'FeedTest|ZapTest|WebhookTest' --timeout 900)
 }
 
 if [ "$mode" = sanitize ] && [ "$sanitizers" = thread ]; then
