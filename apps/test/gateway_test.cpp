@@ -469,6 +469,25 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   EXPECT_EQ(api["feed"], "live");
   EXPECT_EQ(api["situation"]["storm_name"], "MANGKHUT");
   EXPECT_GT(api["situation"]["forecast"].size(), 4u);
+  // The cone as the service sends it: one closed ring, counterclockwise (RFC 7946), around the
+  // storm's position now and its +24 h point.
+  const json& cone = api["situation"]["cone"];
+  ASSERT_GT(cone.size(), 10u);
+  EXPECT_EQ(cone.front(), cone.back());
+  double twice_area = 0;
+  for (std::size_t k = 0; k + 1 < cone.size(); ++k)
+    twice_area += cone[k][0].get<double>() * cone[k + 1][1].get<double>() - cone[k + 1][0].get<double>() * cone[k][1].get<double>();
+  EXPECT_GT(twice_area, 0.0);
+  const auto inside = [&](double lon, double lat) {  // even-odd rule
+    bool in = false;
+    for (std::size_t i = 0, j = cone.size() - 1; i < cone.size(); j = i++) {
+      const double xi = cone[i][0], yi = cone[i][1], xj = cone[j][0], yj = cone[j][1];
+      if ((yi > lat) != (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) in = !in;
+    }
+    return in;
+  };
+  for (const auto& f : api["situation"]["forecast"])
+    if (f["lead_h"] == 24) EXPECT_TRUE(inside(f["lon"].get<double>(), f["lat"].get<double>()));
   EXPECT_FALSE(api["warnings"][0]["description_en"].get<std::string>().empty());
 
   // Atom: one entry per message received, Alerts, Updates and Cancels alike, newest first, each

@@ -73,8 +73,10 @@ std::string SituationToJson(const Situation& s) {
     for (const auto& p : a.track) track.push_back(PointJson(p, false));
     analogs.push_back({{"id", a.id}, {"name", a.name}, {"weight", Rounded(a.weight, 1000)}, {"track", track}});
   }
+  json cone = json::array();
+  for (const auto& [lat, lon] : s.cone) cone.push_back({Rounded(lon, 100), Rounded(lat, 100)});
   return json{{"storm", s.storm},     {"storm_name", s.storm_name}, {"method", s.method},
-              {"observed", observed}, {"forecast", forecast},       {"analogs", analogs}}
+              {"observed", observed}, {"forecast", forecast},       {"analogs", analogs}, {"cone", cone}}
       .dump();
 }
 
@@ -105,6 +107,12 @@ Situation SituationFromJson(const std::string& text, const std::string& where) {
       x.weight = a.value("weight", 0.0);
       x.track = PointsFromJson(a, "track", where);
       s.analogs.push_back(std::move(x));
+    }
+  if (j.contains("cone") && j["cone"].is_array())
+    for (const json& v : j["cone"]) {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number())
+        throw ParseError(where, 0, "situation.cone", "[lon, lat] pairs");
+      s.cone.emplace_back(v[1].get<double>(), v[0].get<double>());
     }
   return s;
 }

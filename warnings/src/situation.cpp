@@ -1,5 +1,7 @@
 #include "taifeng/warnings/situation.h"
 
+#include "taifeng/geo/shapes.h"
+
 
 namespace taifeng::warnings {
 namespace {
@@ -30,6 +32,18 @@ Situation MakeSituation(const std::string& storm, const std::string& storm_name,
     p.time_utc = f.time_utc, p.lat_deg = f.lat_deg, p.lon_deg = f.lon_deg, p.wind_ms = f.wind_ms, p.pressure_hpa = f.pressure_hpa;
     p.lead_h = f.lead_h, p.cone_km = f.cone_km;
     s.forecast.push_back(p);
+  }
+  std::vector<geo::LatLon> centres = {{forecast.now.lat_deg, forecast.now.lon_deg}};
+  std::vector<double> radii = {0};
+  for (const core::ForecastPoint& f : forecast.points) {
+    if (f.lead_h > 72 || !(f.cone_km > 0)) continue;
+    centres.push_back({f.lat_deg, f.lon_deg});
+    radii.push_back(f.cone_km);
+  }
+  if (centres.size() > 1) {
+    const auto rings = geo::SweptCone(centres, radii, 36);
+    if (!rings.empty())
+      for (const geo::LatLon& p : rings[0]) s.cone.emplace_back(p.lat_deg, p.lon_deg);  // the envelope, holes filled
   }
   std::vector<const core::Member*> members;
   for (const core::Member& m : forecast.members) members.push_back(&m);

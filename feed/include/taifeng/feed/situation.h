@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 
@@ -37,6 +38,9 @@ struct Situation {
   std::vector<SituationPoint> observed;  // oldest first; the last is now
   std::vector<SituationPoint> forecast;  // +6 h, +12 h, …
   std::vector<SituationAnalog> analogs;  // heaviest first
+  // The cone to +72 h as ONE ring (lat, lon degrees), the envelope of the forecast's circles
+  // (geo::SweptCone), closed and counterclockwise; empty when the forecast has no cone.
+  std::vector<std::pair<double, double>> cone;
 
   bool empty() const { return observed.empty(); }
   const SituationPoint& now() const { return observed.back(); }  // REQUIRES: !empty()

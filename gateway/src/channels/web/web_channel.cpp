@@ -36,6 +36,7 @@ struct WebOptions {
   std::shared_ptr<const geo::RegionSet> geo;
   std::vector<DisplayRegion> regions;
   std::string archive_dir;  // every CAP message kept here too ("": in memory only)
+  std::string land = TAIFENG_WEB_LAND;  // GeoJSON of the land drawn under the regions ("none": none)
   std::string public_url;   // the site's address for the feed's links ("": http://HOST:PORT)
   AtomOptions atom;
 };
@@ -64,6 +65,20 @@ std::string CapField(const std::string& cap, const std::string& tag, int nth) {
   return out;
 }
 
+// The land's GeoJSON as served (at most 16 MB; checked to be JSON), or an empty collection.
+std::string ReadLand(const std::string& path) {
+  const std::string empty = R"({"type":"FeatureCollection","features":[]})";
+  if (path.empty() || path == "none") return empty;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, path + ": no such land file (--land)");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (16u << 20)) throw ParseError(path, 0, "size", "a land GeoJSON of at most 16 MB");
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("type", "") != "FeatureCollection")
+    throw ParseError(path, 0, "type", "a GeoJSON FeatureCollection");
+  return j.dump();
+}
+
 class WebChannel : public Channel {
  public:
   explicit WebChannel(WebOptions o) : o_(std::move(o)), archive_(o_.archive_dir) {
@@ -79,6 +94,7 @@ class WebChannel : public Channel {
       regions.push_back({{"code", r.code}, {"name", r.name}, {"name_en", r.name_en}, {"rings", rings}});
     }
     regions_json_ = json{{"regions", regions}}.dump();
+    land_json_ = ReadLand(o_.land);
     model_ = Model(Board{}, FeedStatus{});
     model_text_ = model_.dump();
     Routes();
@@ -128,6 +144,9 @@ class WebChannel : public Channel {
     server_.Route("/", [](const web::HttpRequest&) { return Content(kIndexHtml, "text/html; charset=utf-8"); });
     server_.Route("/app.js", [](const web::HttpRequest&) { return Content(kAppJs, "text/javascript; charset=utf-8"); });
     server_.Route("/app.css", [](const web::HttpRequest&) { return Content(kAppCss, "text/css; charset=utf-8"); });
+    server_.Route("/vendor/leaflet.js", [](const web::HttpRequest&) { return Content(kLeafletJs, "text/javascript; charset=utf-8"); });
+    server_.Route("/vendor/leaflet.css", [](const web::HttpRequest&) { return Content(kLeafletCss, "text/css; charset=utf-8"); });
+    server_.Route("/api/land", [this](const web::HttpRequest&) { return Content(land_json_, "application/geo+json"); });
     server_.Route("/api/regions", [this](const web::HttpRequest&) { return Content(regions_json_, "application/json"); });
     server_.Route("/api/warnings", [this](const web::HttpRequest&) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -238,6 +257,7 @@ class WebChannel : public Channel {
 
   WebOptions o_;
   std::string regions_json_;
+  std::string land_json_;  // the basin's land (Natural Earth), as read from o_.land
   int port_ = 0;
   std::mutex mutex_;  // the model, between the feed loop and the server loop
   json model_;
@@ -264,6 +284,7 @@ class WebSpec : public ChannelSpec {
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
     g.add_flag("--no-analogs", no_analogs_, "do not draw the analog storms");
+    g.add_option("--land", o_.land, "GeoJSON of the land drawn on the map ('none': none)")->capture_default_str();
     g.add_option("--archive-dir", o_.archive_dir,
                  "keep every CAP message received here too (fsynced), so its URL and feed entry survive restarts");
     g.add_option("--public-url", o_.public_url,

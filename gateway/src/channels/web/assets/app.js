@@ -2,81 +2,101 @@
 // from /api/warnings, and fetches them again whenever /events (Server-Sent Events) says so.
 "use strict";
 // The cone is drawn to +72 h, as the union of the forecast points' circles (one translucent layer).
+// Taifeng live warnings page, on Leaflet (vendored, served by the gateway: no tiles or scripts from
+// the internet). Draws the basin's land (/api/land) and the regions (/api/regions) as vector
+// layers, the warnings and the storm from /api/warnings, and fetches them again whenever /events
+// (Server-Sent Events) says so. Pan and zoom; the view follows the storm and the regions at risk.
+"use strict";
 (function () {
-  const SVG = "http://www.w3.org/2000/svg";
-  const map = document.getElementById("map");
-  const W = 1000, H = 700;
-  let regions = [], view = null, layers = {};
+  let regions = [], map = null, layers = {}, regionLayers = {}, followed = false;
   window.taifengLoadedAt = Date.now();  // a reload would change it (the browser test checks)
   window.taifengUpdates = 0;
 
-  function el(name, attrs, parent) {
-    const e = document.createElementNS(SVG, name);
-    for (const k in attrs) e.setAttribute(k, attrs[k]);
-    if (parent) parent.appendChild(e);
-    return e;
+  // China's scale (GB/T 19201, 10-minute wind, m/s) and a colour per category.
+  const GRADES = [[51.0, "#8b1a9b", "SuperTY"], [41.5, "#e03131", "STY"], [32.7, "#f08c00", "TY"], [24.5, "#e6b800", "STS"],
+                  [17.2, "#2f9e44", "TS"], [10.8, "#1c7ed6", "TD"], [-1, "#adb5bd", "< TD"]];
+  function grade(wind) {
+    if (wind == null) return GRADES[GRADES.length - 1];
+    for (const g of GRADES) if (wind >= g[0]) return g;
+    return GRADES[GRADES.length - 1];
   }
-  // The regions, and the storm's position and next 72 h when they are near (within 8° of the regions).
-  function fitView(situation) {
-    let minLon = 180, maxLon = -180, minLat = 90, maxLat = -90;
-    for (const r of regions) for (const ring of r.rings) for (const [lon, lat] of ring) {
-      minLon = Math.min(minLon, lon); maxLon = Math.max(maxLon, lon); minLat = Math.min(minLat, lat); maxLat = Math.max(maxLat, lat);
+  function makeMap() {
+    map = L.map("map", { zoomSnap: 0.25, preferCanvas: false, attributionControl: true, worldCopyJump: false });
+    map.attributionControl.setPrefix("Leaflet").addAttribution("Land: Natural Earth");
+    for (const [name, z] of [["land", 300], ["regions", 350], ["analogs", 420], ["cone", 430], ["track", 450]]) {
+      map.createPane(name).style.zIndex = z;
+      map.getPane(name).id = name;
     }
-    const box = [minLon - 8, maxLon + 8, minLat - 8, maxLat + 8];
-    minLon -= 1.5; maxLon += 1.5; minLat -= 1.5; maxLat += 1;
-    if (situation && situation.observed && situation.observed.length) {
-      const pts = [situation.observed[situation.observed.length - 1]].concat(situation.forecast.filter(f => f.lead_h <= 72));
-      for (const p of pts) {
-        const lon = Math.min(Math.max(p.lon, box[0]), box[1]), lat = Math.min(Math.max(p.lat, box[2]), box[3]);
-        minLon = Math.min(minLon, lon - 1); maxLon = Math.max(maxLon, lon + 1); minLat = Math.min(minLat, lat - 1); maxLat = Math.max(maxLat, lat + 1);
-      }
-    }
-    const k = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
-    const scale = Math.min(W / ((maxLon - minLon) * k), H / (maxLat - minLat));
-    view = { minLon, maxLat, k, scale, ox: (W - (maxLon - minLon) * k * scale) / 2, oy: (H - (maxLat - minLat) * scale) / 2 };
+    layers.analogs = L.layerGroup().addTo(map);
+    layers.cone = L.layerGroup().addTo(map);
+    layers.track = L.layerGroup().addTo(map);
+    map.setView([22.3, 113.8], 6);
   }
-  function xy(lon, lat) {
-    return [view.ox + (lon - view.minLon) * view.k * view.scale, view.oy + (view.maxLat - lat) * view.scale];
-  }
-  function path(points) {
-    return points.map((p, i) => (i ? "L" : "M") + xy(p[0], p[1]).map(v => v.toFixed(1)).join(",")).join("");
+  function drawLand(geojson) {
+    L.geoJSON(geojson, { pane: "land", interactive: false, style: { color: "#9a8f78", weight: 0.6, fillColor: "#efe8d6", fillOpacity: 1 } }).addTo(map);
   }
   function drawRegions() {
-    layers.regions = el("g", { id: "regions" }, map);
-    layers.analogs = el("g", { id: "analogs" }, map);
-    layers.cone = el("g", { id: "cone" }, map);
-    layers.track = el("g", { id: "track" }, map);
-    layers.labels = el("g", { id: "labels" }, map);
     for (const r of regions) {
-      const d = r.rings.map(ring => path(ring) + "Z").join("");
-      const p = el("path", { d, class: "region", "data-code": r.code, id: "region-" + r.code }, layers.regions);
-      const t = el("title", {}, p);
-      t.textContent = r.name + " " + r.name_en;
-      let sx = 0, sy = 0, n = 0;
-      for (const [lon, lat] of r.rings[0]) { const [x, y] = xy(lon, lat); sx += x; sy += y; n++; }
-      const label = el("text", { x: (sx / n).toFixed(1), y: (sy / n).toFixed(1), class: "label" }, layers.labels);
-      label.textContent = r.name.replace(/市$/, "");
+      const latlngs = r.rings.map(ring => ring.map(([lon, lat]) => [lat, lon]));
+      const layer = L.polygon(latlngs, { pane: "regions", className: "region", weight: 0.8 }).addTo(map);
+      layer.bindTooltip(r.name + " " + r.name_en, { sticky: true });
+      const e = layer.getElement();
+      e.dataset.code = r.code;
+      e.id = "region-" + r.code;
+      regionLayers[r.code] = layer;
     }
   }
-  function kmToPx(km, lat) { return (km / 111.32) * view.scale; }
   function drawStorm(s) {
-    for (const k of ["analogs", "cone", "track"]) while (layers[k].firstChild) layers[k].removeChild(layers[k].firstChild);
+    for (const k of ["analogs", "cone", "track"]) layers[k].clearLayers();
     const storm = document.getElementById("storm");
     if (!s || !s.observed || !s.observed.length) { storm.textContent = "No storm on the feed · 暂无台风"; return; }
     const now = s.observed[s.observed.length - 1];
     for (const a of s.analogs || []) {
-      const p = el("path", { d: path(a.track.map(q => [q.lon, q.lat])), class: "analog" }, layers.analogs);
-      el("title", {}, p).textContent = a.name + " (" + a.id + "), weight " + Math.round(a.weight * 100) + "%";
+      L.polyline(a.track.map(q => [q.lat, q.lon]), { pane: "analogs", className: "analog", color: "#7a7a7a", weight: 1, opacity: 0.6 })
+        .bindTooltip(a.name + " (" + a.id + "), weight " + Math.round(a.weight * 100) + "%").addTo(layers.analogs);
     }
-    for (const f of s.forecast) if (f.cone_km && f.lead_h <= 72) el("circle", { cx: xy(f.lon, f.lat)[0].toFixed(1), cy: xy(f.lon, f.lat)[1].toFixed(1), r: kmToPx(f.cone_km, f.lat).toFixed(1), class: "cone" }, layers.cone);
-    el("path", { d: path(s.observed.map(q => [q.lon, q.lat])), class: "obs", id: "observed" }, layers.track);
-    el("path", { d: path([[now.lon, now.lat]].concat(s.forecast.map(q => [q.lon, q.lat]))), class: "fc", id: "forecast" }, layers.track);
-    const [x, y] = xy(now.lon, now.lat);
-    el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 6, class: "now" }, layers.track);
+    // The cone as the service computed it (one polygon, the envelope of the circles to +72 h).
+    const cone = (s.cone || []).map(([lon, lat]) => [lat, lon]);
+    if (cone.length) L.polygon(cone, { pane: "cone", className: "cone", stroke: false, fillColor: "#dc1e1e", fillOpacity: 0.18 }).addTo(layers.cone);
+    // The observed track, each segment in the category of its end, with the date at 00 UTC.
+    for (let i = 1; i < s.observed.length; i++) {
+      const p = s.observed[i - 1], q = s.observed[i];
+      L.polyline([[p.lat, p.lon], [q.lat, q.lon]], { pane: "track", className: "obs", color: grade(q.wind_ms)[1], weight: 4 }).addTo(layers.track);
+    }
+    for (const q of s.observed) {
+      const m = L.circleMarker([q.lat, q.lon], { pane: "track", radius: 3, color: "#000", weight: 0.5, fillColor: grade(q.wind_ms)[1], fillOpacity: 1 });
+      m.bindTooltip(q.t + " · " + (q.wind_ms == null ? "?" : Math.round(q.wind_ms)) + " m/s (10-min) · " + grade(q.wind_ms)[2]);
+      if (/T00:00/.test(q.t)) m.bindTooltip(q.t.slice(5, 10), { permanent: true, direction: "right", className: "tlabel" });
+      m.addTo(layers.track);
+    }
+    L.polyline([[now.lat, now.lon]].concat(s.forecast.map(q => [q.lat, q.lon])), { pane: "track", className: "fc", color: "#c00", weight: 2, dashArray: "6 4" })
+      .addTo(layers.track);
+    for (const f of s.forecast) {
+      if (f.lead_h % 24 !== 0) continue;
+      L.circleMarker([f.lat, f.lon], { pane: "track", radius: 3, color: "#c00", fillColor: "#c00", fillOpacity: 1 })
+        .bindTooltip("+" + f.lead_h + " h", { permanent: true, direction: "right", className: "tlabel fc" }).addTo(layers.track);
+    }
+    L.circleMarker([now.lat, now.lon], { pane: "track", radius: 7, className: "now", color: "#fff", weight: 2, fillColor: "#c00", fillOpacity: 1 }).addTo(layers.track);
     const pos = Math.abs(now.lat).toFixed(1) + (now.lat >= 0 ? "N " : "S ") + Math.abs(now.lon).toFixed(1) + (now.lon >= 0 ? "E" : "W");
     storm.textContent = s.storm_name + " at " + now.t + ": " + pos + ", " + (now.wind_ms == null ? "?" : Math.round(now.wind_ms)) +
       " m/s (10-min mean), " + (now.pressure_hpa == null ? "?" : Math.round(now.pressure_hpa)) + " hPa · forecast " + s.method + ", " +
       s.forecast.length + " points to +" + (s.forecast.length ? s.forecast[s.forecast.length - 1].lead_h : 0) + " h";
+  }
+  // The view: the storm now, its next 72 h, and the regions with a warning in force (all regions
+  // when none is); followed on every update until the user pans or zooms.
+  function follow(model) {
+    if (followed) return;
+    let b = null;
+    const add = ll => { b = b ? b.extend(ll) : L.latLngBounds(ll, ll); };
+    const s = model.situation;
+    if (s && s.observed && s.observed.length) {
+      const now = s.observed[s.observed.length - 1];
+      add([now.lat, now.lon]);
+      for (const f of s.forecast) if (f.lead_h <= 72) add([f.lat, f.lon]);
+    }
+    const atRisk = model.warnings.map(w => regionLayers[w.region]).filter(Boolean);
+    for (const l of atRisk.length ? atRisk : Object.values(regionLayers)) { const lb = l.getBounds(); add(lb.getSouthWest()); add(lb.getNorthEast()); }
+    if (b) map.fitBounds(b.pad(0.08), { animate: false });
   }
   function show(model) {
     const status = document.getElementById("status");
@@ -87,7 +107,7 @@
     const banner = document.getElementById("exercise");
     banner.hidden = !ex;
     if (ex) banner.textContent = ex.status.toUpperCase() + " — 演习/测试信息，非真实预警 — not a real warning";
-    for (const p of layers.regions.children) p.setAttribute("class", "region");
+    for (const code in regionLayers) regionLayers[code].getElement().setAttribute("class", "region leaflet-interactive");
     const list = document.getElementById("warnings");
     while (list.firstChild) list.removeChild(list.firstChild);
     const sorted = model.warnings.slice().sort((a, b) => b.rank - a.rank || a.region.localeCompare(b.region));
@@ -118,6 +138,7 @@
     }
     document.getElementById("count").textContent = "(" + model.warnings.length + ")";
     drawStorm(model.situation);
+    follow(model);
     window.taifengSeq = model.seq;
   }
   // "2018-09-16 08:00": a UTC time in the offset of the message's CAP `sent` ("…+08:00").
@@ -130,9 +151,12 @@
   function refresh() {
     return fetch("/api/warnings", { cache: "no-store" }).then(r => r.json()).then(m => { show(m); window.taifengUpdates++; });
   }
-  Promise.all([fetch("/api/regions").then(r => r.json()), fetch("/api/warnings", { cache: "no-store" }).then(r => r.json())]).then(([j, m]) => {
+  makeMap();
+  map.on("dragstart", () => { followed = true; });  // the user took the view: stop following
+  Promise.all([fetch("/api/regions").then(r => r.json()), fetch("/api/warnings", { cache: "no-store" }).then(r => r.json()),
+               fetch("/api/land").then(r => r.json())]).then(([j, m, land]) => {
+    drawLand(land);
     regions = j.regions;
-    fitView(m.situation);
     drawRegions();
     show(m);
     window.taifengUpdates++;
