@@ -67,7 +67,7 @@ std::string CapField(const std::string& cap, const std::string& tag, int nth) {
 
 // The land's GeoJSON as served (at most 16 MB; checked to be JSON), or an empty collection.
 std::string ReadLand(const std::string& path) {
-  const std::string empty = R"({"type":"FeatureCollection","features":[]})";
+  std::string empty = R"({"type":"FeatureCollection","features":[]})";
   if (path.empty() || path == "none") return empty;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kNotFound, path + ": no such land file (--land)");
