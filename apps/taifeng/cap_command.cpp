@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/read_file.h"
 #include "taifeng/warnings/cap.h"
 #include "taifeng/warnings/cap_signature.h"
 
@@ -21,14 +22,6 @@ struct CapCheckArgs {
   bool json = false;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path + ": no such file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void Run(const CapCheckArgs& a) {
   const auto schema = warnings::CapSchema::Load(a.schema);
   std::shared_ptr<const warnings::CapTrust> trust;
@@ -40,7 +33,7 @@ void Run(const CapCheckArgs& a) {
   int refused = 0;
   for (const std::string& f : a.files) {
     try {
-      const warnings::CapAlert alert = warnings::ReadCap(Slurp(f), f, o);
+      const warnings::CapAlert alert = warnings::ReadCap(ReadWholeFile(f), f, o);
       out.push_back({{"file", f}, {"ok", true}, {"identifier", alert.identifier}, {"msg_type", alert.msg_type},
                      {"signed", alert.signed_xml}, {"signature_verified", alert.signature_verified}});
       if (!a.json)

@@ -102,3 +102,31 @@ TEST_F(EnvTest, CommitFileRemovesTheNewFileOnFailure) {
 
 }  // namespace
 }  // namespace taifeng
+
+#include "taifeng/base/read_file.h"
+
+namespace taifeng {
+namespace {
+
+TEST(ReadWholeFileTest, ReadsBoundsAndNamesThePath) {
+  const auto p = std::filesystem::temp_directory_path() / ("taifeng-read-" + std::to_string(::getpid()));
+  std::ofstream(p, std::ios::binary) << std::string("a\0b", 3);
+  EXPECT_EQ(ReadWholeFile(p), std::string("a\0b", 3));
+  try {
+    ReadWholeFile(p, 2);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kRefused);
+    EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos);
+  }
+  std::filesystem::remove(p);
+  try {
+    ReadWholeFile(p);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
+}  // namespace
+}  // namespace taifeng

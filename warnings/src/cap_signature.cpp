@@ -16,6 +16,7 @@
 
 #include "cap_xml.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/read_file.h"
 
 namespace taifeng::warnings {
 namespace {
@@ -34,14 +35,6 @@ struct CtxDeleter {
   void operator()(xmlSecDSigCtx* c) const { xmlSecDSigCtxDestroy(c); }
 };
 using CtxPtr = std::unique_ptr<xmlSecDSigCtx, CtxDeleter>;
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path.string() + ": no such key file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 xmlSecKeyPtr KeyFromPem(const std::string& pem, xmlSecKeyDataFormat format) {
   return xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte*>(pem.data()), static_cast<xmlSecSize>(pem.size()), format,
@@ -63,7 +56,7 @@ std::shared_ptr<const CapSigner> CapSigner::Load(const std::filesystem::path& ke
   if (st.st_mode & (S_IRWXG | S_IRWXO))
     throw Error(ErrorCode::kRefused, key.string() + ": the CAP signing key is readable by others (chmod 600 it)");
   InitXmlsec();
-  std::string pem = ReadAll(key);
+  std::string pem = ReadWholeFile(key, 1 << 20);
   xmlSecKeyPtr k = KeyFromPem(pem, xmlSecKeyDataFormatPem);
   if (k == nullptr) throw ParseError(key.filename().string(), 0, "key", "a PEM private key (RSA or EC)");
   xmlSecKeyDestroy(k);
@@ -104,7 +97,7 @@ std::string CapSigner::Sign(std::string_view cap_xml) const {
 
 std::shared_ptr<const CapTrust> CapTrust::Load(const std::filesystem::path& public_key_pem) {
   InitXmlsec();
-  std::string pem = ReadAll(public_key_pem);
+  std::string pem = ReadWholeFile(public_key_pem, 1 << 20);
   const bool certificate = pem.find("BEGIN CERTIFICATE") != std::string::npos;
   xmlSecKeyPtr k = KeyFromPem(pem, certificate ? xmlSecKeyDataFormatCertPem : xmlSecKeyDataFormatPem);
   if (k == nullptr) throw ParseError(public_key_pem.filename().string(), 0, "key", "a PEM public key or X.509 certificate");

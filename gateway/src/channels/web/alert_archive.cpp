@@ -9,6 +9,7 @@
 
 #include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/read_file.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/gateway/channel.h"
@@ -34,14 +35,6 @@ json Fields(const ArchivedAlert& a) {
           {"description_en", a.description_en}};
 }
 
-std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIo, p.string() + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 AlertArchive::AlertArchive(std::filesystem::path dir) : dir_(std::move(dir)) {
@@ -54,14 +47,14 @@ void AlertArchive::Load() {
   for (const auto& e : std::filesystem::directory_iterator(dir_)) {
     if (e.path().extension() != ".json") continue;
     try {
-      const json j = json::parse(Slurp(e.path()));
+      const json j = json::parse(ReadWholeFile(e.path()));
       ArchivedAlert a;
       a.identifier = j.at("identifier"), a.sender = j.at("sender"), a.msg_type = j.at("msg_type"), a.status = j.at("status");
       a.sent_utc = j.at("sent_utc"), a.language_zh = j.at("language_zh");
       a.headline_zh = j.at("headline_zh"), a.headline_en = j.at("headline_en");
       a.description_zh = j.at("description_zh"), a.description_en = j.at("description_en");
       if (!Addressable(a.identifier) || e.path().stem() != a.identifier) throw Error(ErrorCode::kParse, "identifier does not match the file");
-      a.cap = Slurp(dir_ / (a.identifier + ".xml"));
+      a.cap = ReadWholeFile(dir_ / (a.identifier + ".xml"));
       newest_first_.push_back(std::move(a));
     } catch (const std::exception& ex) {
       Log("web", "alert archive: " + e.path().string() + " skipped: " + ex.what());

@@ -15,6 +15,7 @@
 #include "taifeng/gateway/channel.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/base/error.h"
+#include "taifeng/base/read_file.h"
 #include "taifeng/base/utf8.h"
 #include "taifeng/geo/outline.h"
 #include "alert_archive.h"
@@ -69,10 +70,7 @@ std::string CapField(const std::string& cap, const std::string& tag, int nth) {
 std::string ReadLand(const std::string& path) {
   std::string empty = R"({"type":"FeatureCollection","features":[]})";
   if (path.empty() || path == "none") return empty;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, path + ": no such land file (--land)");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > (16u << 20)) throw ParseError(path, 0, "size", "a land GeoJSON of at most 16 MB");
+  const std::string text = ReadWholeFile(path, std::size_t{16} << 20);
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.value("type", "") != "FeatureCollection")
     throw ParseError(path, 0, "type", "a GeoJSON FeatureCollection");
