@@ -522,6 +522,24 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   ASSERT_TRUE(page && page->status == 200);
   EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
   EXPECT_EQ(page->body.find("http"), std::string::npos) << "nothing loaded from the internet";
+  // The first render is the server's: the state in force is in the HTML (no script needed), one
+  // headline per jurisdiction, every warning as a card, the storm with its number.
+  EXPECT_EQ(page->body.find("connecting"), std::string::npos);
+  for (const char* j : {"guangdong", "hong_kong", "macau"})
+    EXPECT_NE(page->body.find(std::string("class=\"headline sig-") + j), std::string::npos) << j << " has a signal in force";
+  std::size_t cards = 0;
+  for (std::size_t at = page->body.find("<li class=\"card "); at != std::string::npos; at = page->body.find("<li class=\"card ", at + 1)) ++cards;
+  EXPECT_EQ(cards, in_force);
+  EXPECT_NE(page->body.find("MANGKHUT（1822）"), std::string::npos);
+  EXPECT_NE(page->body.find("香港時間"), std::string::npos);
+  EXPECT_NE(page->body.find("北京时间"), std::string::npos);
+  EXPECT_NE(page->body.find("<details>"), std::string::npos) << "the evidence behind a details toggle";
+  EXPECT_NE(page->body.find("<body class=\"lang-zh\">"), std::string::npos);
+  EXPECT_NE(http.Get("/?lang=en")->body.find("<body class=\"lang-en\">"), std::string::npos);
+  const auto css = http.Get("/signals.css");
+  ASSERT_TRUE(css && css->status == 200);
+  EXPECT_NE(css->body.find(".sig-hong_kong-typhoon-8.sw"), std::string::npos);
+  EXPECT_NE(css->body.find(".sig-guangdong-typhoon-red.sw"), std::string::npos);
 
   // The page in a real browser: loaded once, then a warning published on the feed appears without a reload.
   const fs::path ready = root_ / "browser-ready.json";
@@ -553,6 +571,49 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   const std::string png = ReadFile(shot);
   ASSERT_GT(png.size(), 20000u) << "the screenshot " << shot;
   EXPECT_EQ(png.substr(1, 3), "PNG");
+
+  // The map followed the storm: its marker is inside the map's viewport after the first draw and
+  // after the update, on the desktop and on a phone.
+  EXPECT_TRUE(first["storm_in_view"].get<bool>());
+  EXPECT_TRUE(last["storm_in_view"].get<bool>());
+  // One headline per jurisdiction shown, each with its highest signal in force, and the key of
+  // every signal of every jurisdiction (Guangdong typhoon, rainstorm, flood; Hong Kong's and
+  // Macao's tropical cyclone and rainstorm signals), each in a colour.
+  std::map<std::string, std::string> top;  // jurisdiction -> the highest typhoon signal in force
+  std::map<std::string, int> top_rank;
+  for (const auto& w : api["warnings"]) {
+    const std::string j = w["presentation"]["jurisdiction"];
+    if (w["rank"].get<int>() > top_rank[j]) top_rank[j] = w["rank"], top[j] = w["signal"];
+  }
+  ASSERT_EQ(last["headlines"].size(), 3u) << last["headlines"].dump();
+  for (const auto& h : last["headlines"]) {
+    const std::string j = h["jurisdiction"];
+    EXPECT_EQ(h["signal"], top[j]) << j << ": " << h.dump();
+    EXPECT_FALSE(h["text"].get<std::string>().empty());
+  }
+  EXPECT_EQ(last["key"].size(), 3u + 2u + 2u) << last["key"].dump();
+  for (const auto& row : last["key"]) EXPECT_EQ(row.get<std::string>().find("rgba(0, 0, 0, 0)"), std::string::npos) << row;
+  EXPECT_GE(last["headline_font_px"].get<double>(), 24.0);
+  // The zh/en switch, without a reload: English shows English cards only.
+  const json& english = result["english"];
+  EXPECT_EQ(english["lang"], "lang-en");
+  ASSERT_FALSE(english["visible_en"].empty());
+  for (const auto& lang : english["visible_en"]) EXPECT_EQ(lang, "en");
+  EXPECT_EQ(english["loaded_at"], first["loaded_at"]);
+  // A phone, 400 x 850: the headline comes first (under the header and the status line), large,
+  // and the storm is still on the map.
+  const json& phone = result["phone"];
+  EXPECT_EQ(phone["width"], 400);
+  EXPECT_EQ(phone["lang"], "lang-zh");
+  EXPECT_LT(phone["headline_top"].get<int>(), 200) << phone.dump();
+  EXPECT_GE(phone["headline_font_px"].get<double>(), 24.0);
+  EXPECT_TRUE(phone["storm_in_view"].get<bool>());
+  EXPECT_TRUE(result["console_errors"].empty()) << result["console_errors"].dump();
+  const std::string phone_png = ReadFile(fs::path(TAIFENG_ARTEFACT_DIR) / "web-gateway-phone.png");
+  EXPECT_EQ(phone_png.substr(1, 3), "PNG");
+  const json& t = first["timing"];
+  std::printf("page in Chromium (first load): response %.0f ms, DOM with the state in force %.0f ms, DOM complete (scripts run) %.0f ms\n",
+              t["response_ms"].get<double>(), t["request_to_dom_interactive_ms"].get<double>(), t["request_to_dom_complete_ms"].get<double>());
 }
 
 // The architecture as built: the gateway executable depends on no HDF5, GDAL or OpenMP runtime,

@@ -4,10 +4,14 @@ against the web gateway's page, for apps_test's WebGatewayTest.
 
   web_browser.py URL READY_FILE SCREENSHOT [--timeout S]
 
-Loads URL, waits until the page has drawn the regions and the warnings (window.taifengUpdates >= 1),
-writes READY_FILE with the page's state, then waits (without reloading) until the page shows a
-higher feed sequence number than at first, takes a screenshot (PNG) and prints the final state as
-JSON: loaded_at before and after (equal: no reload), seq, the warnings listed, the regions painted.
+Loads URL at 1400x1000, waits until the page has drawn the regions and the warnings
+(window.taifengUpdates >= 1), writes READY_FILE with the page's state, then waits (without
+reloading) until the page shows a higher feed sequence number than at first, takes a screenshot
+(PNG), then resizes the window to a phone's 400x850, switches the page to English and back to
+Chinese, takes a second screenshot (SCREENSHOT with "-phone" before ".png") and prints the states
+as JSON: loaded_at before and after (equal: no reload), seq, the warnings listed, the regions
+painted, the headlines and the key, whether the storm's marker is inside the map's viewport, the
+browser's console errors (SEVERE) and the page's navigation timing.
 """
 import base64
 import json
@@ -32,11 +36,30 @@ def call(base, method, path, body=None):
         return json.loads(r.read().decode())["value"]
 
 
-STATE = """return {loaded_at: window.taifengLoadedAt || 0, updates: window.taifengUpdates || 0, seq: window.taifengSeq || 0,
+STATE = """const inside = (e, box) => { if (!e || !box) return false; const r = e.getBoundingClientRect(), b = box.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2; return x >= b.left && x <= b.right && y >= b.top && y <= b.bottom; };
+  const visible = e => !!e && e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none';
+  const nav = performance.getEntriesByType('navigation')[0];
+  const headline = document.querySelector('.headline');
+  return {loaded_at: window.taifengLoadedAt || 0, updates: window.taifengUpdates || 0, seq: window.taifengSeq || 0,
+  regions_drawn: !!window.taifengRegionsDrawn,
   warnings: Array.from(document.querySelectorAll('#warnings li')).map(li => li.dataset.identifier),
-  painted: Array.from(document.querySelectorAll('#regions path')).filter(p => /s-|f-/.test(p.getAttribute('class'))).map(p => p.dataset.code),
+  painted: Array.from(document.querySelectorAll('#regions path')).filter(p => /sig-/.test(p.getAttribute('class'))).map(p => p.dataset.code),
   regions: document.querySelectorAll('#regions path').length,
   storm: document.getElementById('storm') ? document.getElementById('storm').textContent : '',
+  storm_in_view: inside(document.querySelector('#track path.now'), document.getElementById('map')),
+  headlines: Array.from(document.querySelectorAll('.headline')).map(h => ({jurisdiction: h.dataset.jurisdiction,
+    signal: (h.querySelector('.hl-kind.first') || {dataset: {}}).dataset.signal || null,
+    text: Array.from(h.querySelectorAll('.t')).filter(visible).map(t => t.textContent).join(' ')})),
+  headline_top: headline ? Math.round(headline.getBoundingClientRect().top) : -1,
+  headline_font_px: document.querySelector('.hl-kind.first .hl-signal .t') ? parseFloat(getComputedStyle(document.querySelector('.hl-kind.first .hl-signal')).fontSize) : 0,
+  key: Array.from(document.querySelectorAll('#signal-key .key-row')).map(r => r.dataset.jurisdiction + '/' + r.dataset.kind + ':' +
+    Array.from(r.querySelectorAll('.sw')).map(s => s.dataset.signal + '=' + getComputedStyle(s).backgroundColor).join(',')),
+  lang: document.body.className,
+  visible_en: Array.from(document.querySelectorAll('#warnings .card-head .t')).filter(visible).map(t => t.lang),
+  width: window.innerWidth, height: window.innerHeight,
+  timing: nav ? {request_to_dom_interactive_ms: nav.domInteractive - nav.requestStart, request_to_dom_complete_ms: nav.domComplete - nav.requestStart,
+    response_ms: nav.responseEnd - nav.requestStart} : null,
   status: document.getElementById('status').textContent};"""
 
 
@@ -57,7 +80,8 @@ def main():
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                     "--user-data-dir=" + os.path.dirname(os.path.abspath(ready_file)) + "/chromium-profile"]}}}}
+                     "--user-data-dir=" + os.path.dirname(os.path.abspath(ready_file)) + "/chromium-profile"]},
+            "goog:loggingPrefs": {"browser": "ALL"}}}}
         session = call(base, "POST", "/session", caps)["sessionId"]
         s = "/session/" + session
         call(base, "POST", s + "/url", {"url": url})
@@ -65,7 +89,7 @@ def main():
         first = None
         while time.time() < deadline:
             first = call(base, "POST", s + "/execute/sync", {"script": STATE, "args": []})
-            if first["updates"] >= 1 and first["regions"] > 0:
+            if first["updates"] >= 1 and first["regions"] > 0 and first["regions_drawn"]:
                 break
             time.sleep(0.1)
         with open(ready_file + ".tmp", "w") as f:
@@ -82,7 +106,21 @@ def main():
         png = base64.b64decode(call(base, "GET", s + "/screenshot"))
         with open(screenshot, "wb") as f:
             f.write(png)
-        print(json.dumps({"first": first, "last": last}))
+        # A phone: 400 x 850, English then Chinese again (the switch, without a reload).
+        call(base, "POST", s + "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+            "width": 400, "height": 850, "deviceScaleFactor": 1, "mobile": True}})
+        time.sleep(0.3)
+        call(base, "POST", s + "/execute/sync", {"script": "document.getElementById('lang-en').click(); return 0;", "args": []})
+        english = call(base, "POST", s + "/execute/sync", {"script": STATE, "args": []})
+        call(base, "POST", s + "/execute/sync", {"script": "document.getElementById('lang-zh').click(); return 0;", "args": []})
+        time.sleep(0.5)
+        phone = call(base, "POST", s + "/execute/sync", {"script": STATE, "args": []})
+        png = base64.b64decode(call(base, "GET", s + "/screenshot"))
+        with open(screenshot[:-4] + "-phone.png" if screenshot.endswith(".png") else screenshot + "-phone", "wb") as f:
+            f.write(png)
+        logs = call(base, "POST", s + "/se/log", {"type": "browser"})
+        errors = [e["message"] for e in logs if e.get("level") == "SEVERE"]
+        print(json.dumps({"first": first, "last": last, "english": english, "phone": phone, "console_errors": errors}))
     finally:
         if session:
             try:

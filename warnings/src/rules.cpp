@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <regex>
 #include <set>
 
 #include "taifeng/base/error.h"
@@ -356,6 +357,22 @@ void CheckCriterion(const SignalRule& s, const std::string& file, const toml::no
   if (c.sites_share > 0 && !wind) throw ParseError(file, Line(item), "signal.sites_share", "a wind or gust criterion to read at the sites");
 }
 
+// The signal's display colour: `colour = "#rrggbb"`, else the colour its name says, else grey.
+void LoadColour(Reader& r, const std::string& file, SignalRule& s) {
+  static const std::pair<const char*, const char*> kNamed[] = {{"white", "#ffffff"}, {"blue", "#2f6fd6"},  {"yellow", "#ffd200"},
+                                                               {"amber", "#ffb000"}, {"orange", "#ff8c00"}, {"red", "#e0201b"},
+                                                               {"black", "#222222"}};
+  s.colour = "#9e9e9e";
+  for (const auto& [name, hex] : kNamed)
+    if (s.name == name) s.colour = hex;
+  std::string given;
+  r.String("colour", given);
+  if (given.empty()) return;
+  static const std::regex kHex("#[0-9a-f]{6}");
+  if (!std::regex_match(given, kHex)) throw ParseError(file, r.LineOf("colour"), "signal.colour", "a colour as #rrggbb (lower-case hex)");
+  s.colour = given;
+}
+
 // One [[signal]] table, checked (one rule, or four for a signal with quadrants); `others` are the
 // signals read before it (unique names, ranks 1, 2, 3, … in file order per kind).
 std::vector<SignalRule> LoadSignal(const toml::node& item, const std::string& file, const KindTexts (&texts)[3],
@@ -380,6 +397,7 @@ std::vector<SignalRule> LoadSignal(const toml::node& item, const std::string& fi
   r.Template("short_label_zh", s.short_label.zh, quadrants);
   r.Template("short_label_en", s.short_label.en, quadrants);
   r.Template("event_code", s.event_code, quadrants);
+  LoadColour(r, file, s);
   r.Int("wind_force", s.criterion.wind_force, 0, 17, "a Beaufort force in [0, 17]");
   r.Int("gust_force", s.criterion.gust_force, 0, 17, "a Beaufort force in [0, 17]");
   LoadWindKeys(r, file, item, s.criterion);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "taifeng/base/error.h"
 #include "taifeng/warnings/rules.h"
@@ -129,6 +130,19 @@ void ExpectParseError(const std::string& text, std::int64_t line, const std::str
 }
 
 constexpr const char* kMinimal = "[[signal]]\nkind = \"typhoon\"\nname = \"blue\"\nrank = 1\nwind_force = 6\n";
+
+// A signal's display colour: given as #rrggbb, else the colour its name says, else grey.
+TEST(RulesTest, SignalColours) {
+  const auto p = WriteTemp("colours", std::string(kMinimal) + "\n[[signal]]\nkind = \"typhoon\"\nname = \"8\"\nrank = 2\nwind_force = 8\n" +
+                                          "colour = \"#ff8c00\"\n\n[[signal]]\nkind = \"typhoon\"\nname = \"9\"\nrank = 3\nwind_force = 10\n");
+  const auto rules = RuleSet::Load(p);
+  std::filesystem::remove(p);
+  std::map<std::string, std::string> colour;
+  for (const auto& s : rules->jurisdictions().front()->signals()) colour[s.name] = s.colour;
+  EXPECT_EQ(colour["blue"], "#2f6fd6");
+  EXPECT_EQ(colour["8"], "#ff8c00");
+  EXPECT_EQ(colour["9"], "#9e9e9e");
+}
 
 TEST(RulesTest, BadFilesAreRefusedWithLineAndKey) {
   ExpectParseError(std::string(kMinimal) + "probability = 1.5\n", 6, "signal.probability");

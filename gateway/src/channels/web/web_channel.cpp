@@ -20,6 +20,8 @@
 #include "taifeng/geo/outline.h"
 #include "alert_archive.h"
 #include "http_loop.h"
+#include "legend.h"
+#include "page.h"
 #include "web_assets.h"
 
 namespace taifeng::gateway {
@@ -38,6 +40,7 @@ struct WebOptions {
   std::vector<DisplayRegion> regions;
   std::string archive_dir;  // every CAP message kept here too ("": in memory only)
   std::string land = TAIFENG_WEB_LAND;  // GeoJSON of the land drawn under the regions ("none": none)
+  std::string rules = TAIFENG_WEB_RULES;  // the desk's rule files: the key of signals ("none": none)
   std::string public_url;   // the site's address for the feed's links ("": http://HOST:PORT)
   AtomOptions atom;
 };
@@ -93,8 +96,11 @@ class WebChannel : public Channel {
     }
     regions_json_ = json{{"regions", regions}}.dump();
     land_json_ = ReadLand(o_.land);
+    legend_ = LoadLegend(o_.rules);
+    legend_css_ = LegendCss(legend_);
+    page_.shown = ShownJurisdictions(legend_, o_.regions);
     model_ = Model(Board{}, FeedStatus{});
-    model_text_ = model_.dump();
+    Render();
     Routes();
     port_ = server_.Listen(o_.host, o_.port);
     server_.Start();
@@ -139,7 +145,21 @@ class WebChannel : public Channel {
     server_.DefaultHeaders({{"X-Content-Type-Options", "nosniff"},
                             {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
                             {"Cache-Control", "no-store"}});
-    server_.Route("/", [](const web::HttpRequest&) { return Content(kIndexHtml, "text/html; charset=utf-8"); });
+    // The page with the state in force at request time (rendered once per change, per language).
+    server_.Route("/", [this](const web::HttpRequest& req) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return Content(req.query.find("lang=en") != std::string::npos ? page_en_ : page_zh_, "text/html; charset=utf-8");
+    });
+    server_.Route("/panel", [this](const web::HttpRequest&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return Content(panel_, "text/html; charset=utf-8");
+    });
+    server_.Route("/favicon.svg", [](const web::HttpRequest&) {
+      return Content(R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#c00"/>)"
+                     R"(<path d="M8 3a5 5 0 1 0 5 5h-3a2 2 0 1 1-2-2z" fill="#fff"/></svg>)",
+                     "image/svg+xml");
+    });
+    server_.Route("/signals.css", [this](const web::HttpRequest&) { return Content(legend_css_, "text/css; charset=utf-8"); });
     server_.Route("/app.js", [](const web::HttpRequest&) { return Content(kAppJs, "text/javascript; charset=utf-8"); });
     server_.Route("/app.css", [](const web::HttpRequest&) { return Content(kAppCss, "text/css; charset=utf-8"); });
     server_.Route("/vendor/leaflet.js", [](const web::HttpRequest&) { return Content(kLeafletJs, "text/javascript; charset=utf-8"); });
@@ -223,11 +243,42 @@ class WebChannel : public Channel {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       model_ = Model(board, status);
-      model_text_ = model_.dump();
+      Render();
       ++version_;
       event = UpdateEvent();
     }
     server_.Broadcast(std::move(event));
+  }
+
+  // The model's forms as served (under mutex_, or before the server starts).
+  void Render() {
+    model_text_ = model_.dump();
+    panel_ = RenderPanel(model_, legend_, page_);
+    PageOptions en = page_;
+    en.lang = "en";
+    page_zh_ = RenderPage(model_, legend_, page_);
+    page_en_ = RenderPage(model_, legend_, en);
+  }
+
+  // The jurisdictions that own a shown region, in the legend's order.
+  static std::vector<const LegendJurisdiction*> ShownJurisdictions(const Legend& legend, const std::vector<DisplayRegion>& regions) {
+    std::vector<const LegendJurisdiction*> shown;
+    const LegendJurisdiction* fallback = nullptr;  // the one with no region list takes the rest
+    bool unclaimed = false;
+    for (const auto& j : legend.jurisdictions)
+      if (j.regions.empty()) fallback = &j;
+    for (const auto& j : legend.jurisdictions) {
+      bool any = false;
+      for (const auto& r : regions) any = any || std::find(j.regions.begin(), j.regions.end(), r.code) != j.regions.end();
+      if (any) shown.push_back(&j);
+    }
+    for (const auto& r : regions) {
+      bool claimed = false;
+      for (const auto& j : legend.jurisdictions) claimed = claimed || std::find(j.regions.begin(), j.regions.end(), r.code) != j.regions.end();
+      unclaimed = unclaimed || !claimed;
+    }
+    if (fallback && unclaimed && std::find(shown.begin(), shown.end(), fallback) == shown.end()) shown.push_back(fallback);
+    return shown;
   }
 
   // Keeps a received message for the feed and its URL (once; a write failure is logged, and the
@@ -260,6 +311,10 @@ class WebChannel : public Channel {
   std::mutex mutex_;  // the model, between the feed loop and the server loop
   json model_;
   std::string model_text_;  // model_ as sent: made once per change, not per request
+  std::string panel_, page_zh_, page_en_;  // the page and its panel as served, made once per change
+  Legend legend_;
+  std::string legend_css_;
+  PageOptions page_;
   AlertArchive archive_;  // every message received (guarded by mutex_)
   std::int64_t version_ = 0;
   bool last_lost_ = false;
@@ -283,6 +338,8 @@ class WebSpec : public ChannelSpec {
         ->check(CLI::Range(1, 100000));
     g.add_flag("--no-analogs", no_analogs_, "do not draw the analog storms");
     g.add_option("--land", o_.land, "GeoJSON of the land drawn on the map ('none': none)")->capture_default_str();
+    g.add_option("--rules", o_.rules, "the desk's rules file (its jurisdictions' signals make the page's key; 'none': none)")
+        ->capture_default_str();
     g.add_option("--archive-dir", o_.archive_dir,
                  "keep every CAP message received here too (fsynced), so its URL and feed entry survive restarts");
     g.add_option("--public-url", o_.public_url,

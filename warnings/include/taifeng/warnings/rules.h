@@ -60,6 +60,9 @@ struct SignalRule {
   std::string quadrant;
   std::string event_code;  // the agency's code for the signal (HKO "TC8NE"): CAP's second eventCode; "" none
   Texts short_label;       // for a display's column: "8 NE", "紅"; defaults to the label
+  // The colour a map or legend shows the signal in ("#ff8c00"; lower-case #rrggbb). Defaults to
+  // the colour the name says (white, blue, yellow, amber, orange, red, black), else grey.
+  std::string colour;
   int expires_h = 12;  // an issued message expires this many hours after its onset (sent time or the
                        // forecast onset, whichever is later), 1-168
   std::string urgency = "Expected", severity = "Moderate", certainty = "Likely";  // CAP values

@@ -1,7 +1,7 @@
 # Writes web_assets.h: each web asset as a C++ raw string literal (the page works offline: no
 # tiles, fonts or scripts from the internet). Run at build time by apps/CMakeLists.txt.
 set(out "// Generated from gateway/src/channels/web/assets/ by embed.cmake: do not edit.\n#pragma once\n")
-foreach(pair "kIndexHtml=index.html" "kAppJs=app.js" "kAppCss=app.css" "kLeafletJs=vendor/leaflet-1.9.4/leaflet.js"
+foreach(pair "kAppJs=app.js" "kAppCss=app.css" "kLeafletJs=vendor/leaflet-1.9.4/leaflet.js"
              "kLeafletCss=vendor/leaflet-1.9.4/leaflet.css")
   string(REPLACE "=" ";" parts "${pair}")
   list(GET parts 0 name)
