@@ -3,6 +3,7 @@
 against the web gateway's page, for apps_test's WebGatewayTest.
 
   web_browser.py URL READY_FILE SCREENSHOT [--timeout S]
+  web_browser.py URL --timing N      (the benchmark: N fresh loads, their navigation timings as JSON)
 
 Loads URL at 1400x1000, waits until the page has drawn the regions and the warnings
 (window.taifengUpdates >= 1), writes READY_FILE with the page's state, then waits (without
@@ -63,7 +64,66 @@ STATE = """const inside = (e, box) => { if (!e || !box) return false; const r = 
   status: document.getElementById('status').textContent};"""
 
 
+TIMING = """const nav = performance.getEntriesByType('navigation')[0];
+  return nav && nav.domComplete > 0 && window.taifengRegionsDrawn ? {response_ms: nav.responseEnd - nav.requestStart,
+    dom_interactive_ms: nav.domInteractive - nav.requestStart, dom_complete_ms: nav.domComplete - nav.requestStart,
+    cards: document.querySelectorAll('#warnings li').length, headlines: document.querySelectorAll('.headline').length} : null;"""
+
+
+def timing(url, loads):
+    """Loads URL `loads` times in one headless Chromium (the cache off) and prints the timings."""
+    import tempfile
+    port = free_port()
+    driver = subprocess.Popen(["chromedriver", "--port=%d" % port], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = "http://127.0.0.1:%d" % port
+    session = None
+    profile = tempfile.mkdtemp(prefix="taifeng-chromium-")
+    try:
+        for _ in range(200):
+            try:
+                call(base, "GET", "/status")
+                break
+            except OSError:
+                time.sleep(0.05)
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                                    "--window-size=1400,1000", "--disk-cache-size=1", "--user-data-dir=" + profile]}}}}
+        session = call(base, "POST", "/session", caps)["sessionId"]
+        s = "/session/" + session
+        call(base, "POST", s + "/goog/cdp/execute", {"cmd": "Network.setCacheDisabled", "params": {"cacheDisabled": True}})
+        out = []
+        for _ in range(loads):
+            call(base, "POST", s + "/url", {"url": "about:blank"})
+            call(base, "POST", s + "/url", {"url": url})
+            t = None
+            for _ in range(400):
+                t = call(base, "POST", s + "/execute/sync", {"script": TIMING, "args": []})
+                if t:
+                    break
+                time.sleep(0.025)
+            out.append(t)
+        # An update in the page: fetch /api/warnings and /panel, swap the panel, redraw the map.
+        refresh = call(base, "POST", s + "/execute/async", {"script": """const done = arguments[arguments.length - 1];
+          const ms = []; let chain = Promise.resolve();
+          for (let i = 0; i < 100; i++) chain = chain.then(() => { const t0 = performance.now();
+            return window.taifengRefresh().then(() => { ms.push(performance.now() - t0); }); });
+          chain.then(() => done(ms), e => done(String(e)));""", "args": []})
+        print(json.dumps({"loads": out, "update_ms": refresh}))
+    finally:
+        if session:
+            try:
+                call(base, "DELETE", "/session/" + session)
+            except OSError:
+                pass
+        driver.terminate()
+        driver.wait()
+        subprocess.call(["rm", "-rf", profile])
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[2] == "--timing":
+        timing(sys.argv[1], int(sys.argv[3]))
+        return
     url, ready_file, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
     timeout = float(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--timeout" else 60.0
     port = free_port()

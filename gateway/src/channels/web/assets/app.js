@@ -6,7 +6,7 @@
 // the model (/api/warnings) and the panel (/panel) again and swaps them in: no reload.
 "use strict";
 (function () {
-  let map = null, layers = {}, regionLayers = {}, followed = false, model = null;
+  let map = null, layers = {}, regionLayers = {}, followed = false, model = null, drawn = "", view = "";
   window.taifengLoadedAt = Date.now();  // a reload would change it (the browser test checks)
   window.taifengUpdates = 0;
 
@@ -103,13 +103,22 @@
     }
     const atRisk = m.warnings.map(w => regionLayers[w.region]).filter(Boolean);
     for (const l of atRisk.length ? atRisk : Object.values(regionLayers)) { const lb = l.getBounds(); add(lb.getSouthWest()); add(lb.getNorthEast()); }
-    if (b) map.fitBounds(b.pad(0.06), { animate: false });
+    if (!b) return;
+    const key = b.toBBoxString() + " " + map.getSize().toString();
+    if (key !== view) map.fitBounds(b.pad(0.06), { animate: false });  // unchanged: no work
+    view = key;
   }
   function draw(m) {
     model = m;
     paintRegions(m);
-    drawStorm(m.situation);
-    if (!document.getElementById("show-analogs").checked) layers.analogs.clearLayers();
+    // The storm is drawn again only when it changed (most updates change warnings only).
+    const analogs = document.getElementById("show-analogs").checked;
+    const storm = JSON.stringify(m.situation) + analogs;
+    if (storm !== drawn) {
+      drawStorm(m.situation);
+      if (!analogs) layers.analogs.clearLayers();
+    }
+    drawn = storm;
     follow(m);
     window.taifengSeq = m.seq;
   }
@@ -120,6 +129,7 @@
     panel.innerHTML = html;
     for (const li of panel.querySelectorAll("#warnings li")) if (open.has(li.dataset.identifier)) li.querySelector("details").open = true;
   }
+  window.taifengRefresh = () => refresh();  // the benchmark times an update in the page
   function refresh() {
     return Promise.all([fetch("/api/warnings", { cache: "no-store" }).then(r => r.json()), fetch("/panel", { cache: "no-store" }).then(r => r.text())])
       .then(([m, html]) => { swapPanel(html); draw(m); window.taifengUpdates++; });
@@ -144,6 +154,7 @@
   Promise.all([fetch("/api/regions").then(r => r.json()), fetch("/api/land").then(r => r.json())]).then(([j, land]) => {
     L.geoJSON(land, { pane: "land", interactive: false, style: { color: "#9a8f78", weight: 0.6, fillColor: "#efe8d6", fillOpacity: 1 } }).addTo(map);
     drawRegions(j.regions);
+    view = "";
     draw(model);
     window.taifengRegionsDrawn = true;
   }).then(connect);
