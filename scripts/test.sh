@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: builds and runs every GoogleTest through CTest in the normal (Release)
 # build, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
-# (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients; the webhook channel's worker) under
+# (core: the OpenMP matcher; warnings: the feed service, its ZAP thread and its clients; the webhook channel's worker; the web server's TLS loop) under
 # ThreadSanitizer (clang + LLVM libomp + its Archer tool). After the normal build, the lint stage
 # (scripts/lint.sh: clang-tidy, clean) and the build without the feed (-DTAIFENG_WITH_FEED=OFF:
 # the CLI and the warning desk, tested without ZeroMQ).
@@ -42,7 +42,7 @@ run_tsan() {
      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
      ctest --output-on-failure -L core --timeout 900 &&
      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../tests/tsan.supp" \
-     ctest --output-on-failure -R 'FeedTest|ZapTest|WebhookTest' --timeout 900)
+     ctest --output-on-failure -R 'FeedTest|ZapTest|WebhookTest|HttpTlsTest' --timeout 900)
 }
 
 if [ "$mode" = sanitize ] && [ "$sanitizers" = thread ]; then

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -437,6 +438,43 @@ TEST_F(GatewayTest, WebGatewayServesAThousandEventStreamsAndRefusesWhatItCannotT
   EXPECT_EQ(one_range->status, 206);
   EXPECT_EQ(one_range->body.size(), 100u);
   EXPECT_EQ(http.Get("/app.js", {{"Range", "bytes=99999999-"}})->status, 416);
+  gateway_.Signal(SIGTERM);
+  EXPECT_EQ(gateway_.Wait(), 0);
+}
+
+// --tls-cert and --tls-key: the page, the feed and the events over HTTPS on a self-signed
+// certificate (made here with the openssl command), the feed's links https; a key that others can
+// read is refused before the gateway serves anything.
+TEST_F(GatewayTest, WebGatewayServesHttpsOnItsCertificate) {
+  Serve();
+  const std::string cert = (root_ / "web.crt").string(), key = (root_ / "web.key").string();
+  ASSERT_EQ(Shell("umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 "
+                  "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>&1").status, 0);
+  const fs::path port_file = root_ / "web.port";
+  ::chmod(key.c_str(), 0640);
+  StartGateway("web", "--port 0 --port-file " + port_file.string() + " --tls-cert " + cert + " --tls-key " + key, "web-refused.log");
+  EXPECT_NE(gateway_.Wait(), 0);
+  EXPECT_NE(gateway_.Output().find("readable by group or others"), std::string::npos) << gateway_.Output();
+  EXPECT_FALSE(fs::exists(port_file));
+  ::chmod(key.c_str(), 0600);
+  StartGateway("web", "--port 0 --port-file " + port_file.string() + " --tls-cert " + cert + " --tls-key " + key, "web.log");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(port_file); }, 10000)) << gateway_.Output();
+  const int port = std::stoi(ReadFile(port_file));
+  httplib::SSLClient https("127.0.0.1", port);
+  https.set_ca_cert_path(cert);
+  https.enable_server_certificate_verification(true);
+  const auto page = https.Get("/");
+  ASSERT_TRUE(page) << httplib::to_string(page.error()) << gateway_.Output();
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("class=\"headline none\" data-jurisdiction=\"hong_kong\""), std::string::npos);
+  EXPECT_EQ(page->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+  const auto atom = https.Get("/alerts.atom");
+  ASSERT_TRUE(atom);
+  EXPECT_NE(atom->body.find("href=\"https://127.0.0.1:" + std::to_string(port) + "/alerts.atom"), std::string::npos) << atom->body.substr(0, 600);
+  httplib::Client plain("127.0.0.1", port);
+  plain.set_read_timeout(3, 0);
+  const auto refused = plain.Get("/");
+  EXPECT_TRUE(!refused || refused->status != 200);
   gateway_.Signal(SIGTERM);
   EXPECT_EQ(gateway_.Wait(), 0);
 }

@@ -1,6 +1,10 @@
 #include "http_loop.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -141,6 +145,8 @@ std::optional<std::pair<std::size_t, std::size_t>> OneRange(const std::string& r
 
 struct Conn {
   int fd = -1;
+  SSL* ssl = nullptr;           // TLS: the session (owned; freed on Close); nullptr: plain HTTP
+  bool tls_wants_write = false;  // TLS: a read needs the socket writable first (handshake)
   std::string in, out;
   std::size_t out_off = 0;
   bool stream = false, close_after = false, want_write = false;
@@ -183,6 +189,7 @@ struct HttpLoop::Impl {
   std::string stream_path;
   std::function<std::string()> stream_first;
   int listen_fd = -1, epoll_fd = -1, wake_fd = -1;
+  SSL_CTX* tls = nullptr;  // HTTPS when set (UseTls)
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::unordered_map<int, Conn> conns;
@@ -204,6 +211,10 @@ struct HttpLoop::Impl {
     const auto it = conns.find(fd);
     if (it == conns.end()) return;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    if (it->second.ssl) {
+      SSL_shutdown(it->second.ssl);  // best effort: the close_notify, never waited for
+      SSL_free(it->second.ssl);
+    }
     ::close(fd);
     conns.erase(it);
     Count();
@@ -217,10 +228,36 @@ struct HttpLoop::Impl {
     stats.streams = streams;
   }
 
+  // The transport: plain or TLS, as send(2) and recv(2) answer (> 0 bytes; 0 the peer closed;
+  // -1 with errno EAGAIN when the socket is not ready, another errno when the connection failed).
+  static ssize_t TlsResult(Conn& c, int n, bool reading) {
+    if (n > 0) return n;
+    switch (SSL_get_error(c.ssl, n)) {
+      case SSL_ERROR_ZERO_RETURN: return 0;
+      case SSL_ERROR_WANT_READ: errno = EAGAIN; return -1;
+      case SSL_ERROR_WANT_WRITE:
+        if (reading) c.tls_wants_write = true;
+        errno = EAGAIN;
+        return -1;
+      default: ERR_clear_error(); errno = EPROTO; return -1;
+    }
+  }
+  static ssize_t Send(Conn& c, const char* data, std::size_t size) {
+    if (!c.ssl) return ::send(c.fd, data, size, MSG_NOSIGNAL);
+    ERR_clear_error();
+    return TlsResult(c, SSL_write(c.ssl, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30))), false);
+  }
+  static ssize_t Recv(Conn& c, char* buf, std::size_t size) {
+    if (!c.ssl) return ::recv(c.fd, buf, size, 0);
+    ERR_clear_error();
+    c.tls_wants_write = false;
+    return TlsResult(c, SSL_read(c.ssl, buf, static_cast<int>(size)), true);
+  }
+
   // Writes what is pending; false when the connection was closed.
   bool Flush(Conn& c) {
     while (c.pending() > 0) {
-      const ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.pending(), MSG_NOSIGNAL);
+      const ssize_t n = Send(c, c.out.data() + c.out_off, c.pending());
       if (n > 0) {
         c.out_off += static_cast<std::size_t>(n);
         c.last_progress = Clock::now();
@@ -240,7 +277,7 @@ struct HttpLoop::Impl {
     } else if (c.out_off > 65536) {
       c.out.erase(0, c.out_off), c.out_off = 0;
     }
-    Watch(c, c.pending() > 0);
+    Watch(c, c.pending() > 0 || c.tls_wants_write);
     return true;
   }
 
@@ -346,8 +383,9 @@ struct HttpLoop::Impl {
     Conn& c = it->second;
     char buf[16384];
     bool eof = false;
-    for (int rounds = 0; rounds < 8; ++rounds) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    // TLS: all that OpenSSL holds decrypted is read now (epoll would not say so again).
+    for (int rounds = 0; rounds < 8 || (c.ssl && SSL_pending(c.ssl) > 0); ++rounds) {
+      const ssize_t n = Recv(c, buf, sizeof buf);
       if (n > 0) {
         if (c.stream || c.close_after) continue;  // nothing more is read from them
         if (c.in.empty()) c.request_start = Clock::now();
@@ -380,6 +418,15 @@ struct HttpLoop::Impl {
       Conn c;
       c.fd = fd;
       c.last_active = c.last_progress = Clock::now();
+      if (tls) {  // the handshake happens in the first reads and writes
+        c.ssl = SSL_new(tls);
+        if (!c.ssl || SSL_set_fd(c.ssl, fd) != 1) {
+          if (c.ssl) SSL_free(c.ssl);
+          ::close(fd);
+          continue;
+        }
+        SSL_set_accept_state(c.ssl);
+      }
       epoll_event ev{};
       ev.events = EPOLLIN | EPOLLRDHUP;
       ev.data.fd = fd;
@@ -438,7 +485,7 @@ struct HttpLoop::Impl {
       Conn& c = conns.at(fd);
       if (!c.stream && !c.in.empty() && c.pending() == 0) {  // a request never finished: say so, then close
         const std::string r = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        (void)!::send(fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)!Send(c, r.data(), r.size());
         std::lock_guard<std::mutex> lock(stats_mutex);
         ++stats.timed_out;
       }
@@ -460,6 +507,7 @@ struct HttpLoop::Impl {
         else if (what & (EPOLLERR | EPOLLHUP)) Close(fd);
         else {
           if (what & EPOLLIN) OnReadable(fd);
+          if ((what & EPOLLOUT) && conns.count(fd) && conns.at(fd).tls_wants_write) OnReadable(fd);  // the handshake goes on
           if ((what & EPOLLOUT) && conns.count(fd)) Flush(conns.at(fd));
           if ((what & EPOLLRDHUP) && conns.count(fd) && conns.at(fd).stream) Close(fd);  // a page closed
         }
@@ -478,6 +526,35 @@ HttpLoop::~HttpLoop() {
   Stop();
   for (const int fd : {impl_->listen_fd, impl_->epoll_fd, impl_->wake_fd})
     if (fd >= 0) ::close(fd);
+  if (impl_->tls) SSL_CTX_free(impl_->tls);
+}
+
+void HttpLoop::UseTls(const std::string& cert_chain_file, const std::string& key_file) {
+  struct stat st {};
+  if (::stat(key_file.c_str(), &st) != 0) throw Error(ErrorCode::kIo, "web: TLS key " + key_file + ": " + std::strerror(errno));
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
+    throw Error(ErrorCode::kIo, "web: TLS key " + key_file + " is readable by group or others: chmod 600 it (a secret)");
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) throw Error(ErrorCode::kIo, "web: cannot make a TLS context");
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  std::string problem;
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain_file.c_str()) != 1) problem = "TLS certificate " + cert_chain_file + ": not a readable PEM chain";
+  else if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    problem = ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH ? "TLS key " + key_file + " is not the key of " + cert_chain_file
+                                                                              : "TLS key " + key_file + ": not a readable PEM key";
+  else if (SSL_CTX_check_private_key(ctx) != 1) problem = "TLS key " + key_file + " is not the key of " + cert_chain_file;
+  if (!problem.empty()) {
+    const unsigned long e = ERR_get_error();
+    char detail[256] = "";
+    if (e) ERR_error_string_n(e, detail, sizeof detail);
+    ERR_clear_error();
+    SSL_CTX_free(ctx);
+    throw Error(ErrorCode::kIo, "web: " + problem + (e ? std::string(" (") + detail + ")" : ""));
+  }
+  if (impl_->tls) SSL_CTX_free(impl_->tls);
+  impl_->tls = ctx;
 }
 
 void HttpLoop::Route(std::string path, Handler handler) { impl_->routes.emplace_back(std::move(path), std::move(handler)); }

@@ -6,7 +6,8 @@
 // (several: 416). Server-Sent Event streams are connections the loop keeps and writes each
 // Broadcast to: up to max_streams (beyond: 503 with Retry-After), each cut when more than
 // max_stream_backlog bytes wait for it (a browser that stops reading reconnects by itself).
-// Thread safety: Route, Stream and DefaultHeaders before Start; Broadcast, stats and Stop from any
+// Optional TLS (UseTls: OpenSSL, TLS 1.2 or later), done on the same loop, non-blocking.
+// Thread safety: Route, Stream, DefaultHeaders and UseTls before Start; Broadcast, stats and Stop from any
 // thread. Handlers run on the loop thread, one at a time, and must be quick.
 #pragma once
 
@@ -85,6 +86,10 @@ class HttpLoop {
   void Stream(std::string path, std::function<std::string()> first);
   // Sent with every answer.
   void DefaultHeaders(std::vector<std::pair<std::string, std::string>> headers);
+  // Serves HTTPS only: the certificate chain (PEM, the server's first) and its private key (PEM, a
+  // file neither group nor others may read). Throws Error(kIo) naming the file and what is wrong
+  // (unreadable, readable by others, not PEM, the key not the certificate's).
+  void UseTls(const std::string& cert_chain_file, const std::string& key_file);
   // Binds host:port (0: any free port) and returns the port. Throws Error(kIo).
   int Listen(const std::string& host, int port);
   void Start();

@@ -41,7 +41,8 @@ struct WebOptions {
   std::string archive_dir;  // every CAP message kept here too ("": in memory only)
   std::string land = TAIFENG_WEB_LAND;  // GeoJSON of the land drawn under the regions ("none": none)
   std::string rules = TAIFENG_WEB_RULES;  // the desk's rule files: the key of signals ("none": none)
-  std::string public_url;   // the site's address for the feed's links ("": http://HOST:PORT)
+  std::string public_url;   // the site's address for the feed's links ("": http(s)://HOST:PORT)
+  std::string tls_cert, tls_key;  // HTTPS with this certificate chain and key (PEM); "": plain HTTP
   AtomOptions atom;
 };
 
@@ -102,15 +103,20 @@ class WebChannel : public Channel {
     model_ = Model(Board{}, FeedStatus{});
     Render();
     Routes();
+    if (!o_.tls_cert.empty() || !o_.tls_key.empty()) {
+      if (o_.tls_cert.empty() || o_.tls_key.empty()) throw Error(ErrorCode::kUsage, "web: --tls-cert and --tls-key go together");
+      server_.UseTls(o_.tls_cert, o_.tls_key);
+    }
+    const std::string scheme = o_.tls_cert.empty() ? "http://" : "https://";
     port_ = server_.Listen(o_.host, o_.port);
     server_.Start();
     if (!o_.port_file.empty()) {
       std::ofstream(o_.port_file + ".tmp") << port_ << "\n";
       std::filesystem::rename(o_.port_file + ".tmp", o_.port_file);
     }
-    o_.atom.base_url = o_.public_url.empty() ? "http://" + o_.host + ":" + std::to_string(port_) : o_.public_url;
+    o_.atom.base_url = o_.public_url.empty() ? scheme + o_.host + ":" + std::to_string(port_) : o_.public_url;
     while (!o_.atom.base_url.empty() && o_.atom.base_url.back() == '/') o_.atom.base_url.pop_back();
-    Log("web", "serving http://" + o_.host + ":" + std::to_string(port_) + "/ (Atom: /alerts.atom, JSON: /api/warnings; " +
+    Log("web", "serving " + scheme + o_.host + ":" + std::to_string(port_) + "/ (Atom: /alerts.atom, JSON: /api/warnings; " +
                    std::to_string(archive_.size()) + " messages in the archive)");
   }
   ~WebChannel() override { WebChannel::Stop(); }  // this class's Stop: the server is this class's
@@ -142,9 +148,12 @@ class WebChannel : public Channel {
   }
 
   void Routes() {
-    server_.DefaultHeaders({{"X-Content-Type-Options", "nosniff"},
-                            {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
-                            {"Cache-Control", "no-store"}});
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"X-Content-Type-Options", "nosniff"},
+        {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"},
+        {"Cache-Control", "no-store"}};
+    if (!o_.tls_cert.empty()) headers.emplace_back("Strict-Transport-Security", "max-age=31536000");  // HTTPS from now on
+    server_.DefaultHeaders(std::move(headers));
     // The page with the state in force at request time (rendered once per change, per language).
     server_.Route("/", [this](const web::HttpRequest& req) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -342,6 +351,8 @@ class WebSpec : public ChannelSpec {
         ->capture_default_str();
     g.add_option("--archive-dir", o_.archive_dir,
                  "keep every CAP message received here too (fsynced), so its URL and feed entry survive restarts");
+    g.add_option("--tls-cert", o_.tls_cert, "serve HTTPS (TLS 1.2+) with this certificate chain (PEM, the server's certificate first)");
+    g.add_option("--tls-key", o_.tls_key, "the certificate's private key (PEM; readable by the owner only)");
     g.add_option("--public-url", o_.public_url,
                  "the site's public address, for the feed's links and id (e.g. https://warnings.example.org); default http://HOST:PORT");
     g.add_option("--feed-id", o_.atom.feed_id, "the Atom feed's permanent id (an IRI); default PUBLIC-URL/alerts.atom");
