@@ -578,6 +578,14 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
   ASSERT_TRUE(css && css->status == 200);
   EXPECT_NE(css->body.find(".sig-hong_kong-typhoon-8.sw"), std::string::npos);
   EXPECT_NE(css->body.find(".sig-guangdong-typhoon-red.sw"), std::string::npos);
+  // The land and the map library go gzipped to a client that accepts it (a phone's data).
+  const auto land_plain = http.Get("/api/land");
+  const auto land_gzip = http.Get("/api/land", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(land_plain && land_gzip);
+  EXPECT_EQ(land_plain->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(land_gzip->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(land_gzip->body, land_plain->body) << "the same GeoJSON once unzipped";
+  EXPECT_LT(std::stoul(land_gzip->get_header_value("Content-Length")), land_plain->body.size() / 2);
 
   // The page in a real browser: loaded once, then a warning published on the feed appears without a reload.
   const fs::path ready = root_ / "browser-ready.json";

@@ -4,6 +4,7 @@
 // tells it to fetch /api/warnings again.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -81,6 +82,41 @@ std::string ReadLand(const std::string& path) {
   return j.dump();
 }
 
+// `text` gzipped (RFC 1952, best compression), for clients that accept it.
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) throw Error(ErrorCode::kIo, "web: zlib");
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw Error(ErrorCode::kIo, "web: zlib could not compress");
+  return out;
+}
+
+// A static asset in both forms: gzipped to a client that says it accepts gzip, plain otherwise.
+struct Asset {
+  std::string plain, gzipped, type;
+  Asset() = default;
+  Asset(std::string text, std::string content_type) : plain(std::move(text)), gzipped(Gzip(plain)), type(std::move(content_type)) {}
+  web::HttpResponse For(const web::HttpRequest& req) const {
+    web::HttpResponse r;
+    r.content_type = type;
+    r.headers.emplace_back("Vary", "Accept-Encoding");
+    if (req.Header("accept-encoding").find("gzip") != std::string::npos) {
+      r.body = gzipped;
+      r.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      r.body = plain;
+    }
+    return r;
+  }
+};
+
 class WebChannel : public Channel {
  public:
   explicit WebChannel(WebOptions o) : o_(std::move(o)), archive_(o_.archive_dir) {
@@ -96,7 +132,8 @@ class WebChannel : public Channel {
       regions.push_back({{"code", r.code}, {"name", r.name}, {"name_en", r.name_en}, {"rings", rings}});
     }
     regions_json_ = json{{"regions", regions}}.dump();
-    land_json_ = ReadLand(o_.land);
+    land_ = Asset(ReadLand(o_.land), "application/geo+json");
+    leaflet_js_ = Asset(kLeafletJs, "text/javascript; charset=utf-8");
     legend_ = LoadLegend(o_.rules);
     legend_css_ = LegendCss(legend_);
     page_.shown = ShownJurisdictions(legend_, o_.regions);
@@ -171,9 +208,9 @@ class WebChannel : public Channel {
     server_.Route("/signals.css", [this](const web::HttpRequest&) { return Content(legend_css_, "text/css; charset=utf-8"); });
     server_.Route("/app.js", [](const web::HttpRequest&) { return Content(kAppJs, "text/javascript; charset=utf-8"); });
     server_.Route("/app.css", [](const web::HttpRequest&) { return Content(kAppCss, "text/css; charset=utf-8"); });
-    server_.Route("/vendor/leaflet.js", [](const web::HttpRequest&) { return Content(kLeafletJs, "text/javascript; charset=utf-8"); });
+    server_.Route("/vendor/leaflet.js", [this](const web::HttpRequest& req) { return leaflet_js_.For(req); });
     server_.Route("/vendor/leaflet.css", [](const web::HttpRequest&) { return Content(kLeafletCss, "text/css; charset=utf-8"); });
-    server_.Route("/api/land", [this](const web::HttpRequest&) { return Content(land_json_, "application/geo+json"); });
+    server_.Route("/api/land", [this](const web::HttpRequest& req) { return land_.For(req); });
     server_.Route("/api/regions", [this](const web::HttpRequest&) { return Content(regions_json_, "application/json"); });
     server_.Route("/api/warnings", [this](const web::HttpRequest&) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -315,7 +352,8 @@ class WebChannel : public Channel {
 
   WebOptions o_;
   std::string regions_json_;
-  std::string land_json_;  // the basin's land (Natural Earth), as read from o_.land
+  Asset land_;        // the basin's land (Natural Earth), as read from o_.land
+  Asset leaflet_js_;  // the map library, the page's largest script
   int port_ = 0;
   std::mutex mutex_;  // the model, between the feed loop and the server loop
   json model_;
