@@ -1,0 +1,114 @@
+// Return periods from exceedance tables (risk.h), on hand-made event sets whose answers are
+// worked out in the test.
+#include "taifeng/core/risk.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "taifeng/base/error.h"
+
+namespace taifeng::core {
+namespace {
+
+std::vector<double> Edges(double from, double to, double step) {
+  std::vector<double> e;
+  for (double x = from; x <= to + 1e-9; x += step) e.push_back(x);
+  return e;
+}
+
+// 100 years, one event a year: year k has the value 0.5 k (0, 0.5, …, 49.5).
+ExceedanceTable HundredYears(int blocks) {
+  ExceedanceTable t(Edges(0, 50, 1), blocks);
+  for (int k = 0; k < 100; ++k) t.AddEvent(0.5 * k, k);
+  return t;
+}
+
+TEST(RiskTest, CountsPerEdgeAndBlock) {
+  const ExceedanceTable t = HundredYears(4);
+  EXPECT_EQ(t.Count(0), 100u);
+  EXPECT_EQ(t.Count(10), 80u);  // values >= 10: k >= 20
+  EXPECT_EQ(t.Count(45), 10u);
+  EXPECT_EQ(t.Count(50), 0u);
+  EXPECT_EQ(t.Count(0, 0) + t.Count(0, 1) + t.Count(0, 2) + t.Count(0, 3), 100u);
+  EXPECT_EQ(t.Count(0, 1), 25u);
+  ExceedanceTable u(Edges(0, 50, 1), 4);
+  u.AddEvent(std::nan(""), 0);
+  u.AddEvent(-1, 0);
+  EXPECT_EQ(u.Count(0), 0u);
+  EXPECT_THROW(ExceedanceTable({2, 1}), Error);
+  EXPECT_THROW(ExceedanceTable({1}, 0), Error);
+}
+
+TEST(RiskTest, TablesSummedInAnyOrderAreTheSame) {
+  ExceedanceTable whole(Edges(0, 50, 1), 4), even(Edges(0, 50, 1), 4), odd(Edges(0, 50, 1), 4);
+  for (int k = 0; k < 100; ++k) {
+    whole.AddEvent(0.37 * k, k);
+    (k % 2 ? odd : even).AddEvent(0.37 * k, k);
+  }
+  odd.Add(even);
+  EXPECT_EQ(odd.counts(), whole.counts());
+  EXPECT_THROW(odd.Add(ExceedanceTable(Edges(0, 10, 1), 4)), Error);
+}
+
+TEST(RiskTest, ReturnLevelsAreWhereTheAnnualExceedanceProbabilityIsOneOverT) {
+  const ExceedanceTable t = HundredYears(1);
+  // T = 10: λ = -ln(0.9) = 0.10536/yr; reached by edge 44 (12 events) but not 45 (10):
+  // interpolated in log rate: 44 + (ln 0.12 - ln 0.10536) / (ln 0.12 - ln 0.10).
+  const ReturnLevel ten = LevelWithInterval(t, 100, 10, 0);
+  const double expected = 44 + (std::log(0.12) - std::log(-std::log(0.9))) / (std::log(0.12) - std::log(0.10));
+  EXPECT_EQ(ten.bound, ReturnLevel::Bound::kExact);
+  EXPECT_NEAR(ten.level, expected, 1e-9);
+  EXPECT_NEAR(ten.level, 44.714, 1e-3);
+  // T = 2: λ = ln 2 = 0.693; edge 15 reached by 70, 16 by 68... edge 15: 70 events (0.70), 16: 68.
+  const ReturnLevel two = LevelWithInterval(t, 100, 2, 0);
+  EXPECT_GT(two.level, 15);
+  EXPECT_LT(two.level, 16);
+  // T = 1000 asks for a rate of 0.001/yr: beyond the catalog's top value (49.5) the table has
+  // nothing; the last edge reached (49) is 1 event in 100 years.
+  const ReturnLevel thousand = LevelWithInterval(t, 100, 1000, 0);
+  EXPECT_EQ(thousand.bound, ReturnLevel::Bound::kExact);
+  EXPECT_GT(thousand.level, 49);
+  EXPECT_LE(thousand.level, 50);
+  // Everything reached more often than 1/T: at least the last edge.
+  ExceedanceTable high(Edges(0, 5, 1), 1);
+  for (int k = 0; k < 100; ++k) high.AddEvent(10, k);
+  EXPECT_EQ(LevelWithInterval(high, 100, 50, 0).bound, ReturnLevel::Bound::kAtLeastLastEdge);
+  // The first edge reached less often than 1/T: below it.
+  ExceedanceTable rare(Edges(20, 30, 1), 1);
+  rare.AddEvent(25, 0);
+  EXPECT_EQ(LevelWithInterval(rare, 100, 10, 0).bound, ReturnLevel::Bound::kBelowFirstEdge);
+  EXPECT_THROW(LevelWithInterval(t, 0, 10, 0), Error);
+  EXPECT_THROW(LevelWithInterval(t, 100, 1, 0), Error);
+}
+
+TEST(RiskTest, PeriodOfALevelIsTheInverse) {
+  const ExceedanceTable t = HundredYears(1);
+  std::vector<std::uint64_t> c(t.edges().size());
+  for (std::size_t i = 0; i < c.size(); ++i) c[i] = t.Count(i);
+  // Level 45: 10 events in 100 years, λ = 0.1, T = 1 / (1 - e^-0.1) = 10.508 years.
+  EXPECT_NEAR(*PeriodOfLevel(t.edges(), c, 100, 45), 1 / (1 - std::exp(-0.1)), 1e-9);
+  const ReturnLevel ten = LevelFromCounts(t.edges(), c, 100, 10);
+  EXPECT_NEAR(*PeriodOfLevel(t.edges(), c, 100, ten.level), 10, 1e-9);
+  EXPECT_FALSE(PeriodOfLevel(t.edges(), c, 100, 50).has_value());
+}
+
+TEST(RiskTest, TheBootstrapIntervalHoldsTheLevelAndIsReproducible) {
+  // 1,000 years in 50 blocks; yearly events from a fixed stream (uniform 0-50).
+  ExceedanceTable t(Edges(0, 50, 0.5), 50);
+  std::uint64_t x = 12345;
+  for (int year = 0; year < 1000; ++year) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    t.AddEvent(50.0 * static_cast<double>(x >> 11) / 9007199254740992.0, year);
+  }
+  const ReturnLevel r = LevelWithInterval(t, 1000, 20, 500, 7);
+  EXPECT_LT(r.low, r.level);
+  EXPECT_GT(r.high, r.level);
+  EXPECT_NEAR(r.level, 50 * (1 - (-std::log(0.95))), 1.0);  // uniform: P(v >= x) = 1 - x/50
+  const ReturnLevel again = LevelWithInterval(t, 1000, 20, 500, 7);
+  EXPECT_EQ(again.low, r.low);
+  EXPECT_EQ(again.high, r.high);
+}
+
+}  // namespace
+}  // namespace taifeng::core
