@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "taifeng/base/error.h"
+#include "taifeng/data/import.h"
 
 namespace taifeng::core {
 namespace {
@@ -108,6 +109,68 @@ TEST(RiskTest, TheBootstrapIntervalHoldsTheLevelAndIsReproducible) {
   const ReturnLevel again = LevelWithInterval(t, 1000, 20, 500, 7);
   EXPECT_EQ(again.low, r.low);
   EXPECT_EQ(again.high, r.high);
+}
+
+}  // namespace
+}  // namespace taifeng::core
+
+namespace taifeng::core {
+namespace {
+
+// Two real seasons (CMA best track 2017, 2018: Hato and Mangkhut among them) and three sites
+// around the Pearl River Delta: Hong Kong (3 points), Zhuhai (1 point), and a point far inland.
+struct CatalogCase {
+  std::vector<std::vector<data::Storm>> seasons;
+  std::vector<RiskPoint> points = {{22.30, 114.17}, {22.25, 114.00}, {22.45, 114.10}, {22.27, 113.58}, {28.0, 100.0}};
+  std::vector<RiskSite> sites = {{{0, 1, 2}}, {{3}}, {{4}}};
+  CatalogCase() {
+    for (const int season : {2017, 2018}) {
+      data::ImportResult r;
+      data::ImportFile(data::Format::Named("cma"), std::string(TAIFENG_SAMPLES_DIR) + "/cma/CH" + std::to_string(season) + "BST.txt", {}, r);
+      seasons.push_back(r.storms);
+    }
+  }
+};
+
+TEST(RiskCatalogTest, TheSameAtlasHoweverTheYearsAreSplit) {
+  const CatalogCase c;
+  CatalogOptions o;
+  o.years = 40, o.seed = 5, o.blocks = 10;
+  CatalogTables whole = MakeCatalogTables(c.sites.size(), o);
+  AddCatalogYears(c.seasons, c.points, c.sites, o, 0, 1, whole);
+  CatalogTables split = MakeCatalogTables(c.sites.size(), o);
+  AddCatalogYears(c.seasons, c.points, c.sites, o, 1, 3, split);  // as three MPI ranks would
+  AddCatalogYears(c.seasons, c.points, c.sites, o, 0, 3, split);
+  AddCatalogYears(c.seasons, c.points, c.sites, o, 2, 3, split);
+  EXPECT_EQ(split.years_done, 40);
+  EXPECT_EQ(split.storms, whole.storms);
+  for (std::size_t s = 0; s < c.sites.size(); ++s) {
+    EXPECT_EQ(split.wind[s].counts(), whole.wind[s].counts()) << s;
+    EXPECT_EQ(split.rain_total[s].counts(), whole.rain_total[s].counts()) << s;
+    EXPECT_EQ(split.rain_24h[s].counts(), whole.rain_24h[s].counts()) << s;
+  }
+  // Hong Kong gets gales in these seasons (Hato, Mangkhut: HKO's No. 10 twice), the far point none.
+  EXPECT_GT(whole.wind[0].Count(4), 20u) << "events of 18 m/s (gale) or more in 40 years";
+  EXPECT_GT(whole.rain_total[0].Count(0), 20u);
+  EXPECT_EQ(whole.wind[2].Count(0), 0u);
+  // Another seed, another catalog.
+  CatalogOptions other = o;
+  other.seed = 6;
+  CatalogTables different = MakeCatalogTables(c.sites.size(), other);
+  AddCatalogYears(c.seasons, c.points, c.sites, other, 0, 1, different);
+  EXPECT_NE(different.wind[0].counts(), whole.wind[0].counts());
+  EXPECT_THROW(AddCatalogYears(c.seasons, c.points, c.sites, o, 3, 3, split), Error);
+  EXPECT_THROW(AddCatalogYears({}, c.points, c.sites, o, 0, 1, split), Error);
+}
+
+TEST(RiskCatalogTest, TheRecordThroughTheSameModel) {
+  const CatalogCase c;
+  const CatalogTables h = HistoricalTables(c.seasons, c.points, c.sites, CatalogOptions{});
+  EXPECT_EQ(h.years_done, 2);
+  EXPECT_EQ(h.wind[0].blocks(), 2);
+  // Mangkhut's modelled wind at Hong Kong: HKO's No. 10 (hurricane force, 10-minute mean >= 33 m/s
+  // at some reference stations) - the model's maximum over the three points reaches at least 26 m/s.
+  EXPECT_GE(h.wind[0].Count(8, 1), 1u) << "an event of >= 26 m/s in 2018";
 }
 
 }  // namespace

@@ -16,8 +16,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
+
+#include "taifeng/core/synthetic.h"
+#include "taifeng/core/wind.h"
+#include "taifeng/data/track.h"
 
 namespace taifeng::core {
 
@@ -65,5 +70,61 @@ ReturnLevel LevelWithInterval(const ExceedanceTable& table, double years, double
 // The return period (years) of a level: 1 / (1 - exp(-λ)), λ the rate at that level (interpolated
 // between edges as above); nullopt when no event reached it.
 std::optional<double> PeriodOfLevel(const std::vector<double>& edges, const std::vector<std::uint64_t>& counts, double years, double level);
+
+// ---- The synthetic catalog (after STORM and CLIMADA's probabilistic tracks) ----
+//
+// Catalog year y (0 <= y < years) is historical season seasons[y % S] (S seasons given) with each
+// of its storms perturbed once by the correlated random walk of synthetic.h, storm j of year y on
+// its own random stream (seed, y, j): the catalog does not depend on how its years are split
+// (threads, MPI ranks). Each synthetic storm is stepped hourly (positions, 10-minute wind and
+// pressure linear between its 6-hourly points); at each step, at every point within reach_km of the
+// centre: the Holland wind (wind.h; 10-minute mean, marine exposure, with the motion asymmetry) and
+// the R-CLIPER rain rate (rain.h). An event at a site is the storm's maximum wind (the maximum over
+// the site's points), its storm-total rain and its wettest 24 h (the mean over the site's points).
+// These are MODELLED values, not observations.
+
+struct RiskPoint {
+  double lat_deg = 0, lon_deg = 0;
+};
+
+// A place the atlas reports on: a region (its sample points) or one grid cell (its centre).
+struct RiskSite {
+  std::vector<std::uint32_t> points;  // indices into the points given with it
+};
+
+struct CatalogOptions {
+  std::int64_t years = 0;    // > 0
+  std::uint64_t seed = 1;
+  SyntheticOptions perturb;  // its seed and first_index are set per storm
+  WindFieldOptions wind;
+  double reach_km = 500;     // beyond this from the centre, wind and rain count as 0
+  std::vector<double> wind_edges;  // m/s, 10-minute mean; default 10, 12, …, 90
+  std::vector<double> rain_edges;  // mm; default 25, 50, …, 2000
+  int blocks = 100;          // blocks of years for the bootstrap (1: no interval)
+};
+
+// The exceedance tables of every site: 10-minute wind (m/s), storm-total rain (mm), wettest 24 h
+// rain (mm), and what was counted.
+struct CatalogTables {
+  std::vector<ExceedanceTable> wind, rain_total, rain_24h;  // one per site
+  std::int64_t storms = 0;         // synthetic storms stepped
+  std::int64_t years_done = 0;     // catalog years added
+};
+
+// Empty tables for `sites` sites with the options' edges (defaults filled in).
+CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& options);
+
+// Adds the catalog years y with y % stride == offset (0 <= offset < stride: a rank's share) to
+// `tables`, in parallel over years (OpenMP). `seasons` holds each historical season's storms.
+// progress(years done, years to do) is called from one thread now and then (may be empty).
+// Throws Error(kInvalidArgument) when there are no seasons, years <= 0 or a bad share.
+void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,
+                     const std::vector<RiskSite>& sites, const CatalogOptions& options, int offset, int stride, CatalogTables& tables,
+                     const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+
+// The same model run on the historical tracks themselves (each season once, unperturbed): the
+// record's events per site, for the empirical comparison. One table per site, blocks = seasons.
+CatalogTables HistoricalTables(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,
+                               const std::vector<RiskSite>& sites, CatalogOptions options);
 
 }  // namespace taifeng::core

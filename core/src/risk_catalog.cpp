@@ -1,0 +1,229 @@
+// The synthetic catalog's events at the atlas's sites (risk.h).
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+
+#include "taifeng/base/error.h"
+#include "taifeng/core/matcher.h"
+#include "taifeng/core/rain.h"
+#include "taifeng/core/risk.h"
+#include "taifeng/data/units.h"
+
+namespace taifeng::core {
+
+namespace {
+
+constexpr double kKmPerDeg = 111.195;
+
+std::vector<double> Steps(double from, double to, double step) {
+  std::vector<double> e;
+  for (int i = 0; from + i * step <= to + 1e-9; ++i) e.push_back(from + i * step);
+  return e;
+}
+
+// Per-thread scratch for one storm: per point its maximum wind, its rain total, its rolling 24 h
+// window (a ring of hourly amounts) and the wettest 24 h; only the points the storm reached are
+// touched and reset.
+struct Scratch {
+  std::vector<double> wind, total, window, best24;
+  std::vector<double> ring;              // 24 per point
+  std::vector<std::int64_t> last_hour;   // the last hour the ring was brought up to; -1 untouched
+  std::vector<std::uint32_t> touched;
+  explicit Scratch(std::size_t n) : wind(n), total(n), window(n), best24(n), ring(24 * n), last_hour(n, -1) {}
+
+  void Rain(std::uint32_t p, std::int64_t hour, double mm) {
+    double* r = &ring[24 * static_cast<std::size_t>(p)];
+    if (last_hour[p] < 0) {
+      touched.push_back(p);
+      last_hour[p] = hour;
+    }
+    for (std::int64_t h = last_hour[p] + 1; h <= hour && h - last_hour[p] <= 24; ++h) {  // hours that passed dry
+      window[p] -= r[h % 24];
+      r[h % 24] = 0;
+    }
+    if (hour - last_hour[p] > 24) window[p] = 0;
+    last_hour[p] = hour;
+    r[hour % 24] += mm;
+    window[p] += mm;
+    total[p] += mm;
+    best24[p] = std::max(best24[p], window[p]);
+  }
+  void Reset() {
+    for (const std::uint32_t p : touched) {
+      wind[p] = total[p] = window[p] = best24[p] = 0;
+      std::fill_n(&ring[24 * static_cast<std::size_t>(p)], 24, 0.0);
+      last_hour[p] = -1;
+    }
+    touched.clear();
+  }
+};
+
+struct Geometry {
+  std::vector<std::array<double, 3>> unit;  // of each point
+  double lat_min = 90, lat_max = -90, lon_min = 180, lon_max = -180;
+  std::vector<std::vector<std::uint32_t>> sites_of;  // per point: the sites holding it
+};
+
+Geometry MakeGeometry(const std::vector<RiskPoint>& points, const std::vector<RiskSite>& sites) {
+  Geometry g;
+  g.unit.resize(points.size());
+  g.sites_of.resize(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    UnitVector(points[i].lat_deg, points[i].lon_deg, g.unit[i].data());
+    g.lat_min = std::min(g.lat_min, points[i].lat_deg), g.lat_max = std::max(g.lat_max, points[i].lat_deg);
+    g.lon_min = std::min(g.lon_min, points[i].lon_deg), g.lon_max = std::max(g.lon_max, points[i].lon_deg);
+  }
+  for (std::size_t s = 0; s < sites.size(); ++s)
+    for (const std::uint32_t p : sites[s].points) {
+      if (p >= points.size()) throw Error(ErrorCode::kInvalidArgument, "risk site " + std::to_string(s) + ": a point index out of range");
+      g.sites_of[p].push_back(static_cast<std::uint32_t>(s));
+    }
+  return g;
+}
+
+// One hour of one storm at every point within reach.
+void StepHour(const std::vector<TrackPoint>& track, std::size_t k, const Geometry& g, const CatalogOptions& o, Scratch& s) {
+  const TrackPoint& t = track[k];
+  if (!std::isfinite(t.wind_ms)) return;
+  const TrackPoint& a = track[k == 0 ? 0 : k - 1];
+  const TrackPoint& b = track[k + 1 < track.size() ? k + 1 : k];
+  WindCentre c;
+  c.lat_deg = t.lat_deg, c.lon_deg = t.lon_deg, c.vmax_ms = t.wind_ms, c.pressure_hpa = t.pressure_hpa;
+  const double dt = static_cast<double>(b.time_utc - a.time_utc);
+  if (dt > 0) {
+    double dlon = b.lon_deg - a.lon_deg;
+    if (dlon > 180) dlon -= 360;
+    if (dlon < -180) dlon += 360;
+    c.motion_east_ms = dlon * kKmPerDeg * 1000 * std::cos(t.lat_deg * M_PI / 180) / dt;
+    c.motion_north_ms = (b.lat_deg - a.lat_deg) * kKmPerDeg * 1000 / dt;
+  }
+  const PreparedCentre pc = Prepare(c, o.wind);
+  const double vmax_1min = data::ConvertAveraging(t.wind_ms, data::WindAveraging::kTenMinute, data::WindAveraging::kOneMinute);
+  double centre[3];
+  UnitVector(t.lat_deg, t.lon_deg, centre);
+  const std::int64_t hour = t.time_utc / 3600;
+  for (std::size_t p = 0; p < g.unit.size(); ++p) {
+    const double r = ArcKm(centre, g.unit[p].data());
+    if (r > o.reach_km) continue;
+    const auto i = static_cast<std::uint32_t>(p);
+    s.Rain(i, hour, RCliperRateMmH(r, vmax_1min));  // mm in this hour
+    if (pc.valid) s.wind[p] = std::max(s.wind[p], WindAt(pc, g.unit[p].data()));
+  }
+}
+
+// Whether the storm comes within reach of the points' box at all.
+bool Reaches(const std::vector<TrackPoint>& track, const Geometry& g, double reach_km) {
+  const double pad = reach_km / kKmPerDeg;
+  for (const TrackPoint& t : track) {
+    const double lon_pad = pad / std::max(0.2, std::cos(t.lat_deg * M_PI / 180));
+    if (t.lat_deg >= g.lat_min - pad && t.lat_deg <= g.lat_max + pad && t.lon_deg >= g.lon_min - lon_pad && t.lon_deg <= g.lon_max + lon_pad)
+      return true;
+  }
+  return false;
+}
+
+// One storm's events, added for catalog year `year`.
+void AddStorm(const data::Storm& storm, std::int64_t year, const Geometry& g, const std::vector<RiskSite>& sites, const CatalogOptions& o,
+              Scratch& s, CatalogTables& tables) {
+  const Resampled six = ResampleSixHourly(storm.fixes, storm.wind_averaging);
+  if (six.points.size() < 2 || !Reaches(six.points, g, o.reach_km)) return;
+  const std::vector<TrackPoint> hourly = Interpolate(six.points, 3600);
+  for (std::size_t k = 0; k < hourly.size(); ++k) StepHour(hourly, k, g, o, s);
+  std::vector<std::uint32_t> hit;  // the sites with a touched point
+  for (const std::uint32_t p : s.touched)
+    for (const std::uint32_t site : g.sites_of[p]) hit.push_back(site);
+  std::sort(hit.begin(), hit.end());
+  hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
+  for (const std::uint32_t site : hit) {
+    double wind = 0, total = 0, best = 0;
+    for (const std::uint32_t p : sites[site].points) wind = std::max(wind, s.wind[p]), total += s.total[p], best += s.best24[p];
+    const double n = static_cast<double>(sites[site].points.size());
+    tables.wind[site].AddEvent(wind, year);
+    tables.rain_total[site].AddEvent(total / n, year);
+    tables.rain_24h[site].AddEvent(best / n, year);
+  }
+  s.Reset();
+}
+
+}  // namespace
+
+CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& o) {
+  if (o.wind_edges.empty()) o.wind_edges = Steps(10, 90, 2);
+  if (o.rain_edges.empty()) o.rain_edges = Steps(25, 2000, 25);
+  CatalogTables t;
+  t.wind.assign(sites, ExceedanceTable(o.wind_edges, o.blocks));
+  t.rain_total.assign(sites, ExceedanceTable(o.rain_edges, o.blocks));
+  t.rain_24h.assign(sites, ExceedanceTable(o.rain_edges, o.blocks));
+  return t;
+}
+
+void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,
+                     const std::vector<RiskSite>& sites, const CatalogOptions& options, int offset, int stride, CatalogTables& tables,
+                     const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  if (seasons.empty() || options.years <= 0 || stride < 1 || offset < 0 || offset >= stride)
+    throw Error(ErrorCode::kInvalidArgument, "risk catalog: seasons, years > 0 and a share 0 <= offset < stride are needed");
+  if (tables.wind.size() != sites.size() || tables.rain_total.size() != sites.size() || tables.rain_24h.size() != sites.size())
+    throw Error(ErrorCode::kInvalidArgument, "risk catalog: one table per site (MakeCatalogTables)");
+  const Geometry g = MakeGeometry(points, sites);
+  const std::int64_t todo = (options.years - offset + stride - 1) / stride;
+  std::atomic<std::int64_t> done{0}, storms{0};
+  std::exception_ptr failure;
+  std::mutex merge;
+#pragma omp parallel
+  {
+    CatalogTables mine = tables;  // the same edges and blocks, counted from zero
+    for (auto* list : {&mine.wind, &mine.rain_total, &mine.rain_24h})
+      for (ExceedanceTable& t : *list) std::fill(t.counts().begin(), t.counts().end(), 0);
+    Scratch scratch(points.size());
+#pragma omp for schedule(dynamic, 4)
+    for (std::int64_t i = 0; i < todo; ++i) {
+      const std::int64_t year = offset + i * stride;
+      try {
+        const auto& season = seasons[static_cast<std::size_t>(year % static_cast<std::int64_t>(seasons.size()))];
+        for (std::size_t j = 0; j < season.size(); ++j) {
+          SyntheticOptions p = options.perturb;
+          p.seed = options.seed, p.first_index = static_cast<std::size_t>(year) * 4096 + j;  // storm j of year y: its own stream
+          const auto synthetic = SynthesizeStorms({season[j]}, 1, p);
+          if (synthetic.empty()) continue;
+          AddStorm(synthetic.front(), year, g, sites, options, scratch, mine);
+          ++storms;
+        }
+      } catch (...) {
+#pragma omp critical(risk_failure)
+        if (!failure) failure = std::current_exception();
+      }
+      const std::int64_t n = ++done;
+      if (progress && omp_get_thread_num() == 0) progress(n, todo);
+    }
+    std::lock_guard<std::mutex> lock(merge);
+    for (std::size_t s = 0; s < sites.size(); ++s) {
+      tables.wind[s].Add(mine.wind[s]);
+      tables.rain_total[s].Add(mine.rain_total[s]);
+      tables.rain_24h[s].Add(mine.rain_24h[s]);
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  tables.storms += storms.load();
+  tables.years_done += todo;
+}
+
+CatalogTables HistoricalTables(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,
+                               const std::vector<RiskSite>& sites, CatalogOptions options) {
+  options.blocks = static_cast<int>(seasons.size());
+  CatalogTables t = MakeCatalogTables(sites.size(), options);
+  const Geometry g = MakeGeometry(points, sites);
+  Scratch scratch(points.size());
+  for (std::size_t y = 0; y < seasons.size(); ++y)
+    for (const data::Storm& storm : seasons[y]) {
+      AddStorm(storm, static_cast<std::int64_t>(y), g, sites, options, scratch, t);
+      ++t.storms;
+    }
+  t.years_done = static_cast<std::int64_t>(seasons.size());
+  return t;
+}
+
+}  // namespace taifeng::core
