@@ -14,6 +14,7 @@ PACKAGES=(
   libcpp-httplib-dev                                 # the web gateway
   chromium chromium-driver fonts-noto-cjk            # the web gateway's browser test (headless) and its screenshot
   libgtest-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin                         # taifeng risk build on MPI ranks (mpirun)
   python3 python3-h5py python3-numpy
   clang libomp-14-dev   # ThreadSanitizer build of the OpenMP core (scripts/test.sh)
   clang-tidy            # the lint stage (scripts/lint.sh)

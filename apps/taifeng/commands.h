@@ -18,5 +18,6 @@ void RegisterWarnVerifyCommand(CLI::App& app);     // warn verify (after the war
 void RegisterKeysCommands(CLI::App& app);   // keys generate
 void RegisterServeCommand(CLI::App& app);   // serve
 void RegisterCapCommands(CLI::App& app);    // cap check
+void RegisterRiskCommands(CLI::App& app);   // risk build, risk show
 
 }  // namespace taifeng::cli

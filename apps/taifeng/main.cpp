@@ -24,6 +24,7 @@ int Main(int argc, char** argv) {
   taifeng::cli::RegisterKeysCommands(app);
   taifeng::cli::RegisterServeCommand(app);
   taifeng::cli::RegisterCapCommands(app);
+  taifeng::cli::RegisterRiskCommands(app);
   return taifeng::cli::RunCli("taifeng", app, argc, argv);
 }
 

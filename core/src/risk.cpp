@@ -108,3 +108,44 @@ std::optional<double> PeriodOfLevel(const std::vector<double>& edges, const std:
 }
 
 }  // namespace taifeng::core
+
+namespace taifeng::core {
+
+std::vector<double> AtlasPeriods() { return {10, 20, 50, 100, 200, 500, 1000}; }
+
+namespace {
+
+data::AtlasQuantity Quantity(const std::vector<ExceedanceTable>& tables, const char* name, const char* units, const char* long_name,
+                             double years, const std::vector<double>& periods, int resamples, std::uint64_t seed) {
+  data::AtlasQuantity q;
+  q.name = name, q.units = units, q.long_name = long_name;
+  if (tables.empty()) return q;
+  q.edges = tables.front().edges();
+  q.blocks = 1;  // the counts over all blocks: sites may differ in blocks (grid cells keep one)
+  for (std::size_t s = 0; s < tables.size(); ++s) {
+    for (std::size_t i = 0; i < q.edges.size(); ++i) q.counts.push_back(tables[s].Count(i));
+    for (const double t : periods) {
+      const ReturnLevel r = LevelWithInterval(tables[s], years, t, tables[s].blocks() > 1 ? resamples : 0, seed + s);
+      q.level.push_back(r.level), q.low.push_back(r.low), q.high.push_back(r.high);
+      q.bound.push_back(static_cast<std::int8_t>(r.bound));
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+data::Atlas MakeAtlas(const CatalogTables& tables, data::Atlas base, const std::vector<double>& periods, int resamples, std::uint64_t seed) {
+  const auto years = static_cast<double>(base.years);
+  base.periods_years = periods;
+  base.quantities = {
+      Quantity(tables.wind, "wind_ms", "m s-1", "10-minute mean surface wind (marine exposure), the storm's maximum at the site", years, periods,
+               resamples, seed),
+      Quantity(tables.rain_total, "rain_total_mm", "mm", "storm-total rain (R-CLIPER), the mean over the site's points", years, periods,
+               resamples, seed),
+      Quantity(tables.rain_24h, "rain_24h_mm", "mm", "the storm's wettest 24 h of rain (R-CLIPER), the mean over the site's points", years,
+               periods, resamples, seed)};
+  return base;
+}
+
+}  // namespace taifeng::core

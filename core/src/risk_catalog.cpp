@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 
 #include "taifeng/base/error.h"
@@ -31,23 +32,25 @@ std::vector<double> Steps(double from, double to, double step) {
 struct Scratch {
   std::vector<double> wind, total, window, best24;
   std::vector<double> ring;              // 24 per point
-  std::vector<std::int64_t> last_hour;   // the last hour the ring was brought up to; -1 untouched
+  std::vector<std::int64_t> last_hour;   // the last hour the ring was brought up to; kUntouched
+  static constexpr std::int64_t kUntouched = std::numeric_limits<std::int64_t>::min();  // (hours before 1970 are negative)
   std::vector<std::uint32_t> touched;
-  explicit Scratch(std::size_t n) : wind(n), total(n), window(n), best24(n), ring(24 * n), last_hour(n, -1) {}
+  explicit Scratch(std::size_t n) : wind(n), total(n), window(n), best24(n), ring(24 * n), last_hour(n, kUntouched) {}
+  static std::size_t Slot(std::int64_t hour) { return static_cast<std::size_t>(((hour % 24) + 24) % 24); }
 
   void Rain(std::uint32_t p, std::int64_t hour, double mm) {
     double* r = &ring[24 * static_cast<std::size_t>(p)];
-    if (last_hour[p] < 0) {
+    if (last_hour[p] == kUntouched) {
       touched.push_back(p);
       last_hour[p] = hour;
     }
     for (std::int64_t h = last_hour[p] + 1; h <= hour && h - last_hour[p] <= 24; ++h) {  // hours that passed dry
-      window[p] -= r[h % 24];
-      r[h % 24] = 0;
+      window[p] -= r[Slot(h)];
+      r[Slot(h)] = 0;
     }
     if (hour - last_hour[p] > 24) window[p] = 0;
     last_hour[p] = hour;
-    r[hour % 24] += mm;
+    r[Slot(hour)] += mm;
     window[p] += mm;
     total[p] += mm;
     best24[p] = std::max(best24[p], window[p]);
@@ -56,7 +59,7 @@ struct Scratch {
     for (const std::uint32_t p : touched) {
       wind[p] = total[p] = window[p] = best24[p] = 0;
       std::fill_n(&ring[24 * static_cast<std::size_t>(p)], 24, 0.0);
-      last_hour[p] = -1;
+      last_hour[p] = kUntouched;
     }
     touched.clear();
   }
@@ -85,10 +88,16 @@ Geometry MakeGeometry(const std::vector<RiskPoint>& points, const std::vector<Ri
   return g;
 }
 
+// Whether a centre is within reach of the points' box (a cheap test before the points).
+bool NearBox(const TrackPoint& t, const Geometry& g, double reach_km) {
+  const double pad = reach_km / kKmPerDeg, lon_pad = pad / std::max(0.2, std::cos(t.lat_deg * M_PI / 180));
+  return t.lat_deg >= g.lat_min - pad && t.lat_deg <= g.lat_max + pad && t.lon_deg >= g.lon_min - lon_pad && t.lon_deg <= g.lon_max + lon_pad;
+}
+
 // One hour of one storm at every point within reach.
 void StepHour(const std::vector<TrackPoint>& track, std::size_t k, const Geometry& g, const CatalogOptions& o, Scratch& s) {
   const TrackPoint& t = track[k];
-  if (!std::isfinite(t.wind_ms)) return;
+  if (!std::isfinite(t.wind_ms) || !NearBox(t, g, o.reach_km)) return;
   const TrackPoint& a = track[k == 0 ? 0 : k - 1];
   const TrackPoint& b = track[k + 1 < track.size() ? k + 1 : k];
   WindCentre c;
@@ -106,8 +115,11 @@ void StepHour(const std::vector<TrackPoint>& track, std::size_t k, const Geometr
   double centre[3];
   UnitVector(t.lat_deg, t.lon_deg, centre);
   const std::int64_t hour = t.time_utc / 3600;
+  const double min_dot = std::cos(o.reach_km / 6371.0088);  // within reach <=> the unit vectors' dot product is at least this
   for (std::size_t p = 0; p < g.unit.size(); ++p) {
-    const double r = ArcKm(centre, g.unit[p].data());
+    const double* u = g.unit[p].data();
+    if (centre[0] * u[0] + centre[1] * u[1] + centre[2] * u[2] < min_dot) continue;
+    const double r = ArcKm(centre, u);
     if (r > o.reach_km) continue;
     const auto i = static_cast<std::uint32_t>(p);
     s.Rain(i, hour, RCliperRateMmH(r, vmax_1min));  // mm in this hour
@@ -117,13 +129,7 @@ void StepHour(const std::vector<TrackPoint>& track, std::size_t k, const Geometr
 
 // Whether the storm comes within reach of the points' box at all.
 bool Reaches(const std::vector<TrackPoint>& track, const Geometry& g, double reach_km) {
-  const double pad = reach_km / kKmPerDeg;
-  for (const TrackPoint& t : track) {
-    const double lon_pad = pad / std::max(0.2, std::cos(t.lat_deg * M_PI / 180));
-    if (t.lat_deg >= g.lat_min - pad && t.lat_deg <= g.lat_max + pad && t.lon_deg >= g.lon_min - lon_pad && t.lon_deg <= g.lon_max + lon_pad)
-      return true;
-  }
-  return false;
+  return std::any_of(track.begin(), track.end(), [&](const TrackPoint& t) { return NearBox(t, g, reach_km + 200); });  // 6-hourly: 200 km of slack
 }
 
 // One storm's events, added for catalog year `year`.

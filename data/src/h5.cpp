@@ -1,5 +1,7 @@
 #include "h5.h"
 
+#include <algorithm>
+
 #include <cstdint>
 #include <cstring>
 
@@ -14,6 +16,7 @@ template <> hid_t NativeType<std::int64_t>() { return H5T_NATIVE_INT64; }
 template <> hid_t NativeType<std::int32_t>() { return H5T_NATIVE_INT32; }
 template <> hid_t NativeType<std::int16_t>() { return H5T_NATIVE_INT16; }
 template <> hid_t NativeType<std::int8_t>() { return H5T_NATIVE_INT8; }
+template <> hid_t NativeType<std::uint64_t>() { return H5T_NATIVE_UINT64; }
 
 std::string ObjectName(hid_t id) {
   char buf[256] = {0};
@@ -89,6 +92,7 @@ template std::vector<std::int64_t> ReadNumeric<std::int64_t>(hid_t);
 template std::vector<std::int32_t> ReadNumeric<std::int32_t>(hid_t);
 template std::vector<std::int16_t> ReadNumeric<std::int16_t>(hid_t);
 template std::vector<std::int8_t> ReadNumeric<std::int8_t>(hid_t);
+template std::vector<std::uint64_t> ReadNumeric<std::uint64_t>(hid_t);
 
 std::vector<std::string> ReadStrings(hid_t dataset) {
   Handle type(H5Dget_type(dataset), H5Tclose);
@@ -178,5 +182,81 @@ long long ReadIntAttribute(hid_t object, const char* name) {
   }
   return value;
 }
+
+void Check(herr_t status, const std::string& what) {
+  if (status < 0) throw Error(ErrorCode::kIo, "HDF5: " + what + " failed");
+}
+
+void WriteStringAttr(hid_t object, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create attribute ") + name);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  Check(H5Awrite(attr.get(), type.get(), padded.data()), std::string("writing attribute ") + name);
+}
+
+void WriteIntAttr(hid_t object, const char* name, long long value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(object, name, H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create attribute ") + name);
+  Check(H5Awrite(attr.get(), H5T_NATIVE_LLONG, &value), std::string("writing attribute ") + name);
+}
+
+namespace {
+
+Handle ChunkedProps(const std::vector<hsize_t>& dims, int deflate, bool compress) {
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::clamp<hsize_t>(dims[0], 1, dims.size() > 1 ? 8192 : 65536);
+  Check(H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk");
+  if (compress) {  // numeric data; HDF5 cannot filter variable-length strings
+    Check(H5Pset_fletcher32(plist.get()), "H5Pset_fletcher32");
+    Check(H5Pset_shuffle(plist.get()), "H5Pset_shuffle");
+    if (deflate > 0) Check(H5Pset_deflate(plist.get(), static_cast<unsigned>(deflate)), "H5Pset_deflate");
+  }
+  return plist;
+}
+
+}  // namespace
+
+Handle CreateDataset(hid_t group, const char* name, hid_t file_type, const std::vector<hsize_t>& dims, int deflate,
+                     bool compress) {
+  std::vector<hsize_t> max(dims.size(), H5S_UNLIMITED);
+  for (std::size_t i = 1; i < dims.size(); ++i) max[i] = dims[i];
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.data()), H5Sclose);
+  Handle props = ChunkedProps(dims, deflate, compress);
+  Handle ds(H5Dcreate2(group, name, file_type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create dataset ") + name);
+  return ds;
+}
+
+void Annotate(hid_t ds, const Meta& meta) {
+  if (meta.units) WriteStringAttr(ds, "units", meta.units);
+  if (meta.long_name) WriteStringAttr(ds, "long_name", meta.long_name);
+}
+
+void WriteStrings(hid_t group, const char* name, const std::vector<std::string>& data, Meta meta) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle ds = CreateDataset(group, name, type.get(), {data.size()}, 0, false);
+  std::vector<const char*> ptrs(data.size());
+  for (std::size_t i = 0; i < data.size(); ++i) ptrs[i] = data[i].c_str();
+  if (!data.empty()) {
+    Check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), std::string("writing ") + name);
+  }
+  Annotate(ds.get(), meta);
+}
+
+Handle CreateGroup(hid_t parent, const char* name) {
+  Handle g(H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g.valid()) throw Error(ErrorCode::kIo, std::string("HDF5: cannot create group ") + name);
+  return g;
+}
+
 
 }  // namespace taifeng::data::h5

@@ -22,6 +22,7 @@
 
 #include "taifeng/core/synthetic.h"
 #include "taifeng/core/wind.h"
+#include "taifeng/data/atlas.h"
 #include "taifeng/data/track.h"
 
 namespace taifeng::core {
@@ -126,5 +127,14 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
 // record's events per site, for the empirical comparison. One table per site, blocks = seasons.
 CatalogTables HistoricalTables(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,
                                const std::vector<RiskSite>& sites, CatalogOptions options);
+
+// The return periods the atlas reports: 10, 20, 50, 100, 200, 500 and 1000 years.
+std::vector<double> AtlasPeriods();
+
+// The atlas of the tables: return levels for `periods` with a bootstrap interval of `resamples`
+// draws (seeded) where a site's tables have several blocks (else the interval is the level), and
+// each site's counts summed over its blocks. `base` carries the sites (code, names, positions, kinds),
+// grid, years, seed and model text; its quantities are replaced.
+data::Atlas MakeAtlas(const CatalogTables& tables, data::Atlas base, const std::vector<double>& periods, int resamples, std::uint64_t seed);
 
 }  // namespace taifeng::core

@@ -1,0 +1,151 @@
+// taifeng risk build | show: the typhoon risk atlas (risk_job.h, core/risk.h, data/atlas.h).
+#include <nlohmann/json.hpp>
+
+#include <omp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "output.h"
+#include "risk_job.h"
+#include "taifeng/base/env.h"
+#include "taifeng/base/error.h"
+
+namespace taifeng::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// One CSV per quantity: a row per region (grid cells are in the HDF5 and the GeoTIFFs), the
+// return level and its interval for every period.
+void WriteCsv(const data::Atlas& a, const std::string& dir) {
+  fs::create_directories(dir);
+  for (const data::AtlasQuantity& q : a.quantities) {
+    std::string csv = "code,name,name_en,lat_deg,lon_deg";
+    for (const double t : a.periods_years) {
+      const std::string p = std::to_string(static_cast<int>(t));
+      csv += "," + q.name + "_" + p + "y," + q.name + "_" + p + "y_low," + q.name + "_" + p + "y_high";
+    }
+    csv += "\n";
+    for (std::size_t s = 0; s < a.sites(); ++s) {
+      if (a.kind[s] != 0) continue;
+      csv += a.code[s] + "," + a.name[s] + "," + a.name_en[s] + "," + FormatFloat(a.lat_deg[s], 3) + "," + FormatFloat(a.lon_deg[s], 3);
+      for (std::size_t p = 0; p < a.periods_years.size(); ++p) {
+        const std::size_t i = s * a.periods_years.size() + p;
+        const std::string level = q.bound[i] == 1 ? "" : FormatFloat(q.level[i], 1);  // below the first edge: empty
+        csv += "," + level + "," + FormatFloat(q.low[i], 1) + "," + FormatFloat(q.high[i], 1);
+      }
+      csv += "\n";
+    }
+    WriteFileAtomically(fs::path(dir) / (q.name + ".csv"), csv);
+  }
+}
+
+json SiteJson(const data::Atlas& a, std::size_t s) {
+  json j = {{"code", a.code[s]}, {"name", a.name[s]}, {"name_en", a.name_en[s]}, {"lat_deg", a.lat_deg[s]}, {"lon_deg", a.lon_deg[s]}};
+  for (const data::AtlasQuantity& q : a.quantities) {
+    json curve = json::array();
+    for (std::size_t p = 0; p < a.periods_years.size(); ++p) {
+      const std::size_t i = s * a.periods_years.size() + p;
+      static const char* kBound[] = {"exact", "below_first_edge", "at_least_last_edge"};
+      curve.push_back({{"period_years", a.periods_years[p]}, {"level", q.level[i]}, {"low", q.low[i]}, {"high", q.high[i]},
+                       {"bound", kBound[std::clamp<int>(q.bound[i], 0, 2)]}});
+    }
+    j[q.name] = {{"units", q.units}, {"long_name", q.long_name}, {"curve", curve}};
+  }
+  return j;
+}
+
+void PrintCurve(const data::Atlas& a, std::size_t s) {
+  std::cout << a.name[s] << " " << a.name_en[s] << " (" << a.code[s] << "), " << a.years << " synthetic years, seed " << a.seed
+            << " (MODELLED: a synthetic catalog through parametric models, not observations)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t p = 0; p < a.periods_years.size(); ++p) {
+    std::vector<std::string> row = {std::to_string(static_cast<int>(a.periods_years[p]))};
+    for (const data::AtlasQuantity& q : a.quantities) {
+      const std::size_t i = s * a.periods_years.size() + p;
+      const std::string level = q.bound[i] == 1 ? "< " + FormatFloat(q.level[i], 0) : (q.bound[i] == 2 ? ">= " : "") + FormatFloat(q.level[i], 1);
+      row.push_back(level + " (" + FormatFloat(q.low[i], 1) + "–" + FormatFloat(q.high[i], 1) + ")");
+    }
+    rows.push_back(row);
+  }
+  PrintTable({"return period (years)", "wind, 10-min mean, m/s (95% interval)", "storm rain, mm (95%)", "wettest 24 h rain, mm (95%)"}, rows);
+}
+
+void RegisterBuild(CLI::App* risk) {
+  auto a = std::make_shared<RiskBuildArgs>();
+  CLI::App* cmd = risk->add_subcommand(
+      "build", "Build the risk atlas: N synthetic years of wind and rain at every region and grid cell, return periods 10-1000 years "
+               "(runs on MPI ranks under mpirun, else in one process with OpenMP)");
+  cmd->add_option("--archive", a->archive, "archive of historical best tracks (the parents)")->required();
+  cmd->add_option("--years", a->years, "synthetic years (each a perturbed historical season)")->required();
+  cmd->add_option("--seed", a->seed, "random seed: the same seed, the same atlas, bit for bit, on any number of ranks")->capture_default_str();
+  a->regions = TAIFENG_DEFAULT_REGIONS;
+  cmd->add_option("--regions", a->regions, "regions file (each region's sample points; 'none': no regions)")->capture_default_str();
+  cmd->add_option("--grid", a->grid_deg, "also a grid of this cell size (degrees) over --bbox");
+  cmd->add_option("--bbox", a->bbox, "the grid's box: SOUTH WEST NORTH EAST (degrees)")->expected(4)->delimiter(',');
+  cmd->add_option("--agency", a->agency, "whose best tracks")->capture_default_str();
+  cmd->add_option("--seasons", a->seasons, "historical seasons Y1-Y2 (default: all the archive has)");
+  cmd->add_option("--blocks", a->blocks, "blocks of years for the regions' bootstrap")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--bootstrap", a->bootstrap, "bootstrap draws for the 95% intervals (0: none)")->capture_default_str()->check(CLI::Range(0, 100000));
+  cmd->add_option("--reach", a->reach_km, "wind and rain are computed within this distance of the centre (km)")->capture_default_str()->check(CLI::Range(100.0, 2000.0));
+  cmd->add_option("--memory-limit", a->memory_limit_mb, "refuse a job whose estimate per rank exceeds this (MB; default: available memory)");
+  cmd->add_option("--out", a->out, "the atlas (HDF5), written by rank 0, atomically")->required();
+  cmd->add_option("--csv", a->csv_dir, "also the regions' curves as CSV in this directory");
+  cmd->add_flag("--json", a->json, "print the summary as JSON");
+  cmd->callback([a] {
+    Ranks ranks;
+    const RiskRun run = RunRiskBuild(*a, ranks);
+    if (ranks.rank() != 0) return;
+    data::WriteAtlas(a->out, run.atlas);
+    if (!a->csv_dir.empty()) WriteCsv(run.atlas, a->csv_dir);
+    const json j = {{"atlas", a->out}, {"years", a->years}, {"seed", a->seed}, {"sites", run.atlas.sites()}, {"synthetic_storms", run.storms},
+                    {"ranks", ranks.size()}, {"threads_per_rank", omp_get_max_threads()}, {"seconds", run.seconds},
+                    {"peak_rss_mb_per_rank", run.peak_rss_mb}};
+    if (a->json) {
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("%s: %lld synthetic years, %lld synthetic storms, %zu sites, %d rank(s) x %d thread(s), %.1f s, peak memory %.0f MB per rank\n",
+                a->out.c_str(), static_cast<long long>(a->years), static_cast<long long>(run.storms), run.atlas.sites(), ranks.size(),
+                omp_get_max_threads(), run.seconds, run.peak_rss_mb);
+  });
+}
+
+void RegisterShow(CLI::App* risk) {
+  struct ShowArgs {
+    std::string atlas, site;
+    bool json = false;
+  };
+  auto a = std::make_shared<ShowArgs>();
+  CLI::App* cmd = risk->add_subcommand("show", "Print a region's (or cell's) return-period curve with its 95% interval");
+  cmd->add_option("SITE", a->site, "region code, name or English name, or cell:ROW:COL")->required();
+  cmd->add_option("--atlas", a->atlas, "the atlas (taifeng risk build --out)")->required();
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a] {
+    const data::Atlas atlas = data::ReadAtlas(a->atlas);
+    const auto s = atlas.Site(a->site);
+    if (!s) throw Error(ErrorCode::kNotFound, a->atlas + ": no site " + a->site + " (a region code, name or English name)");
+    if (a->json) {
+      std::cout << SiteJson(atlas, *s).dump(2) << "\n";
+      return;
+    }
+    PrintCurve(atlas, *s);
+  });
+}
+
+}  // namespace
+
+void RegisterRiskCommands(CLI::App& app) {
+  CLI::App* risk = app.add_subcommand("risk", "The typhoon risk atlas: return periods of wind and rain per region and grid cell");
+  risk->require_subcommand(1);
+  RegisterBuild(risk);
+  RegisterShow(risk);
+}
+
+}  // namespace taifeng::cli

@@ -1,0 +1,56 @@
+// `taifeng risk build` as a job: the archive's seasons, the atlas's sites (regions and grid
+// cells), the memory estimate, the catalog over this process's share of the years (ranks.h), the
+// reduction to rank 0 and the atlas. Thread safety: one job at a time per process (HDF5, MPI).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ranks.h"
+#include "taifeng/core/risk.h"
+#include "taifeng/data/atlas.h"
+
+namespace taifeng::cli {
+
+struct RiskBuildArgs {
+  std::string archive, regions, out, csv_dir, agency = "CMA", seasons;
+  std::int64_t years = 0;
+  std::uint64_t seed = 1;
+  double grid_deg = 0;                 // 0: no grid
+  std::vector<double> bbox;            // south, west, north, east (deg)
+  int blocks = 100, bootstrap = 1000;
+  double reach_km = 500;
+  double memory_limit_mb = 0;          // 0: what the machine has
+  bool json = false;
+};
+
+struct RiskSites {
+  std::vector<core::RiskPoint> points;
+  std::vector<core::RiskSite> sites;
+  data::Atlas base;  // the sites' codes, names, positions and kinds; the grid
+};
+
+// The regions' sample points (0.1°) and, with a grid, one site per cell of the box. Throws
+// Error(kUsage) for a bad grid or box.
+RiskSites MakeRiskSites(const RiskBuildArgs& a);
+
+// The bytes a rank will hold: the tables (once per OpenMP thread and once merged) and the scratch.
+double EstimateBytes(const RiskSites& s, const RiskBuildArgs& a, int threads);
+
+// The historical seasons of the archive (the agency's storms, secondary centres left out), oldest
+// first; throws Error(kInvalidArgument) when none is in the domain's reach.
+std::vector<std::vector<data::Storm>> LoadSeasons(const RiskBuildArgs& a, const RiskSites& sites);
+
+struct RiskRun {
+  data::Atlas atlas;         // on rank 0
+  std::int64_t storms = 0;   // synthetic storms stepped (all ranks)
+  double seconds = 0, peak_rss_mb = 0;
+};
+
+// The whole job on every rank; rank 0 returns the atlas (others an empty one). Throws the first
+// failing rank's error on every rank.
+RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks);
+
+}  // namespace taifeng::cli
