@@ -46,6 +46,18 @@ void WriteCsv(const data::Atlas& a, const std::string& dir) {
   }
 }
 
+// One GeoTIFF per quantity and period of the grid (none without a grid: said, not an error).
+void WriteGeoTiffs(const data::Atlas& a, const std::string& dir) {
+  if (!a.grid) {
+    std::cerr << "risk build: --geotiff needs a --grid: no maps written\n";
+    return;
+  }
+  fs::create_directories(dir);
+  for (const data::AtlasQuantity& q : a.quantities)
+    for (const double t : a.periods_years)
+      data::WriteLevelGeoTiff(a, q.name, t, fs::path(dir) / (q.name + "_" + std::to_string(static_cast<int>(t)) + "y.tif"));
+}
+
 json SiteJson(const data::Atlas& a, std::size_t s) {
   json j = {{"code", a.code[s]}, {"name", a.name[s]}, {"name_en", a.name_en[s]}, {"lat_deg", a.lat_deg[s]}, {"lon_deg", a.lon_deg[s]}};
   for (const data::AtlasQuantity& q : a.quantities) {
@@ -97,6 +109,7 @@ void RegisterBuild(CLI::App* risk) {
   cmd->add_option("--memory-limit", a->memory_limit_mb, "refuse a job whose estimate per rank exceeds this (MB; default: available memory)");
   cmd->add_option("--out", a->out, "the atlas (HDF5), written by rank 0, atomically")->required();
   cmd->add_option("--csv", a->csv_dir, "also the regions' curves as CSV in this directory");
+  cmd->add_option("--geotiff", a->geotiff_dir, "also the grid's return levels as GeoTIFF maps in this directory (QUANTITY_Ty.tif)");
   cmd->add_flag("--json", a->json, "print the summary as JSON");
   cmd->callback([a] {
     Ranks ranks;
@@ -104,6 +117,7 @@ void RegisterBuild(CLI::App* risk) {
     if (ranks.rank() != 0) return;
     data::WriteAtlas(a->out, run.atlas);
     if (!a->csv_dir.empty()) WriteCsv(run.atlas, a->csv_dir);
+    if (!a->geotiff_dir.empty()) WriteGeoTiffs(run.atlas, a->geotiff_dir);
     const json j = {{"atlas", a->out}, {"years", a->years}, {"seed", a->seed}, {"sites", run.atlas.sites()}, {"synthetic_storms", run.storms},
                     {"ranks", ranks.size()}, {"threads_per_rank", omp_get_max_threads()}, {"seconds", run.seconds},
                     {"peak_rss_mb_per_rank", run.peak_rss_mb}};

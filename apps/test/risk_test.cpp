@@ -22,8 +22,9 @@ std::string Mpirun() {
 TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   ASSERT_EQ(Shell("command -v mpirun", false).status, 0) << "OpenMPI's mpirun (scripts/setup.sh installs openmpi-bin)";
   const std::string one = (*dir_ / "risk-1.h5").string(), two = (*dir_ / "risk-2.h5").string();
-  const std::string args = " risk build --archive " + *archive_ + " --years 24 --seed 7 --bootstrap 200 --json";
-  const CommandResult r1 = Shell("OMP_NUM_THREADS=2 " + Cli() + args + " --out " + one + " --csv " + (*dir_ / "risk-csv").string(), false);
+  const std::string args = " risk build --archive " + *archive_ + " --years 24 --seed 7 --bootstrap 200 --grid 1 --bbox 18,108,26,120 --json";
+  const CommandResult r1 = Shell("OMP_NUM_THREADS=2 " + Cli() + args + " --out " + one + " --csv " + (*dir_ / "risk-csv").string() +
+                                     " --geotiff " + (*dir_ / "risk-maps").string(), false);
   ASSERT_EQ(r1.status, 0) << r1.out;
   const CommandResult r2 = Shell(Mpirun() + Cli() + args + " --out " + two, false);
   ASSERT_EQ(r2.status, 0) << r2.out;
@@ -33,7 +34,9 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_EQ(s1["synthetic_storms"], s2["synthetic_storms"]);
   EXPECT_GT(s1["synthetic_storms"].get<int>(), 24 * 10);
   const taifeng::data::Atlas a = taifeng::data::ReadAtlas(one), b = taifeng::data::ReadAtlas(two);
-  ASSERT_EQ(a.sites(), 23u);
+  ASSERT_EQ(a.sites(), 23u + 8u * 12u);  // the regions, then the 1° grid
+  ASSERT_TRUE(a.grid);
+  EXPECT_EQ(a.grid->nlat, 8);
   ASSERT_EQ(a.quantities.size(), 3u);
   for (std::size_t q = 0; q < 3; ++q) {
     EXPECT_EQ(a.quantities[q].counts, b.quantities[q].counts) << a.quantities[q].name;
@@ -54,6 +57,10 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_NE(show.out.find("MODELLED"), std::string::npos);
   EXPECT_NE(show.out.find("wind, 10-min mean, m/s"), std::string::npos);
   EXPECT_TRUE(fs::exists(*dir_ / "risk-csv" / "wind_ms.csv"));
+  std::size_t maps = 0;
+  for (const auto& e : fs::directory_iterator(*dir_ / "risk-maps")) maps += e.path().extension() == ".tif" ? 1 : 0;
+  EXPECT_EQ(maps, 3u * 7u) << "a GeoTIFF per quantity and period";
+  EXPECT_TRUE(fs::exists(*dir_ / "risk-maps" / "wind_ms_100y.tif"));
   EXPECT_NE(Shell(Cli() + " risk show Atlantis --atlas " + one).status, 0);
 }
 

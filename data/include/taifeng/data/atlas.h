@@ -71,4 +71,12 @@ void WriteAtlas(const std::filesystem::path& path, const Atlas& atlas, Env& env 
 // Throws Error(kNotFound), Error(kArchiveFormat) (not an atlas), Error(kArchiveVersion).
 Atlas ReadAtlas(const std::filesystem::path& path);
 
+// The grid's return level of `quantity` for period `period_years` as a GeoTIFF (GDAL): Float32,
+// north up, WGS 84 (EPSG:4326), the cells' edges on the grid, NaN (the nodata value) where the level
+// is below the first edge; band metadata: quantity, units, period, MODELLED. Written atomically.
+// Throws Error(kInvalidArgument) when the atlas has no grid, that quantity or that period;
+// Error(kIo) when GDAL cannot write.
+void WriteLevelGeoTiff(const Atlas& atlas, const std::string& quantity, double period_years, const std::filesystem::path& path,
+                       Env& env = Env::Default());
+
 }  // namespace taifeng::data
