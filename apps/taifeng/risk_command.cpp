@@ -3,6 +3,7 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,67 @@ void RegisterShow(CLI::App* risk) {
   });
 }
 
+json CountsJson(const std::vector<int>& counts) {
+  double mean = 0, var = 0;
+  int top = 0;
+  for (const int c : counts) mean += c, top = std::max(top, c);
+  mean /= std::max<std::size_t>(counts.size(), 1);
+  for (const int c : counts) var += (c - mean) * (c - mean);
+  std::vector<double> share(static_cast<std::size_t>(top) + 1, 0.0);
+  for (const int c : counts) share[static_cast<std::size_t>(c)] += 1.0 / static_cast<double>(counts.size());
+  return {{"years", counts.size()}, {"mean", mean}, {"sd", std::sqrt(var / std::max<std::size_t>(counts.size() - 1, 1))}, {"share_of_years_with", share}};
+}
+
+void PrintValidation(const RiskValidation& v, const json& counts) {
+  std::vector<std::vector<std::string>> rows;
+  const auto level = [](const core::ReturnLevel& r) {
+    return r.bound == core::ReturnLevel::Bound::kBelowFirstEdge ? std::string("< 10") : FormatFloat(r.level, 1);
+  };
+  for (const auto& r : v.rows)
+    rows.push_back({r.name_en, std::to_string(static_cast<int>(r.period_years)), level(r.record),
+                    FormatFloat(r.record.low, 1) + "–" + FormatFloat(r.record.high, 1), level(r.catalog), r.inside ? "yes" : "NO"});
+  PrintTable({"region", "period (years)", "record: wind m/s (10-min)", "record 95% interval", "catalog: wind m/s", "inside"}, rows);
+  std::printf("\ninside the record's interval: %zu of %zu (region, period) pairs; all four periods: %zu of %zu regions (%.0f%%; target >= 90%%)\n",
+              v.pairs_inside, v.rows.size(), v.regions_all_inside, v.regions, 100.0 * static_cast<double>(v.regions_all_inside) / static_cast<double>(v.regions));
+  std::printf("storms within 300 km of Hong Kong per year: record %.2f (sd %.2f, %d seasons), catalog %.2f (sd %.2f, %lld years)\n",
+              counts["record"]["mean"].get<double>(), counts["record"]["sd"].get<double>(), v.seasons, counts["catalog"]["mean"].get<double>(),
+              counts["catalog"]["sd"].get<double>(), static_cast<long long>(v.catalog_counts.size()));
+}
+
+void RegisterValidate(CLI::App* risk) {
+  auto a = std::make_shared<RiskBuildArgs>();
+  auto atlas_path = std::make_shared<std::string>();
+  CLI::App* cmd = risk->add_subcommand(
+      "validate", "The atlas against the record: the same wind model on the historical tracks, 2-20-year levels per region with the "
+                  "record's bootstrap interval, and the yearly count of storms within 300 km of Hong Kong");
+  cmd->add_option("--atlas", *atlas_path, "the atlas (taifeng risk build --out)")->required();
+  cmd->add_option("--archive", a->archive, "the archive the atlas was built from")->required();
+  a->regions = TAIFENG_DEFAULT_REGIONS;
+  cmd->add_option("--regions", a->regions, "the regions the atlas was built with")->capture_default_str();
+  cmd->add_option("--agency", a->agency, "whose best tracks")->capture_default_str();
+  cmd->add_option("--seasons", a->seasons, "historical seasons Y1-Y2 (default: all the archive has)");
+  cmd->add_option("--bootstrap", a->bootstrap, "bootstrap draws over the seasons")->capture_default_str()->check(CLI::Range(1, 100000));
+  cmd->add_option("--reach", a->reach_km, "as the atlas was built (km)")->capture_default_str();
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a, atlas_path] {
+    const data::Atlas atlas = data::ReadAtlas(*atlas_path);
+    const RiskValidation v = ValidateAtlas(*a, atlas);
+    const json counts = {{"record", CountsJson(v.record_counts)}, {"catalog", CountsJson(v.catalog_counts)}};
+    if (!a->json) {
+      PrintValidation(v, counts);
+      return;
+    }
+    json rows = json::array();
+    for (const auto& r : v.rows)
+      rows.push_back({{"code", r.code}, {"name_en", r.name_en}, {"period_years", r.period_years}, {"record", r.record.level},
+                      {"record_low", r.record.low}, {"record_high", r.record.high}, {"catalog", r.catalog.level}, {"inside", r.inside}});
+    std::cout << json{{"rows", rows}, {"regions", v.regions}, {"regions_all_inside", v.regions_all_inside}, {"pairs_inside", v.pairs_inside},
+                      {"storms_within_300km_of_hong_kong", counts}}
+                     .dump(2)
+              << "\n";
+  });
+}
+
 }  // namespace
 
 void RegisterRiskCommands(CLI::App& app) {
@@ -160,6 +222,7 @@ void RegisterRiskCommands(CLI::App& app) {
   risk->require_subcommand(1);
   RegisterBuild(risk);
   RegisterShow(risk);
+  RegisterValidate(risk);
 }
 
 }  // namespace taifeng::cli

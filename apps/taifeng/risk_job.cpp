@@ -201,4 +201,42 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
   return run;
 }
 
+RiskValidation ValidateAtlas(const RiskBuildArgs& a, const data::Atlas& atlas) {
+  RiskBuildArgs regions_only = a;
+  regions_only.grid_deg = 0, regions_only.bbox.clear();
+  const RiskSites sites = MakeRiskSites(regions_only);
+  for (std::size_t s = 0; s < sites.sites.size(); ++s)
+    if (s >= atlas.sites() || atlas.code[s] != sites.base.code[s])
+      throw Error(ErrorCode::kInvalidArgument, "the atlas's sites are not the regions of " + a.regions + " (build and validate with the same --regions)");
+  const auto seasons = LoadSeasons(a, sites);
+  core::CatalogOptions o;
+  o.reach_km = a.reach_km, o.years = atlas.years, o.seed = atlas.seed;
+  const core::CatalogTables record = core::HistoricalTables(seasons, sites.points, sites.sites, o);
+  const data::AtlasQuantity* wind = atlas.Find("wind_ms");
+  if (!wind) throw Error(ErrorCode::kArchiveFormat, "the atlas has no wind_ms");
+  RiskValidation v;
+  v.seasons = static_cast<int>(seasons.size());
+  v.regions = sites.sites.size();
+  for (std::size_t s = 0; s < sites.sites.size(); ++s) {
+    const std::vector<std::uint64_t> counts(wind->counts.begin() + static_cast<std::ptrdiff_t>(s * wind->edges.size()),
+                                            wind->counts.begin() + static_cast<std::ptrdiff_t>((s + 1) * wind->edges.size()));
+    bool all = true;
+    for (const double t : {2.0, 5.0, 10.0, 20.0}) {
+      RiskValidationRow row{atlas.code[s], atlas.name[s], atlas.name_en[s], t, {}, {}, false};
+      row.record = core::LevelWithInterval(record.wind[s], static_cast<double>(seasons.size()), t, a.bootstrap, a.seed + s);
+      row.catalog = core::LevelFromCounts(wind->edges, counts, static_cast<double>(atlas.years), t);
+      using B = core::ReturnLevel::Bound;
+      const bool both_below = row.record.bound == B::kBelowFirstEdge && row.catalog.bound == B::kBelowFirstEdge;
+      row.inside = both_below || (row.catalog.level >= row.record.low - 1e-9 && row.catalog.level <= row.record.high + 1e-9);
+      all = all && row.inside;
+      v.pairs_inside += row.inside ? 1 : 0;
+      v.rows.push_back(row);
+    }
+    v.regions_all_inside += all ? 1 : 0;
+  }
+  v.record_counts = core::YearlyCountsWithin(seasons, o, false, 22.30, 114.17, 300);
+  v.catalog_counts = core::YearlyCountsWithin(seasons, o, true, 22.30, 114.17, 300);
+  return v;
+}
+
 }  // namespace taifeng::cli

@@ -53,4 +53,23 @@ struct RiskRun {
 // failing rank's error on every rank.
 RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks);
 
+// The atlas against the record: the same wind model on the historical tracks (each season once),
+// per region and return period of 2, 5, 10 and 20 years, the record's level with its bootstrap
+// interval over seasons and the catalog's level from the atlas's counts; and the yearly number of
+// storms whose centre came within 300 km of Hong Kong (22.30N 114.17E), catalog vs record.
+struct RiskValidationRow {
+  std::string code, name, name_en;
+  double period_years = 0;
+  core::ReturnLevel record;       // with its interval
+  core::ReturnLevel catalog;      // interval = level
+  bool inside = false;            // the catalog's level within the record's interval
+};
+struct RiskValidation {
+  std::vector<RiskValidationRow> rows;
+  std::size_t regions = 0, regions_all_inside = 0, pairs_inside = 0;
+  std::vector<int> record_counts, catalog_counts;  // storms within 300 km of Hong Kong per year
+  int seasons = 0;
+};
+RiskValidation ValidateAtlas(const RiskBuildArgs& a, const data::Atlas& atlas);
+
 }  // namespace taifeng::cli

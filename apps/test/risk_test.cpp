@@ -62,6 +62,15 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_EQ(maps, 3u * 7u) << "a GeoTIFF per quantity and period";
   EXPECT_TRUE(fs::exists(*dir_ / "risk-maps" / "wind_ms_100y.tif"));
   EXPECT_NE(Shell(Cli() + " risk show Atlantis --atlas " + one).status, 0);
+  // Against the record: every region at 2, 5, 10 and 20 years, and the storms near Hong Kong.
+  const CommandResult v = Shell(Cli() + " risk validate --atlas " + one + " --archive " + *archive_ + " --bootstrap 100 --json", false);
+  ASSERT_EQ(v.status, 0) << v.out;
+  const json vj = json::parse(v.out);
+  EXPECT_EQ(vj["rows"].size(), 23u * 4u);
+  EXPECT_EQ(vj["storms_within_300km_of_hong_kong"]["record"]["years"], 74);
+  EXPECT_EQ(vj["storms_within_300km_of_hong_kong"]["catalog"]["years"], 24);
+  EXPECT_GT(vj["storms_within_300km_of_hong_kong"]["record"]["mean"].get<double>(), 2.0);
+  EXPECT_GT(vj["pairs_inside"].get<int>(), 23);
 }
 
 TEST_F(CliTest, RiskBuildRefusesBadJobsAndWritesNothing) {

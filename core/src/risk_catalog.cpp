@@ -232,4 +232,44 @@ CatalogTables HistoricalTables(const std::vector<std::vector<data::Storm>>& seas
   return t;
 }
 
+std::vector<int> YearlyCountsWithin(const std::vector<std::vector<data::Storm>>& seasons, const CatalogOptions& options, bool synthetic,
+                                    double lat_deg, double lon_deg, double radius_km) {
+  if (seasons.empty()) throw Error(ErrorCode::kInvalidArgument, "yearly counts: no seasons");
+  const std::int64_t years = synthetic ? options.years : static_cast<std::int64_t>(seasons.size());
+  std::vector<int> counts(static_cast<std::size_t>(std::max<std::int64_t>(years, 0)), 0);
+  double centre[3];
+  UnitVector(lat_deg, lon_deg, centre);
+  const auto within = [&](const data::Storm& st) {
+    return std::any_of(st.fixes.begin(), st.fixes.end(), [&](const data::Fix& f) {
+      double u[3];
+      UnitVector(f.lat_deg, f.lon_deg, u);
+      return ArcKm(centre, u) <= radius_km;
+    });
+  };
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (std::int64_t y = 0; y < years; ++y) {
+    const auto& season = seasons[static_cast<std::size_t>(y % static_cast<std::int64_t>(seasons.size()))];
+    int n = 0;
+    try {
+    for (std::size_t j = 0; j < season.size(); ++j) {
+      if (!synthetic) {
+        n += within(season[j]) ? 1 : 0;
+        continue;
+      }
+      SyntheticOptions p = options.perturb;
+      p.seed = options.seed, p.first_index = static_cast<std::size_t>(y) * 4096 + j;
+      const auto s = SynthesizeStorms({season[j]}, 1, p);
+      n += !s.empty() && within(s.front()) ? 1 : 0;
+    }
+    } catch (...) {
+#pragma omp critical(risk_counts_failure)
+      if (!failure) failure = std::current_exception();
+    }
+    counts[static_cast<std::size_t>(y)] = n;
+  }
+  if (failure) std::rethrow_exception(failure);
+  return counts;
+}
+
 }  // namespace taifeng::core

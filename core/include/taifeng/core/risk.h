@@ -137,4 +137,10 @@ std::vector<double> AtlasPeriods();
 // grid, years, seed and model text; its quantities are replaced.
 data::Atlas MakeAtlas(const CatalogTables& tables, data::Atlas base, const std::vector<double>& periods, int resamples, std::uint64_t seed);
 
+// The number of storms per catalog year whose 6-hourly centre came within `radius_km` of
+// (lat_deg, lon_deg), for catalog years 0 .. years-1 (the same synthetic storms as AddCatalogYears
+// with these options); `seasons` unperturbed when `synthetic` is false (then one count per season).
+std::vector<int> YearlyCountsWithin(const std::vector<std::vector<data::Storm>>& seasons, const CatalogOptions& options, bool synthetic,
+                                    double lat_deg, double lon_deg, double radius_km);
+
 }  // namespace taifeng::core
