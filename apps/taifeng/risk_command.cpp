@@ -107,6 +107,7 @@ void RegisterBuild(CLI::App* risk) {
   cmd->add_option("--blocks", a->blocks, "blocks of years for the regions' bootstrap")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--bootstrap", a->bootstrap, "bootstrap draws for the 95% intervals (0: none)")->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--reach", a->reach_km, "wind and rain are computed within this distance of the centre (km)")->capture_default_str()->check(CLI::Range(100.0, 2000.0));
+  AddLandOptions(cmd, a->land, "the synthetic storms' decay over land");
   cmd->add_option("--memory-limit", a->memory_limit_mb, "refuse a job whose estimate per rank exceeds this (MB; default: available memory)");
   cmd->add_option("--out", a->out, "the atlas (HDF5), written by rank 0, atomically")->required();
   cmd->add_option("--csv", a->csv_dir, "also the regions' curves as CSV in this directory");

@@ -91,6 +91,13 @@ core::CatalogTables MakeTables(const RiskSites& s, core::CatalogOptions& o) {
 
 }  // namespace
 
+std::shared_ptr<const core::LandMask> MakeLandMask(const RiskBuildArgs& a) {
+  const auto land = LoadLandOption(a.land);
+  if (!land) return nullptr;
+  // The western North Pacific and the South China Sea, where storms cross land before South China.
+  return std::make_shared<const core::LandMask>(*land, 0, 95, 45, 160, 0.1);
+}
+
 RiskSites MakeRiskSites(const RiskBuildArgs& a) {
   RiskSites s;
   if (!a.regions.empty() && a.regions != "none") {
@@ -171,15 +178,17 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
                                            " threads) and " + std::to_string(static_cast<long long>(limit / 1e6)) +
                                            " MB are available: a coarser --grid, a smaller --bbox or fewer threads (OMP_NUM_THREADS)");
     const auto seasons = LoadSeasons(a, sites);
+    const std::shared_ptr<const core::LandMask> land = MakeLandMask(a);
     core::CatalogOptions o;
-    o.years = a.years, o.seed = a.seed, o.reach_km = a.reach_km, o.blocks = a.blocks;
+    o.years = a.years, o.seed = a.seed, o.reach_km = a.reach_km, o.blocks = a.blocks, o.land = land.get();
     tables = MakeTables(sites, o);
     Progress progress(ranks.rank() == 0 && !a.json);
     AddCatalogYears(seasons, sites.points, sites.sites, o, ranks.rank(), ranks.size(), tables,
                     [&](std::int64_t done, std::int64_t todo) { progress.Update("catalog years (rank 0)", done, todo); });
     progress.Done();
     sites.base.model = "Taifeng " TAIFENG_VERSION ": " + std::to_string(seasons.size()) + " seasons of " + a.agency + " best tracks (" +
-                       a.archive + ") perturbed (core/synthetic.h), Holland (1980) wind with motion asymmetry, R-CLIPER rain; reach " +
+                       a.archive + ") perturbed (core/synthetic.h)" + (land ? ", decayed over land (Kaplan & DeMaria 1995)" : "") +
+                       ", Holland (1980) wind with motion asymmetry, R-CLIPER rain; reach " +
                        std::to_string(static_cast<int>(a.reach_km)) + " km";
   } catch (const Error& e) {
     ok = false, error = e.what(), code = e.code();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "land_option.h"
 #include "ranks.h"
 #include "taifeng/core/risk.h"
 #include "taifeng/data/atlas.h"
@@ -23,6 +24,7 @@ struct RiskBuildArgs {
   int blocks = 100, bootstrap = 1000;
   double reach_km = 500;
   double memory_limit_mb = 0;          // 0: what the machine has
+  LandArgs land;                       // for the decay over land ("none": no decay)
   bool json = false;
 };
 
@@ -48,6 +50,9 @@ struct RiskRun {
   std::int64_t storms = 0;   // synthetic storms stepped (all ranks)
   double seconds = 0, peak_rss_mb = 0;
 };
+
+// The land mask for the decay over land (null with --land none): 0-45N, 95-160E at 0.1°.
+std::shared_ptr<const core::LandMask> MakeLandMask(const RiskBuildArgs& a);
 
 // The whole job on every rank; rank 0 returns the atlas (others an empty one). Throws the first
 // failing rank's error on every rank.

@@ -157,6 +157,48 @@ void AddStorm(const data::Storm& storm, std::int64_t year, const Geometry& g, co
 
 }  // namespace
 
+LandMask::LandMask(const geo::RegionSet& land, double south, double west, double north, double east, double step_deg)
+    : south_(south), west_(west), step_(step_deg) {
+  if (!(step_deg > 0) || !(north > south) || !(east > west)) throw Error(ErrorCode::kInvalidArgument, "land mask: a box and a step > 0");
+  nlat_ = static_cast<int>(std::ceil((north - south) / step_deg)), nlon_ = static_cast<int>(std::ceil((east - west) / step_deg));
+  land_.assign(static_cast<std::size_t>(nlat_) * static_cast<std::size_t>(nlon_), 0);
+#pragma omp parallel for schedule(dynamic, 8)
+  for (int r = 0; r < nlat_; ++r)
+    for (int c = 0; c < nlon_; ++c)
+      land_[static_cast<std::size_t>(r) * nlon_ + c] = land.Locate(south + (r + 0.5) * step_deg, west + (c + 0.5) * step_deg) ? 1 : 0;
+}
+
+bool LandMask::OverLand(double lat_deg, double lon_deg) const noexcept {
+  const double r = std::floor((lat_deg - south_) / step_), c = std::floor((lon_deg - west_) / step_);
+  if (!(r >= 0 && r < nlat_ && c >= 0 && c < nlon_)) return false;
+  return land_[static_cast<std::size_t>(r) * nlon_ + static_cast<std::size_t>(c)] != 0;
+}
+
+void ApplyLandDecay(data::Storm& synthetic, const data::Storm& parent, const LandMask& land, double alpha_per_h, double floor_ms) {
+  const std::size_t n = std::min(synthetic.fixes.size(), parent.fixes.size());
+  double synthetic_h = 0, parent_h = 0;  // hours since each made landfall (0 at sea)
+  double parent_sea_ms = NAN;           // the parent's wind at its last fix at sea
+  for (std::size_t k = 0; k < n; ++k) {
+    data::Fix& f = synthetic.fixes[k];
+    const data::Fix& p = parent.fixes[k];
+    const double dt_h = k == 0 ? 0 : static_cast<double>(f.time_utc - synthetic.fixes[k - 1].time_utc) / 3600.0;
+    const bool s_land = land.OverLand(f.lat_deg, f.lon_deg), p_land = land.OverLand(p.lat_deg, p.lon_deg);
+    synthetic_h = s_land ? synthetic_h + dt_h : 0;
+    parent_h = p_land ? parent_h + dt_h : 0;
+    if (!p_land) parent_sea_ms = p.wind_ms;
+    const double extra_h = synthetic_h - parent_h;  // > 0: decay further; < 0: undo the parent's decay
+    if (extra_h == 0 || !(f.wind_ms > floor_ms)) continue;
+    const double v = f.wind_ms;
+    double changed = floor_ms + (v - floor_ms) * std::exp(-alpha_per_h * extra_h);
+    if (extra_h < 0) {  // at most the parent's intensity before its landfall (perturbation kept)
+      const double cap = std::isfinite(parent_sea_ms) && p.wind_ms > 0 ? parent_sea_ms * v / p.wind_ms : v;
+      changed = std::min(changed, std::max(cap, v));
+    }
+    f.wind_ms = static_cast<float>(changed);
+    if (f.pressure_hpa < 1010) f.pressure_hpa = static_cast<float>(1010 - (1010 - f.pressure_hpa) * (changed * changed) / (v * v));
+  }
+}
+
 CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& o) {
   if (o.wind_edges.empty()) o.wind_edges = Steps(10, 90, 2);
   if (o.rain_edges.empty()) o.rain_edges = Steps(25, 2000, 25);
@@ -193,8 +235,9 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
         for (std::size_t j = 0; j < season.size(); ++j) {
           SyntheticOptions p = options.perturb;
           p.seed = options.seed, p.first_index = static_cast<std::size_t>(year) * 4096 + j;  // storm j of year y: its own stream
-          const auto synthetic = SynthesizeStorms({season[j]}, 1, p);
+          auto synthetic = SynthesizeStorms({season[j]}, 1, p);
           if (synthetic.empty()) continue;
+          if (options.land) ApplyLandDecay(synthetic.front(), season[j], *options.land);
           AddStorm(synthetic.front(), year, g, sites, options, scratch, mine);
           ++storms;
         }

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include "taifeng/base/error.h"
 #include "taifeng/data/import.h"
@@ -171,6 +175,52 @@ TEST(RiskCatalogTest, TheRecordThroughTheSameModel) {
   // Mangkhut's modelled wind at Hong Kong: HKO's No. 10 (hurricane force, 10-minute mean >= 33 m/s
   // at some reference stations) - the model's maximum over the three points reaches at least 26 m/s.
   EXPECT_GE(h.wind[0].Count(8, 1), 1u) << "an event of >= 26 m/s in 2018";
+}
+
+}  // namespace
+}  // namespace taifeng::core
+
+namespace taifeng::core {
+namespace {
+
+// A square island (20-22N, 110-112E) as the land; a parent storm at sea all along and its
+// synthetic twin crossing the island: only the twin's hours over land decay it.
+TEST(RiskCatalogTest, DecayOverLandOnlyForTheExtraHoursOverLand) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / ("taifeng-island-" + std::to_string(::getpid()) + ".geojson");
+  std::ofstream(file) << R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1","name":"island"},)"
+                         R"("geometry":{"type":"Polygon","coordinates":[[[110,20],[112,20],[112,22],[110,22],[110,20]]]}}]})";
+  const auto land = geo::RegionSet::LoadGeoJson(file, geo::RegionSet::Fields("code", "name", "name"));
+  std::filesystem::remove(file);
+  const LandMask mask(*land, 15, 105, 25, 120, 0.1);
+  EXPECT_TRUE(mask.OverLand(21, 111));
+  EXPECT_FALSE(mask.OverLand(21, 113));
+  EXPECT_FALSE(mask.OverLand(50, 111)) << "outside the mask: sea";
+  data::Storm parent, twin;
+  for (int k = 0; k < 5; ++k) {
+    data::Fix f;
+    f.time_utc = k * 6 * 3600, f.lat_deg = 21, f.lon_deg = 115, f.wind_ms = 40, f.pressure_hpa = 950;
+    parent.fixes.push_back(f);
+    f.lon_deg = k == 0 ? 113.5 : 111;  // over the island from the second fix on
+    twin.fixes.push_back(f);
+  }
+  ApplyLandDecay(twin, parent, mask);
+  EXPECT_FLOAT_EQ(twin.fixes[0].wind_ms, 40);
+  EXPECT_NEAR(twin.fixes[1].wind_ms, 12.1 + 27.9 * std::exp(-0.095 * 6), 1e-4);
+  EXPECT_NEAR(twin.fixes[4].wind_ms, 12.1 + 27.9 * std::exp(-0.095 * 24), 1e-4);
+  EXPECT_GT(twin.fixes[4].pressure_hpa, 990) << "the deficit follows the wind squared";
+  // The parent over the island as long as the twin: no extra decay.
+  data::Storm both = twin;
+  for (auto& f : both.fixes) f.wind_ms = 40, f.pressure_hpa = 950;
+  data::Storm twin2 = both;
+  ApplyLandDecay(twin2, both, mask);
+  EXPECT_FLOAT_EQ(twin2.fixes[4].wind_ms, 40);
+  // The parent over the island (its wind decayed to 20 m/s) and the twin at sea: the parent's decay
+  // is undone, up to its last wind at sea (40).
+  data::Storm over = both, at_sea = parent;
+  for (std::size_t k = 1; k < 5; ++k) over.fixes[k].wind_ms = 20, at_sea.fixes[k].wind_ms = 20;
+  ApplyLandDecay(at_sea, over, mask);
+  EXPECT_NEAR(at_sea.fixes[1].wind_ms, 12.1 + 7.9 * std::exp(0.095 * 6), 1e-4);
+  EXPECT_FLOAT_EQ(at_sea.fixes[4].wind_ms, 40) << "capped at the parent's wind before landfall";
 }
 
 }  // namespace

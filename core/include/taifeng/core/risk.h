@@ -24,6 +24,7 @@
 #include "taifeng/core/wind.h"
 #include "taifeng/data/atlas.h"
 #include "taifeng/data/track.h"
+#include "taifeng/geo/regions.h"
 
 namespace taifeng::core {
 
@@ -88,6 +89,34 @@ struct RiskPoint {
   double lat_deg = 0, lon_deg = 0;
 };
 
+// Land or sea on a regular grid (cell centres tested against a land set once): an O(1) "over
+// land" for the millions of synthetic fixes. Outside the grid: sea.
+class LandMask {
+ public:
+  LandMask() = default;
+  // South-west corner, north-east corner and cell size (degrees). Parallel (OpenMP).
+  LandMask(const geo::RegionSet& land, double south, double west, double north, double east, double step_deg);
+  bool OverLand(double lat_deg, double lon_deg) const noexcept;
+  std::size_t cells() const noexcept { return land_.size(); }
+
+ private:
+  double south_ = 0, west_ = 0, step_ = 1;
+  int nlat_ = 0, nlon_ = 0;
+  std::vector<std::uint8_t> land_;
+};
+
+// Decay over land for a synthetic storm whose walk took it over land when its parent was not (or
+// longer): after Kaplan & DeMaria (1995, J. Appl. Meteor. 34, 2499-2512), V(t) = Vb + (V0 - Vb)
+// exp(-alpha t), t the hours since landfall, alpha = 0.095 per hour, Vb = 26.7 kt (1-minute; 12.1
+// m/s as a 10-minute mean). The parent's winds already hold its own decay, so the synthetic's wind
+// is decayed by its hours since landfall less the parent's: further when it has been over land
+// longer; undone (up to the parent's last wind at sea, perturbation kept) when the parent is over
+// land and the synthetic is not, or less long. Back at sea both follow the parent again. The
+// pressure deficit below 1010 hPa follows the wind squared. Fix k of `synthetic` is the
+// perturbation of fix k of `parent` (synthetic.h keeps the times).
+void ApplyLandDecay(data::Storm& synthetic, const data::Storm& parent, const LandMask& land, double alpha_per_h = 0.095,
+                    double floor_ms = 12.1);
+
 // A place the atlas reports on: a region (its sample points) or one grid cell (its centre).
 struct RiskSite {
   std::vector<std::uint32_t> points;  // indices into the points given with it
@@ -102,6 +131,7 @@ struct CatalogOptions {
   std::vector<double> wind_edges;  // m/s, 10-minute mean; default 10, 12, …, 90
   std::vector<double> rain_edges;  // mm; default 25, 50, …, 2000
   int blocks = 100;          // blocks of years for the bootstrap (1: no interval)
+  const LandMask* land = nullptr;  // decay over land (ApplyLandDecay) where given
 };
 
 // The exceedance tables of every site: 10-minute wind (m/s), storm-total rain (mm), wettest 24 h
