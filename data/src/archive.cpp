@@ -25,10 +25,7 @@ using h5::Handle;
 
 using h5::Check;
 using h5::Annotate;
-using h5::CreateDataset;
 using h5::CreateGroup;
-using h5::Meta;
-using h5::Types;
 using h5::WriteColumn;
 using h5::WriteIntAttr;
 using h5::WriteStringAttr;
