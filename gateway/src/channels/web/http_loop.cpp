@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -212,7 +214,9 @@ struct HttpLoop::Impl {
     if (it == conns.end()) return;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
     if (it->second.ssl) {
-      SSL_shutdown(it->second.ssl);  // best effort: the close_notify, never waited for
+      // Best effort: the close_notify, never waited for; only from the loop thread, where SIGPIPE
+      // is blocked (OpenSSL writes without MSG_NOSIGNAL).
+      if (std::this_thread::get_id() == thread.get_id()) SSL_shutdown(it->second.ssl);
       SSL_free(it->second.ssl);
     }
     ::close(fd);
@@ -495,6 +499,12 @@ struct HttpLoop::Impl {
   }
 
   void Run() {
+    // A peer that closed its side makes OpenSSL's write(2) raise SIGPIPE: blocked in this thread,
+    // the write fails with EPIPE instead and the connection is closed.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     std::vector<epoll_event> events(256);
     auto next_sweep = Clock::now();
     while (!stopping.load()) {
