@@ -184,7 +184,7 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
     tables = MakeTables(sites, o);
     Progress progress(ranks.rank() == 0 && !a.json);
     AddCatalogYears(seasons, sites.points, sites.sites, o, ranks.rank(), ranks.size(), tables,
-                    [&](std::int64_t done, std::int64_t todo) { progress.Update("catalog years (rank 0)", done, todo); });
+                    [&](std::int64_t done, std::int64_t total) { progress.Update("catalog years (rank 0)", done, total); });
     progress.Done();
     sites.base.model = "Taifeng " TAIFENG_VERSION ": " + std::to_string(seasons.size()) + " seasons of " + a.agency + " best tracks (" +
                        a.archive + ") perturbed (core/synthetic.h)" + (land ? ", decayed over land (Kaplan & DeMaria 1995)" : "") +

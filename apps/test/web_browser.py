@@ -15,6 +15,7 @@ painted, the headlines and the key, whether the storm's marker is inside the map
 browser's console errors (SEVERE) and the page's navigation timing.
 """
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -70,62 +71,9 @@ TIMING = """const nav = performance.getEntriesByType('navigation')[0];
     cards: document.querySelectorAll('#warnings li').length, headlines: document.querySelectorAll('.headline').length} : null;"""
 
 
-def timing(url, loads):
-    """Loads URL `loads` times in one headless Chromium (the cache off) and prints the timings."""
-    import tempfile
-    port = free_port()
-    driver = subprocess.Popen(["chromedriver", "--port=%d" % port], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
-    session = None
-    profile = tempfile.mkdtemp(prefix="taifeng-chromium-")
-    try:
-        for _ in range(200):
-            try:
-                call(base, "GET", "/status")
-                break
-            except OSError:
-                time.sleep(0.05)
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                                    "--window-size=1400,1000", "--disk-cache-size=1", "--user-data-dir=" + profile]}}}}
-        session = call(base, "POST", "/session", caps)["sessionId"]
-        s = "/session/" + session
-        call(base, "POST", s + "/goog/cdp/execute", {"cmd": "Network.setCacheDisabled", "params": {"cacheDisabled": True}})
-        out = []
-        for _ in range(loads):
-            call(base, "POST", s + "/url", {"url": "about:blank"})
-            call(base, "POST", s + "/url", {"url": url})
-            t = None
-            for _ in range(400):
-                t = call(base, "POST", s + "/execute/sync", {"script": TIMING, "args": []})
-                if t:
-                    break
-                time.sleep(0.025)
-            out.append(t)
-        # An update in the page: fetch /api/warnings and /panel, swap the panel, redraw the map.
-        refresh = call(base, "POST", s + "/execute/async", {"script": """const done = arguments[arguments.length - 1];
-          const ms = []; let chain = Promise.resolve();
-          for (let i = 0; i < 100; i++) chain = chain.then(() => { const t0 = performance.now();
-            return window.taifengRefresh().then(() => { ms.push(performance.now() - t0); }); });
-          chain.then(() => done(ms), e => done(String(e)));""", "args": []})
-        print(json.dumps({"loads": out, "update_ms": refresh}))
-    finally:
-        if session:
-            try:
-                call(base, "DELETE", "/session/" + session)
-            except OSError:
-                pass
-        driver.terminate()
-        driver.wait()
-        subprocess.call(["rm", "-rf", profile])
-
-
-def main():
-    if len(sys.argv) == 4 and sys.argv[2] == "--timing":
-        timing(sys.argv[1], int(sys.argv[3]))
-        return
-    url, ready_file, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
-    timeout = float(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--timeout" else 60.0
+@contextlib.contextmanager
+def browser(profile, extra_args=()):
+    """A headless Chromium session through chromedriver: yields (driver URL, session path)."""
     port = free_port()
     driver = subprocess.Popen(["chromedriver", "--port=%d" % port], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = "http://127.0.0.1:%d" % port
@@ -140,10 +88,56 @@ def main():
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                     "--user-data-dir=" + os.path.dirname(os.path.abspath(ready_file)) + "/chromium-profile"]},
+                     "--user-data-dir=" + profile] + list(extra_args)},
             "goog:loggingPrefs": {"browser": "ALL"}}}}
         session = call(base, "POST", "/session", caps)["sessionId"]
-        s = "/session/" + session
+        yield base, "/session/" + session
+    finally:
+        if session:
+            try:
+                call(base, "DELETE", "/session/" + session)
+            except OSError:
+                pass
+        driver.terminate()
+        driver.wait()
+
+
+def timing(url, loads):
+    """Loads URL `loads` times in one headless Chromium (the cache off) and prints the timings."""
+    import tempfile
+    profile = tempfile.mkdtemp(prefix="taifeng-chromium-")
+    try:
+        with browser(profile, ["--disk-cache-size=1"]) as (base, s):
+            call(base, "POST", s + "/goog/cdp/execute", {"cmd": "Network.setCacheDisabled", "params": {"cacheDisabled": True}})
+            out = []
+            for _ in range(loads):
+                call(base, "POST", s + "/url", {"url": "about:blank"})
+                call(base, "POST", s + "/url", {"url": url})
+                t = None
+                for _ in range(400):
+                    t = call(base, "POST", s + "/execute/sync", {"script": TIMING, "args": []})
+                    if t:
+                        break
+                    time.sleep(0.025)
+                out.append(t)
+            # An update in the page: fetch /api/warnings and /panel, swap the panel, redraw the map.
+            refresh = call(base, "POST", s + "/execute/async", {"script": """const done = arguments[arguments.length - 1];
+              const ms = []; let chain = Promise.resolve();
+              for (let i = 0; i < 100; i++) chain = chain.then(() => { const t0 = performance.now();
+                return window.taifengRefresh().then(() => { ms.push(performance.now() - t0); }); });
+              chain.then(() => done(ms), e => done(String(e)));""", "args": []})
+            print(json.dumps({"loads": out, "update_ms": refresh}))
+    finally:
+        subprocess.call(["rm", "-rf", profile])
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[2] == "--timing":
+        timing(sys.argv[1], int(sys.argv[3]))
+        return
+    url, ready_file, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
+    timeout = float(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--timeout" else 60.0
+    with browser(os.path.dirname(os.path.abspath(ready_file)) + "/chromium-profile") as (base, s):
         call(base, "POST", s + "/url", {"url": url})
         deadline = time.time() + timeout
         first = None
@@ -181,14 +175,6 @@ def main():
         logs = call(base, "POST", s + "/se/log", {"type": "browser"})
         errors = [e["message"] for e in logs if e.get("level") == "SEVERE"]
         print(json.dumps({"first": first, "last": last, "english": english, "phone": phone, "console_errors": errors}))
-    finally:
-        if session:
-            try:
-                call(base, "DELETE", "/session/" + session)
-            except OSError:
-                pass
-        driver.terminate()
-        driver.wait()
 
 
 if __name__ == "__main__":

@@ -217,7 +217,7 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
   if (tables.wind.size() != sites.size() || tables.rain_total.size() != sites.size() || tables.rain_24h.size() != sites.size())
     throw Error(ErrorCode::kInvalidArgument, "risk catalog: one table per site (MakeCatalogTables)");
   const Geometry g = MakeGeometry(points, sites);
-  const std::int64_t todo = (options.years - offset + stride - 1) / stride;
+  const std::int64_t years_here = (options.years - offset + stride - 1) / stride;
   std::atomic<std::int64_t> done{0}, storms{0};
   std::exception_ptr failure;
   std::mutex merge;
@@ -228,7 +228,7 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
       for (ExceedanceTable& t : *list) std::fill(t.counts().begin(), t.counts().end(), 0);
     Scratch scratch(points.size());
 #pragma omp for schedule(dynamic, 4)
-    for (std::int64_t i = 0; i < todo; ++i) {
+    for (std::int64_t i = 0; i < years_here; ++i) {
       const std::int64_t year = offset + i * stride;
       try {
         const auto& season = seasons[static_cast<std::size_t>(year % static_cast<std::int64_t>(seasons.size()))];
@@ -246,7 +246,7 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
         if (!failure) failure = std::current_exception();
       }
       const std::int64_t n = ++done;
-      if (progress && omp_get_thread_num() == 0) progress(n, todo);
+      if (progress && omp_get_thread_num() == 0) progress(n, years_here);
     }
     std::lock_guard<std::mutex> lock(merge);
     for (std::size_t s = 0; s < sites.size(); ++s) {
@@ -257,7 +257,7 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
   }
   if (failure) std::rethrow_exception(failure);
   tables.storms += storms.load();
-  tables.years_done += todo;
+  tables.years_done += years_here;
 }
 
 CatalogTables HistoricalTables(const std::vector<std::vector<data::Storm>>& seasons, const std::vector<RiskPoint>& points,

@@ -235,8 +235,12 @@ std::string RenderPanel(const json& model, const Legend& legend, const PageOptio
 }
 
 std::string RenderPage(const json& model, const Legend& legend, const PageOptions& options) {
+  return RenderPage(model.dump(), RenderPanel(model, legend, options), options);
+}
+
+std::string RenderPage(const std::string& model_json, const std::string& panel, const PageOptions& options) {
   const bool en = options.lang == "en";
-  std::string model_text = model.dump();
+  std::string model_text = model_json;
   // Inert inside <script>: no "<" at all ("</script>", "<!--" cannot occur), as JSON's \u003c.
   for (std::size_t at = model_text.find('<'); at != std::string::npos; at = model_text.find('<', at + 6)) model_text.replace(at, 1, "\\u003c");
   std::string html = std::string("<!DOCTYPE html>\n<html lang=\"") + (en ? "en" : "zh-CN") + "\">\n<head>\n<meta charset=\"utf-8\">\n" +
@@ -248,7 +252,7 @@ std::string RenderPage(const json& model, const Legend& legend, const PageOption
   html += std::string("<body class=\"") + (en ? "lang-en" : "lang-zh") + "\">\n<header><h1>" +
           Bi("Taifeng 台风与洪涝预警", "zh-CN", "Taifeng typhoon and flood warnings") +
           "</h1><nav class=\"langs\"><a id=\"lang-zh\" href=\"/?lang=zh\" lang=\"zh-CN\">中文</a> <a id=\"lang-en\" href=\"/?lang=en\" lang=\"en\">English</a></nav></header>\n";
-  html += "<main>\n<section id=\"panel\" class=\"panel\">" + RenderPanel(model, legend, options) + "</section>\n";
+  html += "<main>\n<section id=\"panel\" class=\"panel\">" + panel + "</section>\n";
   html += "<section class=\"map-panel\"><div id=\"map\" role=\"region\" aria-label=\"Map: the regions coloured by their signal, the storm's track and forecast cone\"></div>"
           "<ul class=\"legend\"><li><span class=\"ln obs\"></span>" + Bi("实测路径（颜色：强度等级）", "zh-CN", "observed track (colour: category)") +
           "</li><li><span class=\"ln fc\"></span>" + Bi("预报路径", "zh-CN", "forecast track") + "</li><li><span class=\"ln cone\"></span>" +

@@ -28,6 +28,9 @@ std::string RenderPanel(const nlohmann::json& model, const Legend& legend, const
 // The whole page: header, panel, map, the key of every signal of the shown jurisdictions, and the
 // model as JSON for the map's first draw.
 std::string RenderPage(const nlohmann::json& model, const Legend& legend, const PageOptions& options);
+// The same from the model's JSON text and its panel already rendered (both languages share them:
+// the gateway renders each once per change).
+std::string RenderPage(const std::string& model_json, const std::string& panel, const PageOptions& options);
 
 // "9月16日 20:00" (zh) or "16 Sep 20:00" (en): a UTC ISO time at a UTC offset; "" if unparsable.
 std::string LocalTime(const std::string& utc_iso, int offset_min, bool zh);

@@ -302,8 +302,8 @@ class WebChannel : public Channel {
     panel_ = RenderPanel(model_, legend_, page_);
     PageOptions en = page_;
     en.lang = "en";
-    page_zh_ = RenderPage(model_, legend_, page_);
-    page_en_ = RenderPage(model_, legend_, en);
+    page_zh_ = RenderPage(model_text_, panel_, page_);
+    page_en_ = RenderPage(model_text_, panel_, en);
   }
 
   // The jurisdictions that own a shown region, in the legend's order.
