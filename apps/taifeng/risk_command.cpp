@@ -3,7 +3,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,8 +14,11 @@
 #include "commands.h"
 #include "output.h"
 #include "risk_job.h"
+#include "risk_maps.h"
+#include "site_points.h"
 #include "taifeng/base/env.h"
 #include "taifeng/base/error.h"
+#include "taifeng/geo/regions.h"
 
 namespace taifeng::cli {
 
@@ -22,20 +27,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// One CSV per quantity: a row per region (grid cells are in the HDF5 and the GeoTIFFs), the
-// return level and its interval for every period.
+// One CSV per quantity: a row per region and point (grid cells are in the HDF5 and the GeoTIFFs),
+// the return level and its interval for every period.
 void WriteCsv(const data::Atlas& a, const std::string& dir) {
   fs::create_directories(dir);
   for (const data::AtlasQuantity& q : a.quantities) {
-    std::string csv = "code,name,name_en,lat_deg,lon_deg";
+    std::string csv = "code,name,name_en,kind,lat_deg,lon_deg";
     for (const double t : a.periods_years) {
       const std::string p = std::to_string(static_cast<int>(t));
       csv += "," + q.name + "_" + p + "y," + q.name + "_" + p + "y_low," + q.name + "_" + p + "y_high";
     }
     csv += "\n";
     for (std::size_t s = 0; s < a.sites(); ++s) {
-      if (a.kind[s] != 0) continue;
-      csv += a.code[s] + "," + a.name[s] + "," + a.name_en[s] + "," + FormatFloat(a.lat_deg[s], 3) + "," + FormatFloat(a.lon_deg[s], 3);
+      if (a.kind[s] == 1) continue;
+      csv += a.code[s] + "," + a.name[s] + "," + a.name_en[s] + "," + (a.kind[s] == 0 ? "region," : "point,") + FormatFloat(a.lat_deg[s], 3) +
+             "," + FormatFloat(a.lon_deg[s], 3);
       for (std::size_t p = 0; p < a.periods_years.size(); ++p) {
         const std::size_t i = s * a.periods_years.size() + p;
         const std::string level = q.bound[i] == 1 ? "" : FormatFloat(q.level[i], 1);  // below the first edge: empty
@@ -57,6 +63,13 @@ void WriteGeoTiffs(const data::Atlas& a, const std::string& dir) {
   for (const data::AtlasQuantity& q : a.quantities)
     for (const double t : a.periods_years)
       data::WriteLevelGeoTiff(a, q.name, t, fs::path(dir) / (q.name + "_" + std::to_string(static_cast<int>(t)) + "y.tif"));
+}
+
+void WriteMaps(const RiskBuildArgs& a, const data::Atlas& atlas) {
+  std::shared_ptr<const geo::RegionSet> regions;
+  if (!a.regions.empty() && a.regions != "none") regions = geo::RegionSet::Load(a.regions, geo::RegionSet::Administrative());
+  const auto land = LoadLandOption(a.land);
+  WriteRiskMaps(atlas, regions.get(), land.get(), a.maps_dir);
 }
 
 json SiteJson(const data::Atlas& a, std::size_t s) {
@@ -100,6 +113,8 @@ void RegisterBuild(CLI::App* risk) {
   cmd->add_option("--seed", a->seed, "random seed: the same seed, the same atlas, bit for bit, on any number of ranks")->capture_default_str();
   a->regions = TAIFENG_DEFAULT_REGIONS;
   cmd->add_option("--regions", a->regions, "regions file (each region's sample points; 'none': no regions)")->capture_default_str();
+  cmd->add_option("--points", a->points, "also named points, one site each: a CSV with columns code,name,name_en,lat_deg,lon_deg "
+                                         "(e.g. data/samples/risk/gb50009_2012_stations.csv)");
   cmd->add_option("--grid", a->grid_deg, "also a grid of this cell size (degrees) over --bbox");
   cmd->add_option("--bbox", a->bbox, "the grid's box: SOUTH WEST NORTH EAST (degrees)")->expected(4)->delimiter(',');
   cmd->add_option("--agency", a->agency, "whose best tracks")->capture_default_str();
@@ -112,6 +127,7 @@ void RegisterBuild(CLI::App* risk) {
   cmd->add_option("--out", a->out, "the atlas (HDF5), written by rank 0, atomically")->required();
   cmd->add_option("--csv", a->csv_dir, "also the regions' curves as CSV in this directory");
   cmd->add_option("--geotiff", a->geotiff_dir, "also the grid's return levels as GeoTIFF maps in this directory (QUANTITY_Ty.tif)");
+  cmd->add_option("--maps", a->maps_dir, "also a map image per quantity and return period (SVG) in this directory (QUANTITY_Ty.svg)");
   cmd->add_flag("--json", a->json, "print the summary as JSON");
   cmd->callback([a] {
     Ranks ranks;
@@ -120,6 +136,7 @@ void RegisterBuild(CLI::App* risk) {
     data::WriteAtlas(a->out, run.atlas);
     if (!a->csv_dir.empty()) WriteCsv(run.atlas, a->csv_dir);
     if (!a->geotiff_dir.empty()) WriteGeoTiffs(run.atlas, a->geotiff_dir);
+    if (!a->maps_dir.empty()) WriteMaps(*a, run.atlas);
     const json j = {{"atlas", a->out}, {"years", a->years}, {"seed", a->seed}, {"sites", run.atlas.sites()}, {"synthetic_storms", run.storms},
                     {"ranks", ranks.size()}, {"threads_per_rank", omp_get_max_threads()}, {"seconds", run.seconds},
                     {"peak_rss_mb_per_rank", run.peak_rss_mb}};
@@ -216,6 +233,79 @@ void RegisterValidate(CLI::App* risk) {
   });
 }
 
+// The atlas's wind at named points against a load code's basic wind pressure: w0 (kN/m²) for a
+// return period, converted to the 10-minute mean wind at 10 m over open flat terrain by
+// GB 50009-2012 eq. E.2.4-1, w0 = ½ ρ v0², ρ = 1.25 kg/m³, so v0 = √(1600 w0) m/s.
+struct CompareRow {
+  std::string code, name, name_en;
+  double w0_kn_m2 = NAN, code_ms = NAN;
+  core::ReturnLevel atlas;
+};
+
+std::vector<CompareRow> CompareWithCode(const data::Atlas& atlas, const std::string& reference, int period) {
+  const data::AtlasQuantity* wind = atlas.Find("wind_ms");
+  if (!wind) throw Error(ErrorCode::kArchiveFormat, "the atlas has no wind_ms");
+  const auto p = std::find(atlas.periods_years.begin(), atlas.periods_years.end(), static_cast<double>(period));
+  if (p == atlas.periods_years.end()) throw Error(ErrorCode::kUsage, "--period: one of the atlas's return periods (10, 20, 50, 100, ...)");
+  const std::string column = "w0_" + std::to_string(period) + "y_kn_m2";
+  std::vector<CompareRow> rows;
+  for (const SitePoint& pt : LoadSitePoints(reference)) {
+    const auto w0 = pt.extra.find(column);
+    if (w0 == pt.extra.end()) throw Error(ErrorCode::kParse, reference + ": no column " + column);
+    const auto s = atlas.Site(pt.code);
+    if (!s) throw Error(ErrorCode::kNotFound, "the atlas has no site " + pt.code + ": build it with --points " + reference);
+    char* end = nullptr;
+    CompareRow r{pt.code, pt.name, pt.name_en, std::strtod(w0->second.c_str(), &end), NAN, {}};
+    if (end == w0->second.c_str() || *end != '\0' || !(r.w0_kn_m2 > 0 && r.w0_kn_m2 < 20))
+      throw Error(ErrorCode::kParse, reference + ": " + pt.code + ": " + column + ": a pressure in kN/m² (0-20), not '" + w0->second + "'");
+    r.code_ms = std::sqrt(1600.0 * r.w0_kn_m2);
+    const std::size_t i = *s * atlas.periods_years.size() + static_cast<std::size_t>(p - atlas.periods_years.begin());
+    r.atlas.level = wind->level[i], r.atlas.low = wind->low[i], r.atlas.high = wind->high[i];
+    r.atlas.bound = static_cast<core::ReturnLevel::Bound>(wind->bound[i]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+void PrintCompare(const std::vector<CompareRow>& rows, int period) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& r : rows)
+    out.push_back({r.name_en + " " + r.name, FormatFloat(r.w0_kn_m2, 2), FormatFloat(r.code_ms, 1), FormatFloat(r.atlas.level, 1),
+                   FormatFloat(r.atlas.low, 1) + "–" + FormatFloat(r.atlas.high, 1), FormatFloat(r.atlas.level / r.code_ms, 2)});
+  const std::string t = std::to_string(period);
+  PrintTable({"site", "code w0 " + t + "-yr, kN/m²", "code wind, 10-min mean at 10 m, m/s", "atlas " + t + "-yr wind, 10-min, m/s (MODELLED)",
+              "atlas 95% interval", "atlas / code"},
+             out);
+}
+
+void RegisterCompare(CLI::App* risk) {
+  struct CompareArgs {
+    std::string atlas, reference;
+    int period = 50;
+    bool json = false;
+  };
+  auto a = std::make_shared<CompareArgs>();
+  CLI::App* cmd = risk->add_subcommand(
+      "compare", "The atlas's wind at named points against a load code's basic wind pressure (GB 50009-2012: v0 = sqrt(1600 w0))");
+  cmd->add_option("--atlas", a->atlas, "the atlas, built with --points REFERENCE")->required();
+  cmd->add_option("--reference", a->reference, "the points with the code's w0_Ty_kn_m2 columns (data/samples/risk/gb50009_2012_stations.csv)")
+      ->required();
+  cmd->add_option("--period", a->period, "return period (years): the column w0_<period>y_kn_m2")->capture_default_str();
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a] {
+    const std::vector<CompareRow> rows = CompareWithCode(data::ReadAtlas(a->atlas), a->reference, a->period);
+    if (!a->json) {
+      PrintCompare(rows, a->period);
+      return;
+    }
+    json out = json::array();
+    for (const auto& r : rows)
+      out.push_back({{"code", r.code}, {"name", r.name}, {"name_en", r.name_en}, {"w0_kn_m2", r.w0_kn_m2}, {"code_wind_ms", r.code_ms},
+                     {"atlas_wind_ms", r.atlas.level}, {"atlas_low", r.atlas.low}, {"atlas_high", r.atlas.high}});
+    std::cout << json{{"period_years", a->period}, {"wind_averaging", "10-minute mean at 10 m"}, {"rows", out}}.dump(2) << "\n";
+  });
+}
+
 }  // namespace
 
 void RegisterRiskCommands(CLI::App& app) {
@@ -224,6 +314,7 @@ void RegisterRiskCommands(CLI::App& app) {
   RegisterBuild(risk);
   RegisterShow(risk);
   RegisterValidate(risk);
+  RegisterCompare(risk);
 }
 
 }  // namespace taifeng::cli

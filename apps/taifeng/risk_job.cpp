@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "output.h"
+#include "site_points.h"
 #include "storm_selection.h"
 #include "taifeng/base/error.h"
 #include "taifeng/base/time_utc.h"
@@ -44,6 +45,15 @@ void AddGrid(const RiskBuildArgs& a, RiskSites& s) {
       s.base.lat_deg.push_back(lat), s.base.lon_deg.push_back(lon), s.base.kind.push_back(1);
     }
   s.base.grid = g;
+}
+
+void AddPoints(const RiskBuildArgs& a, RiskSites& s) {
+  for (const SitePoint& p : LoadSitePoints(a.points)) {
+    s.sites.push_back({{static_cast<std::uint32_t>(s.points.size())}});
+    s.points.push_back({p.lat_deg, p.lon_deg});
+    s.base.code.push_back(p.code), s.base.name.push_back(p.name), s.base.name_en.push_back(p.name_en);
+    s.base.lat_deg.push_back(p.lat_deg), s.base.lon_deg.push_back(p.lon_deg), s.base.kind.push_back(2);
+  }
 }
 
 std::int64_t PeakRssKb() {
@@ -119,8 +129,9 @@ RiskSites MakeRiskSites(const RiskBuildArgs& a) {
       s.base.kind.push_back(0);
     }
   }
+  if (!a.points.empty()) AddPoints(a, s);
   if (a.grid_deg > 0 || !a.bbox.empty()) AddGrid(a, s);
-  if (s.sites.empty()) throw Error(ErrorCode::kUsage, "nothing to map: give --regions or --grid with --bbox");
+  if (s.sites.empty()) throw Error(ErrorCode::kUsage, "nothing to map: give --regions, --points or --grid with --bbox");
   return s;
 }
 
@@ -212,7 +223,7 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
 
 RiskValidation ValidateAtlas(const RiskBuildArgs& a, const data::Atlas& atlas) {
   RiskBuildArgs regions_only = a;
-  regions_only.grid_deg = 0, regions_only.bbox.clear();
+  regions_only.grid_deg = 0, regions_only.bbox.clear(), regions_only.points.clear();
   const RiskSites sites = MakeRiskSites(regions_only);
   for (std::size_t s = 0; s < sites.sites.size(); ++s)
     if (s >= atlas.sites() || atlas.code[s] != sites.base.code[s])

@@ -16,7 +16,7 @@
 namespace taifeng::cli {
 
 struct RiskBuildArgs {
-  std::string archive, regions, out, csv_dir, geotiff_dir, agency = "CMA", seasons;
+  std::string archive, regions, points, out, csv_dir, geotiff_dir, maps_dir, agency = "CMA", seasons;
   std::int64_t years = 0;
   std::uint64_t seed = 1;
   double grid_deg = 0;                 // 0: no grid

@@ -524,8 +524,9 @@ TEST_F(GatewayTest, WebPageUpdatesLiveInChromium) {
     }
     return in;
   };
-  for (const auto& f : api["situation"]["forecast"])
+  for (const auto& f : api["situation"]["forecast"]) {
     if (f["lead_h"] == 24) EXPECT_TRUE(inside(f["lon"].get<double>(), f["lat"].get<double>()));
+  }
   EXPECT_FALSE(api["warnings"][0]["description_en"].get<std::string>().empty());
 
   // Atom: one entry per message received, Alerts, Updates and Cancels alike, newest first, each

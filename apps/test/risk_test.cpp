@@ -2,6 +2,8 @@
 // ranks (mpirun -n 2 --oversubscribe, real ranks), and the bad inputs refused before anything is
 // written.
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "cli_fixture.h"
 #include "taifeng/data/atlas.h"
@@ -17,14 +19,18 @@ std::string Mpirun() {
          "-x ASAN_OPTIONS ";
 }
 
+std::string Stations() { return std::string(TAIFENG_SAMPLES_DIR) + "/risk/gb50009_2012_stations.csv"; }
+
 }  // namespace
 
 TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   ASSERT_EQ(Shell("command -v mpirun", false).status, 0) << "OpenMPI's mpirun (scripts/setup.sh installs openmpi-bin)";
   const std::string one = (*dir_ / "risk-1.h5").string(), two = (*dir_ / "risk-2.h5").string();
-  const std::string args = " risk build --archive " + *archive_ + " --years 24 --seed 7 --bootstrap 200 --grid 1 --bbox 18,108,26,120 --json";
+  const std::string args = " risk build --archive " + *archive_ + " --years 24 --seed 7 --bootstrap 200 --grid 1 --bbox 18,108,26,120 --json --points " +
+                           Stations();
   const CommandResult r1 = Shell("OMP_NUM_THREADS=2 " + Cli() + args + " --out " + one + " --csv " + (*dir_ / "risk-csv").string() +
-                                     " --geotiff " + (*dir_ / "risk-maps").string(), false);
+                                     " --geotiff " + (*dir_ / "risk-maps").string() + " --maps " + (*dir_ / "risk-svg").string(),
+                                 false);
   ASSERT_EQ(r1.status, 0) << r1.out;
   const CommandResult r2 = Shell(Mpirun() + Cli() + args + " --out " + two, false);
   ASSERT_EQ(r2.status, 0) << r2.out;
@@ -34,7 +40,10 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_EQ(s1["synthetic_storms"], s2["synthetic_storms"]);
   EXPECT_GT(s1["synthetic_storms"].get<int>(), 24 * 10);
   const taifeng::data::Atlas a = taifeng::data::ReadAtlas(one), b = taifeng::data::ReadAtlas(two);
-  ASSERT_EQ(a.sites(), 23u + 8u * 12u);  // the regions, then the 1° grid
+  ASSERT_EQ(a.sites(), 23u + 16u + 8u * 12u);  // the regions, the load code's stations, then the 1° grid
+  EXPECT_EQ(a.code[23], "gb50009:guangzhou");
+  EXPECT_EQ(a.kind[23], 2);
+  EXPECT_EQ(a.grid->first_site, 39);
   ASSERT_TRUE(a.grid);
   EXPECT_EQ(a.grid->nlat, 8);
   ASSERT_EQ(a.quantities.size(), 3u);
@@ -62,6 +71,29 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_EQ(maps, 3u * 7u) << "a GeoTIFF per quantity and period";
   EXPECT_TRUE(fs::exists(*dir_ / "risk-maps" / "wind_ms_100y.tif"));
   EXPECT_NE(Shell(Cli() + " risk show Atlantis --atlas " + one).status, 0);
+  // A map image per quantity and period: the regions filled, the stations labelled, said modelled.
+  maps = 0;
+  for (const auto& e : fs::directory_iterator(*dir_ / "risk-svg")) maps += e.path().extension() == ".svg" ? 1 : 0;
+  EXPECT_EQ(maps, 3u * 7u);
+  std::ifstream svg_in(*dir_ / "risk-svg" / "wind_ms_50y.svg");
+  const std::string svg((std::istreambuf_iterator<char>(svg_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(svg.find("50-year"), std::string::npos);
+  EXPECT_NE(svg.find("MODELLED: 24 synthetic years"), std::string::npos);
+  EXPECT_NE(svg.find("Shangchuan Island"), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"#"), std::string::npos) << "some region or cell is filled";
+  // The load code's 50-year wind at its stations: v0 = sqrt(1600 w0), Guangzhou 0.50 kN/m² -> 28.3 m/s.
+  const CommandResult cmp = Shell(Cli() + " risk compare --atlas " + one + " --reference " + Stations() + " --json", false);
+  ASSERT_EQ(cmp.status, 0) << cmp.out;
+  const json cj = json::parse(cmp.out);
+  ASSERT_EQ(cj["rows"].size(), 16u);
+  EXPECT_EQ(cj["rows"][0]["name_en"], "Guangzhou");
+  EXPECT_NEAR(cj["rows"][0]["code_wind_ms"].get<double>(), 28.28, 0.01);
+  EXPECT_EQ(cj["rows"][0]["atlas_wind_ms"], wind->level[23 * 7 + 2]);
+  const fs::path elsewhere = *dir_ / "elsewhere.csv";
+  std::ofstream(elsewhere) << "code,name,name_en,lat_deg,lon_deg,w0_50y_kn_m2\nx:1,x,X,22,114,0.5\n";
+  const CommandResult missing = Shell(Cli() + " risk compare --atlas " + two + " --reference " + elsewhere.string());
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.out.find("no site x:1"), std::string::npos) << missing.out;
   // Against the record: every region at 2, 5, 10 and 20 years, and the storms near Hong Kong.
   const CommandResult v = Shell(Cli() + " risk validate --atlas " + one + " --archive " + *archive_ + " --bootstrap 100 --json", false);
   ASSERT_EQ(v.status, 0) << v.out;
@@ -88,11 +120,42 @@ TEST_F(CliTest, RiskBuildRefusesBadJobsAndWritesNothing) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("would need about"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MB"), std::string::npos);
+  // A points file with a latitude out of range: the file, line and field named.
+  const fs::path bad_points = *dir_ / "bad-points.csv";
+  std::ofstream(bad_points) << "code,name,name_en,lat_deg,lon_deg\np1,a,A,22.3,114.2\np2,b,B,95,114\n";
+  r = Shell(base + " --years 10 --points " + bad_points.string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("bad-points.csv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lat_deg"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":3"), std::string::npos) << r.out;
   r = Shell(base + " --years 10 --grid 1 --bbox 30,100,20,110");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("--bbox"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(*dir_)) EXPECT_EQ(e.path().filename().string().find(".risk-refused"), std::string::npos);
+}
+
+// Across machines: a hostfile whose machine cannot be reached, and a machine that starts but lacks
+// the archive (rank 1 given another path, as a machine without the file would be). Either way the
+// job fails whole, says why, and nothing is written.
+TEST_F(CliTest, RiskBuildOnRanksFailsWholeWhenAMachineFails) {
+  ASSERT_EQ(Shell("command -v mpirun", false).status, 0) << "OpenMPI's mpirun (scripts/setup.sh installs openmpi-bin)";
+  const std::string out = (*dir_ / "risk-ranks-failed.h5").string();
+  const fs::path hosts = *dir_ / "hostfile";
+  std::ofstream(hosts) << "localhost slots=1\nnosuchhost.invalid slots=1\n";
+  const std::string job = " risk build --years 10 --regions none --grid 1 --bbox 18,108,26,120 --out " + out;
+  CommandResult r = Shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -n 2 --hostfile " + hosts.string() + " " + Cli() +
+                          job + " --archive " + *archive_);
+  EXPECT_NE(r.status, 0);
+  EXPECT_FALSE(r.out.empty()) << "mpirun says which machine it could not start";
+  EXPECT_FALSE(fs::exists(out));
+  const std::string missing = (*dir_ / "not-on-this-machine.h5").string();
+  r = Shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0 timeout 120 mpirun --oversubscribe -x OMP_NUM_THREADS=1 "
+            "-x ASAN_OPTIONS -n 1 " + Cli() + job + " --archive " + *archive_ + " : -n 1 " + Cli() + job + " --archive " + missing);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("not-on-this-machine.h5"), std::string::npos) << "every rank reports the failing rank's error: " << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(*dir_)) EXPECT_EQ(e.path().filename().string().find(".risk-ranks-failed"), std::string::npos);
 }
 
 }  // namespace taifeng_cli_test

@@ -57,7 +57,7 @@ void WriteBody(hid_t root, const Atlas& a) {
   h5::WriteStrings(sites.get(), "name_en", a.name_en, {nullptr, "English name"});
   h5::WriteColumn(sites.get(), "lat", a.lat_deg, 6, {"degrees_north", "latitude"});
   h5::WriteColumn(sites.get(), "lon", a.lon_deg, 6, {"degrees_east", "longitude"});
-  h5::WriteColumn(sites.get(), "kind", a.kind, 6, {"1", "0 region, 1 grid cell"});
+  h5::WriteColumn(sites.get(), "kind", a.kind, 6, {"1", "0 region, 1 grid cell, 2 point"});
   if (a.grid) {
     Handle g = h5::CreateGroup(root, "grid");
     h5::WriteStringAttr(g.get(), "lat0", std::to_string(a.grid->lat0_deg));

@@ -7,7 +7,7 @@
 //                  in words), created_utc, modelled ("MODELLED: ...")
 //   /sites/        1-D, one row per site: code, name, name_en (UTF-8; a grid cell's code is
 //                  "cell:ROW:COL"), lat, lon (float64 deg: a region's centroid, a cell's centre),
-//                  kind (int8: 0 region, 1 grid cell)
+//                  kind (int8: 0 region, 1 grid cell, 2 point)
 //   /grid          (only with a grid) attrs lat0, lon0 (the south-west cell's centre, deg), step_deg,
 //                  nlat, nlon, first_site (cells are sites first_site + row * nlon + col)
 //   /edges/Q       float64 [edge]: bin edges of quantity Q (wind_ms: 10-minute mean wind, m/s;
@@ -55,7 +55,7 @@ struct Atlas {
   std::string model, created_utc;
   std::vector<std::string> code, name, name_en;
   std::vector<double> lat_deg, lon_deg;
-  std::vector<std::int8_t> kind;  // 0 region, 1 grid cell
+  std::vector<std::int8_t> kind;  // 0 region, 1 grid cell, 2 point (one position)
   std::optional<AtlasGrid> grid;
   std::vector<double> periods_years;
   std::vector<AtlasQuantity> quantities;
