@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -133,13 +134,17 @@ void RegisterBuild(CLI::App* risk) {
     Ranks ranks;
     const RiskRun run = RunRiskBuild(*a, ranks);
     if (ranks.rank() != 0) return;
+    const auto t0 = std::chrono::steady_clock::now();
     data::WriteAtlas(a->out, run.atlas);
+    const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!a->csv_dir.empty()) WriteCsv(run.atlas, a->csv_dir);
     if (!a->geotiff_dir.empty()) WriteGeoTiffs(run.atlas, a->geotiff_dir);
     if (!a->maps_dir.empty()) WriteMaps(*a, run.atlas);
     const json j = {{"atlas", a->out}, {"years", a->years}, {"seed", a->seed}, {"sites", run.atlas.sites()}, {"synthetic_storms", run.storms},
                     {"ranks", ranks.size()}, {"threads_per_rank", omp_get_max_threads()}, {"seconds", run.seconds},
-                    {"peak_rss_mb_per_rank", run.peak_rss_mb}};
+                    {"peak_rss_mb_per_rank", run.peak_rss_mb},
+                    {"phases_s", {{"catalog", run.catalog_s}, {"reduce", run.reduce_s}, {"levels", run.levels_s}, {"write_atlas", write_s}}},
+                    {"reduced_mb_per_rank", static_cast<double>(run.reduced_bytes) / 1e6}};
     if (a->json) {
       std::cout << j.dump(2) << "\n";
       return;

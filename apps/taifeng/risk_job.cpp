@@ -88,15 +88,12 @@ void Unflatten(const std::vector<std::uint64_t>& all, core::CatalogTables& t) {
     }
 }
 
+// Grid cells get one block (no interval per cell: memory flat in the grid's size); regions and
+// points the options' blocks.
 core::CatalogTables MakeTables(const RiskSites& s, core::CatalogOptions& o) {
-  core::CatalogTables t = core::MakeCatalogTables(s.sites.size(), o);  // fills the default edges
-  for (std::size_t i = 0; i < s.sites.size(); ++i)
-    if (s.base.kind[i] == 1) {  // grid cells: one block (memory flat in the grid's size)
-      t.wind[i] = core::ExceedanceTable(o.wind_edges, 1);
-      t.rain_total[i] = core::ExceedanceTable(o.rain_edges, 1);
-      t.rain_24h[i] = core::ExceedanceTable(o.rain_edges, 1);
-    }
-  return t;
+  std::vector<int> blocks(s.sites.size(), 0);
+  for (std::size_t i = 0; i < s.sites.size(); ++i) blocks[i] = s.base.kind[i] == 1 ? 1 : 0;
+  return core::MakeCatalogTables(blocks, o);
 }
 
 }  // namespace
@@ -142,7 +139,10 @@ double EstimateBytes(const RiskSites& s, const RiskBuildArgs& a, int threads) {
   double per_copy = 0;
   for (const std::int8_t kind : s.base.kind) per_copy += edges * 8 * (kind == 1 ? 1 : a.blocks) + 3 * 64;
   const double scratch = static_cast<double>(s.points.size()) * (29 * 8 + 16 + 8 * 2);
-  return per_copy * (threads + 2) + scratch * threads + 64e6;  // + the archive and the program
+  // Copies of the counts: one per thread, the merged tables, the reduction's buffer and rank 0's
+  // atlas; per site its names and return levels; the archive, the land mask and the program.
+  const double per_site = 3 * 7 * (3 * 8 + 1) + 3 * 48;
+  return per_copy * (threads + 3) + per_site * static_cast<double>(s.sites.size()) + scratch * threads + 64e6;
 }
 
 std::vector<std::vector<data::Storm>> LoadSeasons(const RiskBuildArgs& a, const RiskSites& sites) {
@@ -207,15 +207,22 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
     ok = false, error = e.what();
   }
   if (!ranks.Agree(ok, error)) throw Error(ranks.distributed() && code == ErrorCode::kInternal ? ErrorCode::kRefused : code, error);
+  const auto since = [](std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
+  run.catalog_s = since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
   std::vector<std::uint64_t> counts = Flatten(tables), storms = {static_cast<std::uint64_t>(tables.storms)};
+  run.reduced_bytes = counts.size() * sizeof(std::uint64_t);
   ranks.SumToRoot(counts);
   ranks.SumToRoot(storms);
+  run.reduce_s = since(t1);
   run.storms = static_cast<std::int64_t>(storms[0]);
   run.peak_rss_mb = static_cast<double>(ranks.Max(PeakRssKb())) / 1024;
   if (ranks.rank() == 0) {
     Unflatten(counts, tables);
     sites.base.years = a.years, sites.base.seed = a.seed, sites.base.created_utc = FormatIsoUtc(std::time(nullptr));
+    const auto t2 = std::chrono::steady_clock::now();
     run.atlas = core::MakeAtlas(tables, std::move(sites.base), core::AtlasPeriods(), a.bootstrap, a.seed);
+    run.levels_s = since(t2);
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;

@@ -38,7 +38,8 @@ struct RiskSites {
 // Error(kUsage) for a bad grid or box.
 RiskSites MakeRiskSites(const RiskBuildArgs& a);
 
-// The bytes a rank will hold: the tables (once per OpenMP thread and once merged) and the scratch.
+// The bytes a rank will hold: the counts (once per OpenMP thread, merged, in the reduction and in
+// rank 0's atlas), the sites' names and levels, and the scratch.
 double EstimateBytes(const RiskSites& s, const RiskBuildArgs& a, int threads);
 
 // The historical seasons of the archive (the agency's storms, secondary centres left out), oldest
@@ -49,6 +50,10 @@ struct RiskRun {
   data::Atlas atlas;         // on rank 0
   std::int64_t storms = 0;   // synthetic storms stepped (all ranks)
   double seconds = 0, peak_rss_mb = 0;
+  // The phases (rank 0's clock, s): the catalog (this rank's share, waiting for the slowest
+  // included), the reduction of the counts to rank 0, and the return levels (rank 0).
+  double catalog_s = 0, reduce_s = 0, levels_s = 0;
+  std::uint64_t reduced_bytes = 0;  // the counts each rank sends in the reduction
 };
 
 // The land mask for the decay over land (null with --land none): 0-45N, 95-160E at 0.1°.

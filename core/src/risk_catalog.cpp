@@ -199,13 +199,19 @@ void ApplyLandDecay(data::Storm& synthetic, const data::Storm& parent, const Lan
   }
 }
 
-CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& o) {
+CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& o) { return MakeCatalogTables(std::vector<int>(sites, 0), o); }
+
+CatalogTables MakeCatalogTables(const std::vector<int>& blocks, CatalogOptions& o) {
   if (o.wind_edges.empty()) o.wind_edges = Steps(10, 90, 2);
   if (o.rain_edges.empty()) o.rain_edges = Steps(25, 2000, 25);
   CatalogTables t;
-  t.wind.assign(sites, ExceedanceTable(o.wind_edges, o.blocks));
-  t.rain_total.assign(sites, ExceedanceTable(o.rain_edges, o.blocks));
-  t.rain_24h.assign(sites, ExceedanceTable(o.rain_edges, o.blocks));
+  t.wind.reserve(blocks.size()), t.rain_total.reserve(blocks.size()), t.rain_24h.reserve(blocks.size());
+  for (const int b : blocks) {
+    const int n = b > 0 ? b : o.blocks;
+    t.wind.emplace_back(o.wind_edges, n);
+    t.rain_total.emplace_back(o.rain_edges, n);
+    t.rain_24h.emplace_back(o.rain_edges, n);
+  }
   return t;
 }
 

@@ -142,8 +142,11 @@ struct CatalogTables {
   std::int64_t years_done = 0;     // catalog years added
 };
 
-// Empty tables for `sites` sites with the options' edges (defaults filled in).
+// Empty tables for `sites` sites with the options' edges (defaults filled in) and blocks.
 CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& options);
+// The same with each site's number of blocks (0: the options' blocks): a grid cell needs one, and
+// a table's memory grows with its blocks.
+CatalogTables MakeCatalogTables(const std::vector<int>& blocks, CatalogOptions& options);
 
 // Adds the catalog years y with y % stride == offset (0 <= offset < stride: a rank's share) to
 // `tables`, in parallel over years (OpenMP). `seasons` holds each historical season's storms.
