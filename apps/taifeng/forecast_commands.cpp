@@ -7,11 +7,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "land_option.h"
 #include "live.h"
 #include "output.h"
+#include "ranks.h"
+#include "verify_share.h"
 #include "taifeng/core/cliper.h"
 #include "taifeng/core/forecast.h"
 #include "taifeng/core/forecaster.h"
@@ -259,11 +262,54 @@ struct VerifyArgs {
   int window_h = 24, top = 20;
 };
 
+// Leave-one-season-out on this process's share of the seasons (every MPI rank its own), joined
+// on rank 0; a failure on any rank stops all with its error. Other ranks return nullopt.
+std::optional<core::VerifyReport> LeaveOneSeasonOut(const core::MatchIndex& index, const std::string& seasons, core::VerifyOptions o,
+                                                    const Ranks& ranks) {
+  core::VerifyReport share;
+  std::string error;
+  ErrorCode code = ErrorCode::kInternal;
+  bool ok = true;
+  try {
+    int y1 = 0, y2 = 0;
+    SplitSeasons(seasons, y1, y2);
+    o.part = ranks.rank(), o.parts = ranks.size();
+    share = core::VerifyLeaveOneSeasonOut(index, y1, y2, o);
+  } catch (const Error& e) {
+    ok = false, error = e.what(), code = e.code();
+  } catch (const std::exception& e) {
+    ok = false, error = e.what();
+  }
+  if (!ranks.Agree(ok, error)) throw Error(code, error);
+  const std::vector<std::string> shares = ranks.GatherToRoot(EncodeShare(share));
+  if (ranks.rank() != 0) return std::nullopt;
+  std::vector<core::VerifyReport> parts;
+  for (const std::string& bytes : shares) parts.push_back(DecodeShare(bytes));
+  return core::CombineReports(std::move(parts), o);
+}
+
+// Hindcasts of the storms of --tracks files with the archive's CLIPER (one process).
+core::VerifyReport HindcastTracks(const VerifyArgs& a, const core::MatchIndex& index, const core::VerifyOptions& o, std::string& what) {
+  const auto stored = data::ReadArchiveModel(a.archive, "cliper");
+  if (!stored) throw Error(ErrorCode::kNotFound, a.archive + ": no CLIPER model; run taifeng cliper fit --archive " + a.archive);
+  const core::CliperModel cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(index.archive()));
+  std::vector<data::Storm> storms;
+  for (const std::string& file : a.tracks) {
+    data::ImportResult imported;
+    data::ImportFile(DetectFormat(file, "auto"), file, {}, imported);
+    for (auto& s : imported.storms) storms.push_back(std::move(s));
+  }
+  what = "hindcasts of " + std::to_string(storms.size()) + " storms from " + std::to_string(a.tracks.size()) + " file(s)";
+  return core::VerifyStorms(index, storms, cliper, o);
+}
+
 void RunVerify(const VerifyArgs& a) {
   if (a.tracks.empty() == a.seasons.empty()) {
     throw Error(ErrorCode::kUsage, "give either --seasons Y1-Y2 --leave-one-season-out or --tracks FILE...");
   }
   if (!a.seasons.empty() && !a.loso) throw Error(ErrorCode::kUsage, "--seasons needs --leave-one-season-out");
+  Ranks ranks;
+  if (!a.tracks.empty() && ranks.size() > 1) throw Error(ErrorCode::kUsage, "--tracks runs on one process (seasons split over MPI ranks)");
   auto archive = std::make_shared<const data::Archive>(data::LoadArchive(a.archive));
   const auto index = core::MatchIndex::Build(archive);
   core::VerifyOptions o;
@@ -271,29 +317,17 @@ void RunVerify(const VerifyArgs& a) {
   o.match.top_k = a.top;
   for (const std::string& x : a.set) core::SetOption(o.match, o.forecast, x);
   o.filter.agencies.insert(a.agencies.begin(), a.agencies.end());
-  Progress progress(!a.quiet && !a.json && isatty(STDERR_FILENO));
-  o.progress = [&](std::size_t done, std::size_t total) { progress.Update("verifying storms", done, total); };
+  Progress progress(!a.quiet && !a.json && isatty(STDERR_FILENO) && ranks.rank() == 0);
+  o.progress = [&](std::size_t done, std::size_t total) { progress.Update("verifying storms (rank 0's share)", done, total); };
   core::VerifyReport r;
   std::string what;
   if (!a.seasons.empty()) {
-    int y1 = 0, y2 = 0;
-    SplitSeasons(a.seasons, y1, y2);
-    r = core::VerifyLeaveOneSeasonOut(*index, y1, y2, o);
-    what = "leave-one-season-out hindcasts of " + a.seasons;
+    auto joined = LeaveOneSeasonOut(*index, a.seasons, o, ranks);
+    if (!joined) return;
+    r = std::move(*joined);
+    what = "leave-one-season-out hindcasts of " + a.seasons + (ranks.size() > 1 ? " on " + std::to_string(ranks.size()) + " MPI ranks" : "");
   } else {
-    const auto stored = data::ReadArchiveModel(a.archive, "cliper");
-    if (!stored)
-      throw Error(ErrorCode::kNotFound, a.archive + ": no CLIPER model; run taifeng cliper fit --archive " + a.archive);
-    const core::CliperModel cliper = core::CliperModel::FromModel(*stored, data::ArchiveFingerprint(*archive));
-    std::vector<data::Storm> storms;
-    for (const std::string& file : a.tracks) {
-      data::ImportResult imported;
-      data::ImportFile(DetectFormat(file, "auto"), file, {}, imported);
-      for (auto& s : imported.storms) storms.push_back(std::move(s));
-    }
-    r = core::VerifyStorms(*index, storms, cliper, o);
-    what = "hindcasts of " + std::to_string(storms.size()) + " storms from " + std::to_string(a.tracks.size()) +
-           " file(s)";
+    r = HindcastTracks(a, *index, o, what);
   }
   progress.Done();
   if (!a.csv.empty()) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "taifeng/base/error.h"
 
@@ -57,6 +58,30 @@ std::int64_t Ranks::Max(std::int64_t value) const {
   return out;
 }
 
+std::vector<std::string> Ranks::GatherToRoot(const std::string& bytes) const {
+  if (!mpi_ || size_ == 1) return {bytes};
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw Error(ErrorCode::kRefused, "a rank's share is larger than 2 GB: split the work over more ranks");
+  const int length = static_cast<int>(bytes.size());
+  std::vector<int> lengths(rank_ == 0 ? static_cast<std::size_t>(size_) : 0), offsets(lengths.size());
+  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::string all;
+  if (rank_ == 0) {
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < lengths.size(); ++r) {
+      offsets[r] = static_cast<int>(total);
+      total += static_cast<std::size_t>(lengths[r]);
+      if (total > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw Error(ErrorCode::kRefused, "the ranks' shares exceed 2 GB");
+    }
+    all.resize(total);
+  }
+  MPI_Gatherv(bytes.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < lengths.size(); ++r)
+    out.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+  return out;
+}
+
 bool Ranks::Agree(bool ok, std::string& error) const {
   if (!mpi_) return ok;
   const int failed_here = ok ? size_ : rank_;  // the lowest failed rank speaks for all
@@ -81,6 +106,7 @@ Ranks::Ranks() {
 }
 Ranks::~Ranks() = default;
 void Ranks::SumToRoot(std::vector<std::uint64_t>&) const {}
+std::vector<std::string> Ranks::GatherToRoot(const std::string& bytes) const { return {bytes}; }
 std::int64_t Ranks::Max(std::int64_t value) const { return value; }
 bool Ranks::Agree(bool ok, std::string&) const { return ok; }
 

@@ -26,6 +26,9 @@ class Ranks {
 
   // Sums `counts` element-wise over the ranks into rank 0's copy (other ranks' copies unchanged).
   void SumToRoot(std::vector<std::uint64_t>& counts) const;
+  // Every rank's bytes, in rank order, on rank 0 (an empty list elsewhere; {bytes} on one
+  // process). Throws Error(kRefused) beyond 2 GB.
+  std::vector<std::string> GatherToRoot(const std::string& bytes) const;
   // The largest of every rank's value, on every rank.
   std::int64_t Max(std::int64_t value) const;
   // Whether every rank succeeded; `error` becomes the first failed rank's message on every rank.

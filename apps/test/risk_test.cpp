@@ -1,6 +1,6 @@
-// taifeng risk build and risk show, through the CLI: the same atlas on one process and on two MPI
-// ranks (mpirun -n 2 --oversubscribe, real ranks), and the bad inputs refused before anything is
-// written.
+// taifeng risk build, show and compare, through the CLI: the same atlas on one process and on two
+// MPI ranks (mpirun -n 2 --oversubscribe, real ranks), the bad inputs refused before anything is
+// written, a failing machine; and forecast verification with its seasons split over two ranks.
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -156,6 +156,24 @@ TEST_F(CliTest, RiskBuildOnRanksFailsWholeWhenAMachineFails) {
   EXPECT_NE(r.out.find("not-on-this-machine.h5"), std::string::npos) << "every rank reports the failing rank's error: " << r.out;
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(*dir_)) EXPECT_EQ(e.path().filename().string().find(".risk-ranks-failed"), std::string::npos);
+}
+
+// Forecast verification on ranks: the seasons split over two MPI ranks, the same tables as one
+// process, number for number.
+TEST_F(CliTest, VerifyOnTwoMpiRanksGivesTheOneProcessTables) {
+  ASSERT_EQ(Shell("command -v mpirun", false).status, 0) << "OpenMPI's mpirun (scripts/setup.sh installs openmpi-bin)";
+  const std::string job = " verify --archive " + *archive_ + " --seasons 2021-2022 --leave-one-season-out --agency CMA --json";
+  const CommandResult one = Shell(Cli() + job, false), two = Shell(Mpirun() + Cli() + job, false);
+  ASSERT_EQ(one.status, 0) << one.out;
+  ASSERT_EQ(two.status, 0) << two.out;
+  const json a = json::parse(one.out), b = json::parse(two.out);
+  EXPECT_GT(a["forecasts"].get<int>(), 500);
+  EXPECT_EQ(a["storms"], b["storms"]);
+  EXPECT_EQ(a["forecasts"], b["forecasts"]);
+  EXPECT_EQ(a["leads"], b["leads"]);
+  EXPECT_NE(b["what"].get<std::string>().find("on 2 MPI ranks"), std::string::npos);
+  EXPECT_NE(Shell(Mpirun() + Cli() + " verify --archive " + *archive_ + " --tracks " + Samples() + "/atcf/bwp262018.dat").status, 0)
+      << "--tracks runs on one process";
 }
 
 }  // namespace taifeng_cli_test

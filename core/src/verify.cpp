@@ -44,11 +44,23 @@ struct Accumulator {
   std::size_t cases = 0, wind_cases = 0, inside_cone = 0;
 };
 
+void Add(Accumulator& a, const VerifyCase& c) {
+  for (int m = 0; m < 3; ++m) {
+    a.track[m] += c.error_km[m];
+    a.along[m] += c.along_km[m];
+    a.cross[m] += c.cross_km[m];
+    if (c.wind_known) a.wind[m] += std::abs(c.wind[m] - c.obs_wind);
+  }
+  ++a.cases;
+  if (c.wind_known) ++a.wind_cases;
+  if (c.error_km[0] <= c.cone_km) ++a.inside_cone;
+}
+
 // Forecasts every 6-hourly time of one storm's resampled track (points with continuity flags)
-// and adds the homogeneous cases to `acc` (one per lead in options.leads_h) and `report`.
+// and adds the homogeneous cases (one per lead in options.leads_h) to `report`.
 void VerifyTrack(const MatchIndex& index, const data::Storm& storm, const std::vector<TrackPoint>& pts,
                  const std::vector<std::uint8_t>& cont, const MatchFilter& filter, const CliperModel& cliper,
-                 const VerifyOptions& o, std::vector<Accumulator>& acc, VerifyReport& report) {
+                 const VerifyOptions& o, VerifyReport& report) {
   const std::size_t n = static_cast<std::size_t>(o.match.window_h / 6 + 1);
   const std::size_t history = std::max<std::size_t>(n, 5);  // CLIPER needs 24 h
   const TropicalClock tropical(storm);
@@ -80,31 +92,31 @@ void VerifyTrack(const MatchIndex& index, const data::Storm& storm, const std::v
       const double motion = geo::Inverse(prev.lat_deg, prev.lon_deg, obs.lat_deg, obs.lon_deg).azimuth2_deg;
       VerifyCase c;
       c.storm = id;
+      c.season = storm.season;
       c.init_utc = pts[e].time_utc;
       c.lead_h = lead;
       c.obs_lat = obs.lat_deg, c.obs_lon = obs.lon_deg, c.obs_wind = obs.wind_ms;
       c.cone_km = f[0]->cone_km;
-      Accumulator& a = acc[li];
-      const bool wind_known = !std::isnan(obs.wind_ms) && !std::isnan(f[0]->wind_ms) && !std::isnan(f[1]->wind_ms) &&
-                              !std::isnan(f[2]->wind_ms);
+      c.wind_known = !std::isnan(obs.wind_ms) && !std::isnan(f[0]->wind_ms) && !std::isnan(f[1]->wind_ms) && !std::isnan(f[2]->wind_ms);
       for (int m = 0; m < 3; ++m) {
         const geo::GeodesicLine err = geo::Inverse(obs.lat_deg, obs.lon_deg, f[m]->lat_deg, f[m]->lon_deg);
         const double angle = (err.azimuth1_deg - motion) * M_PI / 180.0;
-        a.track[m] += err.distance_km;
-        a.along[m] += err.distance_km * std::cos(angle);
-        a.cross[m] += err.distance_km * std::sin(angle);
-        if (wind_known) a.wind[m] += std::abs(f[m]->wind_ms - obs.wind_ms);
         c.lat[m] = f[m]->lat_deg, c.lon[m] = f[m]->lon_deg, c.wind[m] = f[m]->wind_ms, c.error_km[m] = err.distance_km;
+        c.along_km[m] = err.distance_km * std::cos(angle), c.cross_km[m] = err.distance_km * std::sin(angle);
       }
-      ++a.cases;
-      if (wind_known) ++a.wind_cases;
-      if (c.error_km[0] <= c.cone_km) ++a.inside_cone;
       report.cases.push_back(c);
     }
   }
 }
 
-void Summarise(const std::vector<Accumulator>& acc, const VerifyOptions& o, VerifyReport& report) {
+// The scores per lead, summed over the report's cases in their order.
+void Summarise(const VerifyOptions& o, VerifyReport& report) {
+  std::vector<Accumulator> acc(o.leads_h.size());
+  for (const VerifyCase& c : report.cases) {
+    const auto at = std::find(o.leads_h.begin(), o.leads_h.end(), c.lead_h);
+    if (at != o.leads_h.end()) Add(acc[static_cast<std::size_t>(at - o.leads_h.begin())], c);
+  }
+  report.leads.clear();
   for (std::size_t li = 0; li < o.leads_h.size(); ++li) {
     const Accumulator& a = acc[li];
     LeadScores s;
@@ -138,10 +150,12 @@ VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, 
     if (!o.filter.exclude.empty() && o.filter.exclude.count(a.id[s])) continue;
     storms.push_back(s);
   }
+  if (o.parts < 1 || o.part < 0 || o.part >= o.parts) throw Error(ErrorCode::kInvalidArgument, "verify: a share 0 <= part < parts is needed");
   VerifyReport report;
-  std::vector<Accumulator> acc(o.leads_h.size());
-  std::size_t done = 0;
+  std::size_t done = 0, mine = 0;
+  for (std::size_t s : storms) mine += (a.season[s] - first_season) % o.parts == o.part ? 1 : 0;
   for (int season = first_season; season <= last_season; ++season) {
+    if ((season - first_season) % o.parts != o.part) continue;
     MatchFilter filter = o.filter;
     filter.exclude_seasons.insert(season);
     bool any = false;
@@ -154,29 +168,47 @@ VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, 
                                         index.points().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
       const std::vector<std::uint8_t> cont(index.continuous().begin() + static_cast<std::ptrdiff_t>(index.begin(s)),
                                            index.continuous().begin() + static_cast<std::ptrdiff_t>(index.end(s)));
-      VerifyTrack(index, a.StormAt(s), pts, cont, filter, cliper, o, acc, report);
+      VerifyTrack(index, a.StormAt(s), pts, cont, filter, cliper, o, report);
       ++report.storms;
-      if (o.progress) o.progress(++done, storms.size());
+      if (o.progress) o.progress(++done, mine);
     }
   }
-  Summarise(acc, o, report);
+  Summarise(o, report);
   return report;
+}
+
+VerifyReport CombineReports(std::vector<VerifyReport> shares, const VerifyOptions& o) {
+  VerifyReport all;
+  std::vector<std::pair<int, std::size_t>> seasons;  // (season, share) of each season's cases
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    all.storms += shares[k].storms, all.forecasts += shares[k].forecasts;
+    for (const VerifyCase& c : shares[k].cases)
+      if (seasons.empty() || seasons.back() != std::make_pair(c.season, k)) seasons.emplace_back(c.season, k);
+  }
+  std::sort(seasons.begin(), seasons.end());
+  for (std::size_t i = 1; i < seasons.size(); ++i)
+    if (seasons[i].first == seasons[i - 1].first)
+      throw Error(ErrorCode::kInvalidArgument, "verify: season " + std::to_string(seasons[i].first) + " is in two shares");
+  for (const auto& [season, k] : seasons)
+    for (const VerifyCase& c : shares[k].cases)
+      if (c.season == season) all.cases.push_back(c);
+  Summarise(o, all);
+  return all;
 }
 
 VerifyReport VerifyStorms(const MatchIndex& index, const std::vector<data::Storm>& storms, const CliperModel& cliper,
                           const VerifyOptions& o) {
   VerifyReport report;
-  std::vector<Accumulator> acc(o.leads_h.size());
   std::size_t done = 0;
   for (const data::Storm& s : storms) {
     const Resampled r = ResampleSixHourly(s.fixes, s.wind_averaging);
     MatchFilter filter = o.filter;
     filter.exclude.insert(s.id);
-    VerifyTrack(index, s, r.points, r.continuous, filter, cliper, o, acc, report);
+    VerifyTrack(index, s, r.points, r.continuous, filter, cliper, o, report);
     ++report.storms;
     if (o.progress) o.progress(++done, storms.size());
   }
-  Summarise(acc, o, report);
+  Summarise(o, report);
   return report;
 }
 

@@ -355,6 +355,25 @@ TEST_F(ForecastArchiveTest, LeaveOneSeasonOutVerificationIsHomogeneous) {
   }
   EXPECT_GE(l24.cone_coverage, 0.0);
   EXPECT_LE(l24.cone_coverage, 1.0);
+  // Shares (MPI ranks): 2017-2018 split in two, the second share is season 2018 alone, and the
+  // joined report is bit for bit the single worker's; a season in two shares is refused.
+  VerifyOptions second = o;
+  second.part = 1, second.parts = 2;
+  const VerifyReport share = VerifyLeaveOneSeasonOut(**index_, 2017, 2018, second);
+  EXPECT_EQ(share.storms, r.storms);
+  ASSERT_EQ(share.cases.size(), r.cases.size());
+  const VerifyReport joined = CombineReports({VerifyReport{}, share}, o);
+  ASSERT_EQ(joined.leads.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(joined.leads[i].cases, r.leads[i].cases);
+    EXPECT_EQ(joined.leads[i].analog.track_km, r.leads[i].analog.track_km);
+    EXPECT_EQ(joined.leads[i].cliper.along_km, r.leads[i].cliper.along_km);
+    EXPECT_EQ(joined.leads[i].persistence.wind_mae_ms, r.leads[i].persistence.wind_mae_ms);
+    EXPECT_EQ(joined.leads[i].cone_coverage, r.leads[i].cone_coverage);
+  }
+  EXPECT_THROW(CombineReports({r, share}, o), Error);
+  second.part = 2;
+  EXPECT_THROW(VerifyLeaveOneSeasonOut(**index_, 2017, 2018, second), Error);
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct VerifyOptions {
   MatchFilter filter;        // which archive storms are candidates (agencies, seasons…) and verified
   std::vector<int> leads_h = {24, 48, 72, 96, 120};
   std::function<void(std::size_t done, std::size_t total)> progress;  // per storm
+  // This worker's share of the seasons (MPI ranks): season first + i is verified when
+  // i mod parts == part. CombineReports joins the shares into the whole report.
+  int part = 0, parts = 1;
 };
 
 struct MethodScores {
@@ -47,11 +50,14 @@ struct LeadScores {
 // One verified forecast at one lead (the CSV rows).
 struct VerifyCase {
   std::string storm;
+  int season = 0;
   std::int64_t init_utc = 0;
   int lead_h = 0;
   double obs_lat = 0, obs_lon = 0, obs_wind = 0;
   double lat[3] = {0, 0, 0}, lon[3] = {0, 0, 0}, wind[3] = {0, 0, 0},
          error_km[3] = {0, 0, 0};  // analog, cliper, persistence
+  double along_km[3] = {0, 0, 0}, cross_km[3] = {0, 0, 0};  // the error along and across the motion
+  bool wind_known = false;  // every method and the observation have a wind
   double cone_km = 0;
 };
 
@@ -66,6 +72,11 @@ struct VerifyReport {
 // without it).
 VerifyReport VerifyLeaveOneSeasonOut(const MatchIndex& index, int first_season, int last_season,
                                      const VerifyOptions& options);
+
+// The whole report from the shares of VerifyLeaveOneSeasonOut (options.part 0..parts-1, in any
+// order): the cases in season order, the scores summed over them in that order, so the result is
+// bit for bit the one a single worker makes. Throws Error(kInvalidArgument) for shares that overlap.
+VerifyReport CombineReports(std::vector<VerifyReport> shares, const VerifyOptions& options);
 
 // Hindcasts of storms that are not in the archive (for example a season newer than it), with the
 // archive's CLIPER model.
