@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -35,8 +36,10 @@
 #include "taifeng/base/error.h"
 #include "taifeng/base/time_utc.h"
 #include "taifeng/core/signal_verify.h"
+#include "ranks.h"
 #include "verify_report.h"
 #include "warn_replay.h"
+#include "warn_verify_share.h"
 
 namespace taifeng::cli {
 namespace {
@@ -305,13 +308,6 @@ std::vector<SignalSpan> Spans(const std::vector<warnings::Message>& ms, const st
   return out;
 }
 
-struct StormReplay {
-  std::string method;  // the forecast's consensus, as the hazard engine states it (first forecast)
-  std::map<int, std::int64_t> first;
-  std::vector<SignalSpan> spans;
-  core::ReplayedStorm margins;
-};
-
 // One storm in one mode: replayed into a throwaway journal; every forecast's wind margins of the
 // rungs kept for the choice.
 StormReplay ReplayStorm(VerifyArgs& a, const HazardEngine& engine, const Candidate& c, const std::string& code, const Rungs& rungs,
@@ -422,7 +418,8 @@ void PrintSummary(const json& j) {
   std::cout << "\nNo. 8 or higher for Hong Kong per storm, " << j["storms"].get<int>() << " storms within " << FormatFloat(j["within_km"].get<double>(), 0)
             << " km in " << j["seasons"].get<std::string>() << "; lag = Taifeng's first No. 8 minus HKO's (h, negative: earlier).\n"
             << "Record: Hong Kong Observatory, signals No. 8 or higher " << j["seasons"].get<std::string>() << ".\n"
-            << "Took " << FormatFloat(j["elapsed_s"].get<double>(), 1) << " s with " << j["jobs"].get<int>() << " storms at a time (--jobs).\n";
+            << "Took " << FormatFloat(j["elapsed_s"].get<double>(), 1) << " s with " << j["jobs"].get<int>() << " storms at a time (--jobs)"
+            << (j["ranks"].get<int>() > 1 ? " on each of " + std::to_string(j["ranks"].get<int>()) + " MPI ranks" : std::string()) << ".\n";
   PrintWinds(j);
 }
 
@@ -545,27 +542,58 @@ void StormWinds(VerifyArgs& a, const HazardEngine& engine, const VerifyInputs& i
   r.winds.push_back(entry);
 }
 
-// One forecast mode over every storm.
-json RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine, const VerifyInputs& in, std::vector<StormChart>& charts,
-             core::Choice& chosen, Progress& progress, std::size_t& done, const fs::path& scratch) {
+// This rank's storms (their seasons, from the first, split over the ranks: season i to rank
+// i mod R), longest replay first so that no long one is left alone at the end.
+std::vector<std::size_t> MyStorms(const VerifyInputs& in, const Ranks& ranks) {
+  int first = 9999;
+  for (const Candidate& c : in.candidates) first = std::min(first, c.storm.season);
+  std::vector<std::size_t> mine;
+  for (std::size_t i = 0; i < in.candidates.size(); ++i)
+    if ((in.candidates[i].storm.season - first) % ranks.size() == ranks.rank()) mine.push_back(i);
+  std::stable_sort(mine.begin(), mine.end(), [&](std::size_t x, std::size_t y) {
+    return in.candidates[x].t1 - in.candidates[x].t0 > in.candidates[y].t1 - in.candidates[y].t0;
+  });
+  return mine;
+}
+
+// The replays of one mode: this rank's storms on its --jobs threads, then every rank's gathered on
+// rank 0 (true there; false on the other ranks). A failure on any rank stops all with its error.
+bool ReplayMode(const VerifyArgs& a, const HazardEngine& engine, const VerifyInputs& in, const Ranks& ranks, Progress& progress,
+                std::size_t& done, const fs::path& scratch, std::vector<StormReplay>& replays) {
+  const std::vector<std::size_t> mine = MyStorms(in, ranks);
+  std::mutex mu;
+  std::string error;
+  ErrorCode code = ErrorCode::kInternal;
+  try {
+    ParallelFor(mine.size(), a.jobs, [&](int worker, std::size_t k) {
+      const std::size_t i = mine[k];
+      VerifyArgs own = a;  // each worker's own "now"
+      own.cliper = ModelFor(in, in.candidates[i].storm.season);
+      replays[i] = ReplayStorm(own, engine, in.candidates[i], in.code, in.rungs, in.rules, in.schema, scratch / std::to_string(worker));
+      const std::lock_guard<std::mutex> lock(mu);
+      progress.Update((a.forecast.empty() ? "own" : a.forecast) + " " + std::to_string(in.candidates[i].storm.season) + " " + in.candidates[i].storm.name,
+                      done++, mine.size() * a.modes.size());
+    });
+  } catch (const Error& e) {
+    error = e.what(), code = e.code();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!ranks.Agree(error.empty(), error)) throw Error(code, error);
+  if (ranks.size() == 1) return true;
+  const std::vector<std::string> shares = ranks.GatherToRoot(EncodeReplays(replays, mine));
+  for (const std::string& bytes : shares) DecodeReplays(bytes, replays);
+  return ranks.rank() == 0;
+}
+
+// One forecast mode over every storm; nullopt on ranks other than 0.
+std::optional<json> RunMode(VerifyArgs& a, const std::string& mode, const HazardEngine& engine, const VerifyInputs& in,
+                            std::vector<StormChart>& charts, core::Choice& chosen, const Ranks& ranks, Progress& progress, std::size_t& done,
+                            const fs::path& scratch) {
   a.forecast = mode == "own" ? "" : mode;
   ModeResult r;
   std::vector<StormReplay> replays(in.candidates.size());
-  std::vector<std::size_t> longest_first(in.candidates.size());  // so no long replay is left alone at the end
-  for (std::size_t i = 0; i < longest_first.size(); ++i) longest_first[i] = i;
-  std::stable_sort(longest_first.begin(), longest_first.end(), [&](std::size_t x, std::size_t y) {
-    return in.candidates[x].t1 - in.candidates[x].t0 > in.candidates[y].t1 - in.candidates[y].t0;
-  });
-  std::mutex mu;
-  ParallelFor(in.candidates.size(), a.jobs, [&](int worker, std::size_t k) {
-    const std::size_t i = longest_first[k];
-    VerifyArgs mine = a;  // each worker's own "now"
-    mine.cliper = ModelFor(in, in.candidates[i].storm.season);
-    replays[i] = ReplayStorm(mine, engine, in.candidates[i], in.code, in.rungs, in.rules, in.schema, scratch / std::to_string(worker));
-    const std::lock_guard<std::mutex> lock(mu);
-    progress.Update(mode + " " + std::to_string(in.candidates[i].storm.season) + " " + in.candidates[i].storm.name, done++,
-                    in.candidates.size() * a.modes.size());
-  });
+  if (!ReplayMode(a, engine, in, ranks, progress, done, scratch, replays)) return std::nullopt;
   for (std::size_t i = 0; i < in.candidates.size(); ++i) {
     const Candidate& c = in.candidates[i];
     const auto hko = HkoFirst(in.signals, c.storm.season, c.storm.name);
@@ -642,13 +670,28 @@ std::string CommandLine(const VerifyArgs& a) {
   return s + " --report " + a.report;
 }
 
+// The inputs on every rank; a rank that cannot read them stops all with its error.
+VerifyInputs ReadInputsOnRanks(VerifyArgs& a, const HazardEngine& engine, const Ranks& ranks) {
+  VerifyInputs in;
+  std::string error;
+  ErrorCode code = ErrorCode::kInternal;
+  try {
+    in = ReadInputs(a, engine);
+  } catch (const Error& e) {
+    error = e.what(), code = e.code();
+  }
+  if (!ranks.Agree(error.empty(), error)) throw Error(code, error);
+  return in;
+}
+
 void RunVerify(VerifyArgs a, const std::string& command) {
   for (const std::string& m : a.modes)
     if (m != "own" && m != "best-track" && m != "persistence") throw Error(ErrorCode::kUsage, "--modes: own, best-track or persistence");
   a.track = "-";
   const auto started = std::chrono::steady_clock::now();
+  Ranks ranks;
   HazardEngine engine(a);
-  const VerifyInputs in = ReadInputs(a, engine);
+  const VerifyInputs in = ReadInputsOnRanks(a, engine, ranks);
   a.only_regions = {in.code};
   std::vector<StormChart> charts = ChartsOf(in);
   // The replays' throwaway journals: in memory where the system has a tmpfs (/dev/shm), so the
@@ -658,17 +701,19 @@ void RunVerify(VerifyArgs a, const std::string& command) {
   fs::create_directories(scratch);
   fs::permissions(scratch, fs::perms::owner_all);
   json modes = json::array();
-  Progress progress(!a.desk.json);
+  Progress progress(!a.desk.json && ranks.rank() == 0);
   std::size_t done = 0;
   core::Choice chosen{1.0, -1, 0};  // the perfect track's choice (as configured until it is made)
   std::vector<std::string> order = a.modes;  // the perfect track first: the others' bar is chosen at its wind scale
   std::stable_sort(order.begin(), order.end(), [](const std::string& x, const std::string& y) { return x == "best-track" && y != x; });
-  for (const std::string& mode : order) modes.push_back(RunMode(a, mode, engine, in, charts, chosen, progress, done, scratch));
+  for (const std::string& mode : order)
+    if (auto j = RunMode(a, mode, engine, in, charts, chosen, ranks, progress, done, scratch)) modes.push_back(std::move(*j));
   progress.Done();
   fs::remove_all(scratch);
+  if (ranks.rank() != 0) return;
   const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const json j = {{"seasons", a.seasons}, {"near", in.code}, {"within_km", a.within_km}, {"every_h", a.every_h},
-                  {"elapsed_s", std::round(elapsed_s * 10) / 10}, {"jobs", a.jobs},
+                  {"elapsed_s", std::round(elapsed_s * 10) / 10}, {"jobs", a.jobs}, {"ranks", ranks.size()},
                   {"cliper", a.refit_cliper ? "refitted without each season (" + std::to_string(in.cliper.size()) + " fits)" : "the archive's, if any"},
                   {"storms", in.candidates.size()}, {"record", "Hong Kong Observatory, tropical cyclone warning signals No. 8 or higher"},
                   {"modes", modes}};

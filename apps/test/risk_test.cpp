@@ -1,6 +1,7 @@
 // taifeng risk build, show and compare, through the CLI: the same atlas on one process and on two
 // MPI ranks (mpirun -n 2 --oversubscribe, real ranks), the bad inputs refused before anything is
-// written, a failing machine; and forecast verification with its seasons split over two ranks.
+// written, a failing machine; and forecast and warning verification with their seasons split over
+// two ranks.
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -174,6 +175,24 @@ TEST_F(CliTest, VerifyOnTwoMpiRanksGivesTheOneProcessTables) {
   EXPECT_NE(b["what"].get<std::string>().find("on 2 MPI ranks"), std::string::npos);
   EXPECT_NE(Shell(Mpirun() + Cli() + " verify --archive " + *archive_ + " --tracks " + Samples() + "/atcf/bwp262018.dat").status, 0)
       << "--tracks runs on one process";
+}
+
+// Warning verification on ranks: the storms' seasons split over two MPI ranks, the replays gathered
+// on rank 0, the same tables and storms as one process.
+TEST_F(CliTest, WarnVerifyOnTwoMpiRanksGivesTheOneProcessTables) {
+  ASSERT_EQ(Shell("command -v mpirun", false).status, 0) << "OpenMPI's mpirun (scripts/setup.sh installs openmpi-bin)";
+  const std::string job = " warn verify --archive " + *archive_ + " --agency CMA --seasons 2017-2018 --modes best-track --rain-seasons none --json";
+  const CommandResult one = Shell(Cli() + job, false), two = Shell(Mpirun() + Cli() + job + " --jobs 1", false);
+  ASSERT_EQ(one.status, 0) << one.out;
+  ASSERT_EQ(two.status, 0) << two.out;
+  json a = json::parse(one.out), b = json::parse(two.out);
+  EXPECT_EQ(a["ranks"], 1);
+  EXPECT_EQ(b["ranks"], 2);
+  EXPECT_GE(a["storms"].get<int>(), 20);
+  EXPECT_EQ(a["modes"][0]["no8"]["hits"], 6) << "2017-2018: HKO's six No. 8 storms";
+  for (json* j : {&a, &b})
+    for (const char* k : {"elapsed_s", "jobs", "ranks"}) j->erase(k);
+  EXPECT_EQ(a, b);
 }
 
 }  // namespace taifeng_cli_test
