@@ -101,7 +101,13 @@ void PrintCurve(const data::Atlas& a, std::size_t s) {
     }
     rows.push_back(row);
   }
-  PrintTable({"return period (years)", "wind, 10-min mean, m/s (95% interval)", "storm rain, mm (95%)", "wettest 24 h rain, mm (95%)"}, rows);
+  std::vector<std::string> header = {"return period (years)"};
+  for (const data::AtlasQuantity& q : a.quantities)
+    header.push_back(q.name == "wind_ms"   ? "wind, 10-min mean, m/s (95% interval)"
+                     : q.name == "gust_ms" ? "gust, 3-s, m/s (95%)"
+                     : q.name == "rain_total_mm" ? "storm rain, mm (95%)"
+                                                 : "wettest 24 h rain, mm (95%)");
+  PrintTable(header, rows);
 }
 
 void RegisterBuild(CLI::App* risk) {

@@ -18,6 +18,7 @@ const char* const kPalette[] = {"#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc
 
 std::vector<double> Classes(const std::string& quantity) {
   if (quantity == "wind_ms") return {15, 20, 25, 30, 35, 40, 45, 50};  // m/s, 10-minute mean
+  if (quantity == "gust_ms") return {20, 25, 30, 35, 40, 50, 60, 70};  // m/s, 3-second gust
   return {100, 150, 200, 300, 400, 600, 800, 1000};                    // mm
 }
 
@@ -93,7 +94,7 @@ std::string OneMap(const data::Atlas& a, const data::AtlasQuantity& q, std::size
     map.Dot(a.lat_deg[s], a.lon_deg[s], 3, "fill=\"black\"");
     map.Label(a.lat_deg[s], a.lon_deg[s], a.name_en[s] + " " + FormatFloat(q.level[s * np + period], 0), "font-size=\"11\"");
   }
-  const std::string units = q.name == "wind_ms" ? "m/s" : "mm";
+  const std::string units = q.name == "wind_ms" || q.name == "gust_ms" ? "m/s" : "mm";
   std::vector<std::pair<std::string, std::string>> key;
   for (std::size_t c = classes.size(); c-- > 0;)
     key.emplace_back(std::string("stroke=\"") + kPalette[c] + "\" stroke-width=\"10\"",

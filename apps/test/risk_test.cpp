@@ -47,8 +47,8 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_EQ(a.grid->first_site, 39);
   ASSERT_TRUE(a.grid);
   EXPECT_EQ(a.grid->nlat, 8);
-  ASSERT_EQ(a.quantities.size(), 3u);
-  for (std::size_t q = 0; q < 3; ++q) {
+  ASSERT_EQ(a.quantities.size(), 4u);
+  for (std::size_t q = 0; q < 4; ++q) {
     EXPECT_EQ(a.quantities[q].counts, b.quantities[q].counts) << a.quantities[q].name;
     EXPECT_EQ(a.quantities[q].level, b.quantities[q].level) << a.quantities[q].name;
     EXPECT_EQ(a.quantities[q].low, b.quantities[q].low) << a.quantities[q].name;
@@ -62,6 +62,11 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_LE(wind->low[*hk * 7], wind->level[*hk * 7]);
   EXPECT_GE(wind->high[*hk * 7], wind->level[*hk * 7]);
   for (std::size_t p = 1; p < 7; ++p) EXPECT_GE(wind->level[*hk * 7 + p], wind->level[*hk * 7 + p - 1]) << "levels rise with the period";
+  // The 3-second gust: the mean times the exposure's factor (1.23 at sea to 1.38 on the coast).
+  const auto* gust = a.Find("gust_ms");
+  ASSERT_NE(gust, nullptr);
+  EXPECT_GT(gust->level[*hk * 7], 1.15 * wind->level[*hk * 7]);
+  EXPECT_LT(gust->level[*hk * 7], 1.45 * wind->level[*hk * 7]);
   const CommandResult show = Shell(Cli() + " risk show 'Hong Kong' --atlas " + one, false);
   ASSERT_EQ(show.status, 0) << show.out;
   EXPECT_NE(show.out.find("MODELLED"), std::string::npos);
@@ -69,13 +74,13 @@ TEST_F(CliTest, RiskAtlasIsBitForBitTheSameOnOneProcessAndTwoMpiRanks) {
   EXPECT_TRUE(fs::exists(*dir_ / "risk-csv" / "wind_ms.csv"));
   std::size_t maps = 0;
   for (const auto& e : fs::directory_iterator(*dir_ / "risk-maps")) maps += e.path().extension() == ".tif" ? 1 : 0;
-  EXPECT_EQ(maps, 3u * 7u) << "a GeoTIFF per quantity and period";
+  EXPECT_EQ(maps, 4u * 7u) << "a GeoTIFF per quantity and period";
   EXPECT_TRUE(fs::exists(*dir_ / "risk-maps" / "wind_ms_100y.tif"));
   EXPECT_NE(Shell(Cli() + " risk show Atlantis --atlas " + one).status, 0);
   // A map image per quantity and period: the regions filled, the stations labelled, said modelled.
   maps = 0;
   for (const auto& e : fs::directory_iterator(*dir_ / "risk-svg")) maps += e.path().extension() == ".svg" ? 1 : 0;
-  EXPECT_EQ(maps, 3u * 7u);
+  EXPECT_EQ(maps, 4u * 7u);
   std::ifstream svg_in(*dir_ / "risk-svg" / "wind_ms_50y.svg");
   const std::string svg((std::istreambuf_iterator<char>(svg_in)), std::istreambuf_iterator<char>());
   EXPECT_NE(svg.find("50-year"), std::string::npos);

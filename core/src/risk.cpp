@@ -141,6 +141,8 @@ data::Atlas MakeAtlas(const CatalogTables& tables, data::Atlas base, const std::
   base.quantities = {
       Quantity(tables.wind, "wind_ms", "m s-1", "10-minute mean surface wind (marine exposure), the storm's maximum at the site", years, periods,
                resamples, seed),
+      Quantity(tables.gust, "gust_ms", "m s-1", "3-second gust (WMO/TD-1555 factor of the point's exposure on the 10-minute mean), the storm's maximum at the site",
+               years, periods, resamples, seed),
       Quantity(tables.rain_total, "rain_total_mm", "mm", "storm-total rain (R-CLIPER), the mean over the site's points", years, periods,
                resamples, seed),
       Quantity(tables.rain_24h, "rain_24h_mm", "mm", "the storm's wettest 24 h of rain (R-CLIPER), the mean over the site's points", years,

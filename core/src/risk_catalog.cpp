@@ -7,6 +7,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <utility>
 
 #include "taifeng/base/error.h"
 #include "taifeng/core/matcher.h"
@@ -69,14 +70,17 @@ struct Geometry {
   std::vector<std::array<double, 3>> unit;  // of each point
   double lat_min = 90, lat_max = -90, lon_min = 180, lon_max = -180;
   std::vector<std::vector<std::uint32_t>> sites_of;  // per point: the sites holding it
+  std::vector<double> gust_factor;                   // per point
 };
 
 Geometry MakeGeometry(const std::vector<RiskPoint>& points, const std::vector<RiskSite>& sites) {
   Geometry g;
   g.unit.resize(points.size());
   g.sites_of.resize(points.size());
+  g.gust_factor.resize(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
     UnitVector(points[i].lat_deg, points[i].lon_deg, g.unit[i].data());
+    g.gust_factor[i] = points[i].gust_factor;
     g.lat_min = std::min(g.lat_min, points[i].lat_deg), g.lat_max = std::max(g.lat_max, points[i].lat_deg);
     g.lon_min = std::min(g.lon_min, points[i].lon_deg), g.lon_max = std::max(g.lon_max, points[i].lon_deg);
   }
@@ -145,10 +149,14 @@ void AddStorm(const data::Storm& storm, std::int64_t year, const Geometry& g, co
   std::sort(hit.begin(), hit.end());
   hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
   for (const std::uint32_t site : hit) {
-    double wind = 0, total = 0, best = 0;
-    for (const std::uint32_t p : sites[site].points) wind = std::max(wind, s.wind[p]), total += s.total[p], best += s.best24[p];
+    double wind = 0, gust = 0, total = 0, best = 0;
+    for (const std::uint32_t p : sites[site].points) {
+      wind = std::max(wind, s.wind[p]), gust = std::max(gust, s.wind[p] * g.gust_factor[p]);
+      total += s.total[p], best += s.best24[p];
+    }
     const double n = static_cast<double>(sites[site].points.size());
     tables.wind[site].AddEvent(wind, year);
+    tables.gust[site].AddEvent(gust, year);
     tables.rain_total[site].AddEvent(total / n, year);
     tables.rain_24h[site].AddEvent(best / n, year);
   }
@@ -172,6 +180,20 @@ bool LandMask::OverLand(double lat_deg, double lon_deg) const noexcept {
   const double r = std::floor((lat_deg - south_) / step_), c = std::floor((lon_deg - west_) / step_);
   if (!(r >= 0 && r < nlat_ && c >= 0 && c < nlon_)) return false;
   return land_[static_cast<std::size_t>(r) * nlon_ + static_cast<std::size_t>(c)] != 0;
+}
+
+double LandMask::GustFactorAt(double lat_deg, double lon_deg) const noexcept {
+  const bool land = OverLand(lat_deg, lon_deg);
+  for (const double d : {0.1, 0.2})
+    for (int k = 0; k < 8; ++k) {
+      const double a = k * M_PI / 4;
+      if (OverLand(lat_deg + d * std::cos(a), lon_deg + d * std::sin(a) / std::max(0.2, std::cos(lat_deg * M_PI / 180))) != land)
+        return GustFactor(Exposure::kOffSea, data::WindAveraging::kTenMinute);  // the coast, on either side
+    }
+  if (!land) return GustFactor(Exposure::kAtSea, data::WindAveraging::kTenMinute);
+  // Inland the marine-exposure mean is first reduced for the rougher surface (0.8, as the hazard's
+  // default inland_mean_factor), then the off-land factor applies.
+  return 0.8 * GustFactor(Exposure::kOffLand, data::WindAveraging::kTenMinute);
 }
 
 void ApplyLandDecay(data::Storm& synthetic, const data::Storm& parent, const LandMask& land, double alpha_per_h, double floor_ms) {
@@ -203,12 +225,14 @@ CatalogTables MakeCatalogTables(std::size_t sites, CatalogOptions& o) { return M
 
 CatalogTables MakeCatalogTables(const std::vector<int>& blocks, CatalogOptions& o) {
   if (o.wind_edges.empty()) o.wind_edges = Steps(10, 90, 2);
+  if (o.gust_edges.empty()) o.gust_edges = Steps(10, 120, 2);
   if (o.rain_edges.empty()) o.rain_edges = Steps(25, 2000, 25);
   CatalogTables t;
-  t.wind.reserve(blocks.size()), t.rain_total.reserve(blocks.size()), t.rain_24h.reserve(blocks.size());
+  for (auto* list : t.all()) list->reserve(blocks.size());
   for (const int b : blocks) {
     const int n = b > 0 ? b : o.blocks;
     t.wind.emplace_back(o.wind_edges, n);
+    t.gust.emplace_back(o.gust_edges, n);
     t.rain_total.emplace_back(o.rain_edges, n);
     t.rain_24h.emplace_back(o.rain_edges, n);
   }
@@ -220,8 +244,8 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
                      const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (seasons.empty() || options.years <= 0 || stride < 1 || offset < 0 || offset >= stride)
     throw Error(ErrorCode::kInvalidArgument, "risk catalog: seasons, years > 0 and a share 0 <= offset < stride are needed");
-  if (tables.wind.size() != sites.size() || tables.rain_total.size() != sites.size() || tables.rain_24h.size() != sites.size())
-    throw Error(ErrorCode::kInvalidArgument, "risk catalog: one table per site (MakeCatalogTables)");
+  for (const auto* list : std::as_const(tables).all())
+    if (list->size() != sites.size()) throw Error(ErrorCode::kInvalidArgument, "risk catalog: one table per site (MakeCatalogTables)");
   const Geometry g = MakeGeometry(points, sites);
   const std::int64_t years_here = (options.years - offset + stride - 1) / stride;
   std::atomic<std::int64_t> done{0}, storms{0};
@@ -230,7 +254,7 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
 #pragma omp parallel
   {
     CatalogTables mine = tables;  // the same edges and blocks, counted from zero
-    for (auto* list : {&mine.wind, &mine.rain_total, &mine.rain_24h})
+    for (auto* list : mine.all())
       for (ExceedanceTable& t : *list) std::fill(t.counts().begin(), t.counts().end(), 0);
     Scratch scratch(points.size());
 #pragma omp for schedule(dynamic, 4)
@@ -255,11 +279,8 @@ void AddCatalogYears(const std::vector<std::vector<data::Storm>>& seasons, const
       if (progress && omp_get_thread_num() == 0) progress(n, years_here);
     }
     std::lock_guard<std::mutex> lock(merge);
-    for (std::size_t s = 0; s < sites.size(); ++s) {
-      tables.wind[s].Add(mine.wind[s]);
-      tables.rain_total[s].Add(mine.rain_total[s]);
-      tables.rain_24h[s].Add(mine.rain_24h[s]);
-    }
+    for (std::size_t q = 0; q < 4; ++q)
+      for (std::size_t s = 0; s < sites.size(); ++s) (*tables.all()[q])[s].Add((*mine.all()[q])[s]);
   }
   if (failure) std::rethrow_exception(failure);
   tables.storms += storms.load();

@@ -195,6 +195,11 @@ TEST(RiskCatalogTest, DecayOverLandOnlyForTheExtraHoursOverLand) {
   EXPECT_TRUE(mask.OverLand(21, 111));
   EXPECT_FALSE(mask.OverLand(21, 113));
   EXPECT_FALSE(mask.OverLand(50, 111)) << "outside the mask: sea";
+  // Gusts by exposure (WMO/TD-1555 from the 10-minute mean): at sea, on the coast, inland.
+  EXPECT_DOUBLE_EQ(mask.GustFactorAt(21, 113), 1.23);
+  EXPECT_DOUBLE_EQ(mask.GustFactorAt(21, 111.95), 1.38) << "0.05° from the island's east coast";
+  EXPECT_DOUBLE_EQ(mask.GustFactorAt(21, 112.08), 1.38) << "at sea 0.08° off the coast";
+  EXPECT_DOUBLE_EQ(mask.GustFactorAt(21, 111), 0.8 * 1.52) << "the island's middle, 100 km from the sea";
   data::Storm parent, twin;
   for (int k = 0; k < 5; ++k) {
     data::Fix f;

@@ -139,7 +139,7 @@ Atlas ReadAtlas(const fs::path& path) {
   }
   Handle edges = h5::OpenGroup(root, "edges"), counts = h5::OpenGroup(root, "counts"), levels = h5::OpenGroup(root, "return_levels");
   a.periods_years = h5::ReadNumeric<double>(h5::OpenDataset(levels.get(), "period_years").get());
-  for (const char* name : {"wind_ms", "rain_total_mm", "rain_24h_mm"}) {
+  for (const char* name : {"wind_ms", "gust_ms", "rain_total_mm", "rain_24h_mm"}) {
     if (!h5::Exists(edges.get(), name)) continue;
     AtlasQuantity q;
     q.name = name;
