@@ -30,6 +30,14 @@ int ClassOf(const std::vector<double>& classes, double level) {
   return c;
 }
 
+// The map's title for a quantity (its long name is in the atlas and too long for a title).
+std::string Title(const std::string& quantity) {
+  if (quantity == "wind_ms") return "10-minute mean wind, marine exposure, storm maximum";
+  if (quantity == "gust_ms") return "3-second gust, storm maximum";
+  if (quantity == "rain_total_mm") return "storm-total rain (R-CLIPER)";
+  return "wettest 24 h of rain (R-CLIPER)";
+}
+
 std::string Fill(int c) { return std::string("fill=\"") + kPalette[c] + "\" fill-opacity=\"0.85\""; }
 
 MapBounds Bounds(const data::Atlas& a) {
@@ -102,7 +110,7 @@ std::string OneMap(const data::Atlas& a, const data::AtlasQuantity& q, std::size
                          " " + units);
   map.Legend(key);
   const int t = static_cast<int>(a.periods_years[period]);
-  map.Text(10, 22, std::to_string(t) + "-year " + q.long_name + " (" + units + ")", "font-size=\"16\" font-weight=\"bold\"");
+  map.Text(10, 22, std::to_string(t) + "-year " + Title(q.name) + " (" + units + ")", "font-size=\"16\" font-weight=\"bold\"");
   map.Text(10, 44, "MODELLED: " + std::to_string(a.years) + " synthetic years, seed " + std::to_string(a.seed) + "; white: below " +
                        FormatFloat(classes.front(), 0) + " " + units,
            "font-size=\"12\"");
