@@ -267,20 +267,12 @@ struct VerifyArgs {
 std::optional<core::VerifyReport> LeaveOneSeasonOut(const core::MatchIndex& index, const std::string& seasons, core::VerifyOptions o,
                                                     const Ranks& ranks) {
   core::VerifyReport share;
-  std::string error;
-  ErrorCode code = ErrorCode::kInternal;
-  bool ok = true;
-  try {
+  ranks.RunAgreed([&] {
     int y1 = 0, y2 = 0;
     SplitSeasons(seasons, y1, y2);
     o.part = ranks.rank(), o.parts = ranks.size();
     share = core::VerifyLeaveOneSeasonOut(index, y1, y2, o);
-  } catch (const Error& e) {
-    ok = false, error = e.what(), code = e.code();
-  } catch (const std::exception& e) {
-    ok = false, error = e.what();
-  }
-  if (!ranks.Agree(ok, error)) throw Error(code, error);
+  });
   const std::vector<std::string> shares = ranks.GatherToRoot(EncodeShare(share));
   if (ranks.rank() != 0) return std::nullopt;
   std::vector<core::VerifyReport> parts;

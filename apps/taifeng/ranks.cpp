@@ -112,6 +112,20 @@ bool Ranks::Agree(bool ok, std::string&) const { return ok; }
 
 #endif
 
+void Ranks::RunAgreed(const std::function<void()>& work) const {
+  std::string error;
+  ErrorCode code = ErrorCode::kRefused;  // what a rank that did not fail reports
+  bool ok = true;
+  try {
+    work();
+  } catch (const Error& e) {
+    ok = false, error = e.what(), code = e.code();
+  } catch (const std::exception& e) {
+    ok = false, error = e.what(), code = ErrorCode::kInternal;
+  }
+  if (!Agree(ok, error)) throw Error(code, error);
+}
+
 std::string Ranks::processor() const {
   char host[256] = "";
   ::gethostname(host, sizeof host - 1);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class Ranks {
   std::int64_t Max(std::int64_t value) const;
   // Whether every rank succeeded; `error` becomes the first failed rank's message on every rank.
   bool Agree(bool ok, std::string& error) const;
+  // Runs `work` here; when it throws on any rank, every rank throws the first failed rank's
+  // error (that rank with its own code, the others with kRefused; kInternal for a non-Error).
+  void RunAgreed(const std::function<void()>& work) const;
 
  private:
   int rank_ = 0, size_ = 1;

@@ -189,12 +189,9 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
   if (a.years <= 0) throw Error(ErrorCode::kUsage, "--years: a number of years > 0");
   const auto t0 = std::chrono::steady_clock::now();
   RiskRun run;
-  std::string error;
-  ErrorCode code = ErrorCode::kInternal;
   core::CatalogTables tables;
   RiskSites sites;
-  bool ok = true;
-  try {
+  ranks.RunAgreed([&] {
     sites = MakeRiskSites(a);
     const double need = EstimateBytes(sites, a, omp_get_max_threads());
     const double limit = a.memory_limit_mb > 0 ? a.memory_limit_mb * 1e6 : AvailableBytes();
@@ -217,12 +214,7 @@ RiskRun RunRiskBuild(const RiskBuildArgs& a, const Ranks& ranks) {
                        a.archive + ") perturbed (core/synthetic.h)" + (land ? ", decayed over land (Kaplan & DeMaria 1995)" : "") +
                        ", Holland (1980) wind with motion asymmetry, R-CLIPER rain; reach " +
                        std::to_string(static_cast<int>(a.reach_km)) + " km";
-  } catch (const Error& e) {
-    ok = false, error = e.what(), code = e.code();
-  } catch (const std::exception& e) {
-    ok = false, error = e.what();
-  }
-  if (!ranks.Agree(ok, error)) throw Error(ranks.distributed() && code == ErrorCode::kInternal ? ErrorCode::kRefused : code, error);
+  });
   const auto since = [](std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
   run.catalog_s = since(t0);
   const auto t1 = std::chrono::steady_clock::now();

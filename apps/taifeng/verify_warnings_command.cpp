@@ -562,9 +562,7 @@ bool ReplayMode(const VerifyArgs& a, const HazardEngine& engine, const VerifyInp
                 std::size_t& done, const fs::path& scratch, std::vector<StormReplay>& replays) {
   const std::vector<std::size_t> mine = MyStorms(in, ranks);
   std::mutex mu;
-  std::string error;
-  ErrorCode code = ErrorCode::kInternal;
-  try {
+  ranks.RunAgreed([&] {
     ParallelFor(mine.size(), a.jobs, [&](int worker, std::size_t k) {
       const std::size_t i = mine[k];
       VerifyArgs own = a;  // each worker's own "now"
@@ -574,15 +572,10 @@ bool ReplayMode(const VerifyArgs& a, const HazardEngine& engine, const VerifyInp
       progress.Update((a.forecast.empty() ? "own" : a.forecast) + " " + std::to_string(in.candidates[i].storm.season) + " " + in.candidates[i].storm.name,
                       done++, mine.size() * a.modes.size());
     });
-  } catch (const Error& e) {
-    error = e.what(), code = e.code();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  if (!ranks.Agree(error.empty(), error)) throw Error(code, error);
+  });
   if (ranks.size() == 1) return true;
   const std::vector<std::string> shares = ranks.GatherToRoot(EncodeReplays(replays, mine));
-  for (const std::string& bytes : shares) DecodeReplays(bytes, replays);
+  for (std::size_t r = 1; r < shares.size(); ++r) DecodeReplays(shares[r], replays);  // rank 0's own are in place
   return ranks.rank() == 0;
 }
 
@@ -673,14 +666,7 @@ std::string CommandLine(const VerifyArgs& a) {
 // The inputs on every rank; a rank that cannot read them stops all with its error.
 VerifyInputs ReadInputsOnRanks(VerifyArgs& a, const HazardEngine& engine, const Ranks& ranks) {
   VerifyInputs in;
-  std::string error;
-  ErrorCode code = ErrorCode::kInternal;
-  try {
-    in = ReadInputs(a, engine);
-  } catch (const Error& e) {
-    error = e.what(), code = e.code();
-  }
-  if (!ranks.Agree(error.empty(), error)) throw Error(code, error);
+  ranks.RunAgreed([&] { in = ReadInputs(a, engine); });
   return in;
 }
 
